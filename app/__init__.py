@@ -1,0 +1,133 @@
+"""Pitchoun: the families services application of the Grand Cahors agglomeration."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask, g, request, session
+from flask_login import current_user
+
+from config import CONFIGS, Config, ProductionConfig
+
+# Domain packages whose `views.bp` blueprint is registered, in this order.
+BLUEPRINT_MODULES = (
+    "app.main.views",
+    "app.accounts.views",
+    "app.families.views",
+    "app.booking.views",
+    "app.inclusion.views",
+    "app.ram.views",
+    "app.notifications.views",
+    "app.api.views",
+)
+
+
+def create_app(config: type[Config] | dict | str | None = None) -> Flask:
+    """Build the application.
+
+    `config` is a Config class, a dict of overrides on the development
+    configuration, a name ("development", "testing", "production") or None,
+    in which case PITCHOUN_CONFIG (default "development") chooses.
+    """
+    app = Flask(__name__, instance_path=str(Path(os.environ.get(
+        "PITCHOUN_INSTANCE_DIR", Path(__file__).resolve().parent.parent / "instance"))))
+    if config is None:
+        config = os.environ.get("PITCHOUN_CONFIG", "development")
+    if isinstance(config, str):
+        config = CONFIGS[config]
+    if isinstance(config, dict):
+        app.config.from_object(Config)
+        app.config.update(config)
+    else:
+        if config is ProductionConfig or (isinstance(config, type) and issubclass(config, ProductionConfig)):
+            config.check()
+        app.config.from_object(config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    from app.models import import_all_models
+
+    import_all_models()
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_domain_hooks(app)
+
+    from app.errors import register_error_handlers
+    from app.security import register_security
+
+    register_error_handlers(app)
+    register_security(app)
+
+    from app.cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from app.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale, timezone_selector=lambda: "Europe/Paris")
+
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = None  # the login page explains itself
+    login_manager.session_protection = "strong"
+
+    from app.accounts.models import User
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        try:
+            uid, version = (int(part) for part in user_id.split(":"))
+        except ValueError:
+            return None
+        user = db.session.get(User, uid)
+        if user is None or user.session_version != version or not user.active:
+            return None
+        return user
+
+    @app.context_processor
+    def inject_globals():
+        from app.accounts.permissions import can
+        from app.navigation import navigation_for
+
+        return {"can": can, "navigation": navigation_for(current_user), "current_locale": _select_locale()}
+
+
+def _select_locale() -> str:
+    from flask import current_app
+
+    lang = session.get("lang")
+    if lang in current_app.config["LANGUAGES"]:
+        return lang
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def _register_blueprints(app: Flask) -> None:
+    import importlib
+
+    for module_name in BLUEPRINT_MODULES:
+        module = importlib.import_module(module_name)
+        app.register_blueprint(module.bp)
+
+
+def _register_domain_hooks(app: Flask) -> None:
+    """Let domains plug into each other without importing each other.
+
+    Booking exposes admission checks; inclusion registers its own here, so
+    booking code never imports inclusion (nor reads health data).
+    """
+    import importlib
+
+    for module_name in ("app.booking.hooks", "app.inclusion.hooks", "app.ram.hooks"):
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as error:
+            if error.name != module_name:
+                raise
+            continue
+        module.init_app(app)

@@ -1,0 +1,1 @@
+"""Booking: sites, activities, sessions, bookings, waiting lists, attendance, calendars."""

@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("booking", __name__, url_prefix="/accueils")

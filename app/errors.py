@@ -1,0 +1,117 @@
+"""Domain errors and their one mapping to HTTP, for HTML pages and the JSON API.
+
+Every domain raises subclasses of DomainError with a stable `code` and a
+French `message`; views never build error responses by hand.
+"""
+from __future__ import annotations
+
+from flask import Flask, jsonify, make_response, render_template, request
+from flask_babel import lazy_gettext as _l
+from werkzeug.exceptions import HTTPException
+
+
+class DomainError(Exception):
+    """A refused use case. `code` is stable (API clients rely on it)."""
+
+    code = "error"
+    http_status = 422
+    default_message = _l("La demande n'a pas pu être traitée.")
+
+    def __init__(self, message: str | None = None, *, code: str | None = None, field: str | None = None):
+        self.message = str(message) if message is not None else str(self.default_message)
+        if code:
+            self.code = code
+        self.field = field
+        super().__init__(self.message)
+
+    def to_dict(self) -> dict:
+        body = {"code": self.code, "message": self.message}
+        if self.field:
+            body["field"] = self.field
+        return body
+
+
+class ValidationFailed(DomainError):
+    code = "invalid"
+    http_status = 422
+    default_message = _l("Les informations saisies ne sont pas valides.")
+
+
+class NotFound(DomainError):
+    """Also raised for another household's objects: we never confirm they exist."""
+
+    code = "not_found"
+    http_status = 404
+    default_message = _l("Cette page ou cet élément n'existe pas.")
+
+
+class Forbidden(DomainError):
+    code = "forbidden"
+    http_status = 403
+    default_message = _l("Vous n'avez pas accès à cette page.")
+
+
+class Conflict(DomainError):
+    code = "conflict"
+    http_status = 409
+    default_message = _l("Cette action n'est pas possible dans l'état actuel.")
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+HTTP_MESSAGES = {
+    400: _l("La demande est mal formée."),
+    401: _l("Vous devez vous connecter."),
+    403: _l("Vous n'avez pas accès à cette page."),
+    404: _l("Cette page n'existe pas."),
+    405: _l("Cette action n'est pas autorisée ici."),
+    409: _l("Cette action n'est pas possible dans l'état actuel."),
+    413: _l("Le fichier envoyé est trop volumineux."),
+    422: _l("Les informations saisies ne sont pas valides."),
+    429: _l("Trop de tentatives. Merci de patienter quelques minutes avant de réessayer."),
+    500: _l("Une erreur inattendue s'est produite. L'équipe technique a été prévenue."),
+}
+
+HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+              405: "method_not_allowed", 409: "conflict", 413: "too_large", 422: "invalid",
+              429: "rate_limited", 500: "server_error"}
+
+
+def error_response(status: int, code: str, message: str, field: str | None = None):
+    if wants_json():
+        body = {"code": code, "message": message}
+        if field:
+            body["field"] = field
+        return make_response(jsonify({"error": body}), status)
+    template = f"errors/{status}.html" if status in (403, 404, 500) else "errors/generic.html"
+    return make_response(render_template(template, status=status, message=message), status)
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def handle_domain_error(error: DomainError):
+        return error_response(error.http_status, error.code, error.message, error.field)
+
+    @app.errorhandler(HTTPException)
+    def handle_http_error(error: HTTPException):
+        status = error.code or 500
+        message = str(HTTP_MESSAGES.get(status, error.name))
+        # CSRF failures carry a useful description for the user.
+        if status == 400 and "CSRF" in (error.description or ""):
+            message = str(_l("Le formulaire a expiré ou n'a pas été envoyé depuis ce site. "
+                             "Rechargez la page et recommencez."))
+            return error_response(400, "csrf", message)
+        response = error_response(status, HTTP_CODES.get(status, "error"), message)
+        if status == 405 and error.valid_methods:
+            response.headers["Allow"] = ", ".join(error.valid_methods)
+        return response
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(error: Exception):
+        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        from app.extensions import db
+
+        db.session.rollback()
+        return error_response(500, "server_error", str(HTTP_MESSAGES[500]))

@@ -1,0 +1,1 @@
+"""Families: households, guardians, children, contacts, consents (shared kernel)."""

@@ -1,0 +1,1 @@
+"""Inclusion: needs, preparation, reception plans, adaptation periods, audit trail."""

@@ -1,0 +1,22 @@
+"""Imports every domain's models so that the metadata (Alembic, create_all) is complete."""
+from __future__ import annotations
+
+import importlib
+
+MODEL_MODULES = (
+    "app.accounts.models",
+    "app.families.models",
+    "app.notifications.models",
+    "app.booking.models",
+    "app.inclusion.models",
+    "app.ram.models",
+)
+
+
+def import_all_models() -> None:
+    for module_name in MODEL_MODULES:
+        try:
+            importlib.import_module(module_name)
+        except ModuleNotFoundError as error:
+            if error.name != module_name:
+                raise

@@ -1,0 +1,1 @@
+"""Relais Petite Enfance: childminders, availability, demands, matching, observatory, workshops."""

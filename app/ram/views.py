@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("ram", __name__, url_prefix="/relais")

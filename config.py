@@ -1,0 +1,110 @@
+"""Application configuration, read from the environment.
+
+`Config` is the development default (SQLite under instance/), `TestConfig`
+is used by the test suite, `ProductionConfig` refuses to start without a real
+SECRET_KEY. `DATABASE_URL` selects another database, for example
+postgresql+psycopg://user@host/dbname.
+"""
+from __future__ import annotations
+
+import os
+from decimal import Decimal
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("PITCHOUN_INSTANCE_DIR", BASE_DIR / "instance"))
+
+
+def _database_url(default: str) -> str:
+    url = os.environ.get("DATABASE_URL", default)
+    # Heroku-style URLs name the old driver; psycopg 3 is the one installed.
+    if url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url[len("postgres://"):]
+    elif url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+class Config:
+    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+    SQLALCHEMY_DATABASE_URI = _database_url(f"sqlite:///{INSTANCE_DIR / 'pitchoun.db'}")
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+
+    # Sessions and cookies
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    PERMANENT_SESSION_LIFETIME = 60 * 60 * 8
+    WTF_CSRF_TIME_LIMIT = 60 * 60 * 8
+    HSTS = False
+
+    # Internationalisation
+    BABEL_DEFAULT_LOCALE = "fr"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Paris"
+    LANGUAGES = ["fr", "en"]
+
+    # Rate limits: memory by default, Redis when RATELIMIT_STORAGE_URI says so
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_ENABLED = True
+    LOGIN_FAILURES_PER_ACCOUNT = os.environ.get("LOGIN_FAILURES_PER_ACCOUNT", "5 per 15 minutes")
+    LOGIN_FAILURES_PER_ADDRESS = os.environ.get("LOGIN_FAILURES_PER_ADDRESS", "30 per 15 minutes")
+
+    # Passwords: argon2id, OWASP ASVS 5.0 (m=19 MiB, t=2, p=1 is the minimum)
+    ARGON2_TIME_COST = 3
+    ARGON2_MEMORY_COST = 65_536  # KiB
+    ARGON2_PARALLELISM = 1
+    PASSWORD_MIN_LENGTH = 12
+    PASSWORD_RESET_MAX_AGE = 60 * 60  # seconds
+
+    # E-mail
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "127.0.0.1")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "1025"))
+    MAIL_USE_STARTTLS = os.environ.get("MAIL_USE_STARTTLS", "0") == "1"
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_SENDER = os.environ.get("MAIL_SENDER", "Pitchoun - Grand Cahors <pitchoun@grandcahors.fr>")
+    MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", "8"))
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+
+    # Uploads (inclusion documents) live outside the web root
+    UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
+    MAX_CONTENT_LENGTH = 10 * 1024 * 1024
+    MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+
+    # Domain settings (defaults from shared/domain.md; see the admin settings)
+    HEALTH_DATA_RETENTION_DAYS = 3 * 365
+    CAF_INCLUSION_RATE_PER_HOUR = Decimal("4.50")
+    CHILDMINDER_MIN_HOURLY_RATE = Decimal("3.64")
+    CHILDMINDER_MIN_MAINTENANCE_PER_9H = Decimal("3.80")
+    API_TOKEN_MAX_AGE = 60 * 60 * 24 * 30
+
+
+class TestConfig(Config):
+    TESTING = True
+    SECRET_KEY = "test-secret-key"
+    SQLALCHEMY_DATABASE_URI = _database_url("sqlite://")
+    ARGON2_TIME_COST = 1
+    ARGON2_MEMORY_COST = 8
+    WTF_CSRF_ENABLED = True
+    RATELIMIT_STORAGE_URI = "memory://"
+
+
+class ProductionConfig(Config):
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    HSTS = True
+
+    @classmethod
+    def check(cls) -> None:
+        key = os.environ.get("SECRET_KEY", "")
+        if len(key) < 32 or key == Config.SECRET_KEY:
+            raise RuntimeError(
+                "ProductionConfig needs SECRET_KEY in the environment "
+                "(at least 32 random characters, e.g. python -c 'import secrets; print(secrets.token_hex(32))')."
+            )
+        cls.SECRET_KEY = key
+
+
+CONFIGS = {"development": Config, "testing": TestConfig, "production": ProductionConfig}

@@ -1,0 +1,141 @@
+"""Test fixtures: one application and schema per test session, emptied after each test.
+
+The database is SQLite in a temporary file, or PostgreSQL when
+TEST_DATABASE_URL is set (for example
+postgresql+psycopg://postgres@127.0.0.1:5432/pitchoun_test). Tests commit
+for real (concurrency tests need it); every table is emptied after each test,
+even a failing one.
+"""
+from __future__ import annotations
+
+import os
+import re
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import text
+
+from app import create_app
+from app.extensions import db, limiter
+from config import TestConfig
+
+
+def _database_url(tmp_path_factory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        if url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    return _database_url(tmp_path_factory)
+
+
+class IsolatedClient(FlaskClient):
+    """A test client whose every request runs in its own application context.
+
+    The tests keep an application context open (for factories and service
+    calls); Flask would reuse it for requests, sharing `g` (CSRF token,
+    logged-in user) and the database session between requests. A browser
+    gets none of that, so neither do the tests.
+    """
+
+    def open(self, *args, **kwargs):
+        # End the test's own transaction first: on SQLite every transaction
+        # holds the write lock (BEGIN IMMEDIATE), as a finished request would.
+        if db.session().in_transaction():
+            db.session.commit()
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_path_factory):
+    class Config(TestConfig):
+        SQLALCHEMY_DATABASE_URI = database_url
+        UPLOAD_DIR = str(tmp_path_factory.mktemp("uploads"))
+
+    application = create_app(Config)
+    application.test_client_class = IsolatedClient
+    with application.app_context():
+        db.drop_all()
+        db.create_all()
+    yield application
+    with application.app_context():
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
+def _empty_all_tables() -> None:
+    db.session.rollback()
+    tables = [t.name for t in db.metadata.sorted_tables]
+    if db.engine.dialect.name == "postgresql":
+        quoted = ", ".join(f'"{name}"' for name in tables)
+        db.session.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
+    else:
+        for name in reversed(tables):
+            db.session.execute(text(f'DELETE FROM "{name}"'))
+    db.session.commit()
+
+
+@pytest.fixture(autouse=True)
+def _app_context(app):
+    """Every test runs inside an application context on an empty database."""
+    with app.app_context():
+        limiter.reset()
+        yield
+        db.session.remove()
+        _empty_all_tables()
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def make_client(app):
+    """A factory of independent clients (one browser each)."""
+    return app.test_client
+
+
+CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+
+
+def csrf_token_from(html: str) -> str:
+    match = CSRF_RE.search(html)
+    assert match, "no CSRF token in the page"
+    return match.group(1) or match.group(2)
+
+
+def get_csrf(client, url: str = "/connexion") -> str:
+    response = client.get(url)
+    return csrf_token_from(response.get_data(as_text=True))
+
+
+def login(client, user_or_email, password: str | None = None):
+    """Log in through the real form (CSRF included). Returns the response."""
+    from tests.factories import DEFAULT_PASSWORD
+
+    email = getattr(user_or_email, "email", user_or_email)
+    token = get_csrf(client, "/connexion")
+    return client.post("/connexion", data={"email": email, "password": password or DEFAULT_PASSWORD,
+                                           "csrf_token": token})
+
+
+@pytest.fixture
+def login_as(make_client):
+    """login_as(user) -> a client logged in as `user`."""
+
+    def _login_as(user, password: str | None = None):
+        c = make_client()
+        response = login(c, user, password)
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return c
+
+    return _login_as
