@@ -139,3 +139,41 @@ def login_as(make_client):
         return c
 
     return _login_as
+
+
+@pytest.fixture
+def live_server(app):
+    """The application served by a real threaded HTTP server on 127.0.0.1 (free port).
+
+    Yields the base URL, e.g. "http://127.0.0.1:54321". Each request runs in
+    its own thread with its own database connection, as in production.
+    """
+    import threading
+
+    from werkzeug.serving import make_server
+
+    db.session.commit()  # release the test's transaction (SQLite write lock)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+
+
+def api_token(base_or_client, email: str, password: str | None = None) -> str:
+    """A bearer token from POST /api/v1/auth/token (test client or live-server URL)."""
+    from tests.factories import DEFAULT_PASSWORD
+
+    payload = {"email": email, "password": password or DEFAULT_PASSWORD}
+    if isinstance(base_or_client, str):
+        import requests
+
+        response = requests.post(f"{base_or_client}/api/v1/auth/token", json=payload, timeout=30)
+        assert response.status_code == 200, response.text
+        return response.json()["token"]
+    response = base_or_client.post("/api/v1/auth/token", json=payload)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return response.get_json()["token"]
