@@ -75,7 +75,10 @@ def _init_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = None  # the login page explains itself
-    login_manager.session_protection = "strong"
+    # "basic", not "strong": a phone changing networks changes its address,
+    # and parents must not be logged out mid-booking. Sessions are revoked
+    # server-side through the account's session version instead.
+    login_manager.session_protection = "basic"
 
     from app.accounts.models import User
 
@@ -99,8 +102,10 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _select_locale() -> str:
-    from flask import current_app
+    from flask import current_app, has_request_context
 
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     lang = session.get("lang")
     if lang in current_app.config["LANGUAGES"]:
         return lang
