@@ -147,6 +147,9 @@ def live_server(app):
 
     Yields the base URL, e.g. "http://127.0.0.1:54321". Each request runs in
     its own thread with its own database connection, as in production.
+    Call `db.session.commit()` in the test after using factories or queries
+    and before sending requests: on SQLite the test's open transaction holds
+    the write lock (BEGIN IMMEDIATE) that the server's requests need.
     """
     import threading
 
