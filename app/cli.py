@@ -12,6 +12,7 @@ from flask import Flask
 
 CLI_MODULES = (
     "app.accounts.cli",
+    "app.families.cli",
     "app.booking.cli",
     "app.inclusion.cli",
     "app.ram.cli",
