@@ -369,3 +369,30 @@ def test_revoke_invitation_through_the_page(login_as):
     db.session.expire_all()
     assert db.session.get(HouseholdInvitation, invitation.id).revoked_at is not None
     assert "/foyer/rejoindre/" not in client.get("/foyer/").get_data(as_text=True)
+
+
+def test_index_loads_in_a_fixed_number_of_queries(login_as):
+    from sqlalchemy import event
+
+    small = make_family("Martin", children=1)
+    big = make_family("Durand", children=3)
+    for index in range(4):
+        db.session.add(AuthorisedPickup(household=big, full_name=f"Personne {index}", phone="0601020304"))
+        db.session.add(EmergencyContact(household=big, full_name=f"Contact {index}", phone="0601020304"))
+    db.session.commit()
+
+    def queries_for(household) -> int:
+        client = login_as(guardian(household))
+        statements = []
+
+        def count(*args):
+            statements.append(args[2])
+
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            assert client.get("/foyer/").status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+        return len(statements)
+
+    assert queries_for(big) == queries_for(small)
