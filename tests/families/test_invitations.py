@@ -230,3 +230,17 @@ def test_invitation_path_matches_the_route(app):
         from flask import url_for
 
         assert url_for("families.join_with_token", token="abc.def") == invitations.invitation_path("abc.def")
+
+
+def test_two_accounts_redeeming_at_once_only_one_joins(monkeypatch):
+    """The race: both passed check_invitation before either wrote. The conditional
+    update lets only the first through (control: without it, both would join)."""
+    household = make_family()
+    invitation, token = invitations.create_invitation(guardian(household))
+    invitations.redeem_invitation(make_parent(), token)
+    stale = db.session.get(HouseholdInvitation, invitation.id)
+    monkeypatch.setattr(invitations, "check_invitation", lambda _token: stale)
+    monkeypatch.setattr(invitations, "max_guardians", lambda: 3)
+    with pytest.raises(InvitationUsed):
+        invitations.redeem_invitation(make_parent(), token)
+    assert members(household) == 2

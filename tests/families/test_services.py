@@ -285,3 +285,14 @@ def test_child_helpers_refuse_staff():
     household = make_family()
     child = make_child(household, first_name="Zoé")
     assert not services.is_guardian(make_user(Role.DIRECTOR), child)
+
+
+def test_household_creation_race_is_a_conflict_not_a_second_household(monkeypatch):
+    """Two submissions of the creation form at once: the unique guardian account keeps one household."""
+    household = make_family()
+    parent = guardian(household)
+    monkeypatch.setattr(services, "household_id_of", lambda user: None)  # as if both passed the check
+    with pytest.raises(services.HouseholdExists):
+        services.create_household(parent, household_data(), today=TODAY)
+    monkeypatch.undo()
+    assert count(Household) == 1 and services.household_of(parent).id == household.id
