@@ -12,6 +12,7 @@ from app.optional import import_optional
 
 CLI_MODULES = (
     "app.accounts.cli",
+    "app.families.cli",
     "app.booking.cli",
     "app.inclusion.cli",
     "app.ram.cli",
