@@ -180,3 +180,7 @@ def api_token(base_or_client, email: str, password: str | None = None) -> str:
     response = base_or_client.post("/api/v1/auth/token", json=payload)
     assert response.status_code == 200, response.get_data(as_text=True)
     return response.get_json()["token"]
+
+
+# Browser fixtures (one Chromium for the whole session, shared by every domain's browser tests).
+from tests.browser_support import browser, page_factory, viewport  # noqa: E402,F401

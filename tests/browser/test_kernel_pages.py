@@ -2,7 +2,7 @@
 import pytest
 
 from app.accounts.models import Role
-from tests.browser.conftest import assert_accessible, browser_login
+from tests.browser_support import assert_accessible, browser_login
 from tests.factories import DEFAULT_PASSWORD, make_user
 
 pytestmark = pytest.mark.browser

@@ -1,34 +1,16 @@
 """The "Mon foyer" pages in headless Chromium: axe finds no serious problem, a 390 px phone needs no sideways scroll."""
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
+from tests.browser_support import PHONE, assert_accessible
 from tests.factories import DEFAULT_PASSWORD
 from tests.families.factories import guardian, make_family
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 
-
-@pytest.fixture
-def browser_page():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            context = browser.new_context(viewport={"width": 390, "height": 844})
-            yield context.new_page()
-        finally:
-            browser.close()
-
-
-def test_mon_foyer_pages_are_accessible_on_a_phone(live_server, browser_page):
-    from axe_playwright_python.sync_playwright import Axe
+def test_mon_foyer_pages_are_accessible_on_a_phone(live_server, page_factory):
 
     household = make_family("Martin", children=2)
     child_id = household.children[0].id
@@ -37,20 +19,18 @@ def test_mon_foyer_pages_are_accessible_on_a_phone(live_server, browser_page):
     from app.extensions import db
 
     db.session.commit()  # release the SQLite write lock before the server's requests
-    page = browser_page
+    page = page_factory(PHONE)
     page.goto(f"{live_server}/connexion")
     page.fill("#email", email)
     page.fill("#password", DEFAULT_PASSWORD)
     page.click("form:not(.inline-form) button[type=submit]")
     page.wait_for_url(f"{live_server}/accueil")
-    axe = Axe()
     for path in ("/foyer/", "/foyer/modifier", "/foyer/enfants/nouveau", f"/foyer/enfants/{child_id}/modifier",
                  f"/foyer/personnes-autorisees/{pickup_id}/modifier", f"/foyer/enfants/{child_id}/retirer",
                  "/foyer/invitation"):
         page.goto(live_server + path)
         assert page.locator("h1").count() == 1, path
-        violations = [v for v in axe.run(page).response["violations"] if v["impact"] in ("serious", "critical")]
-        assert violations == [], (path, [(v["id"], [n["target"] for n in v["nodes"]]) for v in violations])
+        assert_accessible(page, "families" + path.replace("/", "-").rstrip("-") + "-phone")
         overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert overflow <= 0, (path, overflow)
 
