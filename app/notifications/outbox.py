@@ -117,14 +117,14 @@ def notify(kind: str, to: User | str, context: dict | None = None, *, attachment
     context = dict(context or {})
     context.setdefault("recipient", recipient)
     subject, body_text, body_html = render_message(kind, context, essential=essential,
-                                                   kind_label=str(entry.label) if entry else kind)
+                                                   kind_label=entry.label if entry else kind)
     return enqueue(kind, to=to, subject=subject, body_text=body_text, body_html=body_html,
                    attachments=attachments, context=_jsonable(context), dedup_key=dedup_key)
 
 
-def render_message(kind: str, context: dict, *, essential: bool, kind_label: str) -> tuple[str, str, str | None]:
+def render_message(kind: str, context: dict, *, essential: bool, kind_label) -> tuple[str, str, str | None]:
     """(subject, text, html or None) of `kind`, always in the default language (French)."""
-    from flask import current_app, render_template
+    from flask import current_app
     from flask_babel import force_locale
     from jinja2 import TemplateNotFound
 
@@ -132,12 +132,20 @@ def render_message(kind: str, context: dict, *, essential: bool, kind_label: str
 
     context = dict(context)
     context.setdefault("kind", kind)
-    context.setdefault("kind_label", kind_label)
     context.setdefault("essential", essential)
     context.setdefault("preferences_url", public_url("notifications.preferences"))
     context.setdefault("base_url", current_app.config.get("PUBLIC_BASE_URL", "").rstrip("/"))
     base = "emails/" + kind.replace(".", "/")
+    env = current_app.jinja_env
+
+    def render_template(name: str, **values) -> str:
+        # Straight from the environment, without the page context processors:
+        # an e-mail must not depend on the request (daily jobs have none) nor
+        # show the current user's data to the recipient.
+        return env.get_template(name).render(**values)
+
     with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE", "fr")):
+        context.setdefault("kind_label", str(kind_label))
         subject = render_template(f"{base}.subject.txt", **context).strip()
         context["subject"] = subject
         body_text = render_template(f"{base}.txt", **context)
