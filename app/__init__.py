@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from flask import Flask, g, request, session
+from flask import Flask, g, has_request_context, request, session
 from flask_login import current_user
 
 from config import CONFIGS, Config, ProductionConfig
@@ -101,6 +101,9 @@ def _init_extensions(app: Flask) -> None:
 def _select_locale() -> str:
     from flask import current_app
 
+    # Outside a request (CLI, daily jobs, e-mails rendered by a job) there is no session.
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     lang = session.get("lang")
     if lang in current_app.config["LANGUAGES"]:
         return lang
