@@ -55,6 +55,25 @@ def status_command():
         click.echo(f"{status.value}: {count}")
 
 
+@outbox.command("kinds")
+def kinds_command():
+    """List the registered message kinds, and e-mail templates whose kind nobody registered."""
+    from pathlib import Path
+
+    from app.notifications.kinds import registered_kinds
+
+    known = set()
+    for kind in registered_kinds():
+        known.add(kind.kind)
+        roles = ", ".join(sorted(r.value for r in kind.roles)) if kind.roles else "all roles"
+        click.echo(f"{kind.kind}\t{'essential' if kind.essential else 'optional'}\t{roles}\t{kind.label}")
+    root = Path(current_app.root_path) / "templates" / "emails"
+    found = {str(p.relative_to(root)).removesuffix(".subject.txt").replace("/", ".")
+             for p in root.rglob("*.subject.txt")}
+    for kind in sorted(found - known):
+        click.echo(f"NOT REGISTERED: {kind} (call register_kind in the domain's hooks)", err=True)
+
+
 jobs = AppGroup("jobs", help="Daily jobs (reminders, purges).")
 
 

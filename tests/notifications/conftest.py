@@ -150,3 +150,42 @@ def test_kinds(app, monkeypatch):
     yield
     unregister_kind("test.meeting")
     unregister_kind("test.urgent")
+
+
+@pytest.fixture(scope="session")
+def tls_certificate(tmp_path_factory):
+    """A self-signed certificate for 127.0.0.1 (openssl), as (cert, key) paths."""
+    import subprocess
+
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out",
+                    str(cert), "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+                   check=True, capture_output=True)
+    return cert, key
+
+
+class TlsCheckingHandler(CollectingHandler):
+    def __init__(self):
+        super().__init__()
+        self.tls_sessions: list[bool] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.tls_sessions.append(session.ssl is not None)
+        return await super().handle_DATA(server, session, envelope)
+
+
+@pytest.fixture
+def starttls_smtp_server(app, monkeypatch, tls_certificate):
+    """A server that refuses mail until STARTTLS, then asks for credentials."""
+    import ssl
+
+    cert, key = tls_certificate
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(str(cert), str(key))
+    handler = TlsCheckingHandler()
+    server = _serve(app, monkeypatch, handler, tls_context=context, require_starttls=True,
+                    authenticator=handler.authenticate, auth_exclude_mechanism=["CRAM-MD5", "LOGIN"])
+    monkeypatch.setitem(app.config, "MAIL_TLS_CA_FILE", str(cert))
+    yield server
+    server.controller.stop()

@@ -254,3 +254,28 @@ def test_account_messages_use_the_base_template(app, smtp_server, kind):
     assert "Pourquoi ce message :" in text
     assert "Ce message est essentiel" in text
     assert email.get_body(("html",)) is not None
+
+
+def test_starttls_then_login(app, starttls_smtp_server, monkeypatch):
+    monkeypatch.setitem(app.config, "MAIL_USE_STARTTLS", True)
+    monkeypatch.setitem(app.config, "MAIL_USERNAME", "pitchoun")
+    monkeypatch.setitem(app.config, "MAIL_PASSWORD", "smtp-secret")
+    make_message()
+
+    assert send_due().sent == 1
+    assert starttls_smtp_server.handler.tls_sessions == [True]
+    assert starttls_smtp_server.handler.logins == [("pitchoun", "smtp-secret")]
+
+
+def test_without_starttls_a_server_requiring_it_is_a_retry(app, starttls_smtp_server):
+    message = make_message()
+    assert send_due().retried == 1
+    assert starttls_smtp_server.received == []
+    row = db.session.get(OutboxMessage, message.id)
+    assert row.status == OutboxStatus.PENDING and "530" in row.last_error
+
+
+def test_cli_outbox_kinds_lists_the_registry(app):
+    result = app.test_cli_runner().invoke(args=["outbox", "kinds"])
+    assert result.exit_code == 0
+    assert "account.password_reset\tessential" in result.output
