@@ -225,13 +225,13 @@ def _claim(message_id: int, now: datetime) -> Claim | None:
             return None
         message = db.session.execute(select(OutboxMessage).where(OutboxMessage.id == message_id)
                                      .execution_options(populate_existing=True)).scalar_one()
+        attempts = message.attempts
         try:
             email = build_email(message)
         except Exception as error:  # a broken row must not block the queue
             log.exception("outbox message %s cannot be built", message_id)
             db.session.commit()
-            _mark_failure(message_id, token, message.attempts, f"cannot build the e-mail: {error}", now,
-                          give_up=True)
+            _mark_failure(message_id, token, attempts, f"cannot build the e-mail: {error}", now, give_up=True)
             return None
         claim = Claim(message.id, token, message.attempts, email)
         db.session.commit()
@@ -272,7 +272,8 @@ def send_due(*, limit: int | None = None, now: datetime | None = None) -> SendRe
     """Send every message that is due (at most `limit`), then return what happened.
 
     Safe to run in several processes or threads at once: each message is
-    claimed by exactly one of them. When the SMTP server cannot be reached,
+    claimed by exactly one of them. It commits the session as it goes: call
+    it from the CLI or a worker, never inside a use case. When the SMTP server cannot be reached,
     the run stops after the first failure (the remaining messages keep their
     turn; the failed one is retried later).
     """

@@ -279,3 +279,43 @@ def test_cli_outbox_kinds_lists_the_registry(app):
     result = app.test_cli_runner().invoke(args=["outbox", "kinds"])
     assert result.exit_code == 0
     assert "account.password_reset\tessential" in result.output
+
+
+def test_a_row_that_cannot_be_built_fails_at_once_and_does_not_block_the_others(app, smtp_server):
+    broken = make_message("a@example.fr", attachments=[{"filename": "x.bin", "content_type": "application/pdf",
+                                                        "content_base64": "not base64!!"}])
+    make_message("b@example.fr")
+    send_due()
+    row = db.session.get(OutboxMessage, broken.id)
+    db.session.refresh(row)
+    assert row.status == OutboxStatus.FAILED and "cannot build" in row.last_error
+    assert [r.rcpt_tos for r in smtp_server.received] == [["b@example.fr"]]
+
+
+def test_forever_loop_keeps_sending_until_stopped(app, smtp_server, monkeypatch):
+    import threading
+
+    from app.notifications import sender
+
+    stop = threading.Event()
+    runs = []
+    original = sender.send_due
+
+    def one_run(**kwargs):
+        runs.append(1)
+        if len(runs) == 1:
+            raise RuntimeError("database restarting")  # the loop survives a failed run
+        if len(runs) == 2:
+            make_message("later@example.fr")  # arrives while the loop runs
+        report = original(**kwargs)
+        if len(runs) == 3:
+            stop.set()
+        return report
+
+    make_message("first@example.fr")
+    db.session.commit()
+    monkeypatch.setattr(sender, "send_due", one_run)
+    sender.run_forever(interval=0, stop=stop)
+
+    assert len(runs) == 3
+    assert sorted(r.rcpt_tos[0] for r in smtp_server.received) == ["first@example.fr", "later@example.fr"]
