@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 
 from app.accounts.models import Role, User
 from app.errors import Conflict, Forbidden, NotFound
@@ -92,3 +92,18 @@ def retry_failed_message(actor: User, message_id: int) -> OutboxMessage:
     message.claim_token = None
     db.session.commit()
     return message
+
+
+def retry_all_failed_messages(actor: User) -> int:
+    """Put every failed message back in the queue (after a long outage of the mail server).
+
+    Administrator only (raises Forbidden). Returns how many were put back.
+    """
+    _require_admin(actor)
+    result = db.session.execute(
+        update(OutboxMessage).where(OutboxMessage.status == OutboxStatus.FAILED)
+        .values(status=OutboxStatus.PENDING, attempts=0, next_attempt_at=utcnow(), claimed_at=None,
+                claim_token=None)
+        .execution_options(synchronize_session=False))
+    db.session.commit()
+    return result.rowcount or 0

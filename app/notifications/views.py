@@ -64,3 +64,11 @@ def admin_retry(message_id: int):
         raise
     flash(_("Le message à %(address)s est remis en file d'envoi.", address=message.to_address), "success")
     return redirect(url_for("notifications.admin_failures"))
+
+
+@bp.post("/admin/echecs/reessayer-tout")
+@roles_required(Role.ADMIN)
+def admin_retry_all():
+    count = services.retry_all_failed_messages(current_user)
+    flash(_("%(count)d message(s) remis en file d'envoi.", count=count), "success")
+    return redirect(url_for("notifications.admin_failures"))

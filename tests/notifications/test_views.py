@@ -127,3 +127,19 @@ def test_get_never_retries(app, login_as):
     failed = make_message(status=OutboxStatus.FAILED)
     client = login_as(make_user(Role.ADMIN))
     assert client.get(f"{FAILURES}/{failed.id}/reessayer").status_code == 405
+
+
+def test_admin_retries_every_failed_message_at_once(app, login_as, smtp_server):
+    for n in range(3):
+        make_message(f"p{n}@example.fr", status=OutboxStatus.FAILED, attempts=8)
+    make_message("sent@example.fr", status=OutboxStatus.SENT)
+    client = login_as(make_user(Role.ADMIN))
+    token = csrf_token_from(client.get(FAILURES).get_data(as_text=True))
+    response = client.post(f"{FAILURES}/reessayer-tout", data={"csrf_token": token})
+    assert response.status_code == 302
+    assert "3 message(s) remis en file d" in client.get(FAILURES).get_data(as_text=True)
+    assert send_due().sent == 3
+    assert sorted(r.rcpt_tos[0] for r in smtp_server.received) == ["p0@example.fr", "p1@example.fr", "p2@example.fr"]
+    parent_client = login_as(make_user(Role.PARENT))
+    token = csrf_token_from(parent_client.get(PREFS).get_data(as_text=True))
+    assert parent_client.post(f"{FAILURES}/reessayer-tout", data={"csrf_token": token}).status_code == 403
