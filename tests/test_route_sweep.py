@@ -55,6 +55,10 @@ ACCESS: dict[str, object] = {
     "families.remove_emergency_contact": {P},
     "families.remove_pickup": {P},
     "families.revoke_invitation": {P},
+    "notifications.preferences": ANY_USER,
+    "notifications.admin_failures": {AD},
+    "notifications.admin_retry": {AD},
+    "notifications.admin_retry_all": {AD},
     "api.auth_token": PUBLIC,
     "api.openapi": PUBLIC,
 }
