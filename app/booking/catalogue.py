@@ -207,19 +207,23 @@ def price_for(unit: Unit | int, household: Household, day: date) -> Decimal | No
     A household without a known quotient familial pays the highest band.
     """
     unit_id = unit if isinstance(unit, int) else unit.id
+    tariffs = list(db.session.scalars(select(Tariff).where(Tariff.unit_id == unit_id)))
+    return pick_price(tariffs, household, day)
+
+
+def pick_price(tariffs, household: Household, day: date) -> Decimal | None:
+    """The price among already loaded `tariffs` of one unit (see price_for)."""
     qf = household.family_quotient
-    query = select(Tariff).where(
-        Tariff.unit_id == unit_id, Tariff.resident == household.is_resident, Tariff.valid_from <= day,
-        or_(Tariff.valid_until.is_(None), Tariff.valid_until >= day))
-    tariffs = list(db.session.scalars(query.order_by(Tariff.qf_min)))
-    if not tariffs:
+    valid = sorted((t for t in tariffs if t.resident == household.is_resident and t.valid_from <= day
+                    and (t.valid_until is None or t.valid_until >= day)), key=lambda t: t.qf_min)
+    if not valid:
         return None
     if qf is None:
-        return tariffs[-1].price
-    for tariff in tariffs:
+        return valid[-1].price
+    for tariff in valid:
         if tariff.qf_min <= qf and (tariff.qf_max is None or qf <= tariff.qf_max):
             return tariff.price
-    return tariffs[-1].price
+    return valid[-1].price
 
 
 # ---------------------------------------------------------------- school calendar and sessions

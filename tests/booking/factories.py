@@ -81,3 +81,9 @@ def make_zone_c_holidays() -> None:
 
 def days(n: int) -> timedelta:
     return timedelta(days=n)
+
+
+def future_wednesday(weeks: int = 3) -> date:
+    """A Wednesday a few weeks from today (pages use the real clock)."""
+    today = date.today()
+    return today + timedelta(days=(2 - today.weekday()) % 7 + 7 * weeks)
