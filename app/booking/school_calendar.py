@@ -16,7 +16,7 @@ from app.booking.models import SchoolHolidayPeriod
 from app.extensions import db
 
 TEACHERS_ONLY = re.compile(r"enseignant", re.IGNORECASE)
-HOLIDAYS = re.compile(r"vacances", re.IGNORECASE)
+HOLIDAYS = re.compile(r"vacances|pont", re.IGNORECASE)
 ZONE_IN_TEXT = re.compile(r"zones?\s+([A-C](?:\s*(?:,|et)\s*[A-C])*)", re.IGNORECASE)
 
 
