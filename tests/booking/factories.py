@@ -16,6 +16,11 @@ WEDNESDAY = date(2026, 3, 18)
 
 
 def make_site(name: str = "Accueil de loisirs de la Croix-de-Fer", **fields) -> Site:
+    from sqlalchemy import select
+
+    existing = db.session.scalar(select(Site).where(Site.name == name))
+    if existing is not None:
+        return existing
     make_commune()
     site = Site(name=name, address=fields.pop("address", "180 rue Albert-Camus"),
                 commune_insee=fields.pop("commune_insee", "46042"),
