@@ -242,12 +242,29 @@ def _in_periods(day: date, periods) -> bool:
     return any(p.first_day <= day <= p.last_day for p in periods)
 
 
-def check_session_day(site: Site, day: date) -> None:
-    """Raise InvalidSchedule when no session may run on `day` (public holiday)."""
+def check_session_day(activity: Activity, day: date) -> None:
+    """Raise InvalidSchedule when the activity cannot run on `day`.
+
+    Public holidays are closed. When the school calendar of the site's zone
+    is known for that date, périscolaire runs outside school holidays and
+    extrascolaire during them (or on Saturdays).
+    """
     closed = public_holidays([day.year]).get(day)
     if closed:
         raise InvalidSchedule(_("Le %(day)s est un jour férié (%(name)s) : l'accueil est fermé.",
                                 day=day.strftime("%d/%m/%Y"), name=closed), field="date")
+    zone = activity.site.school_zone
+    known = school_holiday_periods(zone, day - timedelta(days=200), day + timedelta(days=200))
+    if not known:
+        return
+    in_holidays = _in_periods(day, known)
+    if activity.kind is ActivityKind.PERISCOLAIRE and in_holidays:
+        raise InvalidSchedule(_("Le %(day)s tombe pendant les vacances scolaires : une activité périscolaire "
+                                "n'a pas lieu ce jour-là.", day=day.strftime("%d/%m/%Y")), field="date")
+    if activity.kind is ActivityKind.EXTRASCOLAIRE and not in_holidays and day.weekday() != 5:
+        raise InvalidSchedule(_("Le %(day)s n'est ni un jour de vacances scolaires ni un samedi : une activité "
+                                "extrascolaire n'a pas lieu ce jour-là.", day=day.strftime("%d/%m/%Y")),
+                              field="date")
 
 
 SCHOOL_WEEKS, HOLIDAYS, ALL_DAYS = "school_weeks", "holidays", "all"
@@ -321,7 +338,7 @@ def create_session(user: User, unit_id: int, day: date, *, capacity_under6: int,
     from app.errors import Conflict
 
     unit = get_unit(user, unit_id, Action.MANAGE_SITE)
-    check_session_day(unit.activity.site, day)
+    check_session_day(unit.activity, day)
     if capacity_under6 < 0 or capacity_over6 < 0:
         raise ValidationFailed(_("La capacité ne peut pas être négative."), field="capacity_under6")
     if db.session.scalar(select(Session.id).where(Session.unit_id == unit.id, Session.day == day)):

@@ -106,3 +106,11 @@ class SiteForm(FlaskForm):
     address = StringField(_l("Adresse"), validators=[DataRequired(), Length(max=300)])
     opening_hours = TextAreaField(_l("Horaires d'ouverture"), validators=[Optional(), Length(max=1000)])
     phone = StringField(_l("Téléphone"), validators=[Optional(), Length(max=30)])
+
+
+class NewSiteForm(FlaskForm):
+    name = StringField(_l("Nom de l'accueil"), validators=[DataRequired(), Length(max=150)])
+    address = StringField(_l("Adresse"), validators=[DataRequired(), Length(max=300)])
+    commune_insee = SelectField(_l("Commune"), validators=[DataRequired()])
+    opening_hours = TextAreaField(_l("Horaires d'ouverture"), validators=[Optional(), Length(max=1000)])
+    phone = StringField(_l("Téléphone"), validators=[Optional(), Length(max=30)])

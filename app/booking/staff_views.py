@@ -17,7 +17,8 @@ from app.accounts.models import Role
 from app.accounts.permissions import roles_required
 from app.booking import catalogue, feeds, planner, services
 from app.booking.access import Action
-from app.booking.forms import ActivityForm, AdjustSessionForm, GenerateForm, SiteForm, TariffForm, UnitForm
+from app.booking.forms import (ActivityForm, AdjustSessionForm, GenerateForm, NewSiteForm, SiteForm, TariffForm,
+                               UnitForm)
 from app.booking.models import PARIS, AttendanceStatus
 from app.booking.staffing import staffing_for
 from app.booking.views import bp
@@ -52,11 +53,29 @@ def _form_error(form, error: DomainError) -> None:
         form.form_errors.append(error.message)
 
 
-@bp.get("/sites")
+@bp.route("/sites", methods=["GET", "POST"])
 @roles_required(*STAFF)
 def staff_sites():
+    form = None
+    if current_user.role == Role.ADMIN:
+        from sqlalchemy import select
+
+        from app.extensions import db
+        from app.families.models import Commune
+
+        form = NewSiteForm()
+        form.commune_insee.choices = [(c.insee, c.name) for c in
+                                      db.session.scalars(select(Commune).order_by(Commune.name))]
+        if form.validate_on_submit():
+            site = catalogue.create_site(current_user, name=form.name.data, address=form.address.data,
+                                         commune_insee=form.commune_insee.data,
+                                         opening_hours=form.opening_hours.data or "", phone=form.phone.data or "")
+            flash(_("Accueil créé."), "success")
+            return redirect(url_for("booking.site_detail", site_id=site.id))
+    elif request.method == "POST":
+        return render_template("errors/403.html"), 403
     sites = catalogue.sites_for(current_user)
-    return render_template("booking/staff/sites.html", sites=sites)
+    return render_template("booking/staff/sites.html", sites=sites, form=form)
 
 
 @bp.route("/sites/<int:site_id>", methods=["GET", "POST"])

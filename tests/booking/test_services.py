@@ -321,3 +321,44 @@ def test_attendance_marking_by_animator_of_the_site():
     assert attendance.status.value == "absent_justified" and not attendance.late_departure
     with pytest.raises(NotFound):
         services.mark_attendance(outsider, item.booking_id, "present")
+
+
+def test_create_session_refuses_public_holidays_and_wrong_period():
+    from app.booking.catalogue import create_session, unit_for_times
+    from app.booking.errors import InvalidSchedule
+    from app.booking.models import ActivityKind
+    from tests.booking.factories import make_zone_c_holidays
+
+    make_zone_c_holidays()
+    activity = make_activity()  # périscolaire
+    director = make_staff(activity.site)
+    unit = unit_for_times(director, activity.id, time(8, 30), time(17, 30))
+    assert unit_for_times(director, activity.id, time(8, 30), time(17, 30)).id == unit.id
+    session = create_session(director, unit.id, date(2026, 3, 18), capacity_under6=8, capacity_over6=12)
+    assert session.id
+    with pytest.raises(InvalidSchedule) as error:
+        create_session(director, unit.id, date(2026, 5, 1), capacity_under6=8, capacity_over6=12)
+    assert "férié" in error.value.message
+    with pytest.raises(InvalidSchedule):
+        create_session(director, unit.id, date(2026, 2, 25), capacity_under6=8, capacity_over6=12)
+    holidays = make_activity(activity.site, name="Vacances", kind=ActivityKind.EXTRASCOLAIRE)
+    holiday_unit = make_unit(holidays)
+    assert create_session(director, holiday_unit.id, date(2026, 2, 25), capacity_under6=8, capacity_over6=12)
+    with pytest.raises(InvalidSchedule):
+        create_session(director, holiday_unit.id, date(2026, 3, 18), capacity_under6=8, capacity_over6=12)
+    other = make_staff(make_site("Centre social de Pradines"))
+    with pytest.raises(NotFound):
+        create_session(other, unit.id, date(2026, 3, 25), capacity_under6=8, capacity_over6=12)
+
+
+def test_staffing_per_band_against_planned():
+    from app.booking.models import StaffingRegime
+    from app.booking.staffing import staffing_for
+
+    session = make_session(make_unit(make_activity(regime=StaffingRegime.EXTRASCOLAIRE)), under6=20, over6=30,
+                           animators_planned=3)
+    session.taken_under6, session.taken_over6 = 9, 13  # 9/8 -> 2, 13/12 -> 2
+    staffing = staffing_for(session)
+    assert (staffing.required, staffing.planned, staffing.shortfall) == (4, 3, 1)
+    session.taken_under6, session.taken_over6 = 8, 12
+    assert staffing_for(session).required == 2

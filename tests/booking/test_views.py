@@ -1,4 +1,4 @@
-from datetime import date, time
+from datetime import date, time, timedelta
 from decimal import Decimal
 
 import pytest
@@ -12,7 +12,7 @@ from app.families.models import AuthorisedPickup
 from tests.booking.factories import (future_wednesday, make_activity, make_parent_with_child, make_session,
                                      make_site, make_staff, make_unit)
 from tests.conftest import csrf_token_from, get_csrf
-from tests.factories import make_user
+from tests.factories import make_child, make_user
 
 
 @pytest.fixture
@@ -203,3 +203,49 @@ def test_session_list_shows_staffing(setup, login_as):
     client = login_as(make_staff(site))
     page = client.get(f"/accueils/sites/{site.id}/seances?month={session.day:%Y-%m}").get_data(as_text=True)
     assert "0 / 1" in page and "Animateurs requis" in page
+
+
+def test_admin_creates_a_site_and_sees_every_site(login_as):
+    from tests.factories import make_commune
+
+    make_commune()
+    existing = make_site("Centre social de Pradines")
+    admin = login_as(make_user(Role.ADMIN))
+    page = admin.get("/accueils/sites").get_data(as_text=True)
+    assert existing.name in page
+    response = admin.post("/accueils/sites", data={"csrf_token": csrf_token_from(page), "name": "ALSH de Catus",
+                                                   "address": "Place de la Mairie", "commune_insee": "46042"})
+    assert response.status_code == 302
+    assert db.session.scalar(select(Site).where(Site.name == "ALSH de Catus")) is not None
+    director = login_as(make_staff(existing))
+    token = get_csrf(director, "/accueils/sites")
+    assert director.post("/accueils/sites", data={"csrf_token": token, "name": "X", "address": "Y",
+                                                  "commune_insee": "46042"}).status_code == 403
+
+
+def test_calendar_page_query_count_does_not_grow_with_sessions(setup, login_as):
+    from sqlalchemy import event
+
+    site, unit, session, parent, household, child = setup
+    make_child(household, first_name="Jade", birth_date=date(2016, 1, 2))
+    client = login_as(parent)
+    url = f"/accueils/reserver?month={session.day:%Y-%m}"
+
+    def count_queries():
+        statements = []
+
+        def before(conn, cursor, statement, *args):
+            statements.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", before)
+        try:
+            assert client.get(url).status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", before)
+        return len(statements)
+
+    few = count_queries()
+    other_unit = make_unit(unit.activity, label="Matin", start=time(8, 30), end=time(12, 0), with_meal=False)
+    for offset in (0, 7):
+        make_session(other_unit, day=session.day + timedelta(days=offset))
+    assert count_queries() == few
