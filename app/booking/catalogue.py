@@ -360,6 +360,16 @@ def sessions_of_site(site_id: int, first_day: date, last_day: date) -> list[Sess
         .order_by(Session.day, Unit.start_time, Session.id)))
 
 
+def next_session_day(site_id: int | None, today: date) -> date | None:
+    """The first session day from `today` on (at one site, or anywhere)."""
+    from sqlalchemy import func
+
+    query = select(func.min(Session.day)).join(Unit).join(Activity).where(Session.day >= today)
+    if site_id is not None:
+        query = query.where(Activity.site_id == site_id)
+    return db.session.scalar(query)
+
+
 def open_sessions_between(first_day: date, last_day: date, activity_ids=None) -> list[Session]:
     from sqlalchemy.orm import selectinload
 

@@ -47,7 +47,7 @@ WEDNESDAY_UNITS = [("Matin", UnitKind.MORNING, time(8, 30), time(12, 0), False),
                    ("Journée avec repas", UnitKind.WHOLE_DAY, time(8, 30), time(17, 30), True)]
 HOLIDAY_UNITS = [("Journée avec repas", UnitKind.WHOLE_DAY, time(8, 30), time(17, 30), True),
                  ("Matin avec repas", UnitKind.MORNING_WITH_LUNCH, time(8, 30), time(13, 30), True)]
-# Quotient familial bands and the price of a whole day; half-days are 55 %.
+# Quotient familial bands and the price of a whole day; half-days are 65 % with lunch, 45 % without.
 BANDS = [(0, 600, Decimal("5.00")), (601, 900, Decimal("8.50")), (901, 1200, Decimal("11.50")),
          (1201, None, Decimal("14.00"))]
 NON_RESIDENT_DAY = Decimal("19.00")
@@ -88,7 +88,7 @@ def _units(activity: Activity, specs) -> list[Unit]:
             db.session.add(unit)
             db.session.flush()
         units.append(unit)
-        factor = Decimal("1") if kind is UnitKind.WHOLE_DAY else Decimal("0.55")
+        factor = Decimal("1") if kind is UnitKind.WHOLE_DAY else (Decimal("0.65") if meal else Decimal("0.45"))
         valid_from = date(date.today().year - (1 if date.today().month < 9 else 0), 9, 1)
         rows = [(qf_min, qf_max, True, price) for qf_min, qf_max, price in BANDS]
         rows.append((0, None, False, NON_RESIDENT_DAY))

@@ -91,6 +91,12 @@ def month_for_household(user: User, month: str | None, child_id: int | None = No
     """Each child's bookable slots for the month. Raises NotFound for a child of another household."""
     now = now or utcnow()
     household = household_of(user)
+    if not month:
+        # Default to the month of the next session, so that the page is never empty at the end of a month.
+        from app.booking.catalogue import next_session_day
+
+        upcoming = next_session_day(site_id, now.date())
+        month = upcoming.strftime("%Y-%m") if upcoming else None
     first, last = month_bounds(month)
     sites = list(db.session.scalars(select(Site).order_by(Site.name)))
     if household is None:

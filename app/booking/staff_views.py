@@ -210,7 +210,11 @@ def generate(activity_id: int):
 @roles_required(*STAFF)
 def site_sessions(site_id: int):
     site = catalogue.get_site(current_user, site_id)
-    first, last = planner.month_bounds(request.args.get("month"))
+    month = request.args.get("month")
+    if not month:
+        upcoming = catalogue.next_session_day(site.id, date.today())
+        month = upcoming.strftime("%Y-%m") if upcoming else None
+    first, last = planner.month_bounds(month)
     sessions = catalogue.sessions_of_site(site.id, first, last)
     rows = [(s, staffing_for(s)) for s in sessions]
     return render_template("booking/staff/sessions.html", site=site, rows=rows, first=first,
