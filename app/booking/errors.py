@@ -42,6 +42,11 @@ class AlreadyBooked(BookingRefused):
     default_message = _l("Cet enfant est déjà inscrit à cette séance.")
 
 
+class OverlappingBooking(BookingRefused):
+    code = "overlapping_booking"
+    default_message = _l("Cet enfant est déjà inscrit à une autre séance à la même heure ce jour-là.")
+
+
 class AdmissionRefused(BookingRefused):
     code = "admission_refused"
     default_message = _l("L'inscription ne peut pas être acceptée pour le moment.")

@@ -25,7 +25,8 @@ from app.booking import admission
 from app.booking.access import Action, household_of
 from app.booking.catalogue import price_for
 from app.booking.errors import (AdmissionRefused, AgeOutOfRange, AlreadyBooked, BookingClosed, BookingNotOpen,
-                                BookingRefused, CancellationClosed, NotCancellable, ResidentsFirst,
+                                BookingRefused, CancellationClosed, NotCancellable, OverlappingBooking,
+                                ResidentsFirst,
                                 SessionCancelled, SessionNotFound)
 from app.booking.models import (ACTIVE_STATUSES, PLACE_STATUSES, Activity, AgeBand, Attendance, AttendanceStatus,
                                 Booking, BookingStatus, IdempotencyKey, Session, Unit)
@@ -113,6 +114,14 @@ def _check_rules(child: Child, household: Household, session: Session, now: date
     if db.session.scalar(select(Booking.id).where(Booking.child_id == child.id, Booking.session_id == session.id,
                                                   Booking.status.in_(ACTIVE_STATUSES))):
         raise AlreadyBooked()
+    unit = session.unit
+    overlapping = db.session.scalar(
+        select(Booking.id).join(Session, Booking.session_id == Session.id).join(Unit, Session.unit_id == Unit.id)
+        .where(Booking.child_id == child.id, Booking.status.in_(ACTIVE_STATUSES), Session.day == session.day,
+               Session.cancelled.is_(False), Unit.start_time < unit.end_time, Unit.end_time > unit.start_time)
+        .limit(1))
+    if overlapping:
+        raise OverlappingBooking()
     age = child.age_on(session.day)
     if not activity.min_age <= age <= activity.max_age:
         raise AgeOutOfRange(_("%(name)s aura %(age)s ans ce jour-là ; cette activité accueille les enfants "

@@ -362,3 +362,33 @@ def test_staffing_per_band_against_planned():
     assert (staffing.required, staffing.planned, staffing.shortfall) == (4, 3, 1)
     session.taken_under6, session.taken_over6 = 8, 12
     assert staffing_for(session).required == 2
+
+
+def test_overlapping_units_on_the_same_day_are_refused():
+    activity = make_activity()
+    day_unit = make_unit(activity)
+    morning = make_unit(activity, label="Matin", start=time(8, 30), end=time(12, 0), with_meal=False)
+    afternoon = make_unit(activity, label="Après-midi", start=time(13, 30), end=time(17, 30), with_meal=False)
+    whole, am, pm = make_session(day_unit), make_session(morning), make_session(afternoon)
+    parent, _h, child = make_parent_with_child()
+    result = services.book(parent, [(child.id, am.id), (child.id, pm.id), (child.id, whole.id)], now=NOW)
+    assert _statuses(result) == ["confirmed", "confirmed", "refused"]
+    assert result.items[2].code == "overlapping_booking"
+
+
+def test_promotion_respects_admission_hold():
+    session = make_session(under6=0, over6=1)
+    p1, _h1, c1 = make_parent_with_child()
+    p2, _h2, c2 = make_parent_with_child()
+    first = services.book(p1, [(c1.id, session.id)], now=NOW).items[0]
+    waiting = services.book(p2, [(c2.id, session.id)], now=NOW).items[0]
+
+    def hold_second(child, session_):
+        return admission.HOLD if child.id == c2.id else admission.CONFIRM
+
+    admission.register_check(hold_second)
+    try:
+        services.cancel_booking(p1, first.booking_id, now=NOW)
+    finally:
+        admission.unregister_check(hold_second)
+    assert db.session.get(Booking, waiting.booking_id).status is BookingStatus.PENDING_PREPARATION
