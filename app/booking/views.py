@@ -1,3 +1,133 @@
-from flask import Blueprint
+"""Booking pages for parents (calendar, bookings, iCalendar feed); staff pages in staff_views.py."""
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+
+from app.accounts.models import Role
+from app.accounts.permissions import roles_required
+from app.booking import feeds, planner, services
+from app.booking.access import household_of
+from app.booking.models import Session
+from app.errors import DomainError, ValidationFailed
+from app.extensions import db
+from app.families.models import Child
+from app.navigation import register_nav
 
 bp = Blueprint("booking", __name__, url_prefix="/accueils")
+
+register_nav(_l("Réserver"), "booking.calendar", [Role.PARENT], order=20)
+register_nav(_l("Mes réservations"), "booking.my_bookings", [Role.PARENT], order=21)
+
+
+def _int_arg(name: str) -> int | None:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() else None
+
+
+@bp.get("/reserver")
+@roles_required(Role.PARENT)
+def calendar():
+    months, first, last, sites = planner.month_for_household(
+        current_user, request.args.get("month"), _int_arg("child"), _int_arg("site"))
+    household = household_of(current_user)
+    previous = (first.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+    following = (last + timedelta(days=1)).strftime("%Y-%m")
+    return render_template("booking/calendar.html", months=months, first=first, sites=sites,
+                           site_id=_int_arg("site"), child_id=_int_arg("child"),
+                           children=household.children if household else [], previous=previous,
+                           following=following, submission_key=str(uuid.uuid4()))
+
+
+@bp.post("/reserver")
+@roles_required(Role.PARENT)
+def submit():
+    items = []
+    for value in request.form.getlist("item"):
+        try:
+            child_id, session_id = (int(part) for part in value.split(":"))
+        except ValueError:
+            raise ValidationFailed(_("La demande est mal formée.")) from None
+        items.append((child_id, session_id))
+    if not items:
+        flash(_("Cochez au moins une séance avant d'envoyer."), "error")
+        return redirect(url_for("booking.calendar", **{k: v for k, v in request.args.items()}))
+    key = (request.form.get("submission_key") or "")[:100] or None
+    result = services.book(current_user, items, idempotency_key=key)
+    children = {c.id: c for c in db.session.scalars(
+        select(Child).where(Child.id.in_({i.child_id for i in result.items})))}
+    sessions = {s.id: s for s in db.session.scalars(
+        select(Session).where(Session.id.in_({i.session_id for i in result.items})))}
+    return render_template("booking/results.html", result=result, children=children, sessions=sessions,
+                           status_label=services.status_label)
+
+
+@bp.get("/mes-reservations")
+@roles_required(Role.PARENT)
+def my_bookings():
+    bookings = services.household_bookings(current_user)
+    positions = {b.id: services.waitlist_position(b) for b in bookings if b.status.value == "waitlisted"}
+    token = feeds.household_feed_token(current_user)
+    feed_url = url_for("booking.household_feed", token=token.token, _external=True) if token else None
+    return render_template("booking/my_bookings.html", bookings=bookings, positions=positions,
+                           status_label=services.status_label, feed_url=feed_url,
+                           has_household=household_of(current_user) is not None)
+
+
+@bp.post("/reservations/<int:booking_id>/annuler")
+@roles_required(Role.PARENT)
+def cancel(booking_id: int):
+    try:
+        booking = services.cancel_booking(current_user, booking_id)
+    except DomainError as error:
+        if error.http_status == 404:
+            raise
+        flash(error.message, "error")
+        return redirect(url_for("booking.my_bookings"))
+    if booking.status.value == "late_cancelled":
+        flash(_("Réservation annulée. L'annulation est hors délai : elle peut vous être facturée."), "warning")
+    else:
+        flash(_("Réservation annulée."), "success")
+    return redirect(url_for("booking.my_bookings"))
+
+
+@bp.post("/calendrier/renouveler")
+@roles_required(Role.PARENT)
+def renew_feed():
+    feeds.renew_household_feed(current_user)
+    flash(_("Nouvelle adresse d'abonnement créée ; l'ancienne ne fonctionne plus."), "success")
+    return redirect(url_for("booking.my_bookings"))
+
+
+@bp.post("/calendrier/revoquer")
+@roles_required(Role.PARENT)
+def revoke_feed():
+    feeds.revoke_household_feed(current_user)
+    flash(_("Abonnement au calendrier désactivé."), "success")
+    return redirect(url_for("booking.my_bookings"))
+
+
+def _ics(content: bytes) -> Response:
+    response = Response(content, mimetype="text/calendar")
+    response.headers["Content-Disposition"] = "inline; filename=pitchoun.ics"
+    response.headers["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+@bp.get("/calendrier/<token>.ics")
+def household_feed(token: str):
+    return _ics(feeds.household_calendar(token))
+
+
+@bp.get("/calendrier/site/<token>.ics")
+def site_feed(token: str):
+    return _ics(feeds.site_calendar(token))
+
+
+from app.booking import staff_views  # noqa: E402,F401  (registers the staff routes on bp)

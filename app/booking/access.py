@@ -1,0 +1,65 @@
+"""Who may do what in booking: named actions and staff scopes."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app.accounts.models import Role, User
+from app.accounts.permissions import policy, require
+from app.extensions import db
+from app.families.models import Child, Household, HouseholdMember
+
+
+class Action:
+    BOOK_FOR_CHILD = "booking.book_for_child"
+    MANAGE_SITE = "booking.manage_site"
+    VIEW_SITE = "booking.view_site"
+    MARK_ATTENDANCE = "booking.mark_attendance"
+
+
+def household_of(user: User) -> Household | None:
+    return db.session.scalar(select(Household).join(HouseholdMember).where(HouseholdMember.user_id == user.id))
+
+
+def site_ids_of(user: User) -> set[int]:
+    """The sites a director or animator works at (every site for an administrator)."""
+    from app.booking.models import Site, SiteStaff
+
+    if user.role == Role.ADMIN:
+        return set(db.session.scalars(select(Site.id)))
+    if user.role not in (Role.DIRECTOR, Role.ANIMATOR):
+        return set()
+    return set(db.session.scalars(select(SiteStaff.site_id).where(SiteStaff.user_id == user.id)))
+
+
+def _site_id(obj) -> int | None:
+    return obj if isinstance(obj, int) else getattr(obj, "id", None)
+
+
+@policy(Action.BOOK_FOR_CHILD)
+def _can_book(user: User, child: Child) -> bool:
+    if user.role != Role.PARENT or child is None:
+        return False
+    return db.session.scalar(select(HouseholdMember.id).where(
+        HouseholdMember.user_id == user.id, HouseholdMember.household_id == child.household_id)) is not None
+
+
+@policy(Action.MANAGE_SITE)
+def _can_manage(user: User, site) -> bool:
+    if user.role == Role.ADMIN:
+        return True
+    return user.role == Role.DIRECTOR and _site_id(site) in site_ids_of(user)
+
+
+@policy(Action.VIEW_SITE)
+def _can_view(user: User, site) -> bool:
+    if user.role == Role.ADMIN:
+        return True
+    return user.role in (Role.DIRECTOR, Role.ANIMATOR) and _site_id(site) in site_ids_of(user)
+
+
+@policy(Action.MARK_ATTENDANCE)
+def _can_mark(user: User, site) -> bool:
+    return _can_view(user, site)
+
+
+__all__ = ["Action", "household_of", "site_ids_of", "require"]

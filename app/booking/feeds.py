@@ -1,0 +1,168 @@
+"""iCalendar subscriptions: a household's bookings, a site's sessions.
+
+Phone calendars cannot log in, so each feed is a secret URL whose token
+can be revoked (a new one replaces it). UIDs are stable per booking or
+session; SEQUENCE grows with every change, so a cancellation replaces the
+event with a STATUS:CANCELLED one in the subscriber's calendar.
+"""
+from __future__ import annotations
+
+import secrets
+from datetime import date, timedelta
+
+from flask import current_app
+from icalendar import Calendar, Event
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from app.accounts.models import User
+from app.accounts.permissions import require
+from app.booking.access import Action, household_of
+from app.booking.models import (PLACE_STATUSES, Activity, Booking, BookingStatus, CalendarFeedToken, Session, Site,
+                                Unit)
+from app.errors import NotFound
+from app.extensions import db, utcnow
+from app.families.models import Child
+
+UID_DOMAIN = "pitchoun.grandcahors.fr"
+
+
+def _active_token(**where) -> CalendarFeedToken | None:
+    query = select(CalendarFeedToken).where(CalendarFeedToken.revoked_at.is_(None))
+    for name, value in where.items():
+        query = query.where(getattr(CalendarFeedToken, name) == value)
+    return db.session.scalar(query.order_by(CalendarFeedToken.id.desc()))
+
+
+def household_feed_token(user: User) -> CalendarFeedToken | None:
+    household = household_of(user)
+    return _active_token(household_id=household.id) if household else None
+
+
+def renew_household_feed(user: User) -> CalendarFeedToken:
+    """Revoke the household's feed URL (if any) and issue a new one. Raises NotFound without a household."""
+    household = household_of(user)
+    if household is None:
+        raise NotFound()
+    now = utcnow()
+    for token in db.session.scalars(select(CalendarFeedToken).where(
+            CalendarFeedToken.household_id == household.id, CalendarFeedToken.revoked_at.is_(None))):
+        token.revoked_at = now
+    token = CalendarFeedToken(token=secrets.token_urlsafe(32), household_id=household.id, created_by_id=user.id)
+    db.session.add(token)
+    db.session.commit()
+    return token
+
+
+def revoke_household_feed(user: User) -> None:
+    """Revoke the household's feed: the old URL stops working at once."""
+    household = household_of(user)
+    if household is None:
+        raise NotFound()
+    for token in db.session.scalars(select(CalendarFeedToken).where(
+            CalendarFeedToken.household_id == household.id, CalendarFeedToken.revoked_at.is_(None))):
+        token.revoked_at = utcnow()
+    db.session.commit()
+
+
+def site_feed_token(user: User, site_id: int) -> CalendarFeedToken | None:
+    return _active_token(site_id=site_id, created_by_id=user.id)
+
+
+def renew_site_feed(user: User, site_id: int) -> CalendarFeedToken:
+    """A new private URL for a site's calendar (its director), revoking the user's previous one."""
+    site = db.session.get(Site, site_id)
+    if site is None:
+        raise NotFound()
+    require(user, Action.VIEW_SITE, site)
+    for token in db.session.scalars(select(CalendarFeedToken).where(
+            CalendarFeedToken.site_id == site_id, CalendarFeedToken.created_by_id == user.id,
+            CalendarFeedToken.revoked_at.is_(None))):
+        token.revoked_at = utcnow()
+    token = CalendarFeedToken(token=secrets.token_urlsafe(32), site_id=site_id, created_by_id=user.id)
+    db.session.add(token)
+    db.session.commit()
+    return token
+
+
+def _calendar(name: str) -> Calendar:
+    cal = Calendar()
+    cal.add("prodid", "-//Grand Cahors//Pitchoun//FR")
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("x-wr-calname", name)
+    cal.add("x-wr-timezone", "Europe/Paris")
+    return cal
+
+
+def _event(uid: str, session: Session, summary: str, sequence: int, stamp, cancelled: bool) -> Event:
+    site = session.unit.activity.site
+    event = Event()
+    event.add("uid", uid)
+    event.add("dtstamp", stamp)
+    event.add("dtstart", session.starts_at())
+    event.add("dtend", session.ends_at())
+    event.add("summary", summary)
+    event.add("location", site.full_address)
+    event.add("sequence", sequence)
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    event.add("description", f"{site.name} – {session.unit.activity.name} ({session.unit.label})")
+    return event
+
+
+def household_calendar(token: str) -> bytes:
+    """The household's feed: one event per booking that held a place. Raises NotFound for unknown or revoked tokens."""
+    row = db.session.scalar(select(CalendarFeedToken).where(CalendarFeedToken.token == token,
+                                                            CalendarFeedToken.household_id.is_not(None),
+                                                            CalendarFeedToken.revoked_at.is_(None)))
+    if row is None:
+        raise NotFound()
+    since = date.today() - timedelta(days=current_app.config.get("CALENDAR_FEED_PAST_DAYS", 60))
+    bookings = db.session.scalars(
+        select(Booking).join(Child).join(Session)
+        .where(Child.household_id == row.household_id, Session.day >= since,
+               Booking.status.in_([*PLACE_STATUSES, BookingStatus.CANCELLED, BookingStatus.LATE_CANCELLED]))
+        .options(selectinload(Booking.child),
+                 selectinload(Booking.session).selectinload(Session.unit).selectinload(Unit.activity)
+                 .selectinload(Activity.site).selectinload(Site.commune))
+        .order_by(Session.day, Booking.id)).all()
+    cal = _calendar("Pitchoun – réservations")
+    for booking in bookings:
+        cancelled = booking.status in (BookingStatus.CANCELLED, BookingStatus.LATE_CANCELLED)
+        if cancelled and not _ever_held(booking):
+            continue  # a waiting-list entry withdrawn before promotion never reached the calendar
+        session = booking.session
+        summary = f"{booking.child.first_name} – {session.unit.activity.site.name} ({session.unit.label})"
+        cal.add_component(_event(f"booking-{booking.id}@{UID_DOMAIN}", session, summary, booking.sequence,
+                                 booking.updated_at, cancelled))
+    return cal.to_ical()
+
+
+def _ever_held(booking: Booking) -> bool:
+    # A booking that started on the waiting list is bumped once by its
+    # promotion, then once more by its cancellation.
+    return booking.waitlist_order is None or booking.sequence >= 2
+
+
+def site_calendar(token: str) -> bytes:
+    """A site's sessions with their number of children. Raises NotFound for unknown or revoked tokens."""
+    row = db.session.scalar(select(CalendarFeedToken).where(CalendarFeedToken.token == token,
+                                                            CalendarFeedToken.site_id.is_not(None),
+                                                            CalendarFeedToken.revoked_at.is_(None)))
+    if row is None:
+        raise NotFound()
+    since = date.today() - timedelta(days=60)
+    sessions = db.session.scalars(
+        select(Session).join(Unit).join(Activity)
+        .where(Activity.site_id == row.site_id, Session.day >= since)
+        .options(selectinload(Session.unit).selectinload(Unit.activity).selectinload(Activity.site)
+                 .selectinload(Site.commune))
+        .order_by(Session.day, Session.id)).all()
+    cal = _calendar(f"Pitchoun – {row.site.name}")
+    stamp = utcnow()
+    for session in sessions:
+        children = session.taken_under6 + session.taken_over6
+        summary = f"{session.unit.activity.name} ({session.unit.label}) – {children} enfant(s)"
+        cal.add_component(_event(f"session-{session.id}@{UID_DOMAIN}", session, summary,
+                                 1 if session.cancelled else 0, stamp, session.cancelled))
+    return cal.to_ical()

@@ -1,0 +1,332 @@
+"""Booking domain models: sites, activities, units, tariffs, sessions, bookings,
+attendance, school holidays, calendar feed tokens, idempotency keys."""
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import (JSON, Enum, ForeignKey, Index, Numeric, String, Text, Time, UniqueConstraint, func, text)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.accounts.models import User
+from app.extensions import db, utcnow
+from app.families.models import Child, Commune, Household
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def _enum(cls):
+    return Enum(cls, native_enum=False, length=30, validate_strings=True)
+
+
+class ActivityKind(str, enum.Enum):
+    PERISCOLAIRE = "periscolaire"
+    EXTRASCOLAIRE = "extrascolaire"
+
+
+class StaffingRegime(str, enum.Enum):
+    """Regulatory regime deciding the staffing ratio (CASF R227-15/16)."""
+
+    EXTRASCOLAIRE = "extrascolaire"
+    PERISCOLAIRE_LONG = "periscolaire_long"  # without PEDT, more than 5 h in a row
+    PERISCOLAIRE_SHORT = "periscolaire_short"  # without PEDT, 5 h or less
+    PEDT_LONG = "pedt_long"  # PEDT / Plan mercredi, more than 5 h
+    PEDT_SHORT = "pedt_short"  # PEDT / Plan mercredi, 5 h or less
+
+
+# Children per animator: (under 6, 6 and over). Defaults from shared/domain.md.
+STAFFING_RATIOS: dict[StaffingRegime, tuple[int, int]] = {
+    StaffingRegime.EXTRASCOLAIRE: (8, 12),
+    StaffingRegime.PERISCOLAIRE_LONG: (8, 12),
+    StaffingRegime.PERISCOLAIRE_SHORT: (10, 14),
+    StaffingRegime.PEDT_LONG: (10, 14),
+    StaffingRegime.PEDT_SHORT: (14, 18),
+}
+
+
+class UnitKind(str, enum.Enum):
+    MORNING = "morning"
+    MORNING_WITH_LUNCH = "morning_with_lunch"
+    AFTERNOON = "afternoon"
+    AFTERNOON_WITH_LUNCH = "afternoon_with_lunch"
+    WHOLE_DAY = "whole_day"
+    PERISCOLAIRE_MORNING = "periscolaire_morning"
+    PERISCOLAIRE_LUNCH = "periscolaire_lunch"
+    PERISCOLAIRE_EVENING = "periscolaire_evening"
+
+
+class AgeBand(str, enum.Enum):
+    UNDER6 = "under6"
+    OVER6 = "over6"  # 6 and over
+
+    @classmethod
+    def for_age(cls, age: int) -> AgeBand:
+        return cls.UNDER6 if age < 6 else cls.OVER6
+
+
+class BookingStatus(str, enum.Enum):
+    CONFIRMED = "confirmed"
+    WAITLISTED = "waitlisted"
+    PENDING_PREPARATION = "pending_preparation"
+    CANCELLED = "cancelled"
+    LATE_CANCELLED = "late_cancelled"
+
+
+ACTIVE_STATUSES = (BookingStatus.CONFIRMED, BookingStatus.WAITLISTED, BookingStatus.PENDING_PREPARATION)
+# Statuses that hold one of the session's places.
+PLACE_STATUSES = (BookingStatus.CONFIRMED, BookingStatus.PENDING_PREPARATION)
+
+
+class AttendanceStatus(str, enum.Enum):
+    PRESENT = "present"
+    ABSENT = "absent"
+    ABSENT_JUSTIFIED = "absent_justified"
+
+
+class Site(db.Model):
+    """An accueil de loisirs (leisure centre)."""
+
+    __tablename__ = "site"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(150), unique=True)
+    address: Mapped[str] = mapped_column(String(300), default="")
+    commune_insee: Mapped[str] = mapped_column(ForeignKey("commune.insee"))
+    opening_hours: Mapped[str] = mapped_column(Text, default="")
+    phone: Mapped[str] = mapped_column(String(30), default="")
+    school_zone: Mapped[str] = mapped_column(String(1), default="C")
+
+    commune: Mapped[Commune] = relationship()
+    activities: Mapped[list[Activity]] = relationship(back_populates="site", order_by="Activity.name")
+
+    @property
+    def full_address(self) -> str:
+        commune = self.commune.name if self.commune else ""
+        return ", ".join(part for part in (self.address, commune) if part)
+
+
+class SiteStaff(db.Model):
+    """A director's or animator's scope: the sites they work at."""
+
+    __tablename__ = "site_staff"
+    __table_args__ = (UniqueConstraint("user_id", "site_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"), index=True)
+
+    user: Mapped[User] = relationship()
+    site: Mapped[Site] = relationship()
+
+
+class Activity(db.Model):
+    __tablename__ = "activity"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(150))
+    kind: Mapped[ActivityKind] = mapped_column(_enum(ActivityKind))
+    min_age: Mapped[int] = mapped_column(default=3)
+    max_age: Mapped[int] = mapped_column(default=11)
+    regime: Mapped[StaffingRegime] = mapped_column(_enum(StaffingRegime), default=StaffingRegime.EXTRASCOLAIRE)
+    # Booking rules (configurable by the director).
+    opens_at: Mapped[datetime | None]  # None: open as soon as sessions exist
+    booking_deadline_days: Mapped[int] = mapped_column(default=2)
+    booking_deadline_time: Mapped[time] = mapped_column(Time, default=time(12, 0))
+    cancel_deadline_days: Mapped[int] = mapped_column(default=2)
+    cancel_deadline_time: Mapped[time] = mapped_column(Time, default=time(12, 0))
+    residents_first_until: Mapped[datetime | None]
+
+    site: Mapped[Site] = relationship(back_populates="activities")
+    units: Mapped[list[Unit]] = relationship(back_populates="activity", order_by="Unit.start_time")
+
+    def booking_deadline(self, day: date) -> datetime:
+        """Last moment (aware UTC) to book a session on `day`."""
+        return _local_deadline(day, self.booking_deadline_days, self.booking_deadline_time)
+
+    def cancel_deadline(self, day: date) -> datetime:
+        return _local_deadline(day, self.cancel_deadline_days, self.cancel_deadline_time)
+
+
+def _local_deadline(day: date, days_before: int, at: time) -> datetime:
+    local = datetime.combine(day - timedelta(days=days_before), at, tzinfo=PARIS)
+    return local.astimezone(ZoneInfo("UTC"))
+
+
+class Unit(db.Model):
+    """A bookable unit of an activity: half-day, whole day, périscolaire slot."""
+
+    __tablename__ = "unit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activity.id", ondelete="CASCADE"), index=True)
+    label: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[UnitKind] = mapped_column(_enum(UnitKind))
+    start_time: Mapped[time] = mapped_column(Time)
+    end_time: Mapped[time] = mapped_column(Time)
+    with_meal: Mapped[bool] = mapped_column(default=False)
+
+    activity: Mapped[Activity] = relationship(back_populates="units")
+    tariffs: Mapped[list[Tariff]] = relationship(back_populates="unit", order_by="Tariff.qf_min")
+
+    @property
+    def hours(self) -> float:
+        start = datetime.combine(date.min, self.start_time)
+        end = datetime.combine(date.min, self.end_time)
+        return (end - start).total_seconds() / 3600
+
+
+class Tariff(db.Model):
+    """Price of a unit for a quotient familial band, residents or not, over a validity period."""
+
+    __tablename__ = "tariff"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id", ondelete="CASCADE"), index=True)
+    qf_min: Mapped[int] = mapped_column(default=0)
+    qf_max: Mapped[int | None]  # inclusive; None: no upper bound
+    resident: Mapped[bool] = mapped_column(default=True)
+    price: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+    valid_from: Mapped[date]
+    valid_until: Mapped[date | None]  # inclusive; None: until further notice
+
+    unit: Mapped[Unit] = relationship(back_populates="tariffs")
+
+
+class Session(db.Model):
+    """A unit on a date, with its capacity per age band.
+
+    `taken_*` count the places held (confirmed + pending preparation); they
+    change only while the row is locked (see booking.engine).
+    """
+
+    __tablename__ = "booking_session"
+    __table_args__ = (UniqueConstraint("unit_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id", ondelete="CASCADE"), index=True)
+    day: Mapped[date] = mapped_column(index=True)
+    capacity_under6: Mapped[int] = mapped_column(default=0)
+    capacity_over6: Mapped[int] = mapped_column(default=0)
+    taken_under6: Mapped[int] = mapped_column(default=0)
+    taken_over6: Mapped[int] = mapped_column(default=0)
+    opens_at: Mapped[datetime | None]  # overrides the activity's opening
+    cancelled: Mapped[bool] = mapped_column(default=False)
+    animators_planned: Mapped[int] = mapped_column(default=0)
+
+    unit: Mapped[Unit] = relationship()
+
+    @property
+    def activity(self) -> Activity:
+        return self.unit.activity
+
+    def capacity(self, band: AgeBand) -> int:
+        return self.capacity_under6 if band is AgeBand.UNDER6 else self.capacity_over6
+
+    def taken(self, band: AgeBand) -> int:
+        return self.taken_under6 if band is AgeBand.UNDER6 else self.taken_over6
+
+    def remaining(self, band: AgeBand) -> int:
+        return max(0, self.capacity(band) - self.taken(band))
+
+    def effective_opens_at(self) -> datetime | None:
+        return self.opens_at or self.unit.activity.opens_at
+
+    def starts_at(self) -> datetime:
+        return datetime.combine(self.day, self.unit.start_time, tzinfo=PARIS)
+
+    def ends_at(self) -> datetime:
+        return datetime.combine(self.day, self.unit.end_time, tzinfo=PARIS)
+
+
+class Booking(db.Model):
+    __tablename__ = "booking"
+    __table_args__ = (
+        # One active booking per child and session; cancelled ones stay as history.
+        Index("uq_booking_active_child_session", "child_id", "session_id", unique=True,
+              postgresql_where=text("status IN ('confirmed', 'waitlisted', 'pending_preparation')"),
+              sqlite_where=text("status IN ('confirmed', 'waitlisted', 'pending_preparation')")),
+        Index("ix_booking_session_status", "session_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    child_id: Mapped[int] = mapped_column(ForeignKey("child.id", ondelete="CASCADE"), index=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("booking_session.id", ondelete="CASCADE"))
+    status: Mapped[BookingStatus] = mapped_column(_enum(BookingStatus))
+    age_band: Mapped[AgeBand] = mapped_column(_enum(AgeBand))
+    price: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    cancelled_at: Mapped[datetime | None]
+    # Arrival order on the waiting list (strictly increasing per session).
+    waitlist_order: Mapped[int | None]
+    submission_id: Mapped[str] = mapped_column(String(36), index=True)
+    booked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    # iCalendar SEQUENCE: bumped on every change the family's calendar must see.
+    sequence: Mapped[int] = mapped_column(default=0)
+
+    child: Mapped[Child] = relationship()
+    session: Mapped[Session] = relationship()
+    attendance: Mapped[Attendance | None] = relationship(back_populates="booking", uselist=False)
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+
+class IdempotencyKey(db.Model):
+    """A submission's first answer, replayed when the same key is sent again."""
+
+    __tablename__ = "idempotency_key"
+    __table_args__ = (UniqueConstraint("user_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(100))
+    response: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Attendance(db.Model):
+    __tablename__ = "attendance"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    booking_id: Mapped[int] = mapped_column(ForeignKey("booking.id", ondelete="CASCADE"), unique=True)
+    status: Mapped[AttendanceStatus] = mapped_column(_enum(AttendanceStatus))
+    late_departure: Mapped[bool] = mapped_column(default=False)
+    marked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    marked_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    booking: Mapped[Booking] = relationship(back_populates="attendance")
+
+
+class SchoolHolidayPeriod(db.Model):
+    """School holidays of a zone; `last_day` is the last day without classes (inclusive)."""
+
+    __tablename__ = "school_holiday_period"
+    __table_args__ = (UniqueConstraint("zone", "first_day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    zone: Mapped[str] = mapped_column(String(1))
+    label: Mapped[str] = mapped_column(String(150))
+    first_day: Mapped[date]
+    last_day: Mapped[date]
+
+
+class CalendarFeedToken(db.Model):
+    """A revocable secret URL for an iCalendar subscription (a household's or a site's)."""
+
+    __tablename__ = "calendar_feed_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    household_id: Mapped[int | None] = mapped_column(ForeignKey("household.id", ondelete="CASCADE"), index=True)
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]
+
+    household: Mapped[Household | None] = relationship()
+    site: Mapped[Site | None] = relationship()

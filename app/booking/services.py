@@ -1,0 +1,524 @@
+"""Booking use cases: book, cancel, waiting-list promotion, session changes, attendance.
+
+Capacity is enforced inside the booking transaction: the sessions concerned
+are locked first (SELECT ... FOR UPDATE on PostgreSQL, taken in ascending id
+order so that two submissions never deadlock; on SQLite every transaction
+starts with BEGIN IMMEDIATE, see app/extensions.py), then counted and
+written. Nothing is ever decided on a value read in another transaction.
+Each public function commits once.
+"""
+from __future__ import annotations
+
+import uuid
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+
+from flask_babel import format_datetime
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from app.accounts.models import User
+from app.accounts.permissions import require
+from app.booking import admission
+from app.booking.access import Action, household_of
+from app.booking.catalogue import price_for
+from app.booking.errors import (AdmissionRefused, AgeOutOfRange, AlreadyBooked, BookingClosed, BookingNotOpen,
+                                BookingRefused, CancellationClosed, NotCancellable, OverlappingBooking,
+                                ResidentsFirst,
+                                SessionCancelled, SessionNotFound)
+from app.booking.models import (ACTIVE_STATUSES, PLACE_STATUSES, Activity, AgeBand, Attendance, AttendanceStatus,
+                                Booking, BookingStatus, IdempotencyKey, Session, Unit)
+from app.errors import NotFound, ValidationFailed
+from app.extensions import db, utcnow
+from app.families.models import Child, Household
+from app.notifications.outbox import notify
+
+STATUS_LABELS = {
+    "confirmed": "Confirmée",
+    "waitlisted": "Liste d'attente",
+    "pending_preparation": "Confirmée, accueil en préparation",
+    "cancelled": "Annulée",
+    "late_cancelled": "Annulée hors délai",
+    "refused": "Refusée",
+}
+
+
+def status_label(status: str) -> str:
+    return _(STATUS_LABELS.get(status, status))
+
+
+@dataclass
+class ItemResult:
+    child_id: int
+    session_id: int
+    status: str  # confirmed, waitlisted, pending_preparation or refused
+    booking_id: int | None = None
+    waitlist_position: int | None = None
+    code: str | None = None
+    reason: str | None = None
+    price: str | None = None
+
+
+@dataclass
+class SubmissionResult:
+    submission_id: str
+    items: list[ItemResult] = field(default_factory=list)
+    replayed: bool = False
+
+    def to_dict(self) -> dict:
+        return {"submission_id": self.submission_id, "items": [asdict(i) for i in self.items]}
+
+    @classmethod
+    def from_dict(cls, data: dict, replayed: bool = False) -> SubmissionResult:
+        return cls(data["submission_id"], [ItemResult(**i) for i in data["items"]], replayed)
+
+
+# ---------------------------------------------------------------- locking (the capacity guard)
+
+def _lock_sessions(session_ids) -> dict[int, Session]:
+    """Lock the sessions' rows in ascending id order and reload them from the database."""
+    ids = sorted(set(session_ids))
+    rows = db.session.scalars(select(Session).where(Session.id.in_(ids)).order_by(Session.id)
+                              .with_for_update().execution_options(populate_existing=True))
+    return {s.id: s for s in rows}
+
+
+def _claim_place(session: Session, band: AgeBand) -> bool:
+    """Take one place of `band` if one is free. The session row is locked by the caller."""
+    if session.taken(band) >= session.capacity(band):
+        return False
+    _add_taken(session, band, 1)
+    return True
+
+
+def _add_taken(session: Session, band: AgeBand, delta: int) -> None:
+    if band is AgeBand.UNDER6:
+        session.taken_under6 = session.taken_under6 + delta
+    else:
+        session.taken_over6 = session.taken_over6 + delta
+
+
+# ---------------------------------------------------------------- rules
+
+def _local(moment: datetime) -> str:
+    return format_datetime(moment, "d MMMM yyyy 'à' HH:mm")
+
+
+def _check_rules(child: Child, household: Household, session: Session, now: datetime) -> AgeBand:
+    """Raise the BookingRefused that applies, or return the child's age band on that day."""
+    activity = session.unit.activity
+    if session.cancelled:
+        raise SessionCancelled()
+    if db.session.scalar(select(Booking.id).where(Booking.child_id == child.id, Booking.session_id == session.id,
+                                                  Booking.status.in_(ACTIVE_STATUSES))):
+        raise AlreadyBooked()
+    unit = session.unit
+    overlapping = db.session.scalar(
+        select(Booking.id).join(Session, Booking.session_id == Session.id).join(Unit, Session.unit_id == Unit.id)
+        .where(Booking.child_id == child.id, Booking.status.in_(ACTIVE_STATUSES), Session.day == session.day,
+               Session.cancelled.is_(False), Unit.start_time < unit.end_time, Unit.end_time > unit.start_time)
+        .limit(1))
+    if overlapping:
+        raise OverlappingBooking()
+    age = child.age_on(session.day)
+    if not activity.min_age <= age <= activity.max_age:
+        raise AgeOutOfRange(_("%(name)s aura %(age)s ans ce jour-là ; cette activité accueille les enfants "
+                              "de %(min)s à %(max)s ans.", name=child.first_name, age=age,
+                              min=activity.min_age, max=activity.max_age))
+    opens = session.effective_opens_at()
+    if opens is not None and now < opens:
+        raise BookingNotOpen(_("Les réservations ouvrent le %(when)s.", when=_local(opens)))
+    deadline = activity.booking_deadline(session.day)
+    if now > deadline:
+        raise BookingClosed(_("La date limite de réservation était le %(when)s.", when=_local(deadline)))
+    if activity.residents_first_until and now < activity.residents_first_until and not household.is_resident:
+        raise ResidentsFirst(_("Jusqu'au %(when)s, les réservations sont réservées aux habitants du Grand Cahors.",
+                               when=_local(activity.residents_first_until)))
+    return AgeBand.for_age(age)
+
+
+def _next_waitlist_order(session: Session) -> int:
+    current = db.session.scalar(select(func.max(Booking.waitlist_order)).where(Booking.session_id == session.id))
+    return (current or 0) + 1
+
+
+def waitlist_position(booking: Booking) -> int | None:
+    """Position (1 = next) among the children of the same age band waiting for this session."""
+    if booking.status is not BookingStatus.WAITLISTED:
+        return None
+    return db.session.scalar(select(func.count(Booking.id)).where(
+        Booking.session_id == booking.session_id, Booking.status == BookingStatus.WAITLISTED,
+        Booking.age_band == booking.age_band, Booking.waitlist_order <= booking.waitlist_order))
+
+
+def _book_item(user: User, household: Household, child: Child, session: Session, now: datetime,
+               submission_id: str) -> Booking:
+    band = _check_rules(child, household, session, now)
+    decision = admission.evaluate(child, session)
+    if decision.decision == "refuse":
+        raise AdmissionRefused(decision.reason or None, code=decision.code)
+    booking = Booking(child_id=child.id, session_id=session.id, age_band=band, submission_id=submission_id,
+                      booked_by_id=user.id, price=price_for(session.unit_id, household, session.day),
+                      created_at=now, updated_at=now)
+    if _claim_place(session, band):
+        booking.status = (BookingStatus.PENDING_PREPARATION if decision.decision == "hold"
+                          else BookingStatus.CONFIRMED)
+    else:
+        booking.status = BookingStatus.WAITLISTED
+        booking.waitlist_order = _next_waitlist_order(session)
+    db.session.add(booking)
+    db.session.flush()
+    return booking
+
+
+# ---------------------------------------------------------------- use cases
+
+def book(user: User, items, idempotency_key: str | None = None, now: datetime | None = None) -> SubmissionResult:
+    """Book several (child_id, session_id) items at once, in one transaction.
+
+    Each item is confirmed, waitlisted (with its position) or refused with a
+    French reason (not open yet, past the deadline, residents first, age,
+    cancelled session, already booked, admission check). Refusals do not
+    stop the other items; any unexpected failure writes nothing at all.
+    With `idempotency_key`, a repeated submission returns the first answer
+    (`replayed=True`) and books nothing more. Queues a "booking.submitted"
+    e-mail to the household's guardians.
+    Raises NotFound (a child of another household), SessionNotFound, ValidationFailed.
+    """
+    now = now or utcnow()
+    pairs = list(dict.fromkeys((int(c), int(s)) for c, s in items))
+    if not pairs:
+        raise ValidationFailed(_("Choisissez au moins une séance."), field="items")
+    if idempotency_key:
+        stored = _stored_answer(user, idempotency_key)
+        if stored is not None:
+            return stored
+    try:
+        if idempotency_key:
+            key_row = IdempotencyKey(user_id=user.id, key=idempotency_key[:100], response={})
+            db.session.add(key_row)
+            try:
+                db.session.flush()
+            except IntegrityError:
+                # Same key being answered by a concurrent request: replay its answer.
+                db.session.rollback()
+                stored = _stored_answer(user, idempotency_key)
+                if stored is None:
+                    raise
+                return stored
+        household = household_of(user)
+        children = {}
+        for child_id, _session_id in pairs:
+            child = db.session.get(Child, child_id)
+            if child is None:
+                raise NotFound()
+            require(user, Action.BOOK_FOR_CHILD, child)
+            children[child_id] = child
+        sessions = _lock_sessions(s for _c, s in pairs)
+        missing = {s for _c, s in pairs} - set(sessions)
+        if missing:
+            raise SessionNotFound()
+        result = SubmissionResult(str(uuid.uuid4()))
+        for child_id, session_id in pairs:
+            child, session = children[child_id], sessions[session_id]
+            try:
+                booking = _book_item(user, household, child, session, now, result.submission_id)
+            except BookingRefused as refusal:
+                result.items.append(ItemResult(child_id, session_id, "refused", code=refusal.code,
+                                               reason=refusal.message))
+                continue
+            result.items.append(ItemResult(child_id, session_id, booking.status.value, booking.id,
+                                           waitlist_position(booking), price=_money(booking.price)))
+        if idempotency_key:
+            key_row.response = result.to_dict()
+        _notify_submission(household, result, children, sessions)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return result
+
+
+def book_one(user: User, child_id: int, session_id: int, idempotency_key: str | None = None,
+             now: datetime | None = None) -> ItemResult:
+    """Book one session for one child; a refusal is raised as its BookingRefused error (409).
+
+    With an idempotency key the refusal is stored too, so a retry gets the same answer.
+    """
+    result = book(user, [(child_id, session_id)], idempotency_key=idempotency_key, now=now)
+    item = result.items[0]
+    if item.status == "refused":
+        raise BookingRefused(item.reason, code=item.code)
+    return item
+
+
+def _stored_answer(user: User, key: str) -> SubmissionResult | None:
+    row = db.session.scalar(select(IdempotencyKey).where(IdempotencyKey.user_id == user.id,
+                                                         IdempotencyKey.key == key[:100]))
+    if row is None or not row.response:
+        return None
+    return SubmissionResult.from_dict(row.response, replayed=True)
+
+
+def _money(value) -> str | None:
+    return None if value is None else f"{value:.2f}"
+
+
+def _guardians(household: Household) -> list[User]:
+    return [m.user for m in household.members if m.user.active]
+
+
+def _describe(session: Session) -> str:
+    unit = session.unit
+    return f"{session.day:%d/%m/%Y} – {unit.activity.site.name}, {unit.activity.name} ({unit.label})"
+
+
+def _notify_submission(household, result: SubmissionResult, children, sessions) -> None:
+    if household is None or all(item.status == "refused" for item in result.items):
+        return
+    lines = []
+    for item in result.items:
+        child, session = children[item.child_id], sessions[item.session_id]
+        text = status_label(item.status)
+        if item.status == "waitlisted":
+            text = _("Liste d'attente, position %(n)s", n=item.waitlist_position)
+        elif item.status == "refused":
+            text = _("Refusée : %(reason)s", reason=item.reason)
+        lines.append({"child": child.first_name, "session": _describe(session), "result": text})
+    for guardian in _guardians(household):
+        notify("booking.submitted", guardian, {"lines": lines, "path": "/accueils/mes-reservations",
+                                               "submission_id": result.submission_id})
+
+
+def _promote(session: Session, now: datetime) -> list[Booking]:
+    """Give the session's free places to the first eligible waiting children (row already locked)."""
+    promoted = []
+    if session.cancelled:
+        return promoted
+    for band in AgeBand:
+        if session.taken(band) >= session.capacity(band):
+            continue
+        waiting = db.session.scalars(
+            select(Booking).where(Booking.session_id == session.id, Booking.status == BookingStatus.WAITLISTED,
+                                  Booking.age_band == band)
+            .order_by(Booking.waitlist_order, Booking.id).options(selectinload(Booking.child))).all()
+        for booking in waiting:
+            if session.taken(band) >= session.capacity(band):
+                break
+            decision = admission.evaluate(booking.child, session)
+            if decision.decision == "refuse":
+                continue
+            booking.status = (BookingStatus.PENDING_PREPARATION if decision.decision == "hold"
+                              else BookingStatus.CONFIRMED)
+            booking.updated_at = now
+            booking.sequence += 1
+            _add_taken(session, band, 1)
+            promoted.append(booking)
+            for guardian in _guardians(booking.child.household):
+                notify("booking.promoted", guardian, {"child_name": booking.child.first_name,
+                                                      "session": _describe(session),
+                                                      "path": "/accueils/mes-reservations"})
+    db.session.flush()
+    return promoted
+
+
+def _release(booking: Booking, session: Session, status: BookingStatus, now: datetime) -> None:
+    if booking.status in PLACE_STATUSES:
+        _add_taken(session, booking.age_band, -1)
+    booking.status = status
+    booking.cancelled_at = now
+    booking.updated_at = now
+    booking.sequence += 1
+
+
+def _locked_booking(booking_id: int) -> tuple[Booking, Session]:
+    booking = db.session.get(Booking, booking_id)
+    if booking is None:
+        raise NotFound()
+    session = _lock_sessions([booking.session_id])[booking.session_id]
+    db.session.refresh(booking)
+    return booking, session
+
+
+def cancel_booking(user: User, booking_id: int, now: datetime | None = None) -> Booking:
+    """A guardian cancels a booking (or leaves the waiting list).
+
+    After the activity's cancellation deadline the booking is recorded as
+    late_cancelled. The freed place goes at once to the first eligible
+    waiting child. Raises NotFound (another household), NotCancellable,
+    CancellationClosed (the session is over).
+    """
+    now = now or utcnow()
+    booking = db.session.get(Booking, booking_id)
+    if booking is None:
+        raise NotFound()
+    require(user, Action.BOOK_FOR_CHILD, booking.child)
+    booking, session = _locked_booking(booking_id)
+    if booking.status not in ACTIVE_STATUSES:
+        raise NotCancellable()
+    if now > session.ends_at():
+        raise CancellationClosed()
+    late = booking.status in PLACE_STATUSES and now > session.unit.activity.cancel_deadline(session.day)
+    _release(booking, session, BookingStatus.LATE_CANCELLED if late else BookingStatus.CANCELLED, now)
+    _promote(session, now)
+    db.session.commit()
+    return booking
+
+
+def cancel_by_centre(user: User, booking_id: int, now: datetime | None = None) -> Booking:
+    """The site's director cancels a booking (never late for the family); promotes the waiting list.
+
+    Raises NotFound (not their site), NotCancellable.
+    """
+    now = now or utcnow()
+    booking = db.session.get(Booking, booking_id)
+    if booking is None:
+        raise NotFound()
+    require(user, Action.MANAGE_SITE, booking.session.unit.activity.site_id)
+    booking, session = _locked_booking(booking_id)
+    if booking.status not in ACTIVE_STATUSES:
+        raise NotCancellable()
+    _release(booking, session, BookingStatus.CANCELLED, now)
+    for guardian in _guardians(booking.child.household):
+        notify("booking.cancelled", guardian, {"child_name": booking.child.first_name,
+                                               "session": _describe(session), "path": "/accueils/mes-reservations"})
+    _promote(session, now)
+    db.session.commit()
+    return booking
+
+
+def adjust_session(user: User, session_id: int, *, capacity_under6: int | None = None,
+                   capacity_over6: int | None = None, animators_planned: int | None = None,
+                   opens_at: datetime | None = None, clear_opens_at: bool = False,
+                   now: datetime | None = None) -> list[Booking]:
+    """Change one session's capacity, planned animators or opening; returns the bookings promoted.
+
+    A capacity may not go below the places already taken. Raising it gives
+    the new places to the waiting list in the same transaction.
+    Raises NotFound, ValidationFailed.
+    """
+    now = now or utcnow()
+    session = db.session.get(Session, session_id)
+    if session is None:
+        raise NotFound()
+    require(user, Action.MANAGE_SITE, session.unit.activity.site_id)
+    session = _lock_sessions([session_id])[session_id]
+    for band, value in ((AgeBand.UNDER6, capacity_under6), (AgeBand.OVER6, capacity_over6)):
+        if value is None:
+            continue
+        if value < session.taken(band):
+            raise ValidationFailed(_("%(n)s places sont déjà réservées : la capacité ne peut pas être plus basse.",
+                                     n=session.taken(band)), field=f"capacity_{band.value}")
+        setattr(session, f"capacity_{band.value}", value)
+    if animators_planned is not None:
+        if animators_planned < 0:
+            raise ValidationFailed(_("Nombre d'animateurs non valide."), field="animators_planned")
+        session.animators_planned = animators_planned
+    if opens_at is not None or clear_opens_at:
+        session.opens_at = opens_at
+    promoted = _promote(session, now)
+    db.session.commit()
+    return promoted
+
+
+def cancel_session(user: User, session_id: int, now: datetime | None = None) -> int:
+    """Cancel a whole session: every active booking is cancelled and the families told.
+
+    Returns the number of bookings cancelled. Raises NotFound.
+    """
+    now = now or utcnow()
+    session = db.session.get(Session, session_id)
+    if session is None:
+        raise NotFound()
+    require(user, Action.MANAGE_SITE, session.unit.activity.site_id)
+    session = _lock_sessions([session_id])[session_id]
+    session.cancelled = True
+    bookings = db.session.scalars(select(Booking).where(Booking.session_id == session.id,
+                                                        Booking.status.in_(ACTIVE_STATUSES))).all()
+    for booking in bookings:
+        _release(booking, session, BookingStatus.CANCELLED, now)
+        for guardian in _guardians(booking.child.household):
+            notify("booking.cancelled", guardian, {"child_name": booking.child.first_name,
+                                                   "session": _describe(session),
+                                                   "path": "/accueils/mes-reservations"})
+    session.taken_under6 = session.taken_over6 = 0
+    db.session.commit()
+    return len(bookings)
+
+
+# ---------------------------------------------------------------- reading
+
+def household_bookings(user: User, include_past: bool = False, today: date | None = None) -> list[Booking]:
+    """The bookings of the user's household (newest sessions last)."""
+    household = household_of(user)
+    if household is None:
+        return []
+    query = (select(Booking).join(Child).join(Session).where(Child.household_id == household.id)
+             .options(selectinload(Booking.child),
+                      selectinload(Booking.session).selectinload(Session.unit).selectinload(Unit.activity)
+                      .selectinload(Activity.site))
+             .order_by(Session.day, Booking.id))
+    if not include_past:
+        query = query.where(Session.day >= (today or date.today()))
+    return list(db.session.scalars(query))
+
+
+def get_booking_for_household(user: User, booking_id: int) -> Booking:
+    booking = db.session.get(Booking, booking_id)
+    if booking is None:
+        raise NotFound()
+    require(user, Action.BOOK_FOR_CHILD, booking.child)
+    return booking
+
+
+@dataclass
+class RegisterRow:
+    booking: Booking
+    child: Child
+    band: AgeBand
+    pickups: list
+    needs_particular_care: bool
+    attendance: Attendance | None
+
+
+def session_register(user: User, session_id: int) -> tuple[Session, list[RegisterRow], list[Booking]]:
+    """The session, its children holding a place (register rows) and its waiting list. Raises NotFound."""
+    from app.booking.catalogue import get_session
+    from app.families.models import Household as H
+
+    session = get_session(user, session_id)
+    bookings = db.session.scalars(
+        select(Booking).join(Child).where(Booking.session_id == session.id, Booking.status.in_(ACTIVE_STATUSES))
+        .options(selectinload(Booking.child).selectinload(Child.household).selectinload(H.pickup_persons),
+                 selectinload(Booking.attendance))
+        .order_by(Child.last_name, Child.first_name)).all()
+    rows = [RegisterRow(b, b.child, b.age_band, list(b.child.household.pickup_persons),
+                        b.child.needs_particular_care, b.attendance)
+            for b in bookings if b.status in PLACE_STATUSES]
+    waiting = sorted((b for b in bookings if b.status is BookingStatus.WAITLISTED),
+                     key=lambda b: (b.age_band.value, b.waitlist_order))
+    return session, rows, waiting
+
+
+def mark_attendance(user: User, booking_id: int, status: AttendanceStatus | str, late_departure: bool = False,
+                    now: datetime | None = None) -> Attendance:
+    """Record a child's attendance (animator or director of the site). Raises NotFound, ValidationFailed."""
+    booking = db.session.get(Booking, booking_id)
+    if booking is None:
+        raise NotFound()
+    require(user, Action.MARK_ATTENDANCE, booking.session.unit.activity.site_id)
+    if booking.status not in PLACE_STATUSES:
+        raise ValidationFailed(_("Cet enfant n'a pas de place à cette séance."))
+    status = AttendanceStatus(status)
+    attendance = booking.attendance
+    if attendance is None:
+        attendance = Attendance(booking=booking, status=status)
+        db.session.add(attendance)
+    attendance.status = status
+    attendance.late_departure = bool(late_departure) and status is AttendanceStatus.PRESENT
+    attendance.marked_by_id = user.id
+    attendance.marked_at = now or utcnow()
+    db.session.commit()
+    return attendance

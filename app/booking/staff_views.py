@@ -1,0 +1,298 @@
+"""Pages for directors and animators: sites, activities, sessions, registers, attendance.
+
+Registered on booking's blueprint. Roles are checked here (403), the site
+scope in the services (404 for another site).
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from app.accounts.models import Role
+from app.accounts.permissions import roles_required
+from app.booking import catalogue, feeds, planner, services
+from app.booking.access import Action
+from app.booking.forms import (ActivityForm, AdjustSessionForm, GenerateForm, NewSiteForm, SiteForm, TariffForm,
+                               UnitForm)
+from app.booking.models import PARIS, AttendanceStatus
+from app.booking.staffing import staffing_for
+from app.booking.views import bp
+from app.errors import DomainError
+from app.navigation import register_nav
+
+STAFF = (Role.DIRECTOR, Role.ANIMATOR, Role.ADMIN)
+MANAGERS = (Role.DIRECTOR, Role.ADMIN)
+
+register_nav(_l("Mes accueils"), "booking.staff_sites", STAFF, order=30)
+
+ATTENDANCE_LABELS = {"present": _l("Présent"), "absent": _l("Absent"),
+                     "absent_justified": _l("Absence justifiée (maladie)")}
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    """A naive Europe/Paris datetime from a form, as aware UTC."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=PARIS).astimezone(ZoneInfo("UTC"))
+
+
+def _local(value: datetime | None) -> datetime | None:
+    return value.astimezone(PARIS).replace(tzinfo=None) if value else None
+
+
+def _form_error(form, error: DomainError) -> None:
+    target = getattr(form, error.field, None) if error.field else None
+    if target is not None:
+        target.errors = list(target.errors) + [error.message]
+    else:
+        form.form_errors.append(error.message)
+
+
+@bp.route("/sites", methods=["GET", "POST"])
+@roles_required(*STAFF)
+def staff_sites():
+    form = None
+    if current_user.role == Role.ADMIN:
+        from sqlalchemy import select
+
+        from app.extensions import db
+        from app.families.models import Commune
+
+        form = NewSiteForm()
+        form.commune_insee.choices = [(c.insee, c.name) for c in
+                                      db.session.scalars(select(Commune).order_by(Commune.name))]
+        if form.validate_on_submit():
+            site = catalogue.create_site(current_user, name=form.name.data, address=form.address.data,
+                                         commune_insee=form.commune_insee.data,
+                                         opening_hours=form.opening_hours.data or "", phone=form.phone.data or "")
+            flash(_("Accueil créé."), "success")
+            return redirect(url_for("booking.site_detail", site_id=site.id))
+    elif request.method == "POST":
+        return render_template("errors/403.html"), 403
+    sites = catalogue.sites_for(current_user)
+    return render_template("booking/staff/sites.html", sites=sites, form=form)
+
+
+@bp.route("/sites/<int:site_id>", methods=["GET", "POST"])
+@roles_required(*STAFF)
+def site_detail(site_id: int):
+    site = catalogue.get_site(current_user, site_id)
+    from app.accounts.permissions import can
+
+    manager = can(current_user, Action.MANAGE_SITE, site)
+    site_form = SiteForm(obj=site, prefix="site")
+    activity_form = ActivityForm(prefix="activity")
+    if request.method == "POST":
+        if not manager:
+            return render_template("errors/403.html"), 403
+        if "site-address" in request.form and site_form.validate():
+            catalogue.update_site(current_user, site.id, address=site_form.address.data,
+                                  opening_hours=site_form.opening_hours.data or "", phone=site_form.phone.data or "")
+            flash(_("Informations de l'accueil enregistrées."), "success")
+            return redirect(url_for("booking.site_detail", site_id=site.id))
+        if "activity-name" in request.form and activity_form.validate():
+            try:
+                activity = catalogue.create_activity(current_user, site.id, **_activity_values(activity_form))
+            except DomainError as error:
+                _form_error(activity_form, error)
+            else:
+                flash(_("Activité créée."), "success")
+                return redirect(url_for("booking.activity_detail", activity_id=activity.id))
+    token = feeds.site_feed_token(current_user, site.id)
+    feed_url = url_for("booking.site_feed", token=token.token, _external=True) if token else None
+    return render_template("booking/staff/site.html", site=site, manager=manager, site_form=site_form,
+                           activity_form=activity_form, feed_url=feed_url)
+
+
+def _activity_values(form: ActivityForm) -> dict:
+    return {"name": form.name.data.strip(), "kind": form.kind.data, "min_age": form.min_age.data,
+            "max_age": form.max_age.data, "regime": form.regime.data, "opens_at": _aware(form.opens_at.data),
+            "booking_deadline_days": form.booking_deadline_days.data,
+            "booking_deadline_time": form.booking_deadline_time.data,
+            "cancel_deadline_days": form.cancel_deadline_days.data,
+            "cancel_deadline_time": form.cancel_deadline_time.data,
+            "residents_first_until": _aware(form.residents_first_until.data)}
+
+
+@bp.post("/sites/<int:site_id>/calendrier")
+@roles_required(*STAFF)
+def renew_site_feed(site_id: int):
+    feeds.renew_site_feed(current_user, site_id)
+    flash(_("Nouvelle adresse d'abonnement au calendrier de l'accueil créée."), "success")
+    return redirect(url_for("booking.site_detail", site_id=site_id))
+
+
+@bp.route("/activites/<int:activity_id>", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def activity_detail(activity_id: int):
+    activity = catalogue.get_activity(current_user, activity_id, Action.MANAGE_SITE)
+    form = ActivityForm(prefix="activity", obj=None if request.method == "POST" else _ActivityView(activity))
+    unit_form = UnitForm(prefix="unit")
+    tariff_form = TariffForm(prefix="tariff")
+    if request.method == "POST":
+        if "activity-name" in request.form and form.validate():
+            try:
+                catalogue.update_activity(current_user, activity.id, **_activity_values(form))
+            except DomainError as error:
+                _form_error(form, error)
+            else:
+                flash(_("Règles de l'activité enregistrées."), "success")
+                return redirect(url_for("booking.activity_detail", activity_id=activity.id))
+        elif "unit-label" in request.form and unit_form.validate():
+            try:
+                catalogue.create_unit(current_user, activity.id, label=unit_form.label.data,
+                                      kind=unit_form.kind.data, start_time=unit_form.start_time.data,
+                                      end_time=unit_form.end_time.data, with_meal=unit_form.with_meal.data)
+            except DomainError as error:
+                _form_error(unit_form, error)
+            else:
+                flash(_("Unité ajoutée."), "success")
+                return redirect(url_for("booking.activity_detail", activity_id=activity.id))
+        elif "tariff-price" in request.form and tariff_form.validate():
+            try:
+                catalogue.add_tariff(current_user, int(request.form.get("unit_id", "0") or 0),
+                                     qf_min=tariff_form.qf_min.data, qf_max=tariff_form.qf_max.data,
+                                     resident=tariff_form.resident.data, price=tariff_form.price.data,
+                                     valid_from=tariff_form.valid_from.data, valid_until=tariff_form.valid_until.data)
+            except DomainError as error:
+                if error.http_status == 404:
+                    raise
+                _form_error(tariff_form, error)
+            else:
+                flash(_("Tarif ajouté."), "success")
+                return redirect(url_for("booking.activity_detail", activity_id=activity.id))
+    return render_template("booking/staff/activity.html", activity=activity, form=form, unit_form=unit_form,
+                           tariff_form=tariff_form)
+
+
+class _ActivityView:
+    """The activity with its datetimes shown in Paris time for the form."""
+
+    def __init__(self, activity):
+        self._activity = activity
+
+    def __getattr__(self, name):
+        value = getattr(self._activity, name)
+        if name in ("opens_at", "residents_first_until"):
+            return _local(value)
+        if name in ("kind", "regime"):
+            return value.value
+        return value
+
+
+@bp.route("/activites/<int:activity_id>/generer", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def generate(activity_id: int):
+    activity = catalogue.get_activity(current_user, activity_id, Action.MANAGE_SITE)
+    form = GenerateForm()
+    form.units.choices = [(u.id, f"{u.label} ({u.start_time:%H:%M}–{u.end_time:%H:%M})") for u in activity.units]
+    result = None
+    if form.validate_on_submit():
+        try:
+            result = catalogue.generate_sessions(
+                current_user, activity.id, unit_ids=form.units.data, weekdays=set(form.weekdays.data),
+                first_day=form.first_day.data, last_day=form.last_day.data, mode=form.mode.data,
+                capacity_under6=form.capacity_under6.data, capacity_over6=form.capacity_over6.data,
+                animators_planned=form.animators_planned.data or 0)
+        except DomainError as error:
+            if error.http_status == 404:
+                raise
+            _form_error(form, error)
+    return render_template("booking/staff/generate.html", activity=activity, form=form, result=result)
+
+
+@bp.get("/sites/<int:site_id>/seances")
+@roles_required(*STAFF)
+def site_sessions(site_id: int):
+    site = catalogue.get_site(current_user, site_id)
+    month = request.args.get("month")
+    if not month:
+        upcoming = catalogue.next_session_day(site.id, date.today())
+        month = upcoming.strftime("%Y-%m") if upcoming else None
+    first, last = planner.month_bounds(month)
+    sessions = catalogue.sessions_of_site(site.id, first, last)
+    rows = [(s, staffing_for(s)) for s in sessions]
+    return render_template("booking/staff/sessions.html", site=site, rows=rows, first=first,
+                           previous=(first - timedelta(days=1)).strftime("%Y-%m"),
+                           following=(last + timedelta(days=1)).strftime("%Y-%m"))
+
+
+@bp.route("/seances/<int:session_id>", methods=["GET", "POST"])
+@roles_required(*STAFF)
+def session_detail(session_id: int):
+    session, rows, waiting = services.session_register(current_user, session_id)
+    from app.accounts.permissions import can
+
+    manager = can(current_user, Action.MANAGE_SITE, session.unit.activity.site_id)
+    form = AdjustSessionForm(obj=session)
+    if request.method == "POST":
+        if not manager:
+            return render_template("errors/403.html"), 403
+        if form.validate():
+            try:
+                promoted = services.adjust_session(current_user, session.id,
+                                                   capacity_under6=form.capacity_under6.data,
+                                                   capacity_over6=form.capacity_over6.data,
+                                                   animators_planned=form.animators_planned.data)
+            except DomainError as error:
+                if error.http_status == 404:
+                    raise
+                _form_error(form, error)
+            else:
+                message = _("Séance mise à jour.")
+                if promoted:
+                    message += " " + _("%(n)s enfant(s) de la liste d'attente confirmé(s).", n=len(promoted))
+                flash(message, "success")
+                return redirect(url_for("booking.session_detail", session_id=session.id))
+    return render_template("booking/staff/session.html", session=session, rows=rows, waiting=waiting,
+                           staffing=staffing_for(session), manager=manager, form=form,
+                           attendance_labels=ATTENDANCE_LABELS, status_label=services.status_label)
+
+
+@bp.post("/seances/<int:session_id>/presences")
+@roles_required(*STAFF)
+def mark_attendance(session_id: int):
+    session, rows, _waiting = services.session_register(current_user, session_id)
+    count = 0
+    for row in rows:
+        status = request.form.get(f"status-{row.booking.id}")
+        if status in {s.value for s in AttendanceStatus}:
+            services.mark_attendance(current_user, row.booking.id, status,
+                                     late_departure=request.form.get(f"late-{row.booking.id}") == "1")
+            count += 1
+    flash(_("Présences enregistrées pour %(n)s enfant(s).", n=count), "success")
+    return redirect(url_for("booking.session_detail", session_id=session.id))
+
+
+@bp.post("/seances/<int:session_id>/annuler")
+@roles_required(*MANAGERS)
+def cancel_session(session_id: int):
+    count = services.cancel_session(current_user, session_id)
+    flash(_("Séance annulée ; %(n)s famille(s) prévenue(s).", n=count), "success")
+    return redirect(url_for("booking.session_detail", session_id=session_id))
+
+
+@bp.post("/reservations/<int:booking_id>/annuler-par-accueil")
+@roles_required(*MANAGERS)
+def cancel_by_centre(booking_id: int):
+    booking = services.cancel_by_centre(current_user, booking_id)
+    flash(_("Réservation annulée ; la famille est prévenue."), "success")
+    return redirect(url_for("booking.session_detail", session_id=booking.session_id))
+
+
+@bp.get("/sites/<int:site_id>/registre")
+@roles_required(*STAFF)
+def daily_register(site_id: int):
+    site = catalogue.get_site(current_user, site_id)
+    try:
+        day = date.fromisoformat(request.args.get("date", ""))
+    except ValueError:
+        day = date.today()
+    registers = [services.session_register(current_user, s.id) for s in catalogue.sessions_of_site(site.id, day, day)]
+    return render_template("booking/staff/register.html", site=site, day=day, registers=registers,
+                           attendance_labels=ATTENDANCE_LABELS)

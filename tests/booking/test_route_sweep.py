@@ -1,0 +1,54 @@
+"""Every booking URL requested as every role: nobody reaches what their role may not see."""
+import pytest
+
+from app.accounts.models import Role
+from app.booking import feeds, services
+from tests.booking.factories import (future_wednesday, make_activity, make_parent_with_child, make_session,
+                                     make_site, make_staff, make_unit)
+from tests.factories import make_user
+
+PARENT_ONLY = {"booking.calendar", "booking.my_bookings"}
+STAFF = {"booking.staff_sites", "booking.site_detail", "booking.site_sessions", "booking.session_detail",
+         "booking.daily_register"}
+MANAGERS = {"booking.activity_detail", "booking.generate"}
+PUBLIC = {"booking.household_feed", "booking.site_feed"}
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_every_booking_page_as_every_role(app, role, login_as):
+    site = make_site()
+    activity = make_activity(site)
+    session = make_session(make_unit(activity), day=future_wednesday())
+    parent, _household, child = make_parent_with_child()
+    services.book(parent, [(child.id, session.id)])
+    director = make_staff(site)
+    ids = {"site_id": site.id, "activity_id": activity.id, "session_id": session.id,
+           "token": feeds.renew_household_feed(parent).token}
+    site_token = feeds.renew_site_feed(director, site.id).token
+    if role is Role.PARENT:
+        user = parent
+    elif role in (Role.DIRECTOR, Role.ANIMATOR):
+        user = make_staff(site, role)
+    else:
+        user = make_user(role)
+    client = login_as(user)
+    seen = set()
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.split(".")[0] != "booking" or "GET" not in rule.methods:
+            continue
+        seen.add(rule.endpoint)
+        values = {name: ids[name] for name in rule.arguments}
+        if rule.endpoint == "booking.site_feed":
+            values["token"] = site_token
+        url = app.url_map.bind("localhost").build(rule.endpoint, values)
+        status = client.get(url).status_code
+        if rule.endpoint in PUBLIC:
+            expected = 200
+        elif rule.endpoint in PARENT_ONLY:
+            expected = 200 if role is Role.PARENT else 403
+        elif rule.endpoint in MANAGERS:
+            expected = 200 if role in (Role.DIRECTOR, Role.ADMIN) else 403
+        else:
+            expected = 200 if role in (Role.DIRECTOR, Role.ANIMATOR, Role.ADMIN) else 403
+        assert status == expected, (rule.endpoint, role, status)
+    assert seen == PARENT_ONLY | STAFF | MANAGERS | PUBLIC  # a new page must be classified here
