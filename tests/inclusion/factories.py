@@ -42,8 +42,9 @@ def make_needs(child, **fields) -> ChildNeeds:
 
 
 def make_active_plan(child, site, **fields) -> PlanVersion:
+    fields.setdefault("extra_staff_hours", Decimal("0"))
     plan = ReceptionPlan(child_id=child.id, site_id=site.id)
-    version = PlanVersion(plan=plan, number=1, status=PlanStatus.ACTIVE, extra_staff_hours=Decimal("0"), **fields)
+    version = PlanVersion(plan=plan, number=1, status=PlanStatus.ACTIVE, **fields)
     db.session.add_all([plan, version])
     db.session.commit()
     return version
