@@ -244,6 +244,16 @@ def get_plan(user: User, child_id: int, site_id: int) -> tuple[Child, ReceptionP
     return child, plan
 
 
+def plan_for_editing(user: User, child_id: int, site_id: int) -> tuple[Child, ReceptionPlan | None]:
+    """The plan and its history for the director's form; the read is audited. Raises NotFound."""
+    child, plan = get_plan(user, child_id, site_id)
+    if plan is not None and plan.versions:
+        latest = plan.versions[-1]
+        audit(user, child.id, "read", f"plan_version:{latest.id}", f"v{latest.number}")
+        db.session.commit()
+    return child, plan
+
+
 def _clean(values: dict) -> dict:
     clean = {}
     for name in PLAN_FIELDS:

@@ -22,7 +22,7 @@ from werkzeug.utils import secure_filename
 
 from app.accounts.models import User
 from app.accounts.permissions import require
-from app.booking.models import Attendance, AttendanceStatus, Booking, Session
+from app.booking.models import Attendance, AttendanceStatus, Booking, BookingStatus, Session
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db, utcnow
 from app.families.models import Child
@@ -89,6 +89,7 @@ class ChildFile:
     documents: list[NeedDocument]
     plans: list[ReceptionPlan]
     meetings: list[MeetingProposal]
+    held: list[Booking]  # bookings kept while the welcome is prepared
 
 
 def read_file(user: User, child_id: int) -> ChildFile:
@@ -107,9 +108,14 @@ def read_file(user: User, child_id: int) -> ChildFile:
         meetings = [m for m in meetings if m.site_id in sites]
     documents = list(db.session.scalars(select(NeedDocument).where(NeedDocument.child_id == child.id)
                                         .order_by(NeedDocument.uploaded_at)))
+    held = [b for b in db.session.scalars(select(Booking).join(Session, Booking.session_id == Session.id)
+                                          .where(Booking.child_id == child.id,
+                                                 Booking.status == BookingStatus.PENDING_PREPARATION)
+                                          .order_by(Session.day))
+            if is_guardian(user, child) or b.session.unit.activity.site_id in director_sites_for_child(user, child)]
     audit(user, child.id, "read", "file")
     db.session.commit()
-    return ChildFile(child, needs_of(child.id), documents, plans, meetings)
+    return ChildFile(child, needs_of(child.id), documents, plans, meetings, held)
 
 
 # ---------------------------------------------------------------- documents

@@ -181,7 +181,7 @@ def share(version_id: int):
 @login_required
 @roles_required(Role.DIRECTOR)
 def edit_plan(child_id: int, site_id: int):
-    child, plan = plans.get_plan(current_user, child_id, site_id)
+    child, plan = plans.plan_for_editing(current_user, child_id, site_id)
     latest = plan.versions[-1] if plan and plan.versions else None
     form = PlanForm(obj=latest)
     if form.validate_on_submit():

@@ -111,6 +111,8 @@ def test_journey_through_http(login_as):
     assert "RGPD" in page and "Relais Petite Enfance" in page  # who sees what, and why
     held = [book(parent, child, s) for s in sessions]
     assert {b.status for b in held} == {BookingStatus.PENDING_PREPARATION}
+    next_steps = family.get(f"/inclusion/enfants/{child.id}").get_data(as_text=True)
+    assert "Ce qui va se passer" in next_steps and "la place est réservée" in next_steps
 
     office = login_as(director)
     queue = office.get("/inclusion/preparation").get_data(as_text=True)

@@ -447,3 +447,18 @@ def test_aeeh_rate_is_a_setting(monkeypatch):
     attend(book(parent, child, make_session(make_morning_unit(site), day=WEDNESDAY)))
     assert reports.aeeh_report(director, "2026-03")[0].supplement == Decimal("17.50")
 
+
+
+def test_demo_is_idempotent():
+    from app.inclusion.demo import load_demo
+
+    site = make_site()
+    assert "No demo child" in load_demo()[-1]
+    _p, _h, child = make_parent_with_child()
+    child.needs_particular_care = True
+    db.session.commit()
+    first = load_demo()
+    assert any("PAI" in line for line in first) and any("plan" in line for line in first)
+    assert load_demo() == []
+    assert plans.active_version(child.id, site.id) is not None
+    assert len(adaptation.site_template(site.id)) == 4
