@@ -453,7 +453,8 @@ def _card(user, child, session, needs_of, audit_it: bool) -> TodayCard | None:
 
 
 def register_card_provider(user, session, child_ids):
-    """Booking's register-card hook: the short card for each allowed child (audited)."""
+    """Booking's register-card hook: the short card for each allowed child (each read audited and
+    committed)."""
     from app.accounts.permissions import can
     from app.booking.register_cards import RegisterCard
     from app.inclusion.services import needs_of
@@ -471,6 +472,9 @@ def register_card_provider(user, session, child_ids):
             (_("Médicaments"), card.medication), (_("Ce qui aide"), card.what_helps)) if text)
         result[child.id] = [RegisterCard(_("À savoir aujourd'hui"), lines,
                                          f"/inclusion/seances/{session.id}/a-savoir")]
+    if result:
+        # The register page is a plain read: the trail must be committed here or it would be lost.
+        db.session.commit()
     return result
 
 

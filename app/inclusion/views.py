@@ -33,6 +33,19 @@ register_nav(_l("Encadrement"), "inclusion.dashboard", [Role.DIRECTOR], order=41
 register_nav(_l("Rapport AEEH"), "inclusion.aeeh", [Role.DIRECTOR, Role.ADMIN], order=42)
 
 
+PLAN_STATUS_LABELS = {"draft": _l("brouillon"), "shared": _l("partagé, en attente des accords"),
+                      "active": _l("en vigueur"), "superseded": _l("remplacé")}
+
+
+@bp.app_context_processor
+def _inclusion_labels():
+    def plan_status_label(status) -> str:
+        value = getattr(status, "value", status)
+        return str(PLAN_STATUS_LABELS.get(value, value or _("aucun")))
+
+    return {"plan_status_label": plan_status_label}
+
+
 def _form_error(form, error: DomainError) -> None:
     target = getattr(form, error.field, None) if error.field else None
     if target is not None and hasattr(target, "errors"):

@@ -462,3 +462,26 @@ def test_demo_is_idempotent():
     assert load_demo() == []
     assert plans.active_version(child.id, site.id) is not None
     assert len(adaptation.site_template(site.id)) == 4
+
+
+def test_register_card_only_for_staff_of_the_session_site_and_audited():
+    from app.booking.register_cards import cards_for
+
+    site = make_site()
+    animator = make_staff(site, Role.ANIMATOR)
+    elsewhere = make_staff(make_site("Autre"), Role.ANIMATOR)
+    parent, _h, child = make_parent_with_child()
+    make_needs(child, allergies="Noix", emergency_protocol="Adrénaline")
+    make_active_plan(child, site)
+    session = make_session(make_morning_unit(site))
+    other_session = make_session(make_morning_unit(site), day=WEDNESDAYS[1])
+    book(parent, child, session)
+    assert cards_for(elsewhere, session, [child.id]) == {}
+    assert cards_for(animator, other_session, [child.id]) == {}  # not booked on that session
+    card = cards_for(animator, session, [child.id])[child.id][0]
+    db.session.rollback()  # the trail entry was committed by the provider itself
+    assert card.title == "À savoir aujourd'hui" and card.url == f"/inclusion/seances/{session.id}/a-savoir"
+    assert db.session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.actor_id == animator.id,
+                                                                     AuditEntry.target == "card")) == 1
+    with pytest.raises(NotFound):
+        plans.today_cards(elsewhere, session.id)
