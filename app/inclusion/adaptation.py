@@ -57,6 +57,12 @@ def site_template(site_id: int) -> list[AdaptationTemplateStep]:
                                    .order_by(AdaptationTemplateStep.position)))
 
 
+def template_for_director(user: User, site_id: int) -> list[AdaptationTemplateStep]:
+    """The site's template, for one of its directors. Raises NotFound."""
+    require(user, Action.DIRECT_SITE, site_id)
+    return site_template(site_id)
+
+
 def _parse_steps(steps) -> list[tuple[str, Decimal | None, bool]]:
     parsed = []
     for i, step in enumerate(steps, start=1):

@@ -207,15 +207,21 @@ def propose_meeting(user: User, child_id: int, site_id: int, *, starts_at: datet
 
 # ---------------------------------------------------------------- confirming without a plan
 
+def held_booking(user: User, booking_id: int) -> Booking:
+    """A booking the director may confirm without a plan (their site). Raises NotFound."""
+    booking = db.session.get(Booking, booking_id)
+    if booking is None:
+        raise NotFound()
+    require(user, Action.MANAGE_AT_SITE, (booking.child, booking.session.unit.activity.site_id))
+    return booking
+
+
 def confirm_without_plan(user: User, booking_id: int, reason: str) -> Booking:
     """The director confirms a held booking without a plan; the reason is recorded.
 
     Raises NotFound, ValidationFailed (no reason), Conflict (not held).
     """
-    booking = db.session.get(Booking, booking_id)
-    if booking is None:
-        raise NotFound()
-    require(user, Action.MANAGE_AT_SITE, (booking.child, booking.session.unit.activity.site_id))
+    booking = held_booking(user, booking_id)
     reason = (reason or "").strip()
     if len(reason) < 5:
         raise ValidationFailed(_("Indiquez la raison de cette confirmation."), field="reason")

@@ -195,27 +195,34 @@ def open_document(user: User, document_id: int) -> tuple[NeedDocument, Path]:
     return document, path
 
 
-def delete_document(user: User, document_id: int) -> None:
-    """A guardian removes a document (row and file). Raises NotFound."""
+def delete_document(user: User, document_id: int) -> int:
+    """A guardian removes a document (row and file); returns the child's id. Raises NotFound."""
     document = db.session.get(NeedDocument, document_id)
     if document is None:
         raise NotFound()
     get_child(user, document.child_id, Action.EDIT_NEEDS)
     stored = document.stored_name
     audit(user, document.child_id, "delete", f"document:{document.id}", document.original_name)
+    child_id = document.child_id
     db.session.delete(document)
     db.session.commit()
     (upload_dir() / stored).unlink(missing_ok=True)
+    return child_id
 
 
 # ---------------------------------------------------------------- trail, export
 
 def consultations(user: User, child_id: int) -> list[AuditEntry]:
     """For a guardian: every read and change of the child's file, newest first. Raises NotFound."""
+    return consultations_of(user, child_id)[1]
+
+
+def consultations_of(user: User, child_id: int) -> tuple[Child, list[AuditEntry]]:
+    """The child and the trail of their file, for a guardian. Raises NotFound."""
     child = get_child(user, child_id, Action.EDIT_NEEDS)
     entries = list(db.session.scalars(select(AuditEntry).where(AuditEntry.child_id == child.id)
                                       .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())))
-    return entries
+    return child, entries
 
 
 def export_audit_csv(user: User) -> str:

@@ -12,16 +12,13 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from app.accounts.models import Role
-from app.accounts.permissions import require, roles_required
-from app.errors import DomainError, NotFound
-from app.extensions import db
+from app.accounts.permissions import roles_required
+from app.errors import DomainError
 from app.inclusion import adaptation, plans, reports, services
 from app.inclusion.access import Action, is_guardian
 from app.inclusion.forms import (DocumentForm, MeetingForm, NeedsForm, PlanForm, ReasonForm, StepRecordForm,
                                  StepsForm, parse_steps_text, steps_text)
-from app.booking.models import Booking
-from app.families.models import Child
-from app.inclusion.models import PLAN_FIELDS, NeedDocument, PlanStatus
+from app.inclusion.models import PLAN_FIELDS, PlanStatus
 from app.navigation import register_nav
 
 bp = Blueprint("inclusion", __name__, url_prefix="/inclusion")
@@ -136,9 +133,7 @@ def download_document(document_id: int):
 @bp.post("/documents/<int:document_id>/supprimer")
 @login_required
 def delete_document(document_id: int):
-    document = db.session.get(NeedDocument, document_id)
-    child_id = document.child_id if document else 0
-    services.delete_document(current_user, document_id)
+    child_id = services.delete_document(current_user, document_id)
     flash(_("Le document est supprimé."), "success")
     return redirect(url_for(".child_file", child_id=child_id))
 
@@ -146,8 +141,8 @@ def delete_document(document_id: int):
 @bp.get("/enfants/<int:child_id>/consultations")
 @login_required
 def consultations(child_id: int):
-    entries = services.consultations(current_user, child_id)
-    return render_template("inclusion/consultations.html", entries=entries, child=db.session.get(Child, child_id),
+    child, entries = services.consultations_of(current_user, child_id)
+    return render_template("inclusion/consultations.html", entries=entries, child=child,
                            paris=PARIS)
 
 
@@ -242,10 +237,7 @@ def propose_meeting(child_id: int, site_id: int):
 @login_required
 @roles_required(Role.DIRECTOR)
 def confirm_without_plan(booking_id: int):
-    booking = db.session.get(Booking, booking_id)
-    if booking is None:
-        raise NotFound()
-    require(current_user, Action.MANAGE_AT_SITE, (booking.child, booking.session.unit.activity.site_id))
+    booking = plans.held_booking(current_user, booking_id)
     form = ReasonForm()
     if form.validate_on_submit():
         try:
@@ -264,10 +256,10 @@ def confirm_without_plan(booking_id: int):
 @login_required
 @roles_required(Role.DIRECTOR)
 def site_template(site_id: int):
-    require(current_user, Action.DIRECT_SITE, site_id)
+    template = adaptation.template_for_director(current_user, site_id)
     form = StepsForm()
     if request.method == "GET":
-        form.steps.data = steps_text(adaptation.site_template(site_id))
+        form.steps.data = steps_text(template)
     if form.validate_on_submit():
         try:
             adaptation.set_site_template(current_user, site_id, parse_steps_text(form.steps.data))

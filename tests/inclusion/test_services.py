@@ -11,14 +11,14 @@ from icalendar import Calendar
 from sqlalchemy import func, select
 
 from app.accounts.models import Role
-from app.booking.models import ActivityKind, AttendanceStatus, Booking, BookingStatus, StaffingRegime, UnitKind
+from app.booking.models import ActivityKind, AttendanceStatus, BookingStatus, StaffingRegime, UnitKind
 from app.booking import services as booking_services
 from app.booking.staffing import full_staffing_for, staffing_for
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db, utcnow
 from app.families.models import HouseholdMember
 from app.inclusion import adaptation, plans, reports, services
-from app.inclusion.models import (AuditEntry, ChildNeeds, NeedDocument, PlanStatus, PlanVersion, PreparationWaiver,
+from app.inclusion.models import (AuditEntry, NeedDocument, PlanStatus, PlanVersion, PreparationWaiver,
                                   ReceptionPlan, StepStatus)
 from app.notifications.models import OutboxMessage
 from tests.booking.factories import (NOW, WEDNESDAY, make_activity, make_parent_with_child, make_session, make_site,
