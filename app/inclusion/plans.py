@@ -138,8 +138,8 @@ def meeting_ics(meeting: MeetingProposal, child: Child, site: Site) -> str:
     event.add("sequence", meeting.sequence)
     event.add("dtstamp", utcnow())
     start = meeting.starts_at.astimezone(PARIS)
-    event.add("dtstart", start)
-    event.add("dtend", start + timedelta(minutes=meeting.duration_minutes))
+    event.add("dtstart", start.replace(second=0, microsecond=0))
+    event.add("dtend", start.replace(second=0, microsecond=0) + timedelta(minutes=meeting.duration_minutes))
     event.add("summary", _("Rencontre pour préparer l'accueil de %(name)s", name=child.first_name))
     event.add("location", meeting.location or site.full_address)
     event.add("description", _("Rencontre entre la famille et la direction de %(site)s pour préparer "
@@ -156,8 +156,27 @@ def meeting_ics(meeting: MeetingProposal, child: Child, site: Site) -> str:
         attendee.params["partstat"] = vText("NEEDS-ACTION")
         attendee.params["rsvp"] = vText("TRUE")
         event.add("attendee", attendee, encode=0)
+    cal.add_component(_paris_vtimezone())
     cal.add_component(event)
     return cal.to_ical().decode("utf-8")
+
+
+def _paris_vtimezone():
+    """Europe/Paris as a VTIMEZONE with the EU rules, so every calendar client reads local times right."""
+    from icalendar import Timezone, TimezoneDaylight, TimezoneStandard
+
+    tz = Timezone()
+    tz.add("tzid", "Europe/Paris")
+    for component, name, start, offsets, month in (
+            (TimezoneDaylight(), "CEST", datetime(1970, 3, 29, 2), (timedelta(hours=1), timedelta(hours=2)), 3),
+            (TimezoneStandard(), "CET", datetime(1970, 10, 25, 3), (timedelta(hours=2), timedelta(hours=1)), 10)):
+        component.add("tzname", name)
+        component.add("dtstart", start)
+        component.add("tzoffsetfrom", offsets[0])
+        component.add("tzoffsetto", offsets[1])
+        component.add("rrule", {"freq": "yearly", "bymonth": month, "byday": "-1su"})
+        tz.add_component(component)
+    return tz
 
 
 def propose_meeting(user: User, child_id: int, site_id: int, *, starts_at: datetime, duration_minutes: int = 60,

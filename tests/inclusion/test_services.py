@@ -226,6 +226,7 @@ def test_invitation_parses_with_method_organizer_and_attendees():
     attendees = event["ATTENDEE"] if isinstance(event["ATTENDEE"], list) else [event["ATTENDEE"]]
     assert {str(a) for a in attendees} == {f"mailto:{parent.email}", f"mailto:{second.email}"}
     assert str(event["DTSTART"].dt.tzinfo) == "Europe/Paris"
+    assert [str(tz["TZID"]) for tz in cal.walk("VTIMEZONE")] == ["Europe/Paris"]
     assert event["DTEND"].dt - event["DTSTART"].dt == timedelta(minutes=45)
     uid = str(event["UID"])
     # Moving the meeting keeps the UID and bumps the SEQUENCE.
