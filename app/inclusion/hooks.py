@@ -13,8 +13,9 @@ def init_app(app: Flask) -> None:
     from app.booking.register_cards import register_card_provider
     from app.booking.staffing import register_extra_staff_provider
     from app.inclusion.adaptation import adaptation_check
-    from app.inclusion.plans import extra_staff_for_session, preparation_check
-    from app.inclusion.plans import register_card_provider as inclusion_cards
+    from app.inclusion.cards import extra_staff_for_session
+    from app.inclusion.cards import register_card_provider as inclusion_cards
+    from app.inclusion.plans import preparation_check
 
     # The adaptation check may refuse (rhythm only); the preparation check only ever holds.
     register_check(adaptation_check)

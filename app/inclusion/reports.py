@@ -20,7 +20,7 @@ from app.errors import Forbidden, ValidationFailed
 from app.extensions import db
 from app.inclusion.access import staff_site_ids
 from app.inclusion.models import ChildNeeds
-from app.inclusion.plans import children_with_plan
+from app.inclusion.cards import children_with_plan
 
 # CAF counts Wednesdays at most 9 h a day with a meal, 4 h without (shared/domain.md).
 WEDNESDAY_CAP_WITH_MEAL = Decimal("9")

@@ -15,6 +15,7 @@ from app.accounts.models import Role
 from app.accounts.permissions import roles_required
 from app.errors import DomainError
 from app.inclusion import adaptation, plans, reports, services
+from app.inclusion import cards as inclusion_cards
 from app.inclusion.access import Action, is_guardian
 from app.inclusion.forms import (DocumentForm, MeetingForm, NeedsForm, PlanForm, ReasonForm, StepRecordForm,
                                  StepsForm, parse_steps_text, steps_text)
@@ -328,7 +329,7 @@ def record_step(step_id: int):
 @login_required
 @roles_required(Role.ANIMATOR, Role.DIRECTOR)
 def today_cards(session_id: int):
-    session, cards = plans.today_cards(current_user, session_id)
+    session, cards = inclusion_cards.today_cards(current_user, session_id)
     return render_template("inclusion/today_cards.html", session=session, cards=cards)
 
 

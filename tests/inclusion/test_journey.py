@@ -13,6 +13,7 @@ from app.booking.models import Booking, BookingStatus
 from app.errors import NotFound
 from app.extensions import db, utcnow
 from app.inclusion import adaptation, plans, services
+from app.inclusion import cards as cards_module
 from app.inclusion.models import AuditEntry, PlanStatus
 from app.notifications.models import OutboxMessage
 from tests.booking.factories import make_parent_with_child, make_session, make_site, make_staff
@@ -79,7 +80,7 @@ def test_journey_service_level():
     cards = register_cards.cards_for(animator, sessions[0], [child.id])
     lines = dict(cards[child.id][0].lines)
     assert "Adrénaline" in lines["Protocole d'urgence"] and "Fruits à coque" in lines["Repas et régime"]
-    _session, today = plans.today_cards(animator, sessions[0].id)
+    _session, today = cards_module.today_cards(animator, sessions[0].id)
     assert [c.child.id for c in today] == [child.id]
 
     # A Relais account cannot open any of it.
@@ -88,7 +89,7 @@ def test_journey_service_level():
     with pytest.raises(NotFound):
         plans.read_version(ram, version.id)
     with pytest.raises(NotFound):
-        plans.today_cards(ram, sessions[0].id)
+        cards_module.today_cards(ram, sessions[0].id)
     assert register_cards.cards_for(ram, sessions[0], [child.id]) == {}
 
     # The family sees who read the file.

@@ -18,6 +18,7 @@ from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db, utcnow
 from app.families.models import HouseholdMember
 from app.inclusion import adaptation, plans, reports, services
+from app.inclusion import cards as cards_module
 from app.inclusion.models import (AuditEntry, NeedDocument, PlanStatus, PlanVersion, PreparationWaiver,
                                   ReceptionPlan, StepStatus)
 from app.notifications.models import OutboxMessage
@@ -485,4 +486,4 @@ def test_register_card_only_for_staff_of_the_session_site_and_audited():
     assert db.session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.actor_id == animator.id,
                                                                      AuditEntry.target == "card")) == 1
     with pytest.raises(NotFound):
-        plans.today_cards(elsewhere, session.id)
+        cards_module.today_cards(elsewhere, session.id)
