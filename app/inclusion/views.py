@@ -1,3 +1,370 @@
-from flask import Blueprint
+"""Inclusion pages. Thin: parse, call one service, render. Access rules live in the services."""
+from __future__ import annotations
+
+import json
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from flask import (Blueprint, Response, current_app, flash, redirect, render_template, request, send_file,
+                   url_for)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from app.accounts.models import Role
+from app.accounts.permissions import roles_required
+from app.errors import DomainError
+from app.inclusion import adaptation, plans, reports, services
+from app.inclusion import cards as inclusion_cards
+from app.inclusion.access import Action, is_guardian
+from app.inclusion.forms import (DocumentForm, MeetingForm, NeedsForm, PlanForm, ReasonForm, StepRecordForm,
+                                 StepsForm, parse_steps_text, steps_text)
+from app.inclusion.models import PLAN_FIELDS, PlanStatus
+from app.navigation import register_nav
 
 bp = Blueprint("inclusion", __name__, url_prefix="/inclusion")
+PARIS = ZoneInfo("Europe/Paris")
+
+register_nav(_l("Besoins et accueil"), "inclusion.my_children", [Role.PARENT], order=40)
+register_nav(_l("Préparation des accueils"), "inclusion.queue", [Role.DIRECTOR], order=40)
+register_nav(_l("Encadrement"), "inclusion.dashboard", [Role.DIRECTOR], order=41)
+register_nav(_l("Rapport AEEH"), "inclusion.aeeh", [Role.DIRECTOR, Role.ADMIN], order=42)
+register_nav(_l("Journal des accès (CSV)"), "inclusion.audit_csv", [Role.ADMIN], order=43)
+
+
+PLAN_STATUS_LABELS = {"draft": _l("brouillon"), "shared": _l("partagé, en attente des accords"),
+                      "active": _l("en vigueur"), "superseded": _l("remplacé")}
+
+
+@bp.app_context_processor
+def _inclusion_labels():
+    def plan_status_label(status) -> str:
+        value = getattr(status, "value", status)
+        return str(PLAN_STATUS_LABELS.get(value, value or _("aucun")))
+
+    return {"plan_status_label": plan_status_label}
+
+
+def _form_error(form, error: DomainError) -> None:
+    target = getattr(form, error.field, None) if error.field else None
+    if target is not None and hasattr(target, "errors"):
+        target.errors = list(target.errors) + [error.message]
+    else:
+        form.form_errors.append(error.message)
+
+
+# ---------------------------------------------------------------- families
+
+@bp.get("/")
+@login_required
+@roles_required(Role.PARENT)
+def my_children():
+    from app.booking.access import household_of
+
+    household = household_of(current_user)
+    children = list(household.children) if household else []
+    return render_template("inclusion/my_children.html", children=children)
+
+
+@bp.get("/enfants/<int:child_id>")
+@login_required
+def child_file(child_id: int):
+    file = services.read_file(current_user, child_id)
+    _child, schedules = adaptation.child_schedules(current_user, child_id)
+    guardian = is_guardian(current_user, file.child)
+    shared = plans.child_plans_for_guardian(child_id) if guardian else []
+    return render_template("inclusion/child_file.html", file=file, schedules=schedules, guardian=guardian,
+                           shared_versions=shared, document_form=DocumentForm(), paris=PARIS)
+
+
+@bp.route("/enfants/<int:child_id>/besoins", methods=["GET", "POST"])
+@login_required
+def edit_needs(child_id: int):
+    child = services.get_child(current_user, child_id, Action.EDIT_NEEDS)
+    needs = services.needs_of(child.id)
+    form = NeedsForm(obj=needs)
+    if request.method == "GET":
+        form.needs_particular_care.data = "yes" if (needs and needs.needs_particular_care) else "no"
+    if form.validate_on_submit():
+        values = {name: getattr(form, name).data for name in services.NEEDS_FIELDS if name != "needs_particular_care"}
+        values["needs_particular_care"] = form.needs_particular_care.data == "yes"
+        try:
+            services.declare_needs(current_user, child.id, **values)
+        except DomainError as error:
+            _form_error(form, error)
+        else:
+            flash(_("Les besoins de %(name)s sont enregistrés.", name=child.first_name), "success")
+            return redirect(url_for(".child_file", child_id=child.id))
+    return render_template("inclusion/needs_form.html", form=form, child=child)
+
+
+@bp.post("/enfants/<int:child_id>/documents")
+@login_required
+def upload_document(child_id: int):
+    form = DocumentForm()
+    if form.validate_on_submit():
+        upload = form.document.data
+        # Read one byte past the limit: enough to refuse an oversized file without loading it all.
+        content = upload.stream.read(int(current_app.config["MAX_UPLOAD_BYTES"]) + 1)
+        try:
+            services.upload_document(current_user, child_id, filename=upload.filename or "", content=content,
+                                     kind=form.kind.data)
+        except DomainError as error:
+            if error.http_status == 404:
+                raise
+            flash(error.message, "error")
+        else:
+            flash(_("Le document est enregistré."), "success")
+    else:
+        services.get_child(current_user, child_id, Action.EDIT_NEEDS)
+        flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
+    return redirect(url_for(".child_file", child_id=child_id))
+
+
+@bp.get("/documents/<int:document_id>")
+@login_required
+def download_document(document_id: int):
+    document, path = services.open_document(current_user, document_id)
+    response = send_file(path, mimetype=document.content_type, as_attachment=True,
+                         download_name=document.original_name, max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@bp.post("/documents/<int:document_id>/supprimer")
+@login_required
+def delete_document(document_id: int):
+    child_id = services.delete_document(current_user, document_id)
+    flash(_("Le document est supprimé."), "success")
+    return redirect(url_for(".child_file", child_id=child_id))
+
+
+@bp.get("/enfants/<int:child_id>/consultations")
+@login_required
+def consultations(child_id: int):
+    child, entries = services.consultations_of(current_user, child_id)
+    return render_template("inclusion/consultations.html", entries=entries, child=child,
+                           paris=PARIS)
+
+
+@bp.get("/enfants/<int:child_id>/export.json")
+@login_required
+def export_child(child_id: int):
+    data = services.export_child_data(current_user, child_id)
+    return Response(json.dumps(data, ensure_ascii=False, indent=2), mimetype="application/json",
+                    headers={"Content-Disposition": f'attachment; filename="enfant-{child_id}-donnees.json"'})
+
+
+# ---------------------------------------------------------------- plans
+
+@bp.get("/projets/<int:version_id>")
+@login_required
+def plan_version(version_id: int):
+    version = plans.read_version(current_user, version_id)
+    return render_template("inclusion/plan_version.html", version=version, paris=PARIS,
+                           guardian=is_guardian(current_user, version.plan.child))
+
+
+@bp.post("/projets/<int:version_id>/accuse")
+@login_required
+def acknowledge(version_id: int):
+    version = plans.acknowledge(current_user, version_id)
+    if version.status is PlanStatus.ACTIVE:
+        flash(_("Le projet d'accueil est validé par la famille et la direction : il s'applique désormais."),
+              "success")
+    else:
+        flash(_("Votre accord est enregistré."), "success")
+    return redirect(url_for(".plan_version", version_id=version.id))
+
+
+@bp.post("/projets/<int:version_id>/partager")
+@login_required
+@roles_required(Role.DIRECTOR)
+def share(version_id: int):
+    version = plans.share(current_user, version_id)
+    flash(_("Le projet est partagé avec la famille."), "success")
+    return redirect(url_for(".plan_version", version_id=version.id))
+
+
+@bp.route("/enfants/<int:child_id>/accueils/<int:site_id>/projet", methods=["GET", "POST"])
+@login_required
+@roles_required(Role.DIRECTOR)
+def edit_plan(child_id: int, site_id: int):
+    child, plan = plans.plan_for_editing(current_user, child_id, site_id)
+    latest = plan.versions[-1] if plan and plan.versions else None
+    form = PlanForm(obj=latest)
+    if form.validate_on_submit():
+        values = {name: getattr(form, name).data for name in PLAN_FIELDS}
+        try:
+            version = plans.save_draft(current_user, child_id, site_id, **values)
+        except DomainError as error:
+            _form_error(form, error)
+        else:
+            flash(_("Brouillon n° %(n)s enregistré.", n=version.number), "success")
+            return redirect(url_for(".plan_version", version_id=version.id))
+    return render_template("inclusion/plan_form.html", form=form, child=child, plan=plan, latest=latest,
+                           site_id=site_id)
+
+
+# ---------------------------------------------------------------- preparation
+
+@bp.get("/preparation")
+@login_required
+@roles_required(Role.DIRECTOR)
+def queue():
+    return render_template("inclusion/queue.html", waiting=plans.preparation_queue(current_user), paris=PARIS)
+
+
+@bp.route("/enfants/<int:child_id>/accueils/<int:site_id>/rencontre", methods=["GET", "POST"])
+@login_required
+@roles_required(Role.DIRECTOR)
+def propose_meeting(child_id: int, site_id: int):
+    child, _plan = plans.get_plan(current_user, child_id, site_id)
+    form = MeetingForm()
+    if form.validate_on_submit():
+        try:
+            plans.propose_meeting(current_user, child_id, site_id,
+                                  starts_at=form.starts_at.data.replace(tzinfo=PARIS),
+                                  duration_minutes=form.duration.data, location=form.location.data or "")
+        except DomainError as error:
+            _form_error(form, error)
+        else:
+            flash(_("L'invitation est envoyée à la famille."), "success")
+            return redirect(url_for(".queue"))
+    return render_template("inclusion/meeting_form.html", form=form, child=child)
+
+
+@bp.route("/reservations/<int:booking_id>/confirmer", methods=["GET", "POST"])
+@login_required
+@roles_required(Role.DIRECTOR)
+def confirm_without_plan(booking_id: int):
+    booking = plans.held_booking(current_user, booking_id)
+    form = ReasonForm()
+    if form.validate_on_submit():
+        try:
+            plans.confirm_without_plan(current_user, booking_id, form.reason.data)
+        except DomainError as error:
+            _form_error(form, error)
+        else:
+            flash(_("La réservation est confirmée ; la raison est enregistrée."), "success")
+            return redirect(url_for(".queue"))
+    return render_template("inclusion/confirm_form.html", form=form, booking=booking)
+
+
+# ---------------------------------------------------------------- adaptation
+
+@bp.route("/accueils/<int:site_id>/adaptation", methods=["GET", "POST"])
+@login_required
+@roles_required(Role.DIRECTOR)
+def site_template(site_id: int):
+    template = adaptation.template_for_director(current_user, site_id)
+    form = StepsForm()
+    if request.method == "GET":
+        form.steps.data = steps_text(template)
+    if form.validate_on_submit():
+        try:
+            adaptation.set_site_template(current_user, site_id, parse_steps_text(form.steps.data))
+        except DomainError as error:
+            _form_error(form, error)
+        else:
+            flash(_("Les étapes d'adaptation de l'accueil sont enregistrées."), "success")
+            return redirect(url_for(".site_template", site_id=site_id))
+    return render_template("inclusion/steps_form.html", form=form, child=None, site_id=site_id, steps=[])
+
+
+@bp.route("/enfants/<int:child_id>/accueils/<int:site_id>/adaptation", methods=["GET", "POST"])
+@login_required
+@roles_required(Role.DIRECTOR)
+def child_steps(child_id: int, site_id: int):
+    child, _plan = plans.get_plan(current_user, child_id, site_id)
+    form = StepsForm()
+    steps = adaptation.schedule(child_id, site_id)
+    if request.method == "GET":
+        form.steps.data = steps_text([s for s in steps if s.status == "planned"])
+    if form.validate_on_submit():
+        try:
+            adaptation.set_child_steps(current_user, child_id, site_id, parse_steps_text(form.steps.data))
+        except DomainError as error:
+            _form_error(form, error)
+        else:
+            flash(_("Les étapes de %(name)s sont enregistrées.", name=child.first_name), "success")
+            return redirect(url_for(".child_steps", child_id=child_id, site_id=site_id))
+    return render_template("inclusion/steps_form.html", form=form, child=child, site_id=site_id, steps=steps,
+                           record_form=StepRecordForm(), skip_form=ReasonForm())
+
+
+@bp.post("/enfants/<int:child_id>/accueils/<int:site_id>/adaptation/passer")
+@login_required
+@roles_required(Role.DIRECTOR)
+def skip_adaptation(child_id: int, site_id: int):
+    form = ReasonForm()
+    reason = form.reason.data if form.validate_on_submit() else ""
+    plans.get_plan(current_user, child_id, site_id)
+    try:
+        adaptation.skip_period(current_user, child_id, site_id, reason)
+    except DomainError as error:
+        if error.http_status == 404:
+            raise
+        flash(error.message, "error")
+    else:
+        flash(_("La période d'adaptation est passée pour cet enfant."), "success")
+    return redirect(url_for(".child_steps", child_id=child_id, site_id=site_id))
+
+
+@bp.post("/etapes/<int:step_id>/bilan")
+@login_required
+@roles_required(Role.DIRECTOR)
+def record_step(step_id: int):
+    form = StepRecordForm()
+    outcome = form.outcome.data if form.validate_on_submit() else ""
+    step = adaptation.record_step(current_user, step_id, outcome, form.note.data or "")
+    flash(_("Le bilan de l'étape est enregistré."), "success")
+    return redirect(url_for(".child_steps", child_id=step.period.child_id, site_id=step.period.site_id))
+
+
+# ---------------------------------------------------------------- register card, staffing, reports
+
+@bp.get("/seances/<int:session_id>/a-savoir")
+@login_required
+@roles_required(Role.ANIMATOR, Role.DIRECTOR)
+def today_cards(session_id: int):
+    session, cards = inclusion_cards.today_cards(current_user, session_id)
+    return render_template("inclusion/today_cards.html", session=session, cards=cards)
+
+
+@bp.get("/encadrement")
+@login_required
+@roles_required(Role.DIRECTOR)
+def dashboard():
+    return render_template("inclusion/dashboard.html", sites=reports.staffing_dashboard(current_user, date.today()))
+
+
+def _month_arg() -> str:
+    return request.args.get("month") or date.today().strftime("%Y-%m")
+
+
+@bp.get("/rapport-aeeh")
+@login_required
+@roles_required(Role.DIRECTOR, Role.ADMIN)
+def aeeh():
+    month = _month_arg()
+    return render_template("inclusion/aeeh.html", lines=reports.aeeh_report(current_user, month), month=month)
+
+
+@bp.get("/rapport-aeeh.csv")
+@login_required
+@roles_required(Role.DIRECTOR, Role.ADMIN)
+def aeeh_csv():
+    month = _month_arg()
+    body = reports.aeeh_csv(reports.aeeh_report(current_user, month), month)
+    return Response(body, mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="complement-inclusif-{month}.csv"'})
+
+
+@bp.get("/journal.csv")
+@login_required
+@roles_required(Role.ADMIN)
+def audit_csv():
+    return Response(services.export_audit_csv(current_user), mimetype="text/csv",
+                    headers={"Content-Disposition": 'attachment; filename="journal-inclusion.csv"'})

@@ -1,0 +1,43 @@
+"""Releasing bookings held for preparation (status pending_preparation).
+
+Used by the domain that prepares a child's welcome (inclusion) through its
+own use cases: these helpers write in the caller's transaction and never
+commit. A held booking already holds its place, so confirming it changes no
+capacity count.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from app.booking.models import Activity, Booking, BookingStatus, Session, Unit
+from app.extensions import db, utcnow
+
+
+def held_bookings(child_id: int, site_id: int) -> list[Booking]:
+    """The child's bookings held for preparation at the site, earliest session first."""
+    return list(db.session.scalars(
+        select(Booking).join(Session, Booking.session_id == Session.id).join(Unit, Session.unit_id == Unit.id)
+        .join(Activity, Unit.activity_id == Activity.id)
+        .where(Booking.child_id == child_id, Activity.site_id == site_id,
+               Booking.status == BookingStatus.PENDING_PREPARATION)
+        .order_by(Session.day, Booking.id)))
+
+
+def confirm_held_booking(booking: Booking, now: datetime | None = None) -> bool:
+    """Confirm one held booking (caller's transaction). Returns False if it was not held."""
+    if booking.status is not BookingStatus.PENDING_PREPARATION:
+        return False
+    now = now or utcnow()
+    booking.status = BookingStatus.CONFIRMED
+    booking.updated_at = now
+    booking.sequence += 1
+    db.session.flush()
+    return True
+
+
+def confirm_held_bookings(child_id: int, site_id: int, now: datetime | None = None) -> list[Booking]:
+    """Confirm every booking of the child held for preparation at the site (caller's transaction)."""
+    confirmed = [b for b in held_bookings(child_id, site_id) if confirm_held_booking(b, now)]
+    return confirmed

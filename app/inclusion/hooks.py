@@ -1,0 +1,33 @@
+"""Inclusion's plug-ins into booking: admission checks, register cards, extra staff.
+
+Booking never imports inclusion; everything is registered here when the app is created.
+"""
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    import app.inclusion.access  # noqa: F401  (registers the inclusion policies)
+    from app.booking.admission import register_check
+    from app.booking.register_cards import register_card_provider
+    from app.booking.staffing import register_extra_staff_provider
+    from app.inclusion.adaptation import adaptation_check
+    from app.inclusion.cards import extra_staff_for_session
+    from app.inclusion.cards import register_card_provider as inclusion_cards
+    from app.inclusion.plans import preparation_check
+
+    # The adaptation check may refuse (rhythm only); the preparation check only ever holds.
+    register_check(adaptation_check)
+    register_check(preparation_check)
+    register_card_provider(inclusion_cards)
+    register_extra_staff_provider(extra_staff_for_session)
+    try:
+        from app.notifications import jobs  # not in every branch yet
+    except ImportError:
+        return
+    register_daily = getattr(jobs, "register_daily_job", None)
+    if register_daily is not None:
+        from app.inclusion.services import purge
+
+        register_daily("inclusion.purge", purge)

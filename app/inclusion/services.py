@@ -1,0 +1,344 @@
+"""Inclusion use cases on the child's file: needs, documents, consultation trail,
+export and retention. Plans and preparation are in plans.py, adaptation periods
+in adaptation.py, staffing and reports in reports.py.
+
+Every public function is one transaction (commits once) and writes the audit
+trail for what it reads or changes.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import os
+import secrets
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import delete, func, select
+from werkzeug.utils import secure_filename
+
+from app.accounts.models import User
+from app.accounts.permissions import require
+from app.booking.models import Attendance, AttendanceStatus, Booking, BookingStatus, Session
+from app.errors import NotFound, ValidationFailed
+from app.extensions import db, utcnow
+from app.families.models import Child
+from app.inclusion.access import Action, audit
+from app.inclusion.models import (AuditEntry, ChildNeeds, DocumentKind, MeetingProposal, NeedDocument,
+                                  PlanVersion, ReceptionPlan)
+
+NEEDS_TEXT_FIELDS = ("allergies", "diet", "medication", "emergency_protocol", "disability_nature", "rhythm",
+                     "communication", "to_avoid", "what_helps")
+NEEDS_FIELDS = ("needs_particular_care", "has_pai", "has_aeeh") + NEEDS_TEXT_FIELDS
+
+# Recognised by their first bytes, never by their name.
+MAGIC = ((b"%PDF-", "application/pdf", "pdf"),
+         (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
+         (b"\xff\xd8\xff", "image/jpeg", "jpg"))
+# Markup a browser could be tricked into running, even behind a valid signature.
+MARKUP = (b"<html", b"<script", b"<!doctype html", b"<body", b"<svg", b"<iframe")
+
+
+def get_child(user: User, child_id: int, action: str = Action.READ_FILE) -> Child:
+    child = db.session.get(Child, child_id)
+    if child is None:
+        raise NotFound()
+    require(user, action, child)
+    return child
+
+
+# ---------------------------------------------------------------- needs
+
+def needs_of(child_id: int) -> ChildNeeds | None:
+    return db.session.scalar(select(ChildNeeds).where(ChildNeeds.child_id == child_id))
+
+
+def declare_needs(user: User, child_id: int, **values) -> ChildNeeds:
+    """A guardian declares or updates the child's needs.
+
+    Keeps families.Child.needs_particular_care in sync (the only thing booking
+    sees). The nature of a disability is kept only if the family gives it.
+    Raises NotFound (not a guardian of the child).
+    """
+    child = get_child(user, child_id, Action.EDIT_NEEDS)
+    needs = needs_of(child.id)
+    created = needs is None
+    if created:
+        needs = ChildNeeds(child_id=child.id)
+        db.session.add(needs)
+    for name in NEEDS_FIELDS:
+        if name in values:
+            value = values[name]
+            setattr(needs, name, bool(value) if name in ("needs_particular_care", "has_pai", "has_aeeh")
+                    else (value or "").strip())
+    needs.updated_at = utcnow()
+    needs.updated_by_id = user.id
+    child.needs_particular_care = bool(needs.needs_particular_care)
+    audit(user, child.id, "create" if created else "update", "needs")
+    db.session.commit()
+    return needs
+
+
+@dataclass
+class ChildFile:
+    child: Child
+    needs: ChildNeeds | None
+    documents: list[NeedDocument]
+    plans: list[ReceptionPlan]
+    meetings: list[MeetingProposal]
+    held: list[Booking]  # bookings kept while the welcome is prepared
+
+
+def read_file(user: User, child_id: int) -> ChildFile:
+    """The child's protected file for a guardian or a director of a site where the child is booked.
+
+    The read is written to the audit trail. Raises NotFound for anyone else.
+    """
+    from app.inclusion.access import director_sites_for_child, is_guardian
+
+    child = get_child(user, child_id)
+    plans = list(db.session.scalars(select(ReceptionPlan).where(ReceptionPlan.child_id == child.id)))
+    meetings = list(db.session.scalars(select(MeetingProposal).where(MeetingProposal.child_id == child.id)))
+    if not is_guardian(user, child):  # a director sees the plans of their own sites only
+        sites = director_sites_for_child(user, child)
+        plans = [p for p in plans if p.site_id in sites]
+        meetings = [m for m in meetings if m.site_id in sites]
+    documents = list(db.session.scalars(select(NeedDocument).where(NeedDocument.child_id == child.id)
+                                        .order_by(NeedDocument.uploaded_at)))
+    held = [b for b in db.session.scalars(select(Booking).join(Session, Booking.session_id == Session.id)
+                                          .where(Booking.child_id == child.id,
+                                                 Booking.status == BookingStatus.PENDING_PREPARATION)
+                                          .order_by(Session.day))
+            if is_guardian(user, child) or b.session.unit.activity.site_id in director_sites_for_child(user, child)]
+    audit(user, child.id, "read", "file")
+    db.session.commit()
+    return ChildFile(child, needs_of(child.id), documents, plans, meetings, held)
+
+
+# ---------------------------------------------------------------- documents
+
+def upload_dir() -> Path:
+    path = Path(current_app.config["UPLOAD_DIR"])
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def sniff(content: bytes) -> tuple[str, str] | None:
+    """(content type, extension) from the file's first bytes, or None if not an accepted type."""
+    for magic, content_type, extension in MAGIC:
+        if content.startswith(magic):
+            head = content[:4096].lower()
+            if any(marker in head for marker in MARKUP):
+                return None
+            return content_type, extension
+    return None
+
+
+def upload_document(user: User, child_id: int, *, filename: str, content: bytes,
+                    kind: DocumentKind | str = DocumentKind.PAI) -> NeedDocument:
+    """A guardian adds a PDF, PNG or JPEG document (PAI, prescription).
+
+    The type is read from the content, the size capped by MAX_UPLOAD_BYTES;
+    the file is stored under UPLOAD_DIR with a random name. Raises NotFound,
+    ValidationFailed (empty, too large, not a PDF/PNG/JPEG).
+    """
+    child = get_child(user, child_id, Action.EDIT_NEEDS)
+    limit = current_app.config["MAX_UPLOAD_BYTES"]
+    if not content:
+        raise ValidationFailed(_("Le fichier est vide."), field="document")
+    if len(content) > limit:
+        raise ValidationFailed(_("Le fichier dépasse la taille maximale de %(mb)s Mo.",
+                                 mb=round(limit / 1024 / 1024, 1)), field="document")
+    sniffed = sniff(content)
+    if sniffed is None:
+        raise ValidationFailed(_("Seuls les fichiers PDF, PNG ou JPEG sont acceptés."), field="document")
+    content_type, extension = sniffed
+    try:
+        kind = DocumentKind(kind)
+    except ValueError:
+        raise ValidationFailed(_("Type de document inconnu."), field="kind") from None
+    original = secure_filename(os.path.basename((filename or "").replace("\\", "/")))[:150] or f"document.{extension}"
+    stored = f"{secrets.token_hex(24)}.{extension}"
+    path = upload_dir() / stored
+    path.write_bytes(content)
+    try:
+        document = NeedDocument(child_id=child.id, kind=kind, original_name=original, stored_name=stored,
+                                content_type=content_type, size=len(content), uploaded_by_id=user.id)
+        db.session.add(document)
+        db.session.flush()
+        audit(user, child.id, "create", f"document:{document.id}", original)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        path.unlink(missing_ok=True)
+        raise
+    return document
+
+
+def open_document(user: User, document_id: int) -> tuple[NeedDocument, Path]:
+    """The document and its file path, for a reader of the child's file (the read is audited).
+
+    Raises NotFound.
+    """
+    document = db.session.get(NeedDocument, document_id)
+    if document is None:
+        raise NotFound()
+    get_child(user, document.child_id)
+    path = upload_dir() / document.stored_name
+    if not path.is_file():
+        raise NotFound()
+    audit(user, document.child_id, "read", f"document:{document.id}", document.original_name)
+    db.session.commit()
+    return document, path
+
+
+def delete_document(user: User, document_id: int) -> int:
+    """A guardian removes a document (row and file); returns the child's id. Raises NotFound."""
+    document = db.session.get(NeedDocument, document_id)
+    if document is None:
+        raise NotFound()
+    get_child(user, document.child_id, Action.EDIT_NEEDS)
+    stored = document.stored_name
+    audit(user, document.child_id, "delete", f"document:{document.id}", document.original_name)
+    child_id = document.child_id
+    db.session.delete(document)
+    db.session.commit()
+    (upload_dir() / stored).unlink(missing_ok=True)
+    return child_id
+
+
+# ---------------------------------------------------------------- trail, export
+
+def consultations(user: User, child_id: int) -> list[AuditEntry]:
+    """For a guardian: every read and change of the child's file, newest first. Raises NotFound."""
+    return consultations_of(user, child_id)[1]
+
+
+def consultations_of(user: User, child_id: int) -> tuple[Child, list[AuditEntry]]:
+    """The child and the trail of their file, for a guardian. Raises NotFound."""
+    child = get_child(user, child_id, Action.EDIT_NEEDS)
+    entries = list(db.session.scalars(select(AuditEntry).where(AuditEntry.child_id == child.id)
+                                      .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())))
+    return child, entries
+
+
+def export_audit_csv(user: User) -> str:
+    """The administrator's export of the whole trail (CSV). Raises Forbidden."""
+    require(user, Action.EXPORT_AUDIT)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["at_utc", "actor_id", "actor", "role", "child_id", "action", "target", "detail"])
+    for e in db.session.scalars(select(AuditEntry).order_by(AuditEntry.at, AuditEntry.id)):
+        writer.writerow([e.at.isoformat(), e.actor_id or "", e.actor_label, e.actor_role, e.child_id or "",
+                         e.action, e.target, e.detail])
+    audit(user, None, "export", "audit_trail")
+    db.session.commit()
+    return out.getvalue()
+
+
+def _plain(obj, fields) -> dict:
+    out = {}
+    for name in fields:
+        value = getattr(obj, name)
+        if hasattr(value, "isoformat"):
+            value = value.isoformat()
+        elif hasattr(value, "value"):
+            value = value.value
+        elif value is not None and not isinstance(value, (str, int, bool, float)):
+            value = str(value)
+        out[name] = value
+    return out
+
+
+def export_child_data(user: User, child_id: int) -> dict:
+    """Everything the inclusion module holds about the child, for a guardian (GDPR access right).
+
+    Raises NotFound.
+    """
+    from app.inclusion.models import AdaptationPeriod, PLAN_FIELDS
+
+    child = get_child(user, child_id, Action.EDIT_NEEDS)
+    needs = needs_of(child.id)
+    data = {
+        "child": {"id": child.id, "first_name": child.first_name, "last_name": child.last_name,
+                  "birth_date": child.birth_date.isoformat(),
+                  "needs_particular_care": child.needs_particular_care},
+        "needs": _plain(needs, NEEDS_FIELDS + ("created_at", "updated_at")) if needs else None,
+        "documents": [_plain(d, ("id", "kind", "original_name", "content_type", "size", "uploaded_at"))
+                      for d in db.session.scalars(select(NeedDocument).where(NeedDocument.child_id == child.id))],
+        "reception_plans": [
+            {"site_id": p.site_id,
+             "versions": [_plain(v, ("number", "status") + PLAN_FIELDS + (
+                 "shared_at", "parent_ack_at", "director_ack_at", "activated_at")) for v in p.versions]}
+            for p in db.session.scalars(select(ReceptionPlan).where(ReceptionPlan.child_id == child.id))],
+        "meetings": [_plain(m, ("site_id", "starts_at", "duration_minutes", "location"))
+                     for m in db.session.scalars(select(MeetingProposal).where(MeetingProposal.child_id == child.id))],
+        "adaptation_periods": [
+            {"site_id": p.site_id, "skipped": p.skipped,
+             "steps": [_plain(s, ("position", "label", "status", "note", "recorded_at")) for s in p.steps]}
+            for p in db.session.scalars(select(AdaptationPeriod).where(AdaptationPeriod.child_id == child.id))],
+        "audit_trail": [_plain(e, ("at", "actor_label", "action", "target"))
+                        for e in db.session.scalars(select(AuditEntry).where(AuditEntry.child_id == child.id)
+                                                    .order_by(AuditEntry.at))],
+    }
+    audit(user, child.id, "export", "file")
+    db.session.commit()
+    return data
+
+
+# ---------------------------------------------------------------- retention
+
+def _last_relevant_day(child_id: int) -> date | None:
+    """Last attended day; failing that, the last booked day; failing that, the needs' last update."""
+    attended = db.session.scalar(
+        select(func.max(Session.day)).join(Booking, Booking.session_id == Session.id)
+        .join(Attendance, Attendance.booking_id == Booking.id)
+        .where(Booking.child_id == child_id, Attendance.status == AttendanceStatus.PRESENT))
+    if attended:
+        return attended
+    booked = db.session.scalar(select(func.max(Session.day)).join(Booking, Booking.session_id == Session.id)
+                               .where(Booking.child_id == child_id))
+    if booked:
+        return booked
+    needs = needs_of(child_id)
+    return needs.updated_at.date() if needs else None
+
+
+def purge(today: date | None = None) -> int:
+    """Delete needs, documents (files too), plans and meetings of children whose last attendance is
+    more than HEALTH_DATA_RETENTION_DAYS before `today`. Idempotent: safe to run daily.
+
+    Returns the number of children purged. The trail keeps a "purge" entry.
+    """
+    today = today or date.today()
+    limit = today - timedelta(days=int(current_app.config["HEALTH_DATA_RETENTION_DAYS"]))
+    child_ids = set(db.session.scalars(select(ChildNeeds.child_id)))
+    child_ids |= set(db.session.scalars(select(NeedDocument.child_id)))
+    child_ids |= set(db.session.scalars(select(ReceptionPlan.child_id)))
+    purged = 0
+    files: list[str] = []
+    for child_id in sorted(child_ids):
+        last = _last_relevant_day(child_id)
+        if last is None or last >= limit:
+            continue
+        files += list(db.session.scalars(select(NeedDocument.stored_name).where(NeedDocument.child_id == child_id)))
+        db.session.execute(delete(NeedDocument).where(NeedDocument.child_id == child_id))
+        db.session.execute(delete(ChildNeeds).where(ChildNeeds.child_id == child_id))
+        plan_ids = list(db.session.scalars(select(ReceptionPlan.id).where(ReceptionPlan.child_id == child_id)))
+        if plan_ids:
+            db.session.execute(delete(PlanVersion).where(PlanVersion.plan_id.in_(plan_ids)))
+            db.session.execute(delete(ReceptionPlan).where(ReceptionPlan.id.in_(plan_ids)))
+        db.session.execute(delete(MeetingProposal).where(MeetingProposal.child_id == child_id))
+        child = db.session.get(Child, child_id)
+        if child is not None:
+            child.needs_particular_care = False
+        audit(None, child_id, "purge", "file", f"last day {last.isoformat()}")
+        purged += 1
+    db.session.commit()
+    directory = upload_dir()
+    for name in files:
+        (directory / name).unlink(missing_ok=True)
+    return purged

@@ -1,0 +1,74 @@
+"""The family's and the director's inclusion pages in headless Chromium: no serious accessibility issue,
+usable on a 390 px-wide phone."""
+from __future__ import annotations
+
+import pytest
+
+from app.accounts.models import Role
+from app.extensions import db
+from app.inclusion import adaptation, plans, services
+from tests.booking.factories import make_parent_with_child, make_session, make_site, make_staff
+from tests.factories import DEFAULT_PASSWORD
+from tests.inclusion.factories import PDF, book, make_morning_unit, make_template
+
+pytestmark = pytest.mark.browser
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        instance = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+def _login(page, base, email):
+    page.goto(f"{base}/connexion")
+    page.fill("#email", email)
+    page.fill("#password", DEFAULT_PASSWORD)
+    page.click("button[type=submit]:has-text('Se connecter')")
+    page.wait_for_url(f"{base}/accueil")
+
+
+def _serious(page):
+    from axe_playwright_python.sync_playwright import Axe
+
+    violations = Axe().run(page).response["violations"]
+    return [(v["id"], v["impact"]) for v in violations if v["impact"] in ("serious", "critical")]
+
+
+def test_inclusion_pages_are_accessible(live_server, browser):
+    site = make_site()
+    make_template(site)
+    director = make_staff(site, Role.DIRECTOR)
+    parent, _h, child = make_parent_with_child()
+    services.declare_needs(parent, child.id, needs_particular_care=True, allergies="Noix")
+    session = make_session(make_morning_unit(site))
+    book(parent, child, session)
+    services.upload_document(parent, child.id, filename="pai.pdf", content=PDF)
+    version = plans.save_draft(director, child.id, site.id, referent="Inès", goals="Jouer avec le groupe")
+    plans.share(director, version.id)
+    adaptation.set_child_steps(director, child.id, site.id, [{"label": "Une heure", "max_unit_hours": "4.5"}])
+    child_id, site_id, version_id = child.id, site.id, version.id
+    parent_email, director_email = parent.email, director.email
+    db.session.commit()  # and open no other transaction: on SQLite it would hold the write lock
+    base = live_server
+    page = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
+    _login(page, base, parent_email)
+    for path in (f"/inclusion/enfants/{child_id}/besoins", f"/inclusion/enfants/{child_id}",
+                 f"/inclusion/projets/{version_id}", f"/inclusion/enfants/{child_id}/consultations"):
+        page.goto(base + path)
+        assert page.locator("h1").count() == 1, path
+        assert _serious(page) == [], path
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 400, (path, width)
+    office = browser.new_context().new_page()
+    _login(office, base, director_email)
+    for path in ("/inclusion/preparation", f"/inclusion/enfants/{child_id}/accueils/{site_id}/projet",
+                 f"/inclusion/enfants/{child_id}/accueils/{site_id}/adaptation", "/inclusion/encadrement"):
+        office.goto(base + path)
+        assert office.locator("h1").count() == 1, path
+        assert _serious(office) == [], path

@@ -1,0 +1,489 @@
+from __future__ import annotations
+
+import io
+from datetime import date, time, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from flask import current_app
+from icalendar import Calendar
+from sqlalchemy import func, select
+
+from app.accounts.models import Role
+from app.booking.models import ActivityKind, AttendanceStatus, BookingStatus, StaffingRegime, UnitKind
+from app.booking import services as booking_services
+from app.booking.staffing import full_staffing_for, staffing_for
+from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.extensions import db, utcnow
+from app.families.models import HouseholdMember
+from app.inclusion import adaptation, plans, reports, services
+from app.inclusion import cards as cards_module
+from app.inclusion.models import (AuditEntry, NeedDocument, PlanStatus, PlanVersion, PreparationWaiver,
+                                  ReceptionPlan, StepStatus)
+from app.notifications.models import OutboxMessage
+from tests.booking.factories import (NOW, WEDNESDAY, make_activity, make_parent_with_child, make_session, make_site,
+                                     make_staff, make_unit)
+from tests.factories import make_user
+from tests.inclusion.factories import (PDF, PNG, WEDNESDAYS, attend, book, make_active_plan, make_morning_unit,
+                                       make_needs, make_template)
+
+
+# ---------------------------------------------------------------- needs and documents
+
+def test_declaring_needs_keeps_the_child_flag_in_sync_and_is_audited():
+    parent, _h, child = make_parent_with_child()
+    services.declare_needs(parent, child.id, needs_particular_care=True, has_aeeh=True)
+    assert child.needs_particular_care is True
+    services.declare_needs(parent, child.id, needs_particular_care=False)
+    assert child.needs_particular_care is False
+    actions = db.session.scalars(select(AuditEntry.action).where(AuditEntry.child_id == child.id)
+                                 .order_by(AuditEntry.id)).all()
+    assert actions == ["create", "update"]
+
+
+def test_other_parent_cannot_declare_needs():
+    _p, _h, child = make_parent_with_child()
+    other, _h2, _c2 = make_parent_with_child()
+    with pytest.raises(NotFound):
+        services.declare_needs(other, child.id, needs_particular_care=True)
+
+
+@pytest.mark.parametrize("filename, content", [
+    ("notes.txt", b"just text"),
+    ("pai.pdf", b"<html><script>alert(1)</script></html>"),           # HTML posing as a PDF
+    ("pai.pdf", b"%PDF-1.4\n<html><script>alert(1)</script></html>"),  # valid signature, markup inside
+    ("photo.png", b"GIF89a" + b"\x00" * 20),
+    ("vide.pdf", b""),
+])
+def test_upload_refuses_what_is_not_a_pdf_png_or_jpeg(filename, content):
+    parent, _h, child = make_parent_with_child()
+    with pytest.raises(ValidationFailed):
+        services.upload_document(parent, child.id, filename=filename, content=content)
+    assert db.session.scalar(select(func.count(NeedDocument.id))) == 0
+
+
+def test_upload_refuses_an_oversized_file(monkeypatch):
+    parent, _h, child = make_parent_with_child()
+    monkeypatch.setitem(current_app.config, "MAX_UPLOAD_BYTES", 100)
+    with pytest.raises(ValidationFailed, match="taille maximale"):
+        services.upload_document(parent, child.id, filename="pai.pdf", content=PDF + b"0" * 200)
+
+
+def test_upload_stores_under_a_random_name_whatever_the_name_given():
+    parent, _h, child = make_parent_with_child()
+    before = set(Path(current_app.config["UPLOAD_DIR"]).iterdir())
+    doc = services.upload_document(parent, child.id, filename="../../../etc/passwd.pdf", content=PDF)
+    png = services.upload_document(parent, child.id, filename="ordonnance.pdf", content=PNG, kind="prescription")
+    created = set(Path(current_app.config["UPLOAD_DIR"]).iterdir()) - before
+    assert {p.name for p in created} == {doc.stored_name, png.stored_name}
+    assert ".." not in doc.original_name and "/" not in doc.original_name
+    assert doc.content_type == "application/pdf" and doc.stored_name.endswith(".pdf")
+    assert png.content_type == "image/png" and png.stored_name.endswith(".png")  # by content, not by name
+    assert len(doc.stored_name) > 40
+
+
+def test_upload_through_http_wrong_type_oversized_traversal_and_html(login_as, monkeypatch):
+    from tests.conftest import get_csrf
+
+    parent, _h, child = make_parent_with_child()
+    client = login_as(parent)
+    token = get_csrf(client, "/accueil")
+
+    def post(name, content):
+        return client.post(f"/inclusion/enfants/{child.id}/documents", content_type="multipart/form-data",
+                           data={"csrf_token": token, "kind": "pai", "document": (io.BytesIO(content), name)},
+                           follow_redirects=True)
+
+    assert "PDF, PNG ou JPEG" in post("a.exe", b"MZ\x90\x00").get_data(as_text=True)
+    assert "PDF, PNG ou JPEG" in post("pai.pdf", b"<!DOCTYPE html><html></html>").get_data(as_text=True)
+    monkeypatch.setitem(current_app.config, "MAX_UPLOAD_BYTES", 64)
+    assert "taille maximale" in post("pai.pdf", PDF).get_data(as_text=True)
+    monkeypatch.setitem(current_app.config, "MAX_UPLOAD_BYTES", 5 * 1024 * 1024)
+    assert post("../../secret.pdf", PDF).status_code == 200
+    doc = db.session.scalar(select(NeedDocument))
+    assert doc is not None and doc.original_name == "secret.pdf"
+    assert db.session.scalar(select(func.count(NeedDocument.id))) == 1
+
+
+def test_reads_are_audited():
+    site = make_site()
+    director = make_staff(site, Role.DIRECTOR)
+    parent, _h, child = make_parent_with_child()
+    make_needs(child, allergies="Noix")
+    book(parent, child, make_session(make_morning_unit(site)))
+    doc = services.upload_document(parent, child.id, filename="pai.pdf", content=PDF)
+    services.read_file(director, child.id)
+    services.open_document(director, doc.id)
+    entries = db.session.scalars(select(AuditEntry).where(AuditEntry.actor_id == director.id)).all()
+    assert [(e.action, e.target) for e in entries] == [("read", "file"), ("read", f"document:{doc.id}")]
+    assert all(e.at is not None and e.actor_label for e in entries)
+
+
+def test_export_of_all_data_about_the_child():
+    parent, _h, child = make_parent_with_child()
+    services.declare_needs(parent, child.id, needs_particular_care=True, allergies="Noix")
+    services.upload_document(parent, child.id, filename="pai.pdf", content=PDF)
+    data = services.export_child_data(parent, child.id)
+    assert data["needs"]["allergies"] == "Noix" and data["documents"][0]["original_name"] == "pai.pdf"
+    assert {e["action"] for e in data["audit_trail"]} >= {"create"}
+    other, _h2, _c2 = make_parent_with_child()
+    with pytest.raises(NotFound):
+        services.export_child_data(other, child.id)
+
+
+def test_audit_export_needs_admin():
+    with pytest.raises(Forbidden):
+        services.export_audit_csv(make_user(Role.DIRECTOR))
+    assert services.export_audit_csv(make_user(Role.ADMIN)).startswith("at_utc")
+
+
+# ---------------------------------------------------------------- purge
+
+def test_purge_deletes_needs_plans_documents_and_files_after_retention(monkeypatch):
+    monkeypatch.setitem(current_app.config, "HEALTH_DATA_RETENTION_DAYS", 30)
+    site = make_site()
+    parent, _h, child = make_parent_with_child()
+    services.declare_needs(parent, child.id, needs_particular_care=True, allergies="Noix")
+    make_active_plan(child, site)
+    booking = book(parent, child, make_session(make_morning_unit(site)))
+    attend(booking)
+    doc = services.upload_document(parent, child.id, filename="pai.pdf", content=PDF)
+    path = Path(current_app.config["UPLOAD_DIR"]) / doc.stored_name
+    keeper_parent, _h2, keeper = make_parent_with_child()
+    services.declare_needs(keeper_parent, keeper.id, needs_particular_care=True)  # never attended: kept by date
+
+    assert services.purge(WEDNESDAY + timedelta(days=30)) == 0  # exactly at the limit: kept
+    assert path.exists()
+    assert services.purge(WEDNESDAY + timedelta(days=31)) == 1
+    assert not path.exists()
+    assert services.needs_of(child.id) is None
+    assert db.session.scalar(select(func.count(NeedDocument.id))) == 0
+    assert db.session.scalar(select(func.count(ReceptionPlan.id))) == 0
+    assert db.session.scalar(select(func.count(PlanVersion.id))) == 0
+    assert child.needs_particular_care is False
+    assert services.needs_of(keeper.id) is not None
+    assert services.purge(WEDNESDAY + timedelta(days=31)) == 0  # safe to run again
+    assert db.session.scalar(select(AuditEntry.action).where(AuditEntry.child_id == child.id,
+                                                             AuditEntry.action == "purge")) == "purge"
+
+
+def test_purge_cli(app, monkeypatch):
+    monkeypatch.setitem(current_app.config, "HEALTH_DATA_RETENTION_DAYS", 1)
+    parent, _h, child = make_parent_with_child()
+    services.declare_needs(parent, child.id, needs_particular_care=True)
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["inclusion", "purge", "--today", "2099-01-01"])
+    assert result.exit_code == 0 and "1 child file(s) purged" in result.output
+
+
+# ---------------------------------------------------------------- preparation and plans
+
+def _held_world():
+    site = make_site()
+    director = make_staff(site, Role.DIRECTOR)
+    unit = make_morning_unit(site)
+    parent, household, child = make_parent_with_child()
+    second = make_user(Role.PARENT, first_name="Sam", last_name="Durand")
+    household.members.append(HouseholdMember(user=second))
+    db.session.commit()
+    make_needs(child, allergies="Noix")
+    bookings = [book(parent, child, make_session(unit, day=d)) for d in WEDNESDAYS[:2]]
+    return site, director, parent, second, child, bookings
+
+
+def test_hold_keeps_the_place_and_never_refuses():
+    site, director, parent, _second, child, bookings = _held_world()
+    assert all(b.status is BookingStatus.PENDING_PREPARATION for b in bookings)
+    assert bookings[0].session.taken_over6 == 1
+    queue = plans.preparation_queue(director)
+    assert [(w.child.id, w.first_day, w.held) for w in queue] == [(child.id, WEDNESDAYS[0], 2)]
+    other_director = make_staff(make_site("Autre"), Role.DIRECTOR)
+    assert plans.preparation_queue(other_director) == []
+
+
+def test_child_with_an_active_plan_is_confirmed_at_once():
+    site = make_site()
+    parent, _h, child = make_parent_with_child()
+    make_needs(child)
+    make_active_plan(child, site)
+    assert book(parent, child, make_session(make_morning_unit(site))).status is BookingStatus.CONFIRMED
+
+
+def test_invitation_parses_with_method_organizer_and_attendees():
+    site, director, parent, second, child, _b = _held_world()
+    start = (utcnow() + timedelta(days=10)).replace(hour=8, minute=0, second=0, microsecond=0)
+    plans.propose_meeting(director, child.id, site.id, starts_at=start, duration_minutes=45, location="Bureau")
+    mails = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "inclusion.meeting_invitation")
+                               .order_by(OutboxMessage.id)).all()
+    assert {m.to_address for m in mails} == {parent.email, second.email}
+    attachment = mails[0].attachments[0]
+    assert attachment["filename"] == "invitation.ics" and attachment["method"] == "REQUEST"
+    assert attachment["content_type"] == "text/calendar"
+    cal = Calendar.from_ical(attachment["content"])
+    assert str(cal["METHOD"]) == "REQUEST"
+    event = cal.walk("VEVENT")[0]
+    assert str(event["ORGANIZER"]) == f"mailto:{director.email}"
+    attendees = event["ATTENDEE"] if isinstance(event["ATTENDEE"], list) else [event["ATTENDEE"]]
+    assert {str(a) for a in attendees} == {f"mailto:{parent.email}", f"mailto:{second.email}"}
+    assert str(event["DTSTART"].dt.tzinfo) == "Europe/Paris"
+    assert [str(tz["TZID"]) for tz in cal.walk("VTIMEZONE")] == ["Europe/Paris"]
+    assert event["DTEND"].dt - event["DTSTART"].dt == timedelta(minutes=45)
+    uid = str(event["UID"])
+    # Moving the meeting keeps the UID and bumps the SEQUENCE.
+    plans.propose_meeting(director, child.id, site.id, starts_at=start + timedelta(days=1))
+    moved = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "inclusion.meeting_invitation")
+                               .order_by(OutboxMessage.id.desc())).first()
+    event2 = Calendar.from_ical(moved.attachments[0]["content"]).walk("VEVENT")[0]
+    assert str(event2["UID"]) == uid and int(event2["SEQUENCE"]) == 1
+
+
+def test_meeting_in_the_past_is_refused():
+    site, director, _p, _s, child, _b = _held_world()
+    with pytest.raises(ValidationFailed):
+        plans.propose_meeting(director, child.id, site.id, starts_at=utcnow() - timedelta(days=1))
+
+
+def test_director_confirms_without_plan_with_a_recorded_reason():
+    site, director, _p, _s, child, bookings = _held_world()
+    with pytest.raises(ValidationFailed):
+        plans.confirm_without_plan(director, bookings[0].id, "")
+    plans.confirm_without_plan(director, bookings[0].id, "PAI déjà appliqué l'an dernier, équipe formée.")
+    assert bookings[0].status is BookingStatus.CONFIRMED and bookings[1].status is BookingStatus.PENDING_PREPARATION
+    waiver = db.session.scalar(select(PreparationWaiver))
+    assert waiver.director_id == director.id and "PAI" in waiver.reason
+    with pytest.raises(Conflict):
+        plans.confirm_without_plan(director, bookings[0].id, "encore une fois")
+    with pytest.raises(NotFound):
+        plans.confirm_without_plan(make_staff(make_site("Autre"), Role.DIRECTOR), bookings[1].id, "raison valable")
+
+
+def test_acknowledgements_are_timestamped_and_an_acknowledged_version_is_never_edited():
+    site, director, parent, _s, child, bookings = _held_world()
+    v1 = plans.save_draft(director, child.id, site.id, goals="Participer aux jeux collectifs")
+    same = plans.save_draft(director, child.id, site.id, goals="Participer aux jeux")
+    assert same.id == v1.id  # a draft is edited in place
+    with pytest.raises(NotFound):
+        plans.read_version(parent, v1.id)  # the family sees shared versions only
+    with pytest.raises(NotFound):
+        plans.acknowledge(parent, v1.id)  # not shared yet: invisible to the family
+    with pytest.raises(Conflict):
+        plans.acknowledge(director, v1.id)  # a draft awaits no acknowledgement
+    plans.share(director, v1.id)
+    plans.acknowledge(parent, v1.id)
+    assert v1.parent_ack_at is not None and v1.parent_ack_by_id == parent.id and v1.director_ack_at is None
+    with pytest.raises(Conflict):
+        plans.acknowledge(parent, v1.id)
+    v2 = plans.save_draft(director, child.id, site.id, goals="Autre objectif")
+    assert v2.id != v1.id and v2.number == 2 and v2.status is PlanStatus.DRAFT
+    assert db.session.get(PlanVersion, v1.id).goals == "Participer aux jeux"  # unchanged
+    assert v2.goals == "Autre objectif"
+    plans.acknowledge(director, v1.id)
+    assert v1.status is PlanStatus.ACTIVE and v1.activated_at is not None
+    assert {b.status for b in bookings} == {BookingStatus.CONFIRMED}
+    plans.share(director, v2.id)
+    plans.acknowledge(director, v2.id)
+    plans.acknowledge(parent, v2.id)
+    assert v2.status is PlanStatus.ACTIVE and db.session.get(PlanVersion, v1.id).status is PlanStatus.SUPERSEDED
+    assert [v.number for v in v1.plan.versions] == [1, 2]  # history stays readable
+    assert plans.read_version(parent, v1.id).goals == "Participer aux jeux"
+
+
+def test_professionals_need_the_family_consent():
+    site, director, _p, _s, child, _b = _held_world()
+    with pytest.raises(ValidationFailed):
+        plans.save_draft(director, child.id, site.id, professionals="Orthophoniste, CAMSP")
+    version = plans.save_draft(director, child.id, site.id, professionals="Orthophoniste", professionals_consent=True)
+    assert version.professionals_consent
+
+
+# ---------------------------------------------------------------- adaptation
+
+def _adaptation_world():
+    site = make_site()
+    make_template(site)
+    director = make_staff(site, Role.DIRECTOR)
+    activity = make_activity(site)
+    morning = make_unit(activity, label="Matin", kind=UnitKind.MORNING, start=time(8, 30), end=time(12, 0),
+                        with_meal=False)
+    whole = make_unit(activity, label="Journée", kind=UnitKind.WHOLE_DAY, start=time(8, 30), end=time(17, 30),
+                      with_meal=True)
+    parent, _h, child = make_parent_with_child()
+    return site, director, parent, child, morning, whole
+
+
+def test_whole_day_before_the_short_steps_is_refused_with_a_french_reason():
+    site, director, parent, child, morning, whole = _adaptation_world()
+    result = booking_services.book(parent, [(child.id, make_session(whole, day=WEDNESDAYS[0]).id)], now=NOW)
+    item = result.items[0]
+    assert item.status == "refused" and item.code == "adaptation_step"
+    assert "adaptation" in item.reason and "Une heure avec un parent" in item.reason
+    assert "besoin" not in item.reason.lower()  # about the rhythm, never about the child's needs
+    assert book(parent, child, make_session(morning, day=WEDNESDAYS[0])).status is BookingStatus.CONFIRMED
+    assert book(parent, child, make_session(morning, day=WEDNESDAYS[1])).status is BookingStatus.CONFIRMED
+    # Third day: "a morning with lunch" (6 h max): a whole day is still too long.
+    refused = booking_services.book(parent, [(child.id, make_session(whole, day=WEDNESDAYS[2]).id)], now=NOW)
+    assert refused.items[0].code == "adaptation_step"
+    # Fifth booked day is beyond every step: a whole day is fine.
+    for day in (WEDNESDAYS[2], WEDNESDAYS[2] + timedelta(days=7)):
+        book(parent, child, make_session(morning, day=day))
+    late = WEDNESDAYS[2] + timedelta(days=14)
+    assert book(parent, child, make_session(whole, day=late)).status is BookingStatus.CONFIRMED
+    assert [s.day for s in adaptation.schedule(child.id, site.id)] == WEDNESDAYS + [WEDNESDAYS[2] + timedelta(days=7)]
+
+
+def test_returning_or_skipped_child_books_whole_days():
+    site, director, parent, child, morning, whole = _adaptation_world()
+    attend(book(parent, child, make_session(morning, day=date(2026, 3, 11))))
+    assert book(parent, child, make_session(whole, day=WEDNESDAYS[0])).status is BookingStatus.CONFIRMED
+    p2, _h, newcomer = make_parent_with_child()
+    book(p2, newcomer, make_session(morning, day=WEDNESDAYS[1]))
+    adaptation.skip_period(director, newcomer.id, site.id, "Déjà accueilli dans un autre accueil de l'agglomération")
+    assert book(p2, newcomer, make_session(whole, day=WEDNESDAYS[2])).status is BookingStatus.CONFIRMED
+    assert adaptation.schedule(newcomer.id, site.id) == []
+
+
+def test_director_records_steps_and_extends_one():
+    site, director, parent, child, morning, whole = _adaptation_world()
+    book(parent, child, make_session(morning, day=WEDNESDAYS[0]))
+    period = adaptation.set_child_steps(director, child.id, site.id, [
+        {"label": "Une heure avec un parent", "max_unit_hours": "4.5"},
+        {"label": "Une matinée sans repas", "max_unit_hours": "4.5"}])
+    first = period.steps[0]
+    adaptation.record_step(director, first.id, "extended", "Pleurs au départ du parent")
+    labels = [(s.position, s.label, s.status) for s in period.steps]
+    assert labels == [(1, "Une heure avec un parent", StepStatus.EXTENDED),
+                      (2, "Une heure avec un parent", StepStatus.PLANNED),
+                      (3, "Une matinée sans repas", StepStatus.PLANNED)]
+    adaptation.record_step(director, period.steps[1].id, "validated", "Bien passé")
+    with pytest.raises(ValidationFailed):
+        adaptation.record_step(director, period.steps[2].id, "planned")
+    _child, schedules = adaptation.child_schedules(parent, child.id)
+    assert [s.status for s in schedules[0].steps] == ["extended", "validated", "planned"]
+    assert schedules[0].steps[0].day == WEDNESDAYS[0]
+
+
+# ---------------------------------------------------------------- staffing
+
+def test_extra_staff_from_active_plans_adds_to_the_ratio_need():
+    site = make_site()
+    director = make_staff(site, Role.DIRECTOR)
+    unit = make_morning_unit(site)  # PEDT short: 14 over-6 per animator
+    session = make_session(unit, day=date.today() + timedelta(days=3), animators_planned=1)
+    children = []
+    for _ in range(3):
+        parent, _h, child = make_parent_with_child()
+        children.append((parent, child))
+    make_needs(children[0][1])
+    make_active_plan(children[0][1], site, extra_staff=1, extra_staff_hours=Decimal("3.5"))
+    make_needs(children[1][1])
+    plan = make_active_plan(children[1][1], site, extra_staff=1)
+    for parent, child in children:
+        booking_services.book(parent, [(child.id, session.id)], now=utcnow())
+    db.session.refresh(session)
+    assert staffing_for(session).required == 1  # booking's own rule is unchanged
+    full = full_staffing_for(session)
+    assert (full.ratio_required, full.extra, full.required, full.planned, full.shortfall) == (1, 2, 3, 1, 2)
+    plan.status = PlanStatus.SUPERSEDED  # only active plans count
+    db.session.commit()
+    assert full_staffing_for(session).extra == 1
+    dashboard = reports.staffing_dashboard(director, date.today())
+    row = dashboard[0][1][0]
+    assert row.with_plan == 1 and row.staffing.required == 2
+    assert row.warning == "Il manque 1 animateur(s)."
+
+
+# ---------------------------------------------------------------- AEEH report
+
+def test_aeeh_report_on_hand_computed_numbers():
+    site = make_site()
+    other = make_site("Accueil de Pradines")
+    director = make_staff(site, Role.DIRECTOR)
+    mercredi = make_activity(site)
+    whole = make_unit(mercredi, label="Journée", kind=UnitKind.WHOLE_DAY, start=time(8, 30), end=time(17, 30),
+                      with_meal=True)  # 9 h
+    morning = make_unit(mercredi, label="Matin", kind=UnitKind.MORNING, start=time(8, 30), end=time(12, 0),
+                        with_meal=False)  # 3.5 h
+    evening = make_unit(make_activity(site, name="Soirs", kind=ActivityKind.PERISCOLAIRE,
+                                      regime=StaffingRegime.PEDT_SHORT),
+                        label="Soir", kind=UnitKind.PERISCOLAIRE_EVENING, start=time(16, 30), end=time(18, 30),
+                        with_meal=False)  # 2 h
+    wed, tue, wed2 = date(2026, 3, 18), date(2026, 3, 17), date(2026, 3, 25)
+    pa, _h, a = make_parent_with_child(first_name="Alix")
+    pb, _h, b = make_parent_with_child(first_name="Bilal")
+    pc, _h, c = make_parent_with_child(first_name="Chloé")
+    pd, _h, d = make_parent_with_child(first_name="Dina")
+    for child in (a, b, d):
+        make_needs(child, needs_particular_care=False, has_aeeh=True)
+    make_needs(c, needs_particular_care=False, has_aeeh=False)
+    # Alix: whole Wednesday (9 h) + evening the same Wednesday (2 h): capped at 9 h; next Wednesday absent.
+    a_whole = make_session(whole, day=wed)
+    attend(book(pa, a, a_whole))
+    attend(book(pa, a, make_session(evening, day=wed)))
+    attend(book(pa, a, make_session(whole, day=wed2)), AttendanceStatus.ABSENT)
+    # Bilal: Wednesday morning (3.5 h) and Tuesday evening (2 h).
+    attend(book(pb, b, make_session(morning, day=wed)))
+    attend(book(pb, b, make_session(evening, day=tue)))
+    # Chloé (no AEEH) and Dina (April) do not count.
+    attend(book(pc, c, a_whole))
+    attend(book(pd, d, make_session(morning, day=date(2026, 4, 1))))
+    lines = reports.aeeh_report(director, "2026-03")
+    assert [(l.site.name, l.children, l.hours, l.supplement) for l in lines] == [
+        (site.name, 2, Decimal("14.50"), Decimal("65.25"))]  # (9 + 3.5 + 2) h × 4.50 €
+    admin_lines = reports.aeeh_report(make_user(Role.ADMIN), "2026-03")
+    assert {l.site.name: l.children for l in admin_lines} == {site.name: 2, other.name: 0}
+    csv_text = reports.aeeh_csv(lines, "2026-03")
+    assert csv_text.splitlines()[1] == f"2026-03;{site.name};2;14,50;65,25"
+    with pytest.raises(ValidationFailed):
+        reports.aeeh_report(director, "mars")
+    with pytest.raises(Forbidden):
+        reports.aeeh_report(make_user(Role.RAM_STAFF), "2026-03")
+
+
+def test_aeeh_rate_is_a_setting(monkeypatch):
+    monkeypatch.setitem(current_app.config, "CAF_INCLUSION_RATE_PER_HOUR", Decimal("5.00"))
+    site = make_site()
+    director = make_staff(site, Role.DIRECTOR)
+    parent, _h, child = make_parent_with_child()
+    make_needs(child, needs_particular_care=False, has_aeeh=True)
+    attend(book(parent, child, make_session(make_morning_unit(site), day=WEDNESDAY)))
+    assert reports.aeeh_report(director, "2026-03")[0].supplement == Decimal("17.50")
+
+
+
+def test_demo_is_idempotent():
+    from app.inclusion.demo import load_demo
+
+    site = make_site()
+    assert "No demo child" in load_demo()[-1]
+    _p, _h, child = make_parent_with_child()
+    child.needs_particular_care = True
+    db.session.commit()
+    first = load_demo()
+    assert any("PAI" in line for line in first) and any("plan" in line for line in first)
+    assert load_demo() == []
+    assert plans.active_version(child.id, site.id) is not None
+    assert len(adaptation.site_template(site.id)) == 4
+
+
+def test_register_card_only_for_staff_of_the_session_site_and_audited():
+    from app.booking.register_cards import cards_for
+
+    site = make_site()
+    animator = make_staff(site, Role.ANIMATOR)
+    elsewhere = make_staff(make_site("Autre"), Role.ANIMATOR)
+    parent, _h, child = make_parent_with_child()
+    make_needs(child, allergies="Noix", emergency_protocol="Adrénaline")
+    make_active_plan(child, site)
+    session = make_session(make_morning_unit(site))
+    other_session = make_session(make_morning_unit(site), day=WEDNESDAYS[1])
+    book(parent, child, session)
+    assert cards_for(elsewhere, session, [child.id]) == {}
+    assert cards_for(animator, other_session, [child.id]) == {}  # not booked on that session
+    card = cards_for(animator, session, [child.id])[child.id][0]
+    db.session.rollback()  # the trail entry was committed by the provider itself
+    assert card.title == "À savoir aujourd'hui" and card.url == f"/inclusion/seances/{session.id}/a-savoir"
+    assert db.session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.actor_id == animator.id,
+                                                                     AuditEntry.target == "card")) == 1
+    with pytest.raises(NotFound):
+        cards_module.today_cards(elsewhere, session.id)
