@@ -16,18 +16,12 @@ def init_app(app: Flask) -> None:
     from app.inclusion.cards import extra_staff_for_session
     from app.inclusion.cards import register_card_provider as inclusion_cards
     from app.inclusion.plans import preparation_check
+    from app.inclusion.services import purge
+    from app.notifications.jobs import register_daily_job
 
     # The adaptation check may refuse (rhythm only); the preparation check only ever holds.
     register_check(adaptation_check)
     register_check(preparation_check)
     register_card_provider(inclusion_cards)
     register_extra_staff_provider(extra_staff_for_session)
-    try:
-        from app.notifications import jobs  # not in every branch yet
-    except ImportError:
-        return
-    register_daily = getattr(jobs, "register_daily_job", None)
-    if register_daily is not None:
-        from app.inclusion.services import purge
-
-        register_daily("inclusion.purge", purge)
+    register_daily_job("inclusion.purge", purge)

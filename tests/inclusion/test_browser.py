@@ -12,19 +12,6 @@ from tests.factories import DEFAULT_PASSWORD
 from tests.inclusion.factories import PDF, book, make_morning_unit, make_template
 
 pytestmark = pytest.mark.browser
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-
-@pytest.fixture
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        instance = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
-
-
 def _login(page, base, email):
     page.goto(f"{base}/connexion")
     page.fill("#email", email)

@@ -406,7 +406,7 @@ def test_aeeh_report_on_hand_computed_numbers():
                         with_meal=False)  # 3.5 h
     evening = make_unit(make_activity(site, name="Soirs", kind=ActivityKind.PERISCOLAIRE,
                                       regime=StaffingRegime.PEDT_SHORT),
-                        label="Soir", kind=UnitKind.PERISCOLAIRE_EVENING, start=time(16, 30), end=time(18, 30),
+                        label="Soir", kind=UnitKind.PERISCOLAIRE_EVENING, start=time(17, 30), end=time(19, 30),
                         with_meal=False)  # 2 h
     wed, tue, wed2 = date(2026, 3, 18), date(2026, 3, 17), date(2026, 3, 25)
     pa, _h, a = make_parent_with_child(first_name="Alix")
