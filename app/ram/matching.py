@@ -1,0 +1,295 @@
+"""Matching family demands with childminders.
+
+The whole territory is loaded in a fixed number of queries (communes, relais,
+childminders, licences, own children, contracts, latest declarations) into a
+`MatchIndex` of plain objects; each childminder's slot occupancy is bit masks
+(app.ram.availability), so matching one demand is arithmetic in memory.
+
+Hard conditions: a licence valid on the start date; within the family's
+travel distance (between commune centres); availability not stale (unless
+asked); and, for a full match, a free place for the child's age on every slot
+of the schedule on every date from the start date. Partial matches cover
+some slots; pairs of partial matches together cover all of them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from app.accounts.models import User
+from app.accounts.permissions import require
+from app.extensions import db
+from app.families.models import Commune
+from app.ram import availability as av
+from app.ram import permissions as perm
+from app.ram import schedule as sch
+from app.ram.demands import haversine_km
+from app.ram.models import (
+    AvailabilityDeclaration,
+    CareContract,
+    Childminder,
+    DemandStatus,
+    FamilyDemand,
+    Licence,
+    OwnChild,
+    Relais,
+)
+from app.ram.services import is_stale, licence_terms, local_date, today_local
+
+W_COVERAGE, W_DISTANCE, W_ATYPICAL, W_OFFERS = 50, 25, 15, 10
+PAIR_POOL = 40  # the best partial matches considered for pairs
+MAX_PAIRS = 5
+
+
+@dataclass
+class Candidate:
+    id: int
+    name: str
+    commune_insee: str
+    relais_name: str
+    offers: dict
+    stale: bool
+    declared_on: date | None
+    profile: av.Profile
+
+
+@dataclass
+class DemandSpec:
+    id: int | None
+    mask: int
+    start: date
+    child_birth: date
+    commune_insee: str
+    max_km: float
+    atypical: bool = False
+    needs_meals: bool = False
+    needs_school_pickup: bool = False
+
+    @classmethod
+    def of(cls, demand: FamilyDemand) -> DemandSpec:
+        return cls(demand.id, sch.to_mask(demand.schedule), demand.start_date, demand.child_birth_date,
+                   demand.commune_insee, demand.max_distance_km, demand.atypical_hours, demand.needs_meals,
+                   demand.needs_school_pickup)
+
+
+@dataclass
+class Match:
+    candidate: Candidate
+    covered: int
+    share: float
+    distance_km: float
+    score: float
+    full: bool
+    reasons: list[tuple[str, str]] = field(default_factory=list)  # (status word, text)
+
+
+@dataclass
+class Pair:
+    first: Match
+    second: Match
+    score: float
+
+
+@dataclass
+class MatchResult:
+    full: list[Match]
+    partial: list[Match]
+    pairs: list[Pair]
+    excluded: dict[str, int]
+
+    @property
+    def has_any(self) -> bool:
+        return bool(self.full or self.partial or self.pairs)
+
+
+class MatchIndex:
+    """Every childminder of the territory, in memory, for a batch of matchings."""
+
+    def __init__(self, today: date | None = None):
+        self.today = today or today_local()
+        self.communes: dict[str, Commune] = {}
+        self.candidates: list[Candidate] = []
+        self._distances: dict[tuple[str, str], float] = {}
+
+    @classmethod
+    def load(cls, today: date | None = None) -> MatchIndex:
+        index = cls(today)
+        index.communes = {c.insee: c for c in db.session.scalars(select(Commune))}
+        relais = dict(db.session.execute(select(Relais.id, Relais.name)).all())
+        licences: dict[int, list[av.LicenceTerms]] = {}
+        for licence in db.session.scalars(select(Licence).where(Licence.valid_until >= index.today)
+                                          .order_by(Licence.valid_from)):
+            licences.setdefault(licence.childminder_id, []).append(licence_terms(licence))
+        occupants: dict[int, list[av.Occupant]] = {}
+        for c in db.session.scalars(select(CareContract).where(
+                (CareContract.end_date.is_(None)) | (CareContract.end_date >= index.today))):
+            occupants.setdefault(c.childminder_id, []).append(
+                av.Occupant(c.birth_date, sch.to_mask(c.schedule), True, c.start_date, c.end_date))
+        for cid, birth in db.session.execute(select(OwnChild.childminder_id, OwnChild.birth_date)):
+            occupants.setdefault(cid, []).append(av.Occupant(birth, sch.ALL, False))
+        declared = dict(db.session.execute(select(AvailabilityDeclaration.childminder_id,
+                                                  func.max(AvailabilityDeclaration.declared_at))
+                                           .group_by(AvailabilityDeclaration.childminder_id)).all())
+        rows = db.session.execute(select(Childminder, User.first_name, User.last_name).join(
+            User, User.id == Childminder.user_id).where(User.active.is_(True)).order_by(Childminder.id))
+        for cm, first, last in rows:
+            if cm.id not in licences:
+                continue  # no licence now or later: never a match
+            moment = declared.get(cm.id)
+            declared_on = local_date(moment) if moment else None
+            offers = {"meals": cm.offers_meals, "school_pickup": cm.offers_school_pickup,
+                      "before_8": cm.hours_before_8, "after_18": cm.hours_after_18,
+                      "saturday": cm.works_saturday, "sunday": cm.works_sunday, "nights": cm.works_nights}
+            index.candidates.append(Candidate(cm.id, f"{first} {last}".strip(), cm.commune_insee,
+                                              relais.get(cm.relais_id, ""), offers,
+                                              is_stale(declared_on, index.today), declared_on,
+                                              av.Profile(licences[cm.id], occupants.get(cm.id, []))))
+        return index
+
+    def distance(self, a: str, b: str) -> float:
+        key = (a, b) if a <= b else (b, a)
+        km = self._distances.get(key)
+        if km is None:
+            ca, cb = self.communes.get(a), self.communes.get(b)
+            km = haversine_km(ca.latitude, ca.longitude, cb.latitude, cb.longitude) if ca and cb else 9999.0
+            self._distances[key] = km
+        return km
+
+
+def _needed_atypical(spec: DemandSpec) -> dict[str, bool]:
+    return {"before_8": bool(spec.mask & sch.BEFORE_8), "after_18": bool(spec.mask & sch.AFTER_18),
+            "saturday": bool(spec.mask & sch.SATURDAY), "sunday": bool(spec.mask & sch.SUNDAY),
+            "nights": bool(spec.mask & sch.NIGHTS)}
+
+
+def match(index: MatchIndex, spec: DemandSpec, *, include_stale: bool = False, with_reasons: bool = True,
+          limit: int | None = 30) -> MatchResult:
+    """Rank the childminders for one demand. Full matches first, then partial ones; pairs apart."""
+    wanted_slots = sch.popcount(spec.mask)
+    needed = _needed_atypical(spec)
+    n_needed = sum(needed.values())
+    excluded = {"no_licence": 0, "too_far": 0, "stale": 0, "no_place": 0}
+    full: list[Match] = []
+    partial: list[Match] = []
+    for cand in index.candidates:
+        km = index.distance(spec.commune_insee, cand.commune_insee)
+        if km > spec.max_km:
+            excluded["too_far"] += 1
+            continue
+        if cand.stale and not include_stale:
+            excluded["stale"] += 1
+            continue
+        if cand.profile.licence_on(spec.start) is None:
+            excluded["no_licence"] += 1
+            continue
+        covered = av.covered_mask(cand.profile, spec.mask, spec.start, spec.child_birth) if wanted_slots else 0
+        if not covered:
+            excluded["no_place"] += 1
+            continue
+        share = sch.popcount(covered) / wanted_slots
+        score = W_COVERAGE * share + W_DISTANCE * max(0.0, 1 - km / max(spec.max_km, 1))
+        if n_needed:
+            score += W_ATYPICAL * sum(1 for k, v in needed.items() if v and cand.offers[k]) / n_needed
+        if spec.needs_meals and cand.offers["meals"]:
+            score += W_OFFERS / 2
+        if spec.needs_school_pickup and cand.offers["school_pickup"]:
+            score += W_OFFERS / 2
+        m = Match(cand, covered, share, km, round(score, 1), covered == spec.mask)
+        (full if m.full else partial).append(m)
+    full.sort(key=lambda m: (-m.score, m.distance_km, m.candidate.id))
+    partial.sort(key=lambda m: (-m.share, -m.score, m.candidate.id))
+    pairs = _pairs(spec, partial)
+    if limit is not None:
+        full, partial = full[:limit], partial[:limit]
+    if with_reasons:
+        for m in full + partial + [p.first for p in pairs] + [p.second for p in pairs]:
+            if not m.reasons:
+                m.reasons = reasons(index, spec, m, needed)
+    return MatchResult(full, partial, pairs, excluded)
+
+
+def _pairs(spec: DemandSpec, partial: list[Match]) -> list[Pair]:
+    pool = partial[:PAIR_POOL]
+    pairs = []
+    for i, a in enumerate(pool):
+        for b in pool[i + 1:]:
+            if (a.covered | b.covered) & spec.mask == spec.mask:
+                pairs.append(Pair(a, b, round((a.score + b.score) / 2, 1)))
+    pairs.sort(key=lambda p: (-p.score, p.first.candidate.id, p.second.candidate.id))
+    return pairs[:MAX_PAIRS]
+
+
+def reasons(index: MatchIndex, spec: DemandSpec, m: Match, needed: dict[str, bool]) -> list[tuple[str, str]]:
+    """Why this childminder is proposed, in French, each with a status word (not a colour)."""
+    cand = m.candidate
+    out = []
+    licence = cand.profile.licence_on(spec.start)
+    out.append(("ok", _("Agrément valable le %(day)s (jusqu'au %(until)s).", day=spec.start.strftime("%d/%m/%Y"),
+                        until=licence.valid_until.strftime("%d/%m/%Y"))))
+    young = av.age_on(spec.child_birth, spec.start) < 3
+    age_text = _("un enfant de moins de 3 ans") if young else _("un enfant de 3 ans ou plus")
+    if m.full:
+        out.append(("ok", _("Place libre pour %(age)s sur tous les créneaux demandés, dès le %(day)s, dans les "
+                            "limites de l'agrément et de la loi.", age=age_text,
+                            day=spec.start.strftime("%d/%m/%Y"))))
+    else:
+        out.append(("partial", _("Couvre %(pct)d %% des horaires. Pas de place : %(slots)s.",
+                                 pct=round(m.share * 100), slots=sch.describe_text(spec.mask & ~m.covered))))
+    here = index.communes.get(spec.commune_insee)
+    there = index.communes.get(cand.commune_insee)
+    out.append(("ok", _("À %(km).1f km (%(from)s → %(to)s).", km=m.distance_km, **{
+        "from": here.name if here else spec.commune_insee, "to": there.name if there else cand.commune_insee}
+    )))
+    labels = {"before_8": _("avant 8 h"), "after_18": _("après 18 h"), "saturday": _("le samedi"),
+              "sunday": _("le dimanche"), "nights": _("la nuit")}
+    for key, is_needed in needed.items():
+        if is_needed:
+            if cand.offers[key]:
+                out.append(("ok", _("Accueille %(when)s, comme demandé.", when=labels[key])))
+            else:
+                out.append(("warning", _("N'indique pas accueillir %(when)s.", when=labels[key])))
+    if spec.needs_meals:
+        out.append(("ok", _("Fournit les repas.")) if cand.offers["meals"]
+                   else ("warning", _("Ne fournit pas les repas.")))
+    if spec.needs_school_pickup:
+        out.append(("ok", _("Assure les trajets école.")) if cand.offers["school_pickup"]
+                   else ("warning", _("N'assure pas les trajets école.")))
+    if cand.stale:
+        out.append(("warning", _("Disponibilités non confirmées depuis la dernière échéance légale.")))
+    return out
+
+
+def match_demand(user: User, demand: FamilyDemand, *, include_stale: bool = False) -> MatchResult:
+    """The ranked childminders for a demand (Relais staff). Raises Forbidden."""
+    require(user, perm.MANAGE_TERRITORY)
+    return match(MatchIndex.load(), DemandSpec.of(demand), include_stale=include_stale)
+
+
+def open_demands() -> list[FamilyDemand]:
+    return list(db.session.scalars(select(FamilyDemand).where(
+        FamilyDemand.status.in_([DemandStatus.OPEN, DemandStatus.IN_PROGRESS])).order_by(FamilyDemand.start_date,
+                                                                                         FamilyDemand.id)))
+
+
+def match_all(index: MatchIndex, specs: list[DemandSpec], include_stale: bool = False) -> dict:
+    """{demand id: (full matches, partial matches, pairs)} for many demands, without reasons."""
+    out = {}
+    for spec in specs:
+        result = match(index, spec, include_stale=include_stale, with_reasons=False, limit=None)
+        out[spec.id] = (len(result.full), len(result.partial), len(result.pairs))
+    return out
+
+
+def unmatched_demands(user: User, include_stale: bool = False) -> list[tuple[FamilyDemand, dict]]:
+    """Open demands with no match at all (no full, partial nor pair), with why (staff). Raises Forbidden."""
+    require(user, perm.MANAGE_TERRITORY)
+    index = MatchIndex.load()
+    out = []
+    for demand in open_demands():
+        result = match(index, DemandSpec.of(demand), include_stale=include_stale, with_reasons=False)
+        if not result.has_any:
+            out.append((demand, result.excluded))
+    return out
