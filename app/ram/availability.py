@@ -13,6 +13,7 @@ every slot (we do not know when they are at school: the safe side).
 """
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -66,17 +67,46 @@ class Occupant:
         return True
 
 
+def _birthday(birth: date, years: int) -> date:
+    """The day a child born on `birth` turns `years` (29 February: 1 March, as age_on counts)."""
+    try:
+        return birth.replace(year=birth.year + years)
+    except ValueError:
+        return date(birth.year + years, 3, 1)
+
+
 @dataclass
 class Profile:
     licences: list[LicenceTerms]
     occupants: list[Occupant] = field(default_factory=list)
     _cache: dict = field(default_factory=dict, repr=False)
+    _breakpoints: list[date] | None = field(default=None, repr=False)
+    _starts: list[date] | None = field(default=None, repr=False)
 
     def licence_on(self, day: date) -> LicenceTerms | None:
         for licence in reversed(self.licences):
             if licence.is_valid_on(day):
                 return licence
         return None
+
+    def segment(self, day: date) -> int:
+        """Which stretch of dates `day` is in: nothing that counts changes within a stretch
+        (no contract starts or ends, no child turns 3 or 11, no licence or extension boundary),
+        so the free places computed for one day hold for the whole stretch."""
+        if self._breakpoints is None:
+            points = set()
+            for o in self.occupants:
+                points.update((o.birth_date, _birthday(o.birth_date, 3), _birthday(o.birth_date, 11)))
+                if o.start:
+                    points.add(o.start)
+                if o.end:
+                    points.add(o.end + timedelta(days=1))
+            for lic in self.licences:
+                points.update((lic.valid_from, lic.valid_until + timedelta(days=1)))
+                if lic.extension_from and lic.extension_until:
+                    points.update((lic.extension_from, lic.extension_until + timedelta(days=1)))
+            self._breakpoints = sorted(points)
+        return bisect_right(self._breakpoints, day)
 
 
 def _at_least(masks: list[int], k: int) -> int:
@@ -97,7 +127,7 @@ def blocked_masks(profile: Profile, day: date, licence: LicenceTerms | None = No
 
     `licence` defaults to the licence valid on `day`; without one, every slot is blocked.
     """
-    key = (day, id(licence))
+    key = (profile.segment(day), id(licence))
     cached = profile._cache.get(key)
     if cached is not None:
         return cached
@@ -134,13 +164,13 @@ def check_dates(profile: Profile, start: date, licence: LicenceTerms | None) -> 
     Between them places only grow (contracts end, children grow older), so a
     place free on each of these dates is free on every date from `start`.
     """
-    dates = {start}
-    for occupant in profile.occupants:
-        if occupant.start and occupant.start > start:
-            dates.add(occupant.start)
+    starts = profile._starts
+    if starts is None:
+        starts = profile._starts = sorted({o.start for o in profile.occupants if o.start})
+    dates = [start] + starts[bisect_right(starts, start):]
     if licence and licence.extension_until and licence.extension_until >= start:
-        dates.add(licence.extension_until + timedelta(days=1))
-    return sorted(dates)
+        dates.append(licence.extension_until + timedelta(days=1))
+    return dates
 
 
 def covered_mask(profile: Profile, wanted: int, start: date, child_birth: date) -> int:

@@ -14,7 +14,7 @@ some slots; pairs of partial matches together cover all of them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timezone
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -113,40 +113,73 @@ class MatchIndex:
         self.communes: dict[str, Commune] = {}
         self.candidates: list[Candidate] = []
         self._distances: dict[tuple[str, str], float] = {}
+        self.by_commune: dict[str, list[Candidate]] = {}
 
     @classmethod
-    def load(cls, today: date | None = None) -> MatchIndex:
+    def load(cls, today: date | None = None, near: tuple[str, float] | None = None) -> MatchIndex:
+        """Load the childminders with a licence, in 7 queries.
+
+        `near` = (commune INSEE, km) loads only those whose commune centre is
+        within that distance: what one demand needs.
+        """
         index = cls(today)
         index.communes = {c.insee: c for c in db.session.scalars(select(Commune))}
+        cm_filter = []
+        if near is not None:
+            insee, km = near
+            close = [other for other in index.communes if index.distance(insee, other) <= km]
+            cm_filter = [Childminder.commune_insee.in_(close)]
+        ids = select(Childminder.id).where(*cm_filter)
         relais = dict(db.session.execute(select(Relais.id, Relais.name)).all())
         licences: dict[int, list[av.LicenceTerms]] = {}
-        for licence in db.session.scalars(select(Licence).where(Licence.valid_until >= index.today)
-                                          .order_by(Licence.valid_from)):
-            licences.setdefault(licence.childminder_id, []).append(licence_terms(licence))
+        for row in db.session.execute(select(
+                Licence.childminder_id, Licence.max_children, Licence.max_under_3, Licence.valid_from,
+                Licence.valid_until, Licence.extension_from, Licence.extension_until, Licence.extension_places)
+                .where(Licence.valid_until >= index.today, Licence.childminder_id.in_(ids))
+                .order_by(Licence.valid_from)):
+            licences.setdefault(row[0], []).append(av.LicenceTerms(*row[1:]))
         occupants: dict[int, list[av.Occupant]] = {}
-        for c in db.session.scalars(select(CareContract).where(
-                (CareContract.end_date.is_(None)) | (CareContract.end_date >= index.today))):
-            occupants.setdefault(c.childminder_id, []).append(
-                av.Occupant(c.birth_date, sch.to_mask(c.schedule), True, c.start_date, c.end_date))
-        for cid, birth in db.session.execute(select(OwnChild.childminder_id, OwnChild.birth_date)):
+        masks: dict[str, int] = {}
+        for cid, birth, schedule, start, end in db.session.execute(select(
+                CareContract.childminder_id, CareContract.birth_date, CareContract.schedule, CareContract.start_date,
+                CareContract.end_date).where(
+                (CareContract.end_date.is_(None)) | (CareContract.end_date >= index.today),
+                CareContract.childminder_id.in_(ids))):
+            key = str(schedule)
+            mask = masks.get(key)
+            if mask is None:
+                mask = masks[key] = sch.to_mask(schedule)
+            occupants.setdefault(cid, []).append(av.Occupant(birth, mask, True, start, end))
+        for cid, birth in db.session.execute(select(OwnChild.childminder_id, OwnChild.birth_date)
+                                             .where(OwnChild.childminder_id.in_(ids))):
             occupants.setdefault(cid, []).append(av.Occupant(birth, sch.ALL, False))
         declared = dict(db.session.execute(select(AvailabilityDeclaration.childminder_id,
                                                   func.max(AvailabilityDeclaration.declared_at))
+                                           .where(AvailabilityDeclaration.childminder_id.in_(ids))
                                            .group_by(AvailabilityDeclaration.childminder_id)).all())
-        rows = db.session.execute(select(Childminder, User.first_name, User.last_name).join(
-            User, User.id == Childminder.user_id).where(User.active.is_(True)).order_by(Childminder.id))
-        for cm, first, last in rows:
-            if cm.id not in licences:
+        rows = db.session.execute(select(
+            Childminder.id, User.first_name, User.last_name, Childminder.commune_insee, Childminder.relais_id,
+            Childminder.offers_meals, Childminder.offers_school_pickup, Childminder.hours_before_8,
+            Childminder.hours_after_18, Childminder.works_saturday, Childminder.works_sunday,
+            Childminder.works_nights).join(User, User.id == Childminder.user_id)
+            .where(User.active.is_(True), *cm_filter).order_by(Childminder.id))
+        for cid, first, last, insee, relais_id, *flags in rows:
+            if cid not in licences:
                 continue  # no licence now or later: never a match
-            moment = declared.get(cm.id)
+            moment = declared.get(cid)
+            if isinstance(moment, str):  # SQLite hands aggregates back untyped
+                moment = datetime.fromisoformat(moment).replace(tzinfo=timezone.utc)
+            elif moment is not None and moment.tzinfo is None:
+                moment = moment.replace(tzinfo=timezone.utc)
             declared_on = local_date(moment) if moment else None
-            offers = {"meals": cm.offers_meals, "school_pickup": cm.offers_school_pickup,
-                      "before_8": cm.hours_before_8, "after_18": cm.hours_after_18,
-                      "saturday": cm.works_saturday, "sunday": cm.works_sunday, "nights": cm.works_nights}
-            index.candidates.append(Candidate(cm.id, f"{first} {last}".strip(), cm.commune_insee,
-                                              relais.get(cm.relais_id, ""), offers,
-                                              is_stale(declared_on, index.today), declared_on,
-                                              av.Profile(licences[cm.id], occupants.get(cm.id, []))))
+            offers = dict(zip(("meals", "school_pickup", "before_8", "after_18", "saturday", "sunday", "nights"),
+                              flags))
+            index.candidates.append(Candidate(cid, f"{first} {last}".strip(), insee, relais.get(relais_id, ""),
+                                              offers, is_stale(declared_on, index.today), declared_on,
+                                              av.Profile(licences[cid], occupants.get(cid, []))))
+        index.by_commune = {}
+        for cand in index.candidates:
+            index.by_commune.setdefault(cand.commune_insee, []).append(cand)
         return index
 
     def distance(self, a: str, b: str) -> float:
@@ -174,11 +207,14 @@ def match(index: MatchIndex, spec: DemandSpec, *, include_stale: bool = False, w
     excluded = {"no_licence": 0, "too_far": 0, "stale": 0, "no_place": 0}
     full: list[Match] = []
     partial: list[Match] = []
-    for cand in index.candidates:
-        km = index.distance(spec.commune_insee, cand.commune_insee)
+    nearby = []
+    for insee, group in index.by_commune.items():
+        km = index.distance(spec.commune_insee, insee)
         if km > spec.max_km:
-            excluded["too_far"] += 1
-            continue
+            excluded["too_far"] += len(group)
+        else:
+            nearby.extend((km, cand) for cand in group)
+    for km, cand in nearby:
         if cand.stale and not include_stale:
             excluded["stale"] += 1
             continue
@@ -265,7 +301,8 @@ def reasons(index: MatchIndex, spec: DemandSpec, m: Match, needed: dict[str, boo
 def match_demand(user: User, demand: FamilyDemand, *, include_stale: bool = False) -> MatchResult:
     """The ranked childminders for a demand (Relais staff). Raises Forbidden."""
     require(user, perm.MANAGE_TERRITORY)
-    return match(MatchIndex.load(), DemandSpec.of(demand), include_stale=include_stale)
+    index = MatchIndex.load(near=(demand.commune_insee, demand.max_distance_km))
+    return match(index, DemandSpec.of(demand), include_stale=include_stale)
 
 
 def open_demands() -> list[FamilyDemand]:
