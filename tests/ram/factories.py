@@ -45,6 +45,9 @@ def load_communes() -> None:
 
 def make_relais(name: str = "Relais Cahors centre", insee: str = "46042") -> Relais:
     load_communes()
+    existing = db.session.scalar(db.select(Relais).where(Relais.name == name))
+    if existing is not None:
+        return existing
     relais = Relais(name=name, address="10 boulevard Gambetta", commune_insee=insee)
     db.session.add(relais)
     db.session.commit()
