@@ -170,6 +170,8 @@ def childminder_profile(childminder_id: int):
     if form.validate_on_submit():
         fields = {name: form[name].data for name in services.PROFILE_FIELDS}
         fields["relais_id"] = fields["relais_id"] or None
+        fields["address"] = fields["address"] or ""
+        fields["presentation"] = fields["presentation"] or ""
         try:
             services.update_profile(user, childminder, **fields)
         except DomainError as error:
