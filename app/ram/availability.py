@@ -173,13 +173,14 @@ def check_dates(profile: Profile, start: date, licence: LicenceTerms | None) -> 
     return dates
 
 
-def covered_mask(profile: Profile, wanted: int, start: date, child_birth: date) -> int:
+def covered_mask(profile: Profile, wanted: int, start: date, child_birth: date,
+                 licence: LicenceTerms | None = None) -> int:
     """The slots of `wanted` where a child born on `child_birth` has a place on every date from `start`.
 
     The licence valid on `start` applies throughout (its renewal is the PMI's
     business, not a reason to hide a place).
     """
-    licence = profile.licence_on(start)
+    licence = licence or profile.licence_on(start)
     if licence is None:
         return 0
     blocked = 0

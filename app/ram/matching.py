@@ -40,6 +40,7 @@ from app.ram.models import (
 from app.ram.services import is_stale, licence_terms, local_date, today_local
 
 W_COVERAGE, W_DISTANCE, W_ATYPICAL, W_OFFERS = 50, 25, 15, 10
+OFFER_KEYS = ("meals", "school_pickup", "before_8", "after_18", "saturday", "sunday", "nights")
 PAIR_POOL = 40  # the best partial matches considered for pairs
 MAX_PAIRS = 5
 
@@ -54,6 +55,10 @@ class Candidate:
     stale: bool
     declared_on: date | None
     profile: av.Profile
+    offer_bits: int = 0
+
+    def __post_init__(self):
+        self.offer_bits = sum(1 << i for i, key in enumerate(OFFER_KEYS) if self.offers.get(key))
 
 
 @dataclass
@@ -172,8 +177,7 @@ class MatchIndex:
             elif moment is not None and moment.tzinfo is None:
                 moment = moment.replace(tzinfo=timezone.utc)
             declared_on = local_date(moment) if moment else None
-            offers = dict(zip(("meals", "school_pickup", "before_8", "after_18", "saturday", "sunday", "nights"),
-                              flags))
+            offers = dict(zip(OFFER_KEYS, flags))
             index.candidates.append(Candidate(cid, f"{first} {last}".strip(), insee, relais.get(relais_id, ""),
                                               offers, is_stale(declared_on, index.today), declared_on,
                                               av.Profile(licences[cid], occupants.get(cid, []))))
@@ -204,6 +208,7 @@ def match(index: MatchIndex, spec: DemandSpec, *, include_stale: bool = False, w
     wanted_slots = sch.popcount(spec.mask)
     needed = _needed_atypical(spec)
     n_needed = sum(needed.values())
+    needed_bits = sum(1 << i for i, key in enumerate(OFFER_KEYS) if needed.get(key))
     excluded = {"no_licence": 0, "too_far": 0, "stale": 0, "no_place": 0}
     full: list[Match] = []
     partial: list[Match] = []
@@ -218,17 +223,19 @@ def match(index: MatchIndex, spec: DemandSpec, *, include_stale: bool = False, w
         if cand.stale and not include_stale:
             excluded["stale"] += 1
             continue
-        if cand.profile.licence_on(spec.start) is None:
+        licence = cand.profile.licence_on(spec.start)
+        if licence is None:
             excluded["no_licence"] += 1
             continue
-        covered = av.covered_mask(cand.profile, spec.mask, spec.start, spec.child_birth) if wanted_slots else 0
+        covered = av.covered_mask(cand.profile, spec.mask, spec.start, spec.child_birth, licence) \
+            if wanted_slots else 0
         if not covered:
             excluded["no_place"] += 1
             continue
         share = sch.popcount(covered) / wanted_slots
         score = W_COVERAGE * share + W_DISTANCE * max(0.0, 1 - km / max(spec.max_km, 1))
         if n_needed:
-            score += W_ATYPICAL * sum(1 for k, v in needed.items() if v and cand.offers[k]) / n_needed
+            score += W_ATYPICAL * bin(cand.offer_bits & needed_bits).count("1") / n_needed
         if spec.needs_meals and cand.offers["meals"]:
             score += W_OFFERS / 2
         if spec.needs_school_pickup and cand.offers["school_pickup"]:
