@@ -176,6 +176,9 @@ def main():
         all_index = matching.MatchIndex.load()
         results = matching.match_all(all_index, specs)
         all_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        unmatched_page = sum(1 for spec in specs if not matching.has_any_match(all_index, spec))
+        unmatched_s = time.perf_counter() - t0
         if os.environ.get("BENCH_PROFILE"):
             import cProfile
             import pstats
@@ -197,7 +200,9 @@ def main():
         print(f"{'one demand, index in memory: p50':<52} {statistics.median(memory_times) * 1000:>9.1f} ms")
         print(f"{'one demand, index in memory: p95':<52} {percentile(memory_times, 95) * 1000:>9.1f} ms")
         print(f"{'all open demands (one load), total':<52} {all_s:>10.1f} s")
+        print(f"{'unmatched-demands check, all open demands (in memory)':<52} {unmatched_s:>10.2f} s")
         print(f"{'demands with a full match / with no match at all':<52} {with_full:>6} / {unmatched}")
+        assert unmatched_page == unmatched
 
 
 if __name__ == "__main__":

@@ -283,7 +283,7 @@ def reasons(index: MatchIndex, spec: DemandSpec, m: Match, needed: dict[str, boo
                                  pct=round(m.share * 100), slots=sch.describe_text(spec.mask & ~m.covered))))
     here = index.communes.get(spec.commune_insee)
     there = index.communes.get(cand.commune_insee)
-    out.append(("ok", _("À %(km).1f km (%(from)s → %(to)s).", km=m.distance_km, **{
+    out.append(("ok", _("À %(km)s km (%(from)s → %(to)s).", km=f"{m.distance_km:.1f}".replace(".", ","), **{
         "from": here.name if here else spec.commune_insee, "to": there.name if there else cand.commune_insee}
     )))
     labels = {"before_8": _("avant 8 h"), "after_18": _("après 18 h"), "saturday": _("le samedi"),
@@ -318,6 +318,20 @@ def open_demands() -> list[FamilyDemand]:
                                                                                          FamilyDemand.id)))
 
 
+def has_any_match(index: MatchIndex, spec: DemandSpec, *, include_stale: bool = False) -> bool:
+    """Whether any childminder takes the child on at least one slot (a pair needs two such)."""
+    for insee, group in index.by_commune.items():
+        if index.distance(spec.commune_insee, insee) > spec.max_km:
+            continue
+        for cand in group:
+            if cand.stale and not include_stale:
+                continue
+            licence = cand.profile.licence_on(spec.start)
+            if licence and av.covered_mask(cand.profile, spec.mask, spec.start, spec.child_birth, licence):
+                return True
+    return False
+
+
 def match_all(index: MatchIndex, specs: list[DemandSpec], include_stale: bool = False) -> dict:
     """{demand id: (full matches, partial matches, pairs)} for many demands, without reasons."""
     out = {}
@@ -333,7 +347,9 @@ def unmatched_demands(user: User, include_stale: bool = False) -> list[tuple[Fam
     index = MatchIndex.load()
     out = []
     for demand in open_demands():
-        result = match(index, DemandSpec.of(demand), include_stale=include_stale, with_reasons=False)
-        if not result.has_any:
-            out.append((demand, result.excluded))
+        spec = DemandSpec.of(demand)
+        if has_any_match(index, spec, include_stale=include_stale):
+            continue
+        result = match(index, spec, include_stale=include_stale, with_reasons=False)
+        out.append((demand, result.excluded))
     return out

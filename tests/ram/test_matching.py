@@ -44,7 +44,7 @@ def test_ranking_prefers_closer_and_offers_and_gives_reasons():
     texts = " ".join(text for _kind, text in top.reasons)
     assert "Agrément valable le 01/03/2027" in texts
     assert "Place libre pour un enfant de moins de 3 ans sur tous les créneaux" in texts
-    assert "À 0.0 km (Douelle → Douelle)" in texts
+    assert "À 0,0 km (Douelle → Douelle)" in texts
     assert "Accueille avant 8 h, comme demandé." in texts
     assert ("warning", "N'indique pas accueillir avant 8 h.") in result.full[1].reasons
     assert far
