@@ -223,6 +223,13 @@ def record_outcome(user: User, introduction_id: int, outcome: IntroductionOutcom
         if remaining & ~taken == 0:
             demand.status = DemandStatus.MET
             demand.met_on = outcome_on
+            if demand.parent is not None:
+                from app.notifications.outbox import notify
+                from app.ram.services import public_url
+
+                notify("ram.demand_met", demand.parent, {
+                    "user": demand.parent, "childminder_name": childminder.display_name,
+                    "start": start.strftime("%d/%m/%Y"), "url": public_url("ram.demand", demand_id=demand.id)})
     elif demand.status == DemandStatus.IN_PROGRESS and not any(
             i.outcome == IntroductionOutcome.PENDING for i in demand.introductions if i is not introduction):
         demand.status = DemandStatus.OPEN

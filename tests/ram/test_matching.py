@@ -163,3 +163,43 @@ def test_parent_demand_goes_to_nearest_relais_and_is_private():
 
     with pytest.raises(NotFound):
         demand_services.get_demand(other, demand.id)
+
+
+def test_parent_is_told_when_their_demand_is_met():
+    from app.notifications.models import OutboxMessage
+
+    parent = make_user(Role.PARENT, first_name="Nadia")
+    cm = make_childminder(insee="46088", first_name="Anne", last_name="Pradel")
+    staff = make_staff()
+    demand = make_demand(parent=parent)
+    introduction = demand_services.record_introduction(staff, demand, cm.id)
+    demand_services.record_outcome(staff, introduction.id, IntroductionOutcome.CONTRACT_SIGNED, date(2027, 1, 20))
+    message = db.session.scalar(db.select(OutboxMessage).where(OutboxMessage.kind == "ram.demand_met"))
+    assert message.to_address == parent.email
+    assert "Anne Pradel" in message.body_text and f"/relais/demandes/{demand.id}" in message.body_text
+
+
+def test_index_loads_in_a_fixed_number_of_queries():
+    from sqlalchemy import event
+
+    def count_queries():
+        statements = []
+        listener = lambda *args, **kwargs: statements.append(1)  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            index = matching.MatchIndex.load()
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+        return len(statements), len(index.candidates)
+
+    cm = make_childminder()
+    add_child(cm, date(2025, 1, 1))
+    add_own_child(cm, date(2020, 1, 1))
+    small = count_queries()
+    for n in range(5):
+        other = make_childminder(first_name=f"A{n}")
+        add_child(other, date(2025, 1, 1))
+        add_own_child(other, date(2020, 1, 1))
+    large = count_queries()
+    assert small[1] == 1 and large[1] == 6
+    assert small[0] == large[0] <= 8
