@@ -190,3 +190,15 @@ def test_childminder_created_by_staff_gets_an_invitation():
     assert cm.user.email == "nouvelle.am@example.fr" and cm.user.role.value == "childminder"
     message = db.session.scalar(db.select(OutboxMessage).where(OutboxMessage.kind == "ram.childminder_invited"))
     assert "/reinitialiser/" in message.body_text
+
+
+def test_relais_scope_is_assigned_through_the_kernel():
+    from app.accounts.models import Role
+    from app.accounts.services import create_user
+    from app.ram.permissions import relais_ids_of
+
+    catus = make_relais("Relais Catus", "46064")
+    user = create_user("rpe.catus@example.fr", "Causse-Lot-Vallee-2026", Role.RAM_STAFF, relais_ids=[catus.id])
+    assert relais_ids_of(user) == [catus.id]
+    with pytest.raises(ValidationFailed):
+        create_user("rpe.x@example.fr", "Causse-Lot-Vallee-2026", Role.RAM_STAFF, relais_ids=[9999])
