@@ -1,8 +1,6 @@
 """`flask --app app ram ...`"""
 from __future__ import annotations
 
-from datetime import date
-
 import click
 from flask.cli import AppGroup
 
@@ -30,4 +28,3 @@ def demo_command():
 
 
 commands = [ram]
-__all__ = ["commands", "date"]

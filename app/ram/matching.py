@@ -37,7 +37,7 @@ from app.ram.models import (
     OwnChild,
     Relais,
 )
-from app.ram.services import is_stale, licence_terms, local_date, today_local
+from app.ram.services import is_stale, local_date, today_local
 
 W_COVERAGE, W_DISTANCE, W_ATYPICAL, W_OFFERS = 50, 25, 15, 10
 OFFER_KEYS = ("meals", "school_pickup", "before_8", "after_18", "saturday", "sunday", "nights")
