@@ -136,3 +136,39 @@ def test_staleness_around_1_june_and_1_december():
     # Declared before 1 December of the year before: stale on 1 June.
     assert is_stale(date(2025, 11, 30), date(2026, 6, 1))
     assert is_stale(None, date(2026, 6, 1))
+
+
+@settings(max_examples=60, deadline=None)
+@given(kids=st.lists(st.tuples(st.integers(0, 1500), st.integers(0, 2), st.integers(-200, 400),
+                               st.one_of(st.none(), st.integers(0, 500))), max_size=7),
+       own=st.lists(st.integers(-100, 4000), max_size=2), child_age=st.integers(-60, 1400),
+       extension=st.tuples(st.integers(-30, 200), st.integers(0, 120), st.integers(0, 2)),
+       max_children=st.integers(1, 5), max_u3=st.integers(0, 4))
+def test_property_covered_from_start_equals_a_day_by_day_check(kids, own, child_age, extension, max_children,
+                                                               max_u3):
+    """Checking only the dates where places can shrink gives the same answer as checking every day."""
+    start = DAY
+    ext_from = start + timedelta(days=extension[0])
+    licence = av.LicenceTerms(max_children, min(max_u3, max_children), date(2020, 1, 1), date(2035, 1, 1),
+                              ext_from, ext_from + timedelta(days=extension[1]), extension[2])
+    masks = [sch.to_mask({"0": [["08:00", "10:00"]]}), sch.to_mask({"0": [["09:00", "12:00"]]}),
+             sch.to_mask({"0": [["07:00", "09:30"]], "1": [["08:00", "09:00"]]})]
+    occupants = []
+    for age_days, which, start_offset, length in kids:
+        begin = start + timedelta(days=start_offset)
+        occupants.append(av.Occupant(start - timedelta(days=age_days), masks[which], True, begin,
+                                     begin + timedelta(days=length) if length is not None else None))
+    occupants += [av.Occupant(start - timedelta(days=days), sch.ALL, minded=False) for days in own]
+    profile = av.Profile([licence], occupants)
+    child_birth = start - timedelta(days=child_age)
+    wanted = sch.to_mask({"0": [["07:00", "12:00"]], "1": [["08:00", "09:00"]]})
+    fast = av.covered_mask(profile, wanted, start, child_birth)
+    brute = wanted
+    for offset in range(0, 1000):
+        day = start + timedelta(days=offset)
+        young = av.age_on(child_birth, day) < 3
+        for slot in sch.slots(brute):
+            counts = av.slot_counts(profile, day, slot)
+            if (counts.free_young if young else counts.free_older) == 0:
+                brute &= ~(1 << slot)
+    assert fast == brute
