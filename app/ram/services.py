@@ -33,6 +33,7 @@ from app.ram.models import (
     OwnChild,
     Relais,
 )
+from app.ram.staleness import is_stale, last_deadline, next_deadline, previous_deadline  # noqa: F401
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -318,39 +319,6 @@ def profile_of(childminder: Childminder) -> av.Profile:
                  for c in childminder.contracts]
     occupants += [av.Occupant(c.birth_date, sch.ALL, False) for c in childminder.own_children]
     return av.Profile([licence_terms(lic) for lic in childminder.licences], occupants)
-
-
-def last_deadline(day: date) -> date:
-    """The latest legal declaration deadline (1 June or 1 December, R421-39) on or before `day`."""
-    if day >= date(day.year, 12, 1):
-        return date(day.year, 12, 1)
-    if day >= date(day.year, 6, 1):
-        return date(day.year, 6, 1)
-    return date(day.year - 1, 12, 1)
-
-
-def previous_deadline(deadline: date) -> date:
-    return date(deadline.year, 6, 1) if deadline.month == 12 else date(deadline.year - 1, 12, 1)
-
-
-def next_deadline(day: date) -> date:
-    if day < date(day.year, 6, 1):
-        return date(day.year, 6, 1)
-    if day < date(day.year, 12, 1):
-        return date(day.year, 12, 1)
-    return date(day.year + 1, 6, 1)
-
-
-def is_stale(declared_on: date | None, today: date) -> bool:
-    """An availability is stale when the latest deadline passed was not met.
-
-    The deadline D asks for a declaration made during the six months before
-    it, i.e. on or after the deadline before D. On 1 December, a declaration
-    of 20 May (made for 1 June) is stale; one of 2 June or 30 November holds.
-    """
-    if declared_on is None:
-        return True
-    return declared_on < previous_deadline(last_deadline(today))
 
 
 def availability_is_stale(childminder: Childminder, today: date | None = None) -> bool:
