@@ -1,0 +1,257 @@
+"""Free places of a childminder, per weekly slot and per date, within the legal limits.
+
+Pure functions on plain values (no database), shared by the profile pages,
+matching, the observatory and the benchmark. The limits (CASF L421-4, see
+shared/domain.md):
+- at most the licence's number of minded children at once (plus the places of a
+  temporary extension while it runs);
+- at most the licence's number of minded children under 3;
+- at most 6 minors under 11 at once, including at most 4 under 3, the
+  childminder's own children counted.
+Ages are evaluated on the date considered. Own children under 11 are counted on
+every slot (we do not know when they are at school: the safe side).
+"""
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from app.ram import schedule as sch
+
+MAX_UNDER_11 = 6
+MAX_UNDER_3 = 4
+
+
+def age_on(birth: date, day: date) -> int:
+    years = day.year - birth.year
+    if (day.month, day.day) < (birth.month, birth.day):
+        years -= 1
+    return years
+
+
+@dataclass(frozen=True)
+class LicenceTerms:
+    max_children: int
+    max_under_3: int
+    valid_from: date
+    valid_until: date
+    extension_from: date | None = None
+    extension_until: date | None = None
+    extension_places: int = 0
+
+    def is_valid_on(self, day: date) -> bool:
+        return self.valid_from <= day <= self.valid_until
+
+    def places_on(self, day: date) -> int:
+        if self.extension_from and self.extension_until and self.extension_from <= day <= self.extension_until:
+            return self.max_children + self.extension_places
+        return self.max_children
+
+
+@dataclass(frozen=True)
+class Occupant:
+    """A child present at the childminder's: minded (with a schedule and dates) or their own."""
+
+    birth_date: date
+    mask: int
+    minded: bool = True
+    start: date | None = None
+    end: date | None = None
+
+    def present_on(self, day: date) -> bool:
+        if self.start and day < self.start:
+            return False
+        if self.end and day > self.end:
+            return False
+        return True
+
+
+def _birthday(birth: date, years: int) -> date:
+    """The day a child born on `birth` turns `years` (29 February: 1 March, as age_on counts)."""
+    try:
+        return birth.replace(year=birth.year + years)
+    except ValueError:
+        return date(birth.year + years, 3, 1)
+
+
+@dataclass
+class Profile:
+    licences: list[LicenceTerms]
+    occupants: list[Occupant] = field(default_factory=list)
+    _cache: dict = field(default_factory=dict, repr=False)
+    _breakpoints: list[date] | None = field(default=None, repr=False)
+    _starts: list[date] | None = field(default=None, repr=False)
+
+    def licence_on(self, day: date) -> LicenceTerms | None:
+        for licence in reversed(self.licences):
+            if licence.is_valid_on(day):
+                return licence
+        return None
+
+    def segment(self, day: date) -> int:
+        """Which stretch of dates `day` is in: nothing that counts changes within a stretch
+        (no contract starts or ends, no child turns 3 or 11, no licence or extension boundary),
+        so the free places computed for one day hold for the whole stretch."""
+        if self._breakpoints is None:
+            points = set()
+            for o in self.occupants:
+                points.update((o.birth_date, _birthday(o.birth_date, 3), _birthday(o.birth_date, 11)))
+                if o.start:
+                    points.add(o.start)
+                if o.end:
+                    points.add(o.end + timedelta(days=1))
+            for lic in self.licences:
+                points.update((lic.valid_from, lic.valid_until + timedelta(days=1)))
+                if lic.extension_from and lic.extension_until:
+                    points.update((lic.extension_from, lic.extension_until + timedelta(days=1)))
+            self._breakpoints = sorted(points)
+        return bisect_right(self._breakpoints, day)
+
+
+def _at_least(masks: list[int], k: int) -> int:
+    """Slots where at least k of `masks` are set (bit-sliced counting)."""
+    if k <= 0:
+        return sch.ALL
+    if k > len(masks):
+        return 0
+    levels = [sch.ALL] + [0] * k
+    for mask in masks:
+        for j in range(k, 0, -1):
+            levels[j] |= levels[j - 1] & mask
+    return levels[k]
+
+
+def blocked_masks(profile: Profile, day: date, licence: LicenceTerms | None = None) -> tuple[int, int]:
+    """(slots with no place for a child under 3, slots with no place for a child of 3 or more) on `day`.
+
+    `licence` defaults to the licence valid on `day`; without one, every slot is blocked.
+    """
+    key = (profile.segment(day), id(licence))
+    cached = profile._cache.get(key)
+    if cached is not None:
+        return cached
+    licence = licence or profile.licence_on(day)
+    if licence is None:
+        result = (sch.ALL, sch.ALL)
+    else:
+        minded, minded_u3, under_11, under_3 = [], [], [], []
+        for occupant in profile.occupants:
+            if not occupant.present_on(day):
+                continue
+            age = age_on(occupant.birth_date, day)
+            if age < 0:
+                continue  # not born yet
+            if occupant.minded:
+                minded.append(occupant.mask)
+                if age < 3:
+                    minded_u3.append(occupant.mask)
+            if age < 11:
+                under_11.append(occupant.mask)
+                if age < 3:
+                    under_3.append(occupant.mask)
+        blocked_older = _at_least(minded, licence.places_on(day)) | _at_least(under_11, MAX_UNDER_11)
+        blocked_young = (blocked_older | _at_least(minded_u3, licence.max_under_3)
+                         | _at_least(under_3, MAX_UNDER_3))
+        result = (blocked_young, blocked_older)
+    profile._cache[key] = result
+    return result
+
+
+def check_dates(profile: Profile, start: date, licence: LicenceTerms | None) -> list[date]:
+    """The dates from `start` on where free places can shrink.
+
+    Between them places only grow (contracts end, children grow older), so a
+    place free on each of these dates is free on every date from `start`.
+    """
+    starts = profile._starts
+    if starts is None:
+        starts = profile._starts = sorted({o.start for o in profile.occupants if o.start})
+    dates = [start] + starts[bisect_right(starts, start):]
+    if licence and licence.extension_until and licence.extension_until >= start:
+        dates.append(licence.extension_until + timedelta(days=1))
+    return dates
+
+
+def covered_mask(profile: Profile, wanted: int, start: date, child_birth: date,
+                 licence: LicenceTerms | None = None) -> int:
+    """The slots of `wanted` where a child born on `child_birth` has a place on every date from `start`.
+
+    The licence valid on `start` applies throughout (its renewal is the PMI's
+    business, not a reason to hide a place).
+    """
+    licence = licence or profile.licence_on(start)
+    if licence is None:
+        return 0
+    blocked = 0
+    for day in check_dates(profile, start, licence):
+        young, older = blocked_masks(profile, day, licence)
+        blocked |= young if age_on(child_birth, day) < 3 else older
+        if blocked & wanted == wanted:
+            return 0
+    return wanted & ~blocked
+
+
+@dataclass(frozen=True)
+class SlotCounts:
+    minded: int
+    minded_under_3: int
+    under_11: int
+    under_3: int
+    places: int
+    licence_under_3: int
+
+    @property
+    def free_older(self) -> int:
+        return max(0, min(self.places - self.minded, MAX_UNDER_11 - self.under_11))
+
+    @property
+    def free_young(self) -> int:
+        return max(0, min(self.free_older, self.licence_under_3 - self.minded_under_3,
+                          MAX_UNDER_3 - self.under_3))
+
+
+def slot_counts(profile: Profile, day: date, slot: int) -> SlotCounts | None:
+    """Children present on `slot` of `day`'s week and the places left (None without a valid licence)."""
+    licence = profile.licence_on(day)
+    if licence is None:
+        return None
+    bit = 1 << slot
+    minded = minded_u3 = u11 = u3 = 0
+    for occupant in profile.occupants:
+        if not occupant.present_on(day) or not occupant.mask & bit:
+            continue
+        age = age_on(occupant.birth_date, day)
+        if age < 0:
+            continue
+        if occupant.minded:
+            minded += 1
+            minded_u3 += age < 3
+        if age < 11:
+            u11 += 1
+            u3 += age < 3
+    return SlotCounts(minded, minded_u3, u11, u3, licence.places_on(day), licence.max_under_3)
+
+
+def week_grid(profile: Profile, day: date, first_hour: int = 6, last_hour: int = 22) -> list[dict]:
+    """Rows of free places (under 3, 3 and over) per slot and weekday, for display on `day`."""
+    rows = []
+    for part in range(first_hour * 60 // sch.SLOT_MINUTES, last_hour * 60 // sch.SLOT_MINUTES):
+        cells = []
+        for weekday in range(7):
+            counts = slot_counts(profile, day, weekday * sch.SLOTS_PER_DAY + part)
+            cells.append((counts.free_young, counts.free_older) if counts else (0, 0))
+        rows.append({"time": sch.hhmm(part * sch.SLOT_MINUTES), "cells": cells})
+    return rows
+
+
+def full_time_places(profile: Profile, day: date) -> tuple[int, int]:
+    """Places for a child present the whole standard week (Mon–Fri 8–18 h): (under 3, 3 and over)."""
+    if profile.licence_on(day) is None:
+        return (0, 0)
+    young = older = 99
+    for slot in sch.slots(sch.STANDARD_WEEK):
+        counts = slot_counts(profile, day, slot)
+        young = min(young, counts.free_young)
+        older = min(older, counts.free_older)
+    return (young, older)

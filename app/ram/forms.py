@@ -1,0 +1,239 @@
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    EmailField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
+
+from app.ram import schedule as sch
+
+REQUIRED = _l("Ce champ est obligatoire.")
+DAY_LABELS = (_l("Lundi"), _l("Mardi"), _l("Mercredi"), _l("Jeudi"), _l("Vendredi"), _l("Samedi"), _l("Dimanche"))
+
+
+class FrenchDecimalField(DecimalField):
+    """Accepts "3,64" as well as "3.64"."""
+
+    def process_formdata(self, valuelist):
+        if valuelist and valuelist[0]:
+            text = valuelist[0].strip().replace(" ", "").replace(",", ".").replace("€", "")
+            try:
+                self.data = Decimal(text)
+            except InvalidOperation:
+                self.data = None
+                raise ValueError(self.gettext("Saisissez un nombre, par exemple 4,10.")) from None
+        else:
+            self.data = None
+
+
+class ScheduleMixin:
+    """Seven days, each with an arrival and a departure time (empty: no care that day)."""
+
+    def day_fields(self):
+        return [(i, DAY_LABELS[i], self[f"day{i}_start"], self[f"day{i}_end"]) for i in range(7)]
+
+    def schedule_data(self) -> dict:
+        return sch.from_times({i: (self[f"day{i}_start"].data, self[f"day{i}_end"].data) for i in range(7)})
+
+    def fill_schedule(self, schedule: dict) -> None:
+        from datetime import time
+
+        for key, intervals in (schedule or {}).items():
+            start, end = intervals[0][0], intervals[-1][1]
+            self[f"day{key}_start"].data = time.fromisoformat(start)
+            self[f"day{key}_end"].data = time.fromisoformat("23:59" if end == "24:00" else end)
+
+    def validate_schedule_days(self) -> bool:
+        ok = True
+        any_day = False
+        for i, _label, start, end in self.day_fields():
+            if bool(start.data) != bool(end.data):
+                (end if start.data else start).errors.append(_l("Indiquez l'heure d'arrivée et l'heure de départ."))
+                ok = False
+            elif start.data and end.data:
+                any_day = True
+                if end.data <= start.data:
+                    end.errors.append(_l("L'heure de départ doit suivre l'heure d'arrivée."))
+                    ok = False
+        if ok and not any_day:
+            self.form_errors.append(_l("Indiquez au moins un jour avec ses horaires."))
+            ok = False
+        return ok
+
+
+def _add_schedule_fields(cls):
+    for i in range(7):
+        setattr(cls, f"day{i}_start", TimeField(_l("%(day)s : arrivée", day=DAY_LABELS[i]), validators=[Optional()]))
+        setattr(cls, f"day{i}_end", TimeField(_l("%(day)s : départ", day=DAY_LABELS[i]), validators=[Optional()]))
+    return cls
+
+
+class ChildminderCreateForm(FlaskForm):
+    first_name = StringField(_l("Prénom"), validators=[DataRequired(REQUIRED), Length(max=100)])
+    last_name = StringField(_l("Nom"), validators=[DataRequired(REQUIRED), Length(max=100)])
+    email = EmailField(_l("Adresse e-mail"), validators=[
+        DataRequired(REQUIRED), Length(max=254), Email(_l("Saisissez une adresse e-mail valide."),
+                                                       check_deliverability=False)])
+    phone = StringField(_l("Téléphone"), validators=[Optional(), Length(max=30)])
+    commune_insee = SelectField(_l("Commune"), validators=[DataRequired(REQUIRED)])
+    relais_id = SelectField(_l("Relais"), coerce=int, validators=[InputRequired(REQUIRED)])
+    address = StringField(_l("Adresse"), validators=[Optional(), Length(max=300)])
+
+
+class ProfileForm(FlaskForm):
+    commune_insee = SelectField(_l("Commune"), validators=[DataRequired(REQUIRED)])
+    relais_id = SelectField(_l("Relais"), coerce=int, validators=[Optional()])
+    address = StringField(_l("Adresse"), validators=[Optional(), Length(max=300)])
+    show_address = BooleanField(_l("L'adresse peut être communiquée aux familles"))
+    offers_meals = BooleanField(_l("Je fournis les repas"))
+    offers_school_pickup = BooleanField(_l("J'assure les trajets école"))
+    hours_before_8 = BooleanField(_l("J'accueille avant 8 h"))
+    hours_after_18 = BooleanField(_l("J'accueille après 18 h"))
+    works_saturday = BooleanField(_l("J'accueille le samedi"))
+    works_sunday = BooleanField(_l("J'accueille le dimanche"))
+    works_nights = BooleanField(_l("J'accueille la nuit"))
+    presentation = TextAreaField(_l("Présentation pour les familles"), validators=[Optional(), Length(max=2000)])
+
+
+class LicenceForm(FlaskForm):
+    licence_id = HiddenField()
+    reference = StringField(_l("Numéro de l'agrément"), validators=[Optional(), Length(max=50)])
+    max_children = IntegerField(_l("Enfants accueillis en même temps"), validators=[InputRequired(REQUIRED),
+                                                                                  NumberRange(1, 6)])
+    max_under_3 = IntegerField(_l("Dont enfants de moins de 3 ans"), validators=[InputRequired(REQUIRED),
+                                                                               NumberRange(0, 4)])
+    valid_from = DateField(_l("Valable du"), validators=[DataRequired(REQUIRED)])
+    valid_until = DateField(_l("Valable jusqu'au"), validators=[DataRequired(REQUIRED)])
+    extension_from = DateField(_l("Extension temporaire : du"), validators=[Optional()])
+    extension_until = DateField(_l("Extension temporaire : au"), validators=[Optional()])
+    extension_places = IntegerField(_l("Places supplémentaires pendant l'extension"), default=0,
+                                    validators=[Optional(), NumberRange(0, 2)])
+
+
+class OwnChildForm(FlaskForm):
+    first_name = StringField(_l("Prénom"), validators=[Optional(), Length(max=100)])
+    birth_date = DateField(_l("Date de naissance"), validators=[DataRequired(REQUIRED)])
+
+
+@_add_schedule_fields
+class ContractForm(ScheduleMixin, FlaskForm):
+    child_first_name = StringField(_l("Prénom de l'enfant"), validators=[DataRequired(REQUIRED), Length(max=100)])
+    birth_date = DateField(_l("Date de naissance"), validators=[DataRequired(REQUIRED)])
+    start_date = DateField(_l("Début du contrat"), validators=[DataRequired(REQUIRED)])
+    end_date = DateField(_l("Fin prévue (facultatif)"), validators=[Optional()])
+
+    def validate(self, extra_validators=None):
+        return super().validate(extra_validators) and self.validate_schedule_days()
+
+
+class EndContractForm(FlaskForm):
+    end_date = DateField(_l("Dernier jour d'accueil"), validators=[DataRequired(REQUIRED)])
+
+
+class PublishForm(FlaskForm):
+    valid_from = DateField(_l("Disponibilités valables à partir du"), validators=[DataRequired(REQUIRED)])
+    note = StringField(_l("Précisions (facultatif)"), validators=[Optional(), Length(max=500)])
+
+
+@_add_schedule_fields
+class DemandForm(ScheduleMixin, FlaskForm):
+    family_name = StringField(_l("Nom de la famille"), validators=[Optional(), Length(max=150)])
+    contact_phone = StringField(_l("Téléphone"), validators=[Optional(), Length(max=30)])
+    contact_email = EmailField(_l("Adresse e-mail"), validators=[Optional(), Length(max=254)])
+    child_first_name = StringField(_l("Prénom de l'enfant (facultatif)"), validators=[Optional(), Length(max=100)])
+    child_birth_date = DateField(_l("Date de naissance (ou naissance prévue)"), validators=[DataRequired(REQUIRED)])
+    birth_expected = BooleanField(_l("L'enfant n'est pas encore né (date prévue)"))
+    start_date = DateField(_l("Accueil souhaité à partir du"), validators=[DataRequired(REQUIRED)])
+    atypical_hours = BooleanField(_l("Besoin d'horaires atypiques (avant 8 h, après 18 h, week-end, nuit)"))
+    needs_meals = BooleanField(_l("Repas fournis souhaités"))
+    needs_school_pickup = BooleanField(_l("Trajets école souhaités"))
+    commune_insee = SelectField(_l("Commune du domicile"), validators=[DataRequired(REQUIRED)])
+    max_distance_km = IntegerField(_l("Distance maximale acceptée (km)"), default=10,
+                                   validators=[InputRequired(REQUIRED), NumberRange(1, 100)])
+    notes = TextAreaField(_l("Précisions"), validators=[Optional(), Length(max=2000)])
+    relais_id = SelectField(_l("Relais qui suit la demande"), coerce=int, validators=[Optional()])
+
+    def validate(self, extra_validators=None):
+        return super().validate(extra_validators) and self.validate_schedule_days()
+
+
+class IntroductionForm(FlaskForm):
+    childminder_id = HiddenField(validators=[DataRequired()])
+    notes = StringField(_l("Note (facultatif)"), validators=[Optional(), Length(max=1000)])
+
+
+class OutcomeForm(FlaskForm):
+    outcome = RadioField(_l("Issue de la mise en relation"), validators=[InputRequired(REQUIRED)],
+                         choices=[("contract_signed", _l("Contrat signé")), ("declined", _l("Refusée")),
+                                  ("no_answer", _l("Sans réponse"))])
+    outcome_on = DateField(_l("Date"), validators=[DataRequired(REQUIRED)])
+    notes = StringField(_l("Note (facultatif)"), validators=[Optional(), Length(max=1000)])
+
+
+class WorkshopForm(FlaskForm):
+    relais_id = SelectField(_l("Relais"), coerce=int, validators=[InputRequired(REQUIRED)])
+    theme = StringField(_l("Thème"), validators=[DataRequired(REQUIRED), Length(max=200)])
+    day = DateField(_l("Date"), validators=[DataRequired(REQUIRED)])
+    start_time = TimeField(_l("Début"), validators=[DataRequired(REQUIRED)])
+    end_time = TimeField(_l("Fin"), validators=[DataRequired(REQUIRED)])
+    place = StringField(_l("Lieu"), validators=[DataRequired(REQUIRED), Length(max=300)])
+    capacity = IntegerField(_l("Places (enfants et adultes)"), validators=[InputRequired(REQUIRED),
+                                                                          NumberRange(2, 200)])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=2000)])
+
+
+class WorkshopRegistrationForm(FlaskForm):
+    child_1 = StringField(_l("Prénom du 1er enfant"), validators=[Optional(), Length(max=100)])
+    child_2 = StringField(_l("Prénom du 2e enfant"), validators=[Optional(), Length(max=100)])
+    child_3 = StringField(_l("Prénom du 3e enfant"), validators=[Optional(), Length(max=100)])
+    child_4 = StringField(_l("Prénom du 4e enfant"), validators=[Optional(), Length(max=100)])
+
+    def children(self) -> list[str]:
+        return [f.data for f in (self.child_1, self.child_2, self.child_3, self.child_4) if f.data]
+
+
+class SalaryForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET calculator: nothing changes on the server
+
+    year_kind = RadioField(_l("Type d'année"), default="full", validators=[InputRequired(REQUIRED)],
+                           choices=[("full", _l("Année complète (52 semaines)")),
+                                    ("incomplete", _l("Année incomplète (46 semaines ou moins)"))])
+    hourly_rate = FrenchDecimalField(_l("Salaire horaire brut (€)"), validators=[InputRequired(REQUIRED)])
+    hours_per_week = FrenchDecimalField(_l("Heures d'accueil par semaine"), validators=[InputRequired(REQUIRED)])
+    weeks = IntegerField(_l("Semaines d'accueil prévues dans l'année (année incomplète)"),
+                         validators=[Optional(), NumberRange(1, 46)])
+    days_per_week = IntegerField(_l("Jours d'accueil par semaine"), default=5,
+                                 validators=[InputRequired(REQUIRED), NumberRange(1, 7)])
+    hours_per_day = FrenchDecimalField(_l("Heures par jour (facultatif, sinon heures ÷ jours)"),
+                                       validators=[Optional()])
+    maintenance_per_day = FrenchDecimalField(_l("Indemnité d'entretien par jour (€)"), validators=[Optional()])
+    meal_per_day = FrenchDecimalField(_l("Frais de repas par jour (€)"), validators=[Optional()])
+
+    def validate_weeks(self, field):
+        if self.year_kind.data == "incomplete" and not field.data:
+            raise ValidationError(_l("Indiquez le nombre de semaines d'accueil prévues."))
+
+
+class ObservatoryForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    group_by = SelectField(_l("Regrouper par"), default="relais",
+                           choices=[("relais", _l("Relais")), ("commune", _l("Commune"))])
+    first_month = StringField(_l("Du mois (AAAA-MM)"), validators=[Optional(), Length(max=7)])
+    last_month = StringField(_l("Au mois (AAAA-MM)"), validators=[Optional(), Length(max=7)])

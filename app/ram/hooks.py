@@ -1,0 +1,31 @@
+"""Plugs the Relais module into the kernel: the "relais" staff scope."""
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from app.accounts.models import User
+from app.accounts.scopes import register_scope
+from app.errors import ValidationFailed
+from app.extensions import db
+
+
+def assign_relais(user: User, relais_ids: list[int]) -> None:
+    """Attach a Relais staff account to relais, in the caller's transaction (no commit)."""
+    from app.ram.models import Relais, RelaisStaff
+
+    wanted = set(relais_ids)
+    found = set(db.session.scalars(select(Relais.id).where(Relais.id.in_(wanted))))
+    if found != wanted:
+        raise ValidationFailed(_("Relais inconnu : %(ids)s.", ids=", ".join(map(str, sorted(wanted - found)))),
+                               field="relais_ids")
+    existing = set(db.session.scalars(select(RelaisStaff.relais_id).where(RelaisStaff.user_id == user.id)))
+    for relais_id in sorted(wanted - existing):
+        db.session.add(RelaisStaff(user_id=user.id, relais_id=relais_id))
+    db.session.flush()
+
+
+def init_app(app: Flask) -> None:
+    register_scope("relais", assign_relais)
+    from app.ram import permissions  # noqa: F401  (registers the policies)

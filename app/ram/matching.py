@@ -1,0 +1,355 @@
+"""Matching family demands with childminders.
+
+The whole territory is loaded in a fixed number of queries (communes, relais,
+childminders, licences, own children, contracts, latest declarations) into a
+`MatchIndex` of plain objects; each childminder's slot occupancy is bit masks
+(app.ram.availability), so matching one demand is arithmetic in memory.
+
+Hard conditions: a licence valid on the start date; within the family's
+travel distance (between commune centres); availability not stale (unless
+asked); and, for a full match, a free place for the child's age on every slot
+of the schedule on every date from the start date. Partial matches cover
+some slots; pairs of partial matches together cover all of them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from app.accounts.models import User
+from app.accounts.permissions import require
+from app.extensions import db
+from app.families.models import Commune
+from app.ram import availability as av
+from app.ram import permissions as perm
+from app.ram import schedule as sch
+from app.ram.demands import haversine_km
+from app.ram.models import (
+    AvailabilityDeclaration,
+    CareContract,
+    Childminder,
+    DemandStatus,
+    FamilyDemand,
+    Licence,
+    OwnChild,
+    Relais,
+)
+from app.ram.services import is_stale, local_date, today_local
+
+W_COVERAGE, W_DISTANCE, W_ATYPICAL, W_OFFERS = 50, 25, 15, 10
+OFFER_KEYS = ("meals", "school_pickup", "before_8", "after_18", "saturday", "sunday", "nights")
+PAIR_POOL = 40  # the best partial matches considered for pairs
+MAX_PAIRS = 5
+
+
+@dataclass
+class Candidate:
+    id: int
+    name: str
+    commune_insee: str
+    relais_name: str
+    offers: dict
+    stale: bool
+    declared_on: date | None
+    profile: av.Profile
+    offer_bits: int = 0
+
+    def __post_init__(self):
+        self.offer_bits = sum(1 << i for i, key in enumerate(OFFER_KEYS) if self.offers.get(key))
+
+
+@dataclass
+class DemandSpec:
+    id: int | None
+    mask: int
+    start: date
+    child_birth: date
+    commune_insee: str
+    max_km: float
+    atypical: bool = False
+    needs_meals: bool = False
+    needs_school_pickup: bool = False
+
+    @classmethod
+    def of(cls, demand: FamilyDemand) -> DemandSpec:
+        return cls(demand.id, sch.to_mask(demand.schedule), demand.start_date, demand.child_birth_date,
+                   demand.commune_insee, demand.max_distance_km, demand.atypical_hours, demand.needs_meals,
+                   demand.needs_school_pickup)
+
+
+@dataclass
+class Match:
+    candidate: Candidate
+    covered: int
+    share: float
+    distance_km: float
+    score: float
+    full: bool
+    reasons: list[tuple[str, str]] = field(default_factory=list)  # (status word, text)
+
+
+@dataclass
+class Pair:
+    first: Match
+    second: Match
+    score: float
+
+
+@dataclass
+class MatchResult:
+    full: list[Match]
+    partial: list[Match]
+    pairs: list[Pair]
+    excluded: dict[str, int]
+
+    @property
+    def has_any(self) -> bool:
+        return bool(self.full or self.partial or self.pairs)
+
+
+class MatchIndex:
+    """Every childminder of the territory, in memory, for a batch of matchings."""
+
+    def __init__(self, today: date | None = None):
+        self.today = today or today_local()
+        self.communes: dict[str, Commune] = {}
+        self.candidates: list[Candidate] = []
+        self._distances: dict[tuple[str, str], float] = {}
+        self.by_commune: dict[str, list[Candidate]] = {}
+
+    @classmethod
+    def load(cls, today: date | None = None, near: tuple[str, float] | None = None) -> MatchIndex:
+        """Load the childminders with a licence, in 7 queries.
+
+        `near` = (commune INSEE, km) loads only those whose commune centre is
+        within that distance: what one demand needs.
+        """
+        index = cls(today)
+        index.communes = {c.insee: c for c in db.session.scalars(select(Commune))}
+        cm_filter = []
+        if near is not None:
+            insee, km = near
+            close = [other for other in index.communes if index.distance(insee, other) <= km]
+            cm_filter = [Childminder.commune_insee.in_(close)]
+        ids = select(Childminder.id).where(*cm_filter)
+        relais = dict(db.session.execute(select(Relais.id, Relais.name)).all())
+        licences: dict[int, list[av.LicenceTerms]] = {}
+        for row in db.session.execute(select(
+                Licence.childminder_id, Licence.max_children, Licence.max_under_3, Licence.valid_from,
+                Licence.valid_until, Licence.extension_from, Licence.extension_until, Licence.extension_places)
+                .where(Licence.valid_until >= index.today, Licence.childminder_id.in_(ids))
+                .order_by(Licence.valid_from)):
+            licences.setdefault(row[0], []).append(av.LicenceTerms(*row[1:]))
+        occupants: dict[int, list[av.Occupant]] = {}
+        masks: dict[str, int] = {}
+        for cid, birth, schedule, start, end in db.session.execute(select(
+                CareContract.childminder_id, CareContract.birth_date, CareContract.schedule, CareContract.start_date,
+                CareContract.end_date).where(
+                (CareContract.end_date.is_(None)) | (CareContract.end_date >= index.today),
+                CareContract.childminder_id.in_(ids))):
+            key = str(schedule)
+            mask = masks.get(key)
+            if mask is None:
+                mask = masks[key] = sch.to_mask(schedule)
+            occupants.setdefault(cid, []).append(av.Occupant(birth, mask, True, start, end))
+        for cid, birth in db.session.execute(select(OwnChild.childminder_id, OwnChild.birth_date)
+                                             .where(OwnChild.childminder_id.in_(ids))):
+            occupants.setdefault(cid, []).append(av.Occupant(birth, sch.ALL, False))
+        declared = dict(db.session.execute(select(AvailabilityDeclaration.childminder_id,
+                                                  func.max(AvailabilityDeclaration.declared_at))
+                                           .where(AvailabilityDeclaration.childminder_id.in_(ids))
+                                           .group_by(AvailabilityDeclaration.childminder_id)).all())
+        rows = db.session.execute(select(
+            Childminder.id, User.first_name, User.last_name, Childminder.commune_insee, Childminder.relais_id,
+            Childminder.offers_meals, Childminder.offers_school_pickup, Childminder.hours_before_8,
+            Childminder.hours_after_18, Childminder.works_saturday, Childminder.works_sunday,
+            Childminder.works_nights).join(User, User.id == Childminder.user_id)
+            .where(User.active.is_(True), *cm_filter).order_by(Childminder.id))
+        for cid, first, last, insee, relais_id, *flags in rows:
+            if cid not in licences:
+                continue  # no licence now or later: never a match
+            moment = declared.get(cid)
+            if isinstance(moment, str):  # SQLite hands aggregates back untyped
+                moment = datetime.fromisoformat(moment).replace(tzinfo=timezone.utc)
+            elif moment is not None and moment.tzinfo is None:
+                moment = moment.replace(tzinfo=timezone.utc)
+            declared_on = local_date(moment) if moment else None
+            offers = dict(zip(OFFER_KEYS, flags))
+            index.candidates.append(Candidate(cid, f"{first} {last}".strip(), insee, relais.get(relais_id, ""),
+                                              offers, is_stale(declared_on, index.today), declared_on,
+                                              av.Profile(licences[cid], occupants.get(cid, []))))
+        index.by_commune = {}
+        for cand in index.candidates:
+            index.by_commune.setdefault(cand.commune_insee, []).append(cand)
+        return index
+
+    def distance(self, a: str, b: str) -> float:
+        key = (a, b) if a <= b else (b, a)
+        km = self._distances.get(key)
+        if km is None:
+            ca, cb = self.communes.get(a), self.communes.get(b)
+            km = haversine_km(ca.latitude, ca.longitude, cb.latitude, cb.longitude) if ca and cb else 9999.0
+            self._distances[key] = km
+        return km
+
+
+def _needed_atypical(spec: DemandSpec) -> dict[str, bool]:
+    return {"before_8": bool(spec.mask & sch.BEFORE_8), "after_18": bool(spec.mask & sch.AFTER_18),
+            "saturday": bool(spec.mask & sch.SATURDAY), "sunday": bool(spec.mask & sch.SUNDAY),
+            "nights": bool(spec.mask & sch.NIGHTS)}
+
+
+def match(index: MatchIndex, spec: DemandSpec, *, include_stale: bool = False, with_reasons: bool = True,
+          limit: int | None = 30) -> MatchResult:
+    """Rank the childminders for one demand. Full matches first, then partial ones; pairs apart."""
+    wanted_slots = sch.popcount(spec.mask)
+    needed = _needed_atypical(spec)
+    n_needed = sum(needed.values())
+    needed_bits = sum(1 << i for i, key in enumerate(OFFER_KEYS) if needed.get(key))
+    excluded = {"no_licence": 0, "too_far": 0, "stale": 0, "no_place": 0}
+    full: list[Match] = []
+    partial: list[Match] = []
+    nearby = []
+    for insee, group in index.by_commune.items():
+        km = index.distance(spec.commune_insee, insee)
+        if km > spec.max_km:
+            excluded["too_far"] += len(group)
+        else:
+            nearby.extend((km, cand) for cand in group)
+    for km, cand in nearby:
+        if cand.stale and not include_stale:
+            excluded["stale"] += 1
+            continue
+        licence = cand.profile.licence_on(spec.start)
+        if licence is None:
+            excluded["no_licence"] += 1
+            continue
+        covered = av.covered_mask(cand.profile, spec.mask, spec.start, spec.child_birth, licence) \
+            if wanted_slots else 0
+        if not covered:
+            excluded["no_place"] += 1
+            continue
+        share = sch.popcount(covered) / wanted_slots
+        score = W_COVERAGE * share + W_DISTANCE * max(0.0, 1 - km / max(spec.max_km, 1))
+        if n_needed:
+            score += W_ATYPICAL * bin(cand.offer_bits & needed_bits).count("1") / n_needed
+        if spec.needs_meals and cand.offers["meals"]:
+            score += W_OFFERS / 2
+        if spec.needs_school_pickup and cand.offers["school_pickup"]:
+            score += W_OFFERS / 2
+        m = Match(cand, covered, share, km, round(score, 1), covered == spec.mask)
+        (full if m.full else partial).append(m)
+    full.sort(key=lambda m: (-m.score, m.distance_km, m.candidate.id))
+    partial.sort(key=lambda m: (-m.share, -m.score, m.candidate.id))
+    pairs = _pairs(spec, partial)
+    if limit is not None:
+        full, partial = full[:limit], partial[:limit]
+    if with_reasons:
+        for m in full + partial + [p.first for p in pairs] + [p.second for p in pairs]:
+            if not m.reasons:
+                m.reasons = reasons(index, spec, m, needed)
+    return MatchResult(full, partial, pairs, excluded)
+
+
+def _pairs(spec: DemandSpec, partial: list[Match]) -> list[Pair]:
+    pool = partial[:PAIR_POOL]
+    pairs = []
+    for i, a in enumerate(pool):
+        for b in pool[i + 1:]:
+            if (a.covered | b.covered) & spec.mask == spec.mask:
+                pairs.append(Pair(a, b, round((a.score + b.score) / 2, 1)))
+    pairs.sort(key=lambda p: (-p.score, p.first.candidate.id, p.second.candidate.id))
+    return pairs[:MAX_PAIRS]
+
+
+def reasons(index: MatchIndex, spec: DemandSpec, m: Match, needed: dict[str, bool]) -> list[tuple[str, str]]:
+    """Why this childminder is proposed, in French, each with a status word (not a colour)."""
+    cand = m.candidate
+    out = []
+    licence = cand.profile.licence_on(spec.start)
+    out.append(("ok", _("Agrément valable le %(day)s (jusqu'au %(until)s).", day=spec.start.strftime("%d/%m/%Y"),
+                        until=licence.valid_until.strftime("%d/%m/%Y"))))
+    young = av.age_on(spec.child_birth, spec.start) < 3
+    age_text = _("un enfant de moins de 3 ans") if young else _("un enfant de 3 ans ou plus")
+    if m.full:
+        out.append(("ok", _("Place libre pour %(age)s sur tous les créneaux demandés, dès le %(day)s, dans les "
+                            "limites de l'agrément et de la loi.", age=age_text,
+                            day=spec.start.strftime("%d/%m/%Y"))))
+    else:
+        out.append(("partial", _("Couvre %(pct)d %% des horaires. Pas de place : %(slots)s.",
+                                 pct=round(m.share * 100), slots=sch.describe_text(spec.mask & ~m.covered))))
+    here = index.communes.get(spec.commune_insee)
+    there = index.communes.get(cand.commune_insee)
+    out.append(("ok", _("À %(km)s km (%(from)s → %(to)s).", km=f"{m.distance_km:.1f}".replace(".", ","), **{
+        "from": here.name if here else spec.commune_insee, "to": there.name if there else cand.commune_insee}
+    )))
+    labels = {"before_8": _("avant 8 h"), "after_18": _("après 18 h"), "saturday": _("le samedi"),
+              "sunday": _("le dimanche"), "nights": _("la nuit")}
+    for key, is_needed in needed.items():
+        if is_needed:
+            if cand.offers[key]:
+                out.append(("ok", _("Accueille %(when)s, comme demandé.", when=labels[key])))
+            else:
+                out.append(("warning", _("N'indique pas accueillir %(when)s.", when=labels[key])))
+    if spec.needs_meals:
+        out.append(("ok", _("Fournit les repas.")) if cand.offers["meals"]
+                   else ("warning", _("Ne fournit pas les repas.")))
+    if spec.needs_school_pickup:
+        out.append(("ok", _("Assure les trajets école.")) if cand.offers["school_pickup"]
+                   else ("warning", _("N'assure pas les trajets école.")))
+    if cand.stale:
+        out.append(("warning", _("Disponibilités non confirmées depuis la dernière échéance légale.")))
+    return out
+
+
+def match_demand(user: User, demand: FamilyDemand, *, include_stale: bool = False) -> MatchResult:
+    """The ranked childminders for a demand (Relais staff). Raises Forbidden."""
+    require(user, perm.MANAGE_TERRITORY)
+    index = MatchIndex.load(near=(demand.commune_insee, demand.max_distance_km))
+    return match(index, DemandSpec.of(demand), include_stale=include_stale)
+
+
+def open_demands() -> list[FamilyDemand]:
+    return list(db.session.scalars(select(FamilyDemand).where(
+        FamilyDemand.status.in_([DemandStatus.OPEN, DemandStatus.IN_PROGRESS])).order_by(FamilyDemand.start_date,
+                                                                                         FamilyDemand.id)))
+
+
+def has_any_match(index: MatchIndex, spec: DemandSpec, *, include_stale: bool = False) -> bool:
+    """Whether any childminder takes the child on at least one slot (a pair needs two such)."""
+    for insee, group in index.by_commune.items():
+        if index.distance(spec.commune_insee, insee) > spec.max_km:
+            continue
+        for cand in group:
+            if cand.stale and not include_stale:
+                continue
+            licence = cand.profile.licence_on(spec.start)
+            if licence and av.covered_mask(cand.profile, spec.mask, spec.start, spec.child_birth, licence):
+                return True
+    return False
+
+
+def match_all(index: MatchIndex, specs: list[DemandSpec], include_stale: bool = False) -> dict:
+    """{demand id: (full matches, partial matches, pairs)} for many demands, without reasons."""
+    out = {}
+    for spec in specs:
+        result = match(index, spec, include_stale=include_stale, with_reasons=False, limit=None)
+        out[spec.id] = (len(result.full), len(result.partial), len(result.pairs))
+    return out
+
+
+def unmatched_demands(user: User, include_stale: bool = False) -> list[tuple[FamilyDemand, dict]]:
+    """Open demands with no match at all (no full, partial nor pair), with why (staff). Raises Forbidden."""
+    require(user, perm.MANAGE_TERRITORY)
+    index = MatchIndex.load()
+    out = []
+    for demand in open_demands():
+        spec = DemandSpec.of(demand)
+        if has_any_match(index, spec, include_stale=include_stale):
+            continue
+        result = match(index, spec, include_stale=include_stale, with_reasons=False)
+        out.append((demand, result.excluded))
+    return out

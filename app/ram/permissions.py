@@ -1,0 +1,84 @@
+"""Named actions of the Relais module, decided here once for pages, services and templates.
+
+- Relais staff (of any relais) and administrators work on every demand and
+  childminder of the territory; workshops are managed by the staff of their
+  own relais.
+- A childminder sees and edits only their own profile.
+- A parent sees only the demands they made (another family's demand: 404).
+"""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app.accounts.models import Role
+from app.accounts.permissions import policy
+from app.extensions import db
+
+MANAGE_TERRITORY = "ram.manage_territory"
+EDIT_CHILDMINDER = "ram.edit_childminder"
+EDIT_LICENCE = "ram.edit_licence"
+CREATE_DEMAND = "ram.create_demand"
+VIEW_DEMAND = "ram.view_demand"
+EDIT_DEMAND = "ram.edit_demand"
+MANAGE_WORKSHOP = "ram.manage_workshop"
+REGISTER_WORKSHOP = "ram.register_workshop"
+
+
+def is_relais_staff(user) -> bool:
+    return user.role in (Role.RAM_STAFF, Role.ADMIN)
+
+
+def relais_ids_of(user) -> list[int]:
+    from app.ram.models import RelaisStaff
+
+    return list(db.session.scalars(select(RelaisStaff.relais_id).where(RelaisStaff.user_id == user.id)))
+
+
+@policy(MANAGE_TERRITORY, hide=False)
+def _manage_territory(user, _obj) -> bool:
+    return is_relais_staff(user)
+
+
+@policy(EDIT_CHILDMINDER)
+def _edit_childminder(user, childminder) -> bool:
+    if is_relais_staff(user):
+        return True
+    return user.role == Role.CHILDMINDER and childminder is not None and childminder.user_id == user.id
+
+
+@policy(EDIT_LICENCE, hide=False)
+def _edit_licence(user, _childminder) -> bool:
+    return is_relais_staff(user)
+
+
+@policy(CREATE_DEMAND, hide=False)
+def _create_demand(user, _obj) -> bool:
+    return user.role == Role.PARENT or is_relais_staff(user)
+
+
+@policy(VIEW_DEMAND)
+def _view_demand(user, demand) -> bool:
+    if is_relais_staff(user):
+        return True
+    return user.role == Role.PARENT and demand is not None and demand.parent_user_id == user.id
+
+
+@policy(EDIT_DEMAND)
+def _edit_demand(user, demand) -> bool:
+    return _view_demand(user, demand)
+
+
+@policy(MANAGE_WORKSHOP, hide=False)
+def _manage_workshop(user, relais_id) -> bool:
+    if user.role == Role.ADMIN:
+        return True
+    if user.role != Role.RAM_STAFF:
+        return False
+    if relais_id is None:  # "may manage workshops of some relais"
+        return bool(relais_ids_of(user))
+    return relais_id in relais_ids_of(user)
+
+
+@policy(REGISTER_WORKSHOP, hide=False)
+def _register_workshop(user, _obj) -> bool:
+    return user.role == Role.CHILDMINDER
