@@ -28,4 +28,8 @@ def assign_relais(user: User, relais_ids: list[int]) -> None:
 
 def init_app(app: Flask) -> None:
     register_scope("relais", assign_relais)
+    from app.notifications.jobs import register_daily_job
+    from app.ram.services import send_stale_reminders
+
+    register_daily_job("ram.stale_reminders", send_stale_reminders)
     from app.ram import permissions  # noqa: F401  (registers the policies)

@@ -8,7 +8,7 @@ import secrets
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from flask import current_app, has_request_context
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -346,10 +346,6 @@ def send_stale_reminders(today: date | None = None) -> int:
     The dedup key (childminder, deadline) makes a second run send nothing.
     Returns the number of e-mails queued.
     """
-    if not has_request_context():
-        # A daily CLI job: the e-mail templates' locale selector reads the session.
-        with current_app.test_request_context("/"):
-            return send_stale_reminders(today)
     today = today or today_local()
     deadline = last_deadline(today)
     latest = (select(AvailabilityDeclaration.childminder_id, func.max(AvailabilityDeclaration.declared_at))

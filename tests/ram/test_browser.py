@@ -1,33 +1,19 @@
 """The staff journey in headless Chromium at phone width, with axe accessibility checks."""
 from __future__ import annotations
 
-import os
-import shutil
 from datetime import date
 
 import pytest
 
+from tests.browser_support import PHONE
 from tests.factories import DEFAULT_PASSWORD
 from tests.ram.factories import add_child, make_childminder, make_relais, make_staff
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-
 @pytest.fixture
-def browser_page():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("Chromium is not installed on this machine")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            yield browser.new_page(viewport={"width": 390, "height": 844})
-        finally:
-            browser.close()
+def browser_page(page_factory):
+    return page_factory(PHONE)
 
 
 def serious_violations(page):
