@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -73,7 +73,7 @@ def staff_sites():
             flash(_("Accueil créé."), "success")
             return redirect(url_for("booking.site_detail", site_id=site.id))
     elif request.method == "POST":
-        return render_template("errors/403.html"), 403
+        abort(403)
     sites = catalogue.sites_for(current_user)
     return render_template("booking/staff/sites.html", sites=sites, form=form)
 

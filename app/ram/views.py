@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -76,7 +76,7 @@ def dashboard():
     if current_user.role == Role.PARENT:
         return redirect(url_for("ram.demands"))
     if current_user.role not in STAFF:
-        return render_template("errors/403.html", status=403, message=_("Vous n'avez pas accès à cette page.")), 403
+        abort(403)
     from app.ram import demands as demand_services
     from app.ram import workshops
 
