@@ -10,7 +10,7 @@ from app.accounts.models import Role
 from app.booking import allocation, allocation_requests as requests_service
 from app.booking.allocation_forms import DrawForm, PeriodForm, RequestForm, RulesForm, to_local, to_utc
 from app.booking.views import bp
-from app.errors import DomainError, NotFound
+from app.errors import Conflict, DomainError, NotFound, ValidationFailed
 from app.extensions import utcnow
 from app.navigation import register_nav
 
@@ -50,7 +50,7 @@ def allocation_new():
                 current_user, form.activity_id.data, label=form.label.data, first_day=form.first_day.data,
                 last_day=form.last_day.data, requests_open_at=to_utc(form.requests_open_at.data),
                 requests_close_at=to_utc(form.requests_close_at.data), rules=form.rules())
-        except DomainError as error:
+        except (ValidationFailed, Conflict) as error:
             _form_error(form, error)
         else:
             flash(_("La période « %(label)s » est attribuée par tirage au sort.", label=period.label), "success")
@@ -88,7 +88,7 @@ def allocation_rules(period_id: int):
             requests_service.update_period(current_user, period_id, rules=form.rules(),
                                            requests_open_at=to_utc(form.requests_open_at.data),
                                            requests_close_at=to_utc(form.requests_close_at.data))
-        except DomainError as error:
+        except (ValidationFailed, Conflict) as error:
             _form_error(form, error)
         else:
             flash(_("Règles enregistrées."), "success")
@@ -157,7 +157,7 @@ def allocation_request(period_id: int):
         try:
             requests_service.submit_request(current_user, period_id, items,
                                             siblings_together=form.siblings_together.data)
-        except DomainError as error:
+        except (ValidationFailed, Conflict) as error:
             form.form_errors.append(error.message)
         else:
             flash(_("Votre demande est enregistrée. Rien n'est décidé avant le tirage ; vous pouvez la modifier "

@@ -19,18 +19,19 @@ OVER6_BIRTH = date(2017, 6, 1)
 UNDER6_BIRTH = date(2021, 6, 1)
 
 
-def make_draw_setup(*, days: int = 1, under6: int = 2, over6: int = 2, rules=("resident",), site=None):
+def make_draw_setup(*, days: int = 1, under6: int = 2, over6: int = 2, rules=("resident",), site=None,
+                    first_day: date = FIRST_DAY, opens: datetime = OPENS, closes: datetime = CLOSES):
     """(director, period, [sessions]) for an extrascolaire activity in draw mode, window open at NOW."""
     site = site or make_site()
     director = make_staff(site, Role.DIRECTOR)
     activity = make_activity(site, kind=ActivityKind.EXTRASCOLAIRE, regime=StaffingRegime.EXTRASCOLAIRE,
                              name="Vacances de printemps", min_age=3, max_age=11)
     unit = make_unit(activity)
-    sessions = [make_session(unit, day=FIRST_DAY + timedelta(days=n), under6=under6, over6=over6)
+    sessions = [make_session(unit, day=first_day + timedelta(days=n), under6=under6, over6=over6)
                 for n in range(days)]
-    period = AllocationPeriod(activity_id=activity.id, label="Printemps 2026", first_day=FIRST_DAY,
-                              last_day=FIRST_DAY + timedelta(days=max(days - 1, 0)), requests_open_at=OPENS,
-                              requests_close_at=CLOSES, rules=list(rules), created_by_id=director.id)
+    period = AllocationPeriod(activity_id=activity.id, label="Printemps 2026", first_day=first_day,
+                              last_day=first_day + timedelta(days=max(days - 1, 0)), requests_open_at=opens,
+                              requests_close_at=closes, rules=list(rules), created_by_id=director.id)
     db.session.add(period)
     db.session.commit()
     return director, period, sessions

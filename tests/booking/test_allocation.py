@@ -309,3 +309,25 @@ def test_many_random_scenarios_keep_the_invariants():
             mine = {i.outcome for i in request.items if i.session_id == session.id}
             assert len(mine) <= 1
     assert replay_draw(period.id)[0]
+
+
+def test_cli_runs_once_and_verifies(app):
+    from datetime import date
+
+    director, period, sessions = make_draw_setup(first_day=date.today() + timedelta(days=60))
+    _crowd(period, sessions, n=4)
+    period = db.session.get(AllocationPeriod, period.id)
+    period.requests_close_at = NOW  # closed in the past of the real clock
+    db.session.commit()
+    runner = app.test_cli_runner()
+    args = ["allocation", "run", str(period.activity_id), period.first_day.isoformat()]
+    simulated = runner.invoke(args=args + ["--simulate", "--seed", "cli"])
+    assert simulated.exit_code == 0, simulated.output
+    assert "Simulation" in simulated.output and db.session.scalar(select(func.count(Booking.id))) == 0
+    first = runner.invoke(args=args + ["--seed", "cli"])
+    assert first.exit_code == 0 and "Draw done: seed cli" in first.output
+    again = runner.invoke(args=args)
+    assert "Already drawn" in again.output
+    assert db.session.scalar(select(func.count(Booking.id))) == 4
+    verify = runner.invoke(args=["allocation", "verify", str(period.activity_id), str(period.id)])
+    assert verify.exit_code == 0 and "same allocation" in verify.output
