@@ -140,8 +140,8 @@ def load_demo() -> list[str]:
     created = 0
     if not period.is_drawn:
         for household in _families(activity, first_day, lines):
-            exists = db.session.scalar(select(AllocationRequest.id).where(AllocationRequest.period_id == period.id,
-                                                                          AllocationRequest.household_id == household.id))
+            exists = db.session.scalar(select(AllocationRequest.id).where(
+                AllocationRequest.period_id == period.id, AllocationRequest.household_id == household.id))
             if exists:
                 continue
             rng = random.Random(household.id)

@@ -151,7 +151,8 @@ def test_rerun_is_idempotent():
     director, period, sessions = make_draw_setup(days=2)
     _crowd(period, sessions, n=4)
     first = run_draw(director, period.id, seed="once", now=AFTER_CLOSE)
-    counts = (db.session.scalar(select(func.count(Booking.id))), db.session.scalar(select(func.count(OutboxMessage.id))))
+    counts = (db.session.scalar(select(func.count(Booking.id))),
+              db.session.scalar(select(func.count(OutboxMessage.id))))
     before = _outcomes(period.id)
     again = run_draw(director, period.id, seed="another", now=AFTER_CLOSE + timedelta(hours=1))
     assert again.already_drawn and again.seed == "once" == first.seed

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 
 from app.accounts.models import Role
-from app.booking.allocation_models import AllocationPeriod, AllocationRequest, AllocationRequestItem, PeriodStatus
+from app.booking.allocation_models import AllocationPeriod, AllocationRequest, PeriodStatus
 from app.booking.models import Booking
 from app.extensions import db, utcnow
 from app.notifications.models import OutboxMessage
