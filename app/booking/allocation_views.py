@@ -7,7 +7,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from app.accounts.models import Role
-from app.booking import allocation, allocation_requests as requests_service
+from app.booking import allocation, allocation_draw
+from app.booking import allocation_requests as requests_service
 from app.booking.allocation_forms import DrawForm, PeriodForm, RequestForm, RulesForm, to_local, to_utc
 from app.booking.views import bp
 from app.errors import Conflict, DomainError, NotFound, ValidationFailed
@@ -113,7 +114,7 @@ def allocation_simulate(period_id: int):
     form = DrawForm()
     if not form.validate_on_submit():
         return redirect(url_for("booking.allocation_period", period_id=period_id))
-    result = allocation.run_draw(current_user, period_id, seed=form.seed.data, simulate=True)
+    result = allocation_draw.run_draw(current_user, period_id, seed=form.seed.data, simulate=True)
     period = requests_service.get_managed_period(current_user, period_id)
     return render_template("booking/allocation/simulation.html", period=period, result=result,
                            rules=allocation.rules_labels(period), band_labels=requests_service.BAND_LABELS)
@@ -124,7 +125,7 @@ def allocation_simulate(period_id: int):
 def allocation_run(period_id: int):
     form = DrawForm()
     if form.validate_on_submit():
-        result = allocation.run_draw(current_user, period_id, seed=form.seed.data)
+        result = allocation_draw.run_draw(current_user, period_id, seed=form.seed.data)
         if result.already_drawn:
             flash(_("Le tirage avait déjà eu lieu : rien n'a changé."), "warning")
         else:

@@ -8,7 +8,8 @@ from sqlalchemy import func, select
 
 from app.accounts.models import Role
 from app.booking import allocation, services
-from app.booking.allocation import WindowStillOpen, draw_numbers, replay_draw, run_draw
+from app.booking.allocation import draw_numbers
+from app.booking.allocation_draw import WindowStillOpen, replay_draw, run_draw
 from app.booking.allocation_models import AllocationPeriod, AllocationRequestItem, PeriodStatus
 from app.booking.models import AgeBand, Booking, BookingStatus, Session
 from app.errors import NotFound

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from app.booking.allocation import replay_draw, run_draw
+from app.booking.allocation_draw import replay_draw, run_draw
 from app.booking.allocation_demo import load_demo
 from app.booking.allocation_models import AllocationPeriod, AllocationRequest
 from app.booking.allocation_requests import close_requests_now
