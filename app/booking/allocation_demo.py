@@ -115,7 +115,9 @@ def load_demo() -> list[str]:
     lines: list[str] = []
     site, activity, unit = _site_activity_unit(lines)
     first_day = summer_first_monday(date.today())
-    days = [first_day + timedelta(days=d) for d in range(12) if (first_day + timedelta(days=d)).weekday() < 5]
+    days = [first_day + timedelta(days=d) for d in range(12)
+            if (first_day + timedelta(days=d)).weekday() < 5 and (first_day + timedelta(days=d)).strftime("%m-%d")
+            != "07-14"]  # Bastille Day: closed
     sessions = []
     for day in days:
         session = db.session.scalar(select(Session).where(Session.unit_id == unit.id, Session.day == day))
@@ -146,7 +148,8 @@ def load_demo() -> list[str]:
                 continue
             rng = random.Random(household.id)
             children = [c for c in household.children if activity.min_age <= c.age_on(first_day) <= activity.max_age]
-            week_one, week_two = sessions[:5], sessions[5:]
+            week_one = [s for s in sessions if s.day < first_day + timedelta(days=7)]
+            week_two = [s for s in sessions if s not in week_one]
             preferred, other = (week_one, week_two) if rng.random() < 0.7 else (week_two, week_one)
             wanted = [(s, 1) for s in preferred if rng.random() < 0.8] + [(s, 2) for s in other if rng.random() < 0.3]
             request = AllocationRequest(period_id=period.id, household_id=household.id,
