@@ -58,7 +58,7 @@ class DrawResult:
         return sum(1 for o in self.outcomes if o.status == status)
 
 
-def _lock_period(period_id: int) -> AllocationPeriod:
+def lock_period(period_id: int) -> AllocationPeriod:
     period = db.session.scalars(select(AllocationPeriod).where(AllocationPeriod.id == period_id)
                                 .with_for_update().execution_options(populate_existing=True)).first()
     if period is None:
@@ -120,7 +120,7 @@ def run_draw(user: User | None, period_id: int, *, seed: str | None = None, simu
 
     now = now or utcnow()
     try:
-        period = _lock_period(period_id)
+        period = lock_period(period_id)
         require_manager(user, period)
         if period.is_drawn:
             result = stored_result(period)

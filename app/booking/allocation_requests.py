@@ -20,6 +20,7 @@ from app.accounts.permissions import can, require
 from app.booking.access import Action, household_of, site_ids_of
 from app.booking.allocation import (CRITERIA, AllocationAction, _local, get_period, period_sessions,
                                     require_manager, rules_labels, session_label)
+from app.booking.allocation_draw import lock_period
 from app.booking.allocation_models import AllocationPeriod, AllocationRequest, AllocationRequestItem
 from app.booking.models import Activity, AgeBand
 from app.errors import Conflict, NotFound, ValidationFailed
@@ -165,8 +166,18 @@ def submit_request(user: User, period_id: int, items, *, siblings_together: bool
     Only while the window is open; nothing is booked or decided here.
     Raises NotFound (a child of another household, unknown period), WindowClosed, ValidationFailed.
     """
+    try:
+        return _submit_request(user, period_id, items, siblings_together, now)
+    except Exception:
+        db.session.rollback()  # releases the period's lock
+        raise
+
+
+def _submit_request(user: User, period_id: int, items, siblings_together: bool,
+                    now: datetime | None) -> AllocationRequest:
     now = now or utcnow()
-    period = get_period(period_id)
+    # Locked like the draw locks it: a request is either in the draw or refused, never half-seen.
+    period = lock_period(period_id)
     household = household_of(user)
     if household is None or user.role != Role.PARENT:
         raise NotFound()
@@ -207,7 +218,7 @@ def submit_request(user: User, period_id: int, items, *, siblings_together: bool
 def withdraw_request(user: User, period_id: int, now: datetime | None = None) -> None:
     """Withdraw the household's request before the close. Raises NotFound, WindowClosed."""
     now = now or utcnow()
-    period = get_period(period_id)
+    period = lock_period(period_id)
     request = get_own_request(user, period_id)
     if request is None or not request.active:
         raise NotFound()
