@@ -32,3 +32,4 @@ def build_school_holidays(zone: str, year: int):
 
 
 commands = [calendar]
+from app.booking.allocation_cli import allocation as _allocation; commands.append(_allocation)  # noqa: E402,E702

@@ -330,3 +330,4 @@ class CalendarFeedToken(db.Model):
 
     household: Mapped[Household | None] = relationship()
     site: Mapped[Site | None] = relationship()
+from app.booking.allocation_models import AllocationPeriod, AllocationRequest, AllocationRequestItem  # noqa: E402,F401

@@ -131,3 +131,4 @@ def site_feed(token: str):
 
 
 from app.booking import staff_views  # noqa: E402,F401  (registers the staff routes on bp)
+from app.booking import allocation_views  # noqa: E402,F401  (allocation by draw pages)

@@ -1,0 +1,180 @@
+"""Pages of allocation by draw, on the booking blueprint (imported at the bottom of booking/views.py)."""
+from __future__ import annotations
+
+from flask import Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from app.accounts.models import Role
+from app.booking import allocation, allocation_draw
+from app.booking import allocation_requests as requests_service
+from app.booking.allocation_forms import DrawForm, PeriodForm, RequestForm, RulesForm, to_local, to_utc
+from app.booking.views import bp
+from app.errors import Conflict, DomainError, NotFound, ValidationFailed
+from app.extensions import utcnow
+from app.navigation import register_nav
+
+register_nav(_l("Tirages au sort"), "booking.allocation_index",
+             [Role.PARENT, Role.DIRECTOR, Role.ANIMATOR, Role.ADMIN], order=35)
+
+
+def _form_error(form, error: DomainError) -> None:
+    if error.field and error.field in form:
+        form[error.field].errors = list(form[error.field].errors) + [error.message]
+    else:
+        form.form_errors.append(error.message)
+
+
+@bp.get("/tirages")
+@login_required
+def allocation_index():
+    periods = requests_service.periods_for(current_user)
+    can_create = bool(requests_service.managed_activities(current_user))
+    return render_template("booking/allocation/index.html", periods=periods, can_create=can_create,
+                           now=utcnow())
+
+
+@bp.route("/tirages/nouveau", methods=["GET", "POST"])
+@login_required
+def allocation_new():
+    activities = requests_service.managed_activities(current_user)
+    if not activities:
+        raise NotFound()
+    form = PeriodForm()
+    form.activity_id.choices = [(a.id, f"{a.site.name} – {a.name}") for a in activities]
+    if request.method == "GET":
+        form.set_rules(requests_service.DEFAULT_RULES)
+    if form.validate_on_submit():
+        try:
+            period = requests_service.create_period(
+                current_user, form.activity_id.data, label=form.label.data, first_day=form.first_day.data,
+                last_day=form.last_day.data, requests_open_at=to_utc(form.requests_open_at.data),
+                requests_close_at=to_utc(form.requests_close_at.data), rules=form.rules())
+        except (ValidationFailed, Conflict) as error:
+            _form_error(form, error)
+        else:
+            flash(_("La période « %(label)s » est attribuée par tirage au sort.", label=period.label), "success")
+            return redirect(url_for("booking.allocation_period", period_id=period.id))
+    return render_template("booking/allocation/period_form.html", form=form)
+
+
+@bp.get("/tirages/<int:period_id>")
+@login_required
+def allocation_period(period_id: int):
+    data = requests_service.transparency(current_user, period_id)
+    return render_template("booking/allocation/period.html", data=data, period=data.period,
+                           draw_form=DrawForm(), now=utcnow(), band_labels=requests_service.BAND_LABELS)
+
+
+@bp.get("/tirages/<int:period_id>/export.csv")
+@login_required
+def allocation_export(period_id: int):
+    body = requests_service.export_csv(current_user, period_id)
+    return Response("\ufeff" + body, mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="tirage-{period_id}.csv"'})
+
+
+@bp.route("/tirages/<int:period_id>/regles", methods=["GET", "POST"])
+@login_required
+def allocation_rules(period_id: int):
+    period = requests_service.get_managed_period(current_user, period_id)
+    form = RulesForm()
+    if request.method == "GET":
+        form.set_rules(period.rules)
+        form.requests_open_at.data = to_local(period.requests_open_at)
+        form.requests_close_at.data = to_local(period.requests_close_at)
+    if form.validate_on_submit():
+        try:
+            requests_service.update_period(current_user, period_id, rules=form.rules(),
+                                           requests_open_at=to_utc(form.requests_open_at.data),
+                                           requests_close_at=to_utc(form.requests_close_at.data))
+        except (ValidationFailed, Conflict) as error:
+            _form_error(form, error)
+        else:
+            flash(_("Règles enregistrées."), "success")
+            return redirect(url_for("booking.allocation_period", period_id=period_id))
+    return render_template("booking/allocation/rules_form.html", form=form, period=period)
+
+
+@bp.post("/tirages/<int:period_id>/clore")
+@login_required
+def allocation_close(period_id: int):
+    form = DrawForm()
+    if form.validate_on_submit():
+        requests_service.close_requests_now(current_user, period_id)
+        flash(_("Les demandes sont closes : le tirage peut avoir lieu."), "success")
+    return redirect(url_for("booking.allocation_period", period_id=period_id))
+
+
+@bp.post("/tirages/<int:period_id>/simulation")
+@login_required
+def allocation_simulate(period_id: int):
+    period = requests_service.get_managed_period(current_user, period_id)
+    form = DrawForm()
+    if not form.validate_on_submit():
+        return redirect(url_for("booking.allocation_period", period_id=period_id))
+    result = allocation_draw.run_draw(current_user, period_id, seed=form.seed.data, simulate=True)
+    period = requests_service.get_managed_period(current_user, period_id)
+    return render_template("booking/allocation/simulation.html", period=period, result=result,
+                           rules=allocation.rules_labels(period), band_labels=requests_service.BAND_LABELS)
+
+
+@bp.post("/tirages/<int:period_id>/lancer")
+@login_required
+def allocation_run(period_id: int):
+    form = DrawForm()
+    if form.validate_on_submit():
+        result = allocation_draw.run_draw(current_user, period_id, seed=form.seed.data)
+        if result.already_drawn:
+            flash(_("Le tirage avait déjà eu lieu : rien n'a changé."), "warning")
+        else:
+            flash(_("Tirage effectué (graine %(seed)s) : %(c)s place(s) confirmée(s), %(w)s en liste d'attente. "
+                    "Les familles sont prévenues par e-mail.", seed=result.seed, c=result.count("confirmed")
+                    + result.count("pending_preparation"), w=result.count("waitlisted")), "success")
+    return redirect(url_for("booking.allocation_period", period_id=period_id))
+
+
+@bp.route("/tirages/<int:period_id>/demande", methods=["GET", "POST"])
+@login_required
+def allocation_request(period_id: int):
+    period, children, sessions, own, current = requests_service.request_form_data(current_user, period_id)
+    form = RequestForm()
+    if request.method == "GET" and own is not None:
+        form.siblings_together.data = own.siblings_together
+    chosen_children = {c for c, _s in current}
+    ranks = {}
+    for (_c, s), rank in current.items():
+        ranks[s] = rank
+    if form.validate_on_submit():
+        child_ids = {int(v) for v in request.form.getlist("child_ids") if v.isdigit()}
+        ranks = {}
+        for session in sessions:
+            value = request.form.get(f"rank_{session.id}", "")
+            if value.isdigit() and int(value) > 0:
+                ranks[session.id] = int(value)
+        chosen_children = child_ids
+        items = [(c, s, r) for c in sorted(child_ids) for s, r in sorted(ranks.items())]
+        try:
+            requests_service.submit_request(current_user, period_id, items,
+                                            siblings_together=form.siblings_together.data)
+        except (ValidationFailed, Conflict) as error:
+            form.form_errors.append(error.message)
+        else:
+            flash(_("Votre demande est enregistrée. Rien n'est décidé avant le tirage ; vous pouvez la modifier "
+                    "jusqu'à la clôture."), "success")
+            return redirect(url_for("booking.allocation_period", period_id=period_id))
+    max_rank = max(len(sessions), 1)
+    return render_template("booking/allocation/request_form.html", period=period, children=children,
+                           sessions=sessions, form=form, own=own, chosen_children=chosen_children, ranks=ranks,
+                           max_rank=max_rank, window_open=period.window_open(utcnow()))
+
+
+@bp.post("/tirages/<int:period_id>/demande/retirer")
+@login_required
+def allocation_withdraw(period_id: int):
+    form = DrawForm()
+    if form.validate_on_submit():
+        requests_service.withdraw_request(current_user, period_id)
+        flash(_("Votre demande est retirée."), "success")
+    return redirect(url_for("booking.allocation_period", period_id=period_id))
