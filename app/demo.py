@@ -17,8 +17,8 @@ from app.optional import import_optional
 
 DEMO_PASSWORD = "Pitchoun-Demo-2026!"
 DEMO_ADMIN_EMAIL = "admin@demo.pitchoun.fr"
-DEMO_MODULES = ("app.families.demo", "app.booking.demo", "app.inclusion.demo", "app.ram.demo",
-                "app.occasional.demo")
+DEMO_MODULES = ("app.families.demo", "app.booking.demo", "app.booking.allocation_demo", "app.inclusion.demo",
+                "app.ram.demo", "app.occasional.demo", "app.billing.demo")
 
 
 def ensure_demo_user(email: str, role: Role, first_name: str, last_name: str) -> tuple[User, bool]:

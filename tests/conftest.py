@@ -72,13 +72,10 @@ def app(database_url, tmp_path_factory):
 
 def _empty_all_tables() -> None:
     db.session.rollback()
-    tables = [t.name for t in db.metadata.sorted_tables]
-    if db.engine.dialect.name == "postgresql":
-        quoted = ", ".join(f'"{name}"' for name in tables)
-        db.session.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
-    else:
-        for name in reversed(tables):
-            db.session.execute(text(f'DELETE FROM "{name}"'))
+    # DELETE, not TRUNCATE: on PostgreSQL a TRUNCATE of every table costs
+    # about a second per test, a DELETE of a few rows almost nothing.
+    for table in reversed(db.metadata.sorted_tables):
+        db.session.execute(text(f'DELETE FROM "{table.name}"'))
     db.session.commit()
 
 
