@@ -66,6 +66,13 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_SENDER = os.environ.get("MAIL_SENDER", "Pitchoun - Grand Cahors <pitchoun@grandcahors.fr>")
     MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", "8"))
+    MAIL_TIMEOUT = int(os.environ.get("MAIL_TIMEOUT", "30"))
+    MAIL_CLAIM_TIMEOUT = int(os.environ.get("MAIL_CLAIM_TIMEOUT", "600"))
+    MAIL_RETRY_BASE_DELAY = int(os.environ.get("MAIL_RETRY_BASE_DELAY", "60"))
+    MAIL_RETRY_MAX_DELAY = int(os.environ.get("MAIL_RETRY_MAX_DELAY", str(6 * 3600)))
+    MAIL_TLS_CA_FILE = os.environ.get("MAIL_TLS_CA_FILE")
+    OUTBOX_POLL_INTERVAL = int(os.environ.get("OUTBOX_POLL_INTERVAL", "10"))
+    OUTBOX_RETENTION_DAYS = int(os.environ.get("OUTBOX_RETENTION_DAYS", "90"))
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
 
     # Uploads (inclusion documents) live outside the web root

@@ -21,6 +21,10 @@ BLUEPRINT_MODULES = (
     "app.api.views",
 )
 
+# Domains may plug into each other through `<domain>.hooks.init_app(app)`.
+DOMAIN_HOOK_MODULES = ("app.booking.hooks", "app.occasional.hooks", "app.inclusion.hooks", "app.ram.hooks",
+                       "app.notifications.hooks")
+
 
 def create_app(config: type[Config] | dict | str | None = None) -> Flask:
     """Build the application.
@@ -75,7 +79,10 @@ def _init_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = None  # the login page explains itself
-    login_manager.session_protection = "strong"
+    # "basic", not "strong": a phone changing networks changes its address,
+    # and parents must not be logged out mid-booking. Sessions are revoked
+    # server-side through the account's session version instead.
+    login_manager.session_protection = "basic"
 
     from app.accounts.models import User
 
@@ -123,13 +130,9 @@ def _register_domain_hooks(app: Flask) -> None:
     Booking exposes admission checks; inclusion registers its own here, so
     booking code never imports inclusion (nor reads health data).
     """
-    import importlib
+    from app.optional import import_optional
 
-    for module_name in ("app.booking.hooks", "app.inclusion.hooks", "app.ram.hooks"):
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as error:
-            if error.name != module_name:
-                raise
-            continue
-        module.init_app(app)
+    for module_name in DOMAIN_HOOK_MODULES:
+        module = import_optional(module_name)
+        if module is not None:
+            module.init_app(app)

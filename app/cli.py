@@ -6,27 +6,26 @@ all of them.
 """
 from __future__ import annotations
 
-import importlib
-
 from flask import Flask
+
+from app.optional import import_optional
 
 CLI_MODULES = (
     "app.accounts.cli",
+    "app.families.cli",
     "app.booking.cli",
     "app.inclusion.cli",
     "app.ram.cli",
     "app.notifications.cli",
+    "app.occasional.cli",
     "app.demo",
 )
 
 
 def register_cli(app: Flask) -> None:
     for module_name in CLI_MODULES:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as error:
-            if error.name != module_name:
-                raise
+        module = import_optional(module_name)
+        if module is None:
             continue
         for command in module.commands:
             app.cli.add_command(command)

@@ -1,7 +1,7 @@
 """Imports every domain's models so that the metadata (Alembic, create_all) is complete."""
 from __future__ import annotations
 
-import importlib
+from app.optional import import_optional
 
 MODEL_MODULES = (
     "app.accounts.models",
@@ -10,13 +10,10 @@ MODEL_MODULES = (
     "app.booking.models",
     "app.inclusion.models",
     "app.ram.models",
+    "app.occasional.models",
 )
 
 
 def import_all_models() -> None:
     for module_name in MODEL_MODULES:
-        try:
-            importlib.import_module(module_name)
-        except ModuleNotFoundError as error:
-            if error.name != module_name:
-                raise
+        import_optional(module_name)

@@ -147,6 +147,9 @@ def live_server(app):
 
     Yields the base URL, e.g. "http://127.0.0.1:54321". Each request runs in
     its own thread with its own database connection, as in production.
+    Call `db.session.commit()` in the test after using factories or queries
+    and before sending requests: on SQLite the test's open transaction holds
+    the write lock (BEGIN IMMEDIATE) that the server's requests need.
     """
     import threading
 
@@ -177,3 +180,7 @@ def api_token(base_or_client, email: str, password: str | None = None) -> str:
     response = base_or_client.post("/api/v1/auth/token", json=payload)
     assert response.status_code == 200, response.get_data(as_text=True)
     return response.get_json()["token"]
+
+
+# Browser fixtures (one Chromium for the whole session, shared by every domain's browser tests).
+from tests.browser_support import browser, page_factory, viewport  # noqa: E402,F401

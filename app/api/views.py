@@ -1,3 +1,62 @@
-from flask import Blueprint
+"""/api/v1: JSON adapters onto the domain services.
+
+Errors are always {"error": {"code", "message"}} with a French message (see
+app.errors). CSRF does not apply: the API authenticates with a bearer token
+sent in a header, which a third-party site cannot make a browser send.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, g, jsonify, request
+from flask_babel import gettext as _
+
+from app.accounts import services as account_services
+from app.api.auth import issue_token
+from app.api.openapi import openapi_document
+from app.errors import ValidationFailed
+from app.extensions import csrf, limiter
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)
+
+
+def json_body() -> dict:
+    """The request's JSON object, or a 422 with a French message."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise ValidationFailed(_("Le corps de la requête doit être un objet JSON."))
+    return data
+
+
+def _token_failed(response) -> bool:
+    return bool(g.get("login_failed"))
+
+
+def _account_key() -> str:
+    data = request.get_json(silent=True)
+    email = data.get("email") if isinstance(data, dict) else ""
+    return "account:" + account_services.normalise_email(email if isinstance(email, str) else "")
+
+
+@bp.post("/auth/token")
+@limiter.limit(lambda: current_app.config["LOGIN_FAILURES_PER_ACCOUNT"], key_func=_account_key,
+               deduct_when=_token_failed, scope="login-account")
+@limiter.limit(lambda: current_app.config["LOGIN_FAILURES_PER_ADDRESS"], deduct_when=_token_failed,
+               scope="login-address")
+def auth_token():
+    """Exchange e-mail and password for a bearer token (rate-limited like the login form)."""
+    data = json_body()
+    email, password = data.get("email"), data.get("password")
+    if not isinstance(email, str) or not isinstance(password, str) or not email or not password:
+        raise ValidationFailed(_("Indiquez « email » et « password » (chaînes de caractères)."))
+    try:
+        user = account_services.authenticate(email, password)
+    except account_services.InvalidCredentials:
+        g.login_failed = True
+        raise
+    return jsonify({"token": issue_token(user), "token_type": "Bearer",
+                    "expires_in": current_app.config["API_TOKEN_MAX_AGE"]})
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(openapi_document())

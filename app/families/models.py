@@ -153,3 +153,31 @@ class EmergencyContact(db.Model):
     phone: Mapped[str] = mapped_column(String(30))
 
     household: Mapped[Household] = relationship(back_populates="emergency_contacts")
+
+
+class HouseholdInvitation(db.Model):
+    """An invitation for a second guardian to join a household.
+
+    The link carries a token signed with the application's secret; the row
+    makes it expiring, single-use and revocable. `nonce` ties the token to
+    this row, so a token cannot be replayed once the row is used or revoked.
+    """
+
+    __tablename__ = "household_invitation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("household.id", ondelete="CASCADE"), index=True)
+    nonce: Mapped[str] = mapped_column(String(64), unique=True)
+    invited_email: Mapped[str] = mapped_column(String(254), default="")
+    created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    used_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    revoked_at: Mapped[datetime | None]
+
+    household: Mapped[Household] = relationship()
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_user_id])
+
+    def is_pending(self, now: datetime) -> bool:
+        return self.used_at is None and self.revoked_at is None and self.expires_at > now

@@ -1,9 +1,26 @@
-"""Writing to the outbox. Callers are inside their own transaction; nothing commits here."""
+"""Writing to the outbox. Callers are inside their own transaction; nothing commits here.
+
+`notify(kind, to, context)` is what domains call: it honours the recipient's
+preferences, renders the templates and adds a row that is sent only if the
+caller's transaction commits. With `dedup_key`, a second call with the same
+key returns the first message instead of adding another (daily jobs rely on
+this to be safe to run twice).
+"""
 from __future__ import annotations
+
+import logging
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import User
 from app.extensions import db
-from app.notifications.models import OutboxMessage
+from app.notifications.kinds import get_kind
+from app.notifications.models import NotificationOptOut, OutboxMessage
+
+log = logging.getLogger(__name__)
+
+DEDUP_KEY_MAX = 200
 
 
 def enqueue(kind: str, *, to: User | str, subject: str, body_text: str, body_html: str | None = None,
@@ -11,45 +28,134 @@ def enqueue(kind: str, *, to: User | str, subject: str, body_text: str, body_htm
             dedup_key: str | None = None) -> OutboxMessage:
     """Add a message to the outbox in the caller's transaction.
 
-    The message is sent only if the caller's transaction commits.
+    The message is sent only if the caller's transaction commits. When a
+    message with the same `dedup_key` already exists (committed, or added
+    earlier in this transaction), that message is returned and nothing is
+    added; the caller's transaction stays usable.
     """
+    if dedup_key is not None:
+        if len(dedup_key) > DEDUP_KEY_MAX:
+            raise ValueError(f"dedup_key longer than {DEDUP_KEY_MAX} characters")
+        existing = find_by_dedup_key(dedup_key)
+        if existing is not None:
+            return existing
     user = to if isinstance(to, User) else None
+    if user is not None and user.id is None:
+        db.session.flush()
     message = OutboxMessage(
         kind=kind,
         recipient_user_id=user.id if user else None,
-        to_address=user.email if user else str(to),
-        subject=subject,
+        to_address=user.email if user else str(to).strip(),
+        subject=" ".join(subject.split()),  # one line: a header cannot hold a newline
         body_text=body_text,
         body_html=body_html,
         attachments=attachments,
         context=context,
         dedup_key=dedup_key,
     )
-    db.session.add(message)
+    if dedup_key is None:
+        db.session.add(message)
+        return message
+    # Another transaction may insert the same key between our check and our
+    # insert: the savepoint keeps the caller's transaction alive when the
+    # unique constraint refuses ours, and we hand back the winner's message.
+    try:
+        with db.session.begin_nested():
+            db.session.add(message)
+    except IntegrityError:
+        existing = find_by_dedup_key(dedup_key)
+        if existing is None:
+            raise
+        return existing
     return message
 
 
+def find_by_dedup_key(dedup_key: str) -> OutboxMessage | None:
+    return db.session.scalar(select(OutboxMessage).where(OutboxMessage.dedup_key == dedup_key))
+
+
+def has_opted_out(user_id: int | None, kind: str) -> bool:
+    if user_id is None:
+        return False
+    return db.session.scalar(select(func.count()).select_from(NotificationOptOut).where(
+        NotificationOptOut.user_id == user_id, NotificationOptOut.kind == kind)) > 0
+
+
+def _recipient_user(to: User | str) -> User | None:
+    if isinstance(to, User):
+        return to
+    address = str(to).strip().lower()
+    return db.session.scalar(select(User).where(func.lower(User.email) == address))
+
+
 def notify(kind: str, to: User | str, context: dict | None = None, *, attachments: list[dict] | None = None,
-           dedup_key: str | None = None) -> OutboxMessage:
-    """Render the e-mail templates of `kind` and enqueue the message.
+           dedup_key: str | None = None) -> OutboxMessage | None:
+    """Render the e-mail templates of `kind` and enqueue the message (see `enqueue`).
 
     Templates: `emails/<kind>.subject.txt`, `emails/<kind>.txt` and, when it
-    exists, `emails/<kind>.html` (kind "booking.promoted" -> "emails/booking/promoted.txt").
+    exists, `emails/<kind>.html` (kind "booking.promoted" -> "emails/booking/promoted.txt");
+    they extend `emails/_base.txt` / `emails/_base.html`, which add the
+    "Pourquoi ce message" footer and the link to the preferences.
+
+    Returns None, and adds nothing, when the kind is not essential and the
+    recipient (a User, or the account with that address) switched it off.
+    Returns the existing message when `dedup_key` was already used.
     """
-    from flask import render_template
-    from jinja2 import TemplateNotFound
+    entry = get_kind(kind)
+    if entry is None:
+        log.warning("message kind %r is not registered (app.notifications.kinds.register_kind); "
+                    "it is treated as non-essential", kind)
+    if dedup_key is not None:
+        existing = find_by_dedup_key(dedup_key)
+        if existing is not None:
+            return existing
+    essential = bool(entry and entry.essential)
+    recipient = _recipient_user(to)
+    if not essential and recipient is not None and has_opted_out(recipient.id, kind):
+        return None
 
     context = dict(context or {})
-    context.setdefault("recipient", to if isinstance(to, User) else None)
-    base = "emails/" + kind.replace(".", "/")
-    subject = render_template(f"{base}.subject.txt", **context).strip()
-    body_text = render_template(f"{base}.txt", **context)
-    try:
-        body_html = render_template(f"{base}.html", **context)
-    except TemplateNotFound:
-        body_html = None
+    context.setdefault("recipient", recipient)
+    subject, body_text, body_html = render_message(kind, context, essential=essential,
+                                                   kind_label=entry.label if entry else kind)
     return enqueue(kind, to=to, subject=subject, body_text=body_text, body_html=body_html,
                    attachments=attachments, context=_jsonable(context), dedup_key=dedup_key)
+
+
+def render_message(kind: str, context: dict, *, essential: bool, kind_label) -> tuple[str, str, str | None]:
+    """(subject, text, html or None) of `kind`, always in the default language (French)."""
+    from flask import current_app
+    from flask_babel import force_locale
+    from jinja2 import TemplateNotFound
+
+    from app.notifications.links import public_url
+
+    context = dict(context)
+    context.setdefault("kind", kind)
+    context.setdefault("essential", essential)
+    context.setdefault("preferences_url", public_url("notifications.preferences"))
+    context.setdefault("base_url", current_app.config.get("PUBLIC_BASE_URL", "").rstrip("/"))
+    base = "emails/" + kind.replace(".", "/")
+    env = current_app.jinja_env
+
+    def render_template(name: str, **values) -> str:
+        # Straight from the environment, without the page context processors:
+        # an e-mail must not depend on the request (daily jobs have none) nor
+        # show the current user's data to the recipient.
+        return env.get_template(name).render(**values)
+
+    with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE", "fr")):
+        context.setdefault("kind_label", str(kind_label))
+        subject = render_template(f"{base}.subject.txt", **context).strip()
+        context["subject"] = subject
+        body_text = render_template(f"{base}.txt", **context)
+        try:
+            body_html = render_template(f"{base}.html", **context)
+        except TemplateNotFound as error:
+            if error.name != f"{base}.html":
+                raise
+            body_html = None
+    return subject, body_text, body_html
 
 
 def _jsonable(context: dict) -> dict:

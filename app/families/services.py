@@ -1,0 +1,456 @@
+"""Families use cases: a parent's household, children, pick-up persons, emergency contacts.
+
+Each public use case is one transaction: it validates everything first,
+writes, commits once, and rolls back on any error, so nothing is ever half
+written. Access is decided by the named actions registered below
+("families.*"); another household's objects raise NotFound, never
+Forbidden, so their existence is not confirmed.
+
+Other domains use the helpers `household_of`, `require_household`,
+`children_of`, `get_child_for_guardian` and `is_guardian`. Pick-up persons
+and emergency contacts live in app.families.contacts, the second guardian's
+invitation in app.families.invitations.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from functools import wraps
+
+from flask_babel import gettext as _
+from sqlalchemy import exists, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from app.accounts.models import Role, User
+from app.accounts.permissions import policy, require
+from app.errors import Conflict, NotFound, ValidationFailed
+from app.extensions import db
+from app.families.communes import list_communes, load_communes  # noqa: F401  (part of this module's API)
+from app.families.models import (
+    BenefitScheme,
+    Child,
+    Commune,
+    Household,
+    HouseholdMember,
+    SchoolLevel,
+)
+
+# Pitchoun serves minors: leisure centres up to 17, the Relais from birth.
+MAX_CHILD_AGE = 17
+MAX_FAMILY_QUOTIENT = 9999
+# A CAF attestation is valid for a year; two years ahead is surely a typo.
+MAX_QUOTIENT_VALIDITY_YEARS = 2
+
+
+class NoHousehold(Conflict):
+    code = "no_household"
+
+    def __init__(self, message: str | None = None, **kwargs):
+        super().__init__(message or _("Vous n'avez pas encore créé votre foyer. Commencez par « Mon foyer »."),
+                         **kwargs)
+
+
+class HouseholdExists(Conflict):
+    code = "household_exists"
+
+
+class ChildNotRemovable(Conflict):
+    code = "child_not_removable"
+
+
+# ---------------------------------------------------------------- transactions
+
+def use_case(fn):
+    """Run `fn` as one transaction: any exception rolls everything back."""
+
+    @wraps(fn)
+    def wrapped(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except Exception:
+            db.session.rollback()
+            raise
+
+    return wrapped
+
+
+def _commit(conflict_message: str | None = None, conflict_cls: type[Conflict] = Conflict) -> None:
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise conflict_cls(conflict_message or _("Cette modification entre en conflit avec une autre. "
+                                                 "Rechargez la page et recommencez.")) from None
+
+
+# ---------------------------------------------------------------- look-ups for every domain
+
+def _is_parent(user) -> bool:
+    return user is not None and getattr(user, "is_authenticated", False) and user.role == Role.PARENT
+
+
+def household_id_of(user) -> int | None:
+    if not _is_parent(user):
+        return None
+    return db.session.scalar(select(HouseholdMember.household_id).where(HouseholdMember.user_id == user.id))
+
+
+def household_of(user) -> Household | None:
+    """The household `user` is a guardian of, or None (staff accounts have none)."""
+    household_id = household_id_of(user)
+    return db.session.get(Household, household_id) if household_id is not None else None
+
+
+def require_household(user) -> Household:
+    """The household of `user`. Raises NoHousehold (409) when the parent has not created one yet."""
+    household = household_of(user)
+    if household is None:
+        raise NoHousehold()
+    return household
+
+
+def children_of(user) -> list[Child]:
+    """The children of `user`'s household, eldest first; empty without a household."""
+    household_id = household_id_of(user)
+    if household_id is None:
+        return []
+    return list(db.session.scalars(
+        select(Child).where(Child.household_id == household_id).order_by(Child.birth_date, Child.id)))
+
+
+def is_guardian(user, child: Child | None) -> bool:
+    """True when `user` is a guardian account of `child`'s household."""
+    if child is None or not _is_parent(user):
+        return False
+    return bool(db.session.scalar(select(exists().where(
+        HouseholdMember.household_id == child.household_id, HouseholdMember.user_id == user.id))))
+
+
+def get_child_for_guardian(user, child_id) -> Child:
+    """The child `child_id` if `user` is one of its guardians; NotFound otherwise (never Forbidden)."""
+    child = db.session.get(Child, _as_id(child_id))
+    require(user, "families.view_child", child)
+    return child
+
+
+def household_page(user) -> Household | None:
+    """`user`'s household with everything "Mon foyer" shows, loaded in a fixed number of queries."""
+    household_id = household_id_of(user)
+    if household_id is None:
+        return None
+    return db.session.scalar(
+        select(Household).where(Household.id == household_id).options(
+            selectinload(Household.members).selectinload(HouseholdMember.user),
+            selectinload(Household.children),
+            selectinload(Household.pickup_persons),
+            selectinload(Household.emergency_contacts),
+            selectinload(Household.commune),
+        ))
+
+
+def _as_id(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise NotFound() from None
+
+
+# ---------------------------------------------------------------- permissions
+
+def _member_of(user, household: Household | None) -> bool:
+    return household is not None and household.id is not None and household_id_of(user) == household.id
+
+
+@policy("families.create_household", hide=False)
+def _can_create_household(user, _obj=None) -> bool:
+    return user.role == Role.PARENT
+
+
+@policy("families.view_household")
+def _can_view_household(user, household) -> bool:
+    return _member_of(user, household)
+
+
+@policy("families.edit_household")
+def _can_edit_household(user, household) -> bool:
+    return _member_of(user, household)
+
+
+@policy("families.view_child")
+def _can_view_child(user, child) -> bool:
+    return is_guardian(user, child)
+
+
+@policy("families.edit_child")
+def _can_edit_child(user, child) -> bool:
+    return is_guardian(user, child)
+
+
+@policy("families.add_child")
+def _can_add_child(user, household) -> bool:
+    return _member_of(user, household)
+
+
+@policy("families.manage_contacts")
+def _can_manage_contacts(user, household) -> bool:
+    return _member_of(user, household)
+
+
+@policy("families.invite_guardian")
+def _can_invite_guardian(user, household) -> bool:
+    return _member_of(user, household)
+
+
+@policy("families.join_household", hide=False)
+def _can_join_household(user, _obj=None) -> bool:
+    return user.role == Role.PARENT
+
+
+# ---------------------------------------------------------------- validation helpers
+
+def _text(value: str | None, max_length: int, field: str, required_message: str | None = None) -> str:
+    value = (value or "").strip()
+    if required_message and not value:
+        raise ValidationFailed(required_message, field=field)
+    if len(value) > max_length:
+        raise ValidationFailed(_("Ce texte est trop long (%(n)d caractères au plus).", n=max_length), field=field)
+    return value
+
+
+_PHONE_SEPARATORS = re.compile(r"[\s.\-/()]")
+
+
+def normalise_phone(raw: str | None, field: str = "phone") -> str:
+    """A French or international phone number, written the usual way ("06 12 34 56 78").
+
+    Raises ValidationFailed with a French message on anything else.
+    """
+    digits = _PHONE_SEPARATORS.sub("", raw or "")
+    if not digits:
+        raise ValidationFailed(_("Indiquez un numéro de téléphone."), field=field)
+    if digits.startswith("00"):
+        digits = "+" + digits[2:]
+    if digits.startswith("+330"):  # "+33 (0)6 ..." as often written
+        digits = "+33" + digits[4:]
+    if re.fullmatch(r"0[1-9]\d{8}", digits):
+        return " ".join(digits[i:i + 2] for i in range(0, 10, 2))
+    if re.fullmatch(r"\+33[1-9]\d{8}", digits):
+        national = digits[3:]
+        return "+33 " + national[0] + " " + " ".join(national[i:i + 2] for i in range(1, 9, 2))
+    if re.fullmatch(r"\+(?!33)[1-9]\d{6,14}", digits):
+        return digits
+    raise ValidationFailed(_("Ce numéro de téléphone n'est pas valide. Exemples : 06 12 34 56 78 "
+                             "ou +33 6 12 34 56 78."), field=field)
+
+
+def _add_years(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def check_birth_date(birth_date: date | None, today: date | None = None) -> date:
+    """Refuse a missing, future or implausible birth date (French messages, field "birth_date")."""
+    today = today or date.today()
+    if birth_date is None:
+        raise ValidationFailed(_("Indiquez la date de naissance de l'enfant."), field="birth_date")
+    if birth_date > today:
+        raise ValidationFailed(_("La date de naissance ne peut pas être dans le futur."), field="birth_date")
+    if birth_date <= _add_years(today, -(MAX_CHILD_AGE + 1)):
+        raise ValidationFailed(_("Cette date de naissance semble erronée : Pitchoun concerne les enfants "
+                                 "de moins de %(n)d ans. Vérifiez l'année.", n=MAX_CHILD_AGE + 1),
+                               field="birth_date")
+    return birth_date
+
+
+# ---------------------------------------------------------------- household
+
+@dataclass
+class HouseholdData:
+    """What a parent says about the household. `commune_insee` None means outside the agglomeration."""
+
+    address: str
+    commune_insee: str | None
+    family_quotient: int | None = None
+    family_quotient_valid_until: date | None = None
+    benefit_scheme: BenefitScheme | str = BenefitScheme.CAF_GENERAL
+    name: str = ""
+    # About the guardian filling in the form (their own membership).
+    guardian_relationship: str = ""
+    guardian_works: bool = False
+
+
+def _validated_household(data: HouseholdData, current: Household | None, today: date) -> dict:
+    values = {
+        "name": _text(data.name, 150, "name"),
+        "address": _text(data.address, 300, "address", _("Indiquez l'adresse du foyer.")),
+    }
+    insee = (data.commune_insee or "").strip() or None
+    if insee is not None and db.session.get(Commune, insee) is None:
+        raise ValidationFailed(_("Choisissez votre commune dans la liste, ou « Hors agglomération »."),
+                               field="commune_insee")
+    values["commune_insee"] = insee
+    try:
+        values["benefit_scheme"] = BenefitScheme(data.benefit_scheme)
+    except ValueError:
+        raise ValidationFailed(_("Choisissez votre régime de prestations dans la liste."),
+                               field="benefit_scheme") from None
+    quotient, valid_until = data.family_quotient, data.family_quotient_valid_until
+    if quotient is not None and not (0 <= quotient <= MAX_FAMILY_QUOTIENT):
+        raise ValidationFailed(_("Le quotient familial est un nombre entier entre 0 et %(max)d.",
+                                 max=MAX_FAMILY_QUOTIENT), field="family_quotient")
+    if quotient is not None and valid_until is None:
+        raise ValidationFailed(_("Indiquez jusqu'à quand votre quotient familial est valable "
+                                 "(la date figure sur votre attestation CAF ou MSA)."),
+                               field="family_quotient_valid_until")
+    if quotient is None and valid_until is not None:
+        raise ValidationFailed(_("Indiquez le montant de votre quotient familial, ou laissez aussi "
+                                 "sa date de validité vide."), field="family_quotient")
+    changed = current is None or (current.family_quotient, current.family_quotient_valid_until) != (
+        quotient, valid_until)
+    # A quotient that expired since it was entered must not block an address
+    # change; only a newly entered quotient has to be current.
+    if valid_until is not None and changed:
+        if valid_until < today:
+            raise ValidationFailed(_("Cette date de validité est déjà passée : indiquez le quotient familial "
+                                     "de votre dernière attestation."), field="family_quotient_valid_until")
+        if valid_until > _add_years(today, MAX_QUOTIENT_VALIDITY_YEARS):
+            raise ValidationFailed(_("Cette date de validité semble erronée : une attestation de quotient "
+                                     "familial vaut au plus un an. Vérifiez l'année."),
+                                   field="family_quotient_valid_until")
+    values["family_quotient"] = quotient
+    values["family_quotient_valid_until"] = valid_until
+    return values
+
+
+@use_case
+def create_household(user: User, data: HouseholdData, *, today: date | None = None) -> Household:
+    """Create `user`'s household with `user` as its first guardian.
+
+    A parent account belongs to at most one household. Raises Forbidden (not
+    a parent), HouseholdExists (already has one, or joined one meanwhile),
+    ValidationFailed (with the field concerned).
+    """
+    require(user, "families.create_household")
+    if household_id_of(user) is not None:
+        raise HouseholdExists(_("Votre compte est déjà rattaché à un foyer : modifiez-le plutôt que d'en "
+                                "créer un second."))
+    values = _validated_household(data, None, today or date.today())
+    if not values["name"]:
+        values["name"] = _("Foyer %(name)s", name=user.last_name).strip() if user.last_name else _("Mon foyer")
+    household = Household(**values)
+    household.members.append(HouseholdMember(
+        user_id=user.id, relationship_to_children=_text(data.guardian_relationship, 50, "guardian_relationship"),
+        works=bool(data.guardian_works)))
+    db.session.add(household)
+    _commit(_("Votre compte est déjà rattaché à un foyer."), HouseholdExists)
+    return household
+
+
+@use_case
+def update_household(user: User, data: HouseholdData, *, today: date | None = None) -> Household:
+    """Change the household's address, commune, quotient familial, scheme and the guardian's own details.
+
+    Raises NoHousehold, ValidationFailed.
+    """
+    household = require_household(user)
+    require(user, "families.edit_household", household)
+    values = _validated_household(data, household, today or date.today())
+    if not values["name"]:
+        values["name"] = household.name
+    relationship = _text(data.guardian_relationship, 50, "guardian_relationship")
+    for key, value in values.items():
+        setattr(household, key, value)
+    member = db.session.scalar(select(HouseholdMember).where(HouseholdMember.user_id == user.id))
+    member.relationship_to_children = relationship
+    member.works = bool(data.guardian_works)
+    _commit()
+    return household
+
+
+# ---------------------------------------------------------------- children
+
+@dataclass
+class ChildData:
+    first_name: str
+    last_name: str
+    birth_date: date | None
+    school_level: SchoolLevel | str = SchoolLevel.NONE
+    school_name: str = ""
+    consent_image: bool = False
+    consent_outings: bool = False
+    needs_particular_care: bool = False
+
+
+def _validated_child(data: ChildData, today: date) -> dict:
+    values = {
+        "first_name": _text(data.first_name, 100, "first_name", _("Indiquez le prénom de l'enfant.")),
+        "last_name": _text(data.last_name, 100, "last_name", _("Indiquez le nom de famille de l'enfant.")),
+        "birth_date": check_birth_date(data.birth_date, today),
+        "school_name": _text(data.school_name, 150, "school_name"),
+        "consent_image": bool(data.consent_image),
+        "consent_outings": bool(data.consent_outings),
+        "needs_particular_care": bool(data.needs_particular_care),
+    }
+    try:
+        values["school_level"] = SchoolLevel(data.school_level or SchoolLevel.NONE)
+    except ValueError:
+        raise ValidationFailed(_("Choisissez la classe de l'enfant dans la liste."), field="school_level") from None
+    return values
+
+
+@use_case
+def add_child(user: User, data: ChildData, *, today: date | None = None) -> Child:
+    """Add a child to `user`'s household. Raises NoHousehold, ValidationFailed."""
+    household = require_household(user)
+    require(user, "families.add_child", household)
+    child = Child(household_id=household.id, **_validated_child(data, today or date.today()))
+    db.session.add(child)
+    _commit()
+    return child
+
+
+@use_case
+def update_child(user: User, child_id: int, data: ChildData, *, today: date | None = None) -> Child:
+    """Change a child's details. Raises NotFound (not a child of `user`'s household), ValidationFailed."""
+    child = db.session.get(Child, _as_id(child_id))
+    require(user, "families.edit_child", child)
+    for key, value in _validated_child(data, today or date.today()).items():
+        setattr(child, key, value)
+    _commit()
+    return child
+
+
+# Other domains may refuse a removal (e.g. booking: "has sessions booked"):
+# each check returns a French reason, or None to allow it.
+ChildRemovalCheck = Callable[[Child], "str | None"]
+_CHILD_REMOVAL_CHECKS: list[ChildRemovalCheck] = []
+
+
+def register_child_removal_check(check: ChildRemovalCheck) -> None:
+    if check not in _CHILD_REMOVAL_CHECKS:
+        _CHILD_REMOVAL_CHECKS.append(check)
+
+
+@use_case
+def remove_child(user: User, child_id: int) -> None:
+    """Remove a child from `user`'s household.
+
+    Raises NotFound (not a child of the household), ChildNotRemovable when
+    another domain still holds records about the child (bookings, a reception
+    plan); nothing is deleted then.
+    """
+    child = db.session.get(Child, _as_id(child_id))
+    require(user, "families.edit_child", child)
+    for check in _CHILD_REMOVAL_CHECKS:
+        reason = check(child)
+        if reason:
+            raise ChildNotRemovable(reason)
+    db.session.delete(child)
+    _commit(_("%(name)s ne peut pas être retiré(e) du foyer : des réservations ou un dossier d'accueil "
+              "le ou la concernent encore. Contactez l'accueil de loisirs.", name=child.first_name),
+            ChildNotRemovable)

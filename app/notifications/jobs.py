@@ -1,0 +1,124 @@
+"""Daily jobs: reminders, stale-availability notices, purges (`flask --app app jobs daily`).
+
+Each domain registers its jobs from its hooks:
+
+    register_daily_job("booking.reminders", send_reminders)   # fn(today: date) -> int
+
+A job must be safe to run twice on the same day: pass
+`dedup_key=job_dedup_key("booking.reminders", today, booking.id)` to
+`notify()`, which then returns the first message instead of adding a second;
+row changes should be idempotent by nature (a purge deletes what is already
+gone). Every run is recorded in `job_run` (name, date, start, end, count).
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from flask import current_app
+from sqlalchemy import delete, select
+
+from app.extensions import db, utcnow
+from app.notifications.models import JobRun, JobRunStatus, OutboxMessage, OutboxStatus
+
+log = logging.getLogger(__name__)
+
+JobFn = Callable[[date], int]
+_JOBS: dict[str, JobFn] = {}
+
+
+def register_daily_job(name: str, fn: JobFn) -> None:
+    """Add (or replace: hooks may run once per app) the job called `name`."""
+    _JOBS[name] = fn
+
+
+def unregister_daily_job(name: str) -> None:
+    _JOBS.pop(name, None)
+
+
+def registered_jobs() -> dict[str, JobFn]:
+    return dict(sorted(_JOBS.items()))
+
+
+def job_dedup_key(name: str, day: date, *parts) -> str:
+    """A dedup key for one message of one job on one day, e.g. ("booking.reminders", today, booking_id)."""
+    key = ":".join([name, day.isoformat(), *(str(p) for p in parts)])
+    if len(key) <= 200:
+        return key
+    return key[:150] + ":" + hashlib.sha256(key.encode()).hexdigest()[:40]
+
+
+@dataclass(frozen=True)
+class JobResult:
+    name: str
+    count: int | None
+    error: str | None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def last_successful_run(name: str, day: date) -> JobRun | None:
+    """The last finished run of `name` for `day` (for jobs that would rather not run twice at all)."""
+    return db.session.scalar(select(JobRun).where(
+        JobRun.name == name, JobRun.run_date == day, JobRun.status == JobRunStatus.DONE
+    ).order_by(JobRun.id.desc()).limit(1))
+
+
+def run_job(name: str, fn: JobFn, today: date) -> JobResult:
+    """Run one job, recording its run; an error is recorded and returned, not raised."""
+    run = JobRun(name=name, run_date=today, status=JobRunStatus.RUNNING, started_at=utcnow())
+    db.session.add(run)
+    db.session.commit()
+    run_id = run.id
+    try:
+        count = int(fn(today) or 0)
+        db.session.commit()  # a job that forgot to commit its work
+    except Exception as error:
+        db.session.rollback()
+        log.exception("daily job %s failed", name)
+        text = f"{type(error).__name__}: {error}"
+        run = db.session.get(JobRun, run_id)
+        run.status = JobRunStatus.FAILED
+        run.finished_at = utcnow()
+        run.error = (text + "\n" + traceback.format_exc())[:4000]
+        db.session.commit()
+        return JobResult(name, None, text)
+    run = db.session.get(JobRun, run_id)
+    run.status = JobRunStatus.DONE
+    run.finished_at = utcnow()
+    run.count = count
+    db.session.commit()
+    return JobResult(name, count, None)
+
+
+def run_daily_jobs(today: date, only: list[str] | None = None) -> list[JobResult]:
+    """Run every registered job (or those named in `only`) for `today`; one failing job does not stop the others."""
+    jobs = registered_jobs()
+    if only:
+        unknown = set(only) - set(jobs)
+        if unknown:
+            raise KeyError(", ".join(sorted(unknown)))
+        jobs = {name: fn for name, fn in jobs.items() if name in only}
+    return [run_job(name, fn, today) for name, fn in jobs.items()]
+
+
+def purge_sent_messages(today: date) -> int:
+    """Delete sent messages (they hold personal data) after OUTBOX_RETENTION_DAYS (90 by default)."""
+    days = int(current_app.config.get("OUTBOX_RETENTION_DAYS") or 90)
+    # `today` at midnight UTC: rerunning on the same day deletes nothing more.
+    from datetime import datetime, timezone
+
+    limit = datetime.combine(today - timedelta(days=days), datetime.min.time(), tzinfo=timezone.utc)
+    result = db.session.execute(delete(OutboxMessage).where(
+        OutboxMessage.status == OutboxStatus.SENT, OutboxMessage.sent_at < limit))
+    db.session.commit()
+    return result.rowcount or 0
+
+
+register_daily_job("notifications.purge_sent_messages", purge_sent_messages)

@@ -1,0 +1,93 @@
+"""The registry of message kinds: what each kind is called and whether it is essential.
+
+Every domain registers its kinds from its hooks (or at import time):
+
+    register_kind("booking.promoted", _l("Place obtenue sur liste d'attente"), essential=True)
+    register_kind("booking.reminder", _l("Rappel la veille d'une séance"), roles=[Role.PARENT])
+
+Essential kinds (security of the account, a decision the person must act on)
+are always sent; the others can be switched off on the preferences page.
+A kind nobody registered is treated as non-essential (and logged).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+
+from app.accounts.models import Role
+
+
+@dataclass(frozen=True)
+class MessageKind:
+    kind: str
+    label: object  # a lazy string
+    essential: bool
+    roles: frozenset[Role] | None  # None: may concern every role
+
+    @property
+    def group(self) -> str:
+        return self.kind.split(".", 1)[0]
+
+    def concerns(self, role: Role) -> bool:
+        return self.roles is None or role in self.roles
+
+
+_KINDS: dict[str, MessageKind] = {}
+
+# Headings of the preferences page, by the prefix of the kind ("booking.reminder" -> "booking").
+_GROUP_LABELS: dict[str, object] = {
+    "account": _l("Votre compte"),
+    "booking": _l("Réservations des accueils de loisirs"),
+    "occasional": _l("Garde ponctuelle"),
+    "inclusion": _l("Accueil inclusif"),
+    "ram": _l("Relais Petite Enfance"),
+    "notifications": _l("Messages de service"),
+}
+
+
+def register_kind(kind: str, label, essential: bool = False, *, roles: Iterable[Role] | None = None) -> MessageKind:
+    """Declare a message kind. Registering the same kind again replaces it (hooks may run once per app)."""
+    if not kind or "/" in kind or kind != kind.strip():
+        raise ValueError(f"invalid message kind {kind!r}")
+    entry = MessageKind(kind, label, bool(essential), frozenset(roles) if roles is not None else None)
+    _KINDS[kind] = entry
+    return entry
+
+
+def register_group(prefix: str, label) -> None:
+    """Name a heading of the preferences page (for a domain whose prefix is not known here)."""
+    _GROUP_LABELS[prefix] = label
+
+
+def group_label(prefix: str) -> str:
+    return str(_GROUP_LABELS.get(prefix, prefix))
+
+
+def get_kind(kind: str) -> MessageKind | None:
+    return _KINDS.get(kind)
+
+
+def is_essential(kind: str) -> bool:
+    entry = _KINDS.get(kind)
+    return bool(entry and entry.essential)
+
+
+def registered_kinds() -> list[MessageKind]:
+    return sorted(_KINDS.values(), key=lambda k: k.kind)
+
+
+def kinds_for(role: Role) -> list[MessageKind]:
+    """The kinds that may be sent to a person of `role`, in registry order."""
+    return [k for k in registered_kinds() if k.concerns(role)]
+
+
+def unregister_kind(kind: str) -> None:
+    """Remove a kind (tests)."""
+    _KINDS.pop(kind, None)
+
+
+# The account kinds: the kernel sends them, so they are registered here.
+register_kind("account.welcome", _l("Bienvenue après la création du compte"), essential=True)
+register_kind("account.password_reset", _l("Lien de réinitialisation du mot de passe"), essential=True)

@@ -1,0 +1,142 @@
+"""Every route of the URL map, requested as every role (CTFd-style sweep).
+
+ACCESS says, for each endpoint, who may use it. A new route without an entry
+fails `test_every_route_has_an_access_rule`, so no page can escape the access
+rules. Routes with identifiers are requested with an id that belongs to
+nobody: a role allowed there gets 404 (never 500), a role not allowed gets
+403 (or the log-in page when anonymous). Object-level rules (another
+household's child, another site's session) are tested in each domain.
+"""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from app.accounts.models import Role
+from tests.factories import make_user
+
+PUBLIC = "public"        # anyone, logged in or not
+ANY_USER = "any_user"    # any logged-in account
+TOKEN = "token"          # JSON API with a bearer token (swept in tests/api)
+ALL_ROLES = list(Role)
+
+P, CM, AN, DI, RS, AD = Role.PARENT, Role.CHILDMINDER, Role.ANIMATOR, Role.DIRECTOR, Role.RAM_STAFF, Role.ADMIN
+
+ACCESS: dict[str, object] = {
+    "static": PUBLIC,
+    "main.index": PUBLIC,
+    "main.home": ANY_USER,
+    "main.set_language": PUBLIC,
+    "main.accessibility": PUBLIC,
+    "main.privacy": PUBLIC,
+    "accounts.login": PUBLIC,
+    "accounts.logout": ANY_USER,
+    "accounts.register": PUBLIC,
+    "accounts.forgot_password": PUBLIC,
+    "accounts.reset_password": PUBLIC,
+    "accounts.change_password": ANY_USER,
+    "accounts.admin_users": {AD},
+    "accounts.admin_create_user": {AD},
+    "accounts.admin_toggle_user": {AD},
+    "families.add_child": {P},
+    "families.add_emergency_contact": {P},
+    "families.add_pickup": {P},
+    "families.create_household": {P},
+    "families.edit_child": {P},
+    "families.edit_emergency_contact": {P},
+    "families.edit_household": {P},
+    "families.edit_pickup": {P},
+    "families.index": {P},
+    "families.invite": {P},
+    "families.join": {P},
+    "families.join_with_token": {P},
+    "families.remove_child": {P},
+    "families.remove_emergency_contact": {P},
+    "families.remove_pickup": {P},
+    "families.revoke_invitation": {P},
+    "notifications.preferences": ANY_USER,
+    "notifications.admin_failures": {AD},
+    "notifications.admin_retry": {AD},
+    "notifications.admin_retry_all": {AD},
+    "api.auth_token": PUBLIC,
+    "api.openapi": PUBLIC,
+}
+
+# Endpoints whose URL carries a secret instead of a login (tokens in links and feeds).
+SECRET_URL_PARAMS = {"token"}
+
+
+def _rules(app):
+    return [r for r in app.url_map.iter_rules() if r.endpoint != "static"]
+
+
+def test_every_route_has_an_access_rule(app):
+    missing = sorted({r.endpoint for r in _rules(app)} - set(ACCESS))
+    assert not missing, f"routes without an access rule in tests/test_route_sweep.py: {missing}"
+
+
+def _url_for_rule(rule) -> str:
+    def value(match):
+        name = match.group(2)
+        converter = match.group(1) or ""
+        if "int" in converter:
+            return "999999"
+        if name in SECRET_URL_PARAMS:
+            return "not-a-valid-token"
+        if "path" in converter:
+            return "nothing/here"
+        return "inconnu"
+
+    return re.sub(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>", value, rule.rule)
+
+
+def _expected(rule_access, role: Role | None, method: str, has_params: bool) -> set[int]:
+    if rule_access == TOKEN:
+        return {401} if role is None else {401}  # no bearer token sent here
+    if rule_access == PUBLIC:
+        allowed = True
+    elif role is None:
+        return {302, 401}  # to the log-in page (or 401 for the API)
+    elif rule_access == ANY_USER:
+        allowed = True
+    else:
+        allowed = role in rule_access
+    if not allowed:
+        return {403, 404}
+    ok = {200, 302, 303, 400, 401, 405, 409, 422, 429}
+    if has_params:
+        ok |= {404}
+    return ok
+
+
+@pytest.mark.parametrize("role", ALL_ROLES + [None], ids=lambda r: r.value if r else "anonymous")
+def test_every_route_answers_each_role_as_declared(app, make_client, role):
+    client = make_client()
+    if role is not None:
+        from tests.conftest import login
+
+        assert login(client, make_user(role)).status_code == 302
+    from tests.conftest import get_csrf
+
+    token = get_csrf(client, "/connexion")
+    problems = []
+    for rule in _rules(app):
+        access = ACCESS.get(rule.endpoint)
+        if access is None:
+            continue
+        url = _url_for_rule(rule)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            if rule.endpoint == "accounts.logout":
+                continue  # would end the sweeping session; tested in tests/accounts
+            if method == "GET":
+                response = client.get(url)
+            else:
+                response = client.open(url, method=method, data={"csrf_token": token})
+            expected = _expected(access, role, method, bool(rule.arguments))
+            if response.status_code not in expected:
+                problems.append(f"{method} {url} ({rule.endpoint}) as {role}: {response.status_code}, "
+                                f"expected one of {sorted(expected)}")
+            if response.status_code >= 500:
+                problems.append(f"{method} {url} ({rule.endpoint}) as {role}: server error")
+    assert not problems, "\n".join(problems)
