@@ -14,10 +14,10 @@ from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import User
 from app.booking.access import Action
-from app.booking.catalogue import check_session_day, get_activity, school_holiday_periods
+from app.booking.catalogue import check_session_day, get_site, school_holiday_periods
 from app.booking.errors import InvalidSchedule
 from app.booking.models import PARIS, Activity, ActivityKind, Session, Unit, UnitKind
-from app.errors import Conflict, ValidationFailed
+from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db, utcnow
 
 SATURDAY, SUNDAY = 5, 6
@@ -92,7 +92,7 @@ def _unit_kind(start: time, end: time) -> UnitKind:
     return UnitKind.MORNING if start < time(12) else UnitKind.AFTERNOON
 
 
-def create_session_on(user: User, activity_id: int, day: date, start: time, end: time, *,
+def create_session_on(user: User, site_id: int, activity_id: int, day: date, start: time, end: time, *,
                       capacity_under6: int, capacity_over6: int, opens_at: datetime | None = None,
                       now: datetime | None = None) -> Session:
     """Create one session of `activity_id` on `day` from `start` to `end`, in one transaction.
@@ -100,14 +100,18 @@ def create_session_on(user: User, activity_id: int, day: date, start: time, end:
     The activity's unit with these times is used, or created. The session
     opens for booking at once (its opening is set to `now`) unless
     `opens_at` is given. Only the site's director or an administrator may
-    do it. Raises NotFound (unknown activity, or not their site),
+    do it. Raises NotFound (unknown site or not theirs; code
+    "activity_not_found" for an activity that is not the site's),
     ValidationFailed (times, capacities), InvalidSchedule (a day the
     activity cannot run, with the reason), SessionExists (already one for
     these times on that day).
     """
     now = now or utcnow()
     try:
-        activity = get_activity(user, activity_id, Action.MANAGE_SITE)
+        site = get_site(user, site_id, Action.MANAGE_SITE)
+        activity = db.session.get(Activity, activity_id)
+        if activity is None or activity.site_id != site.id:
+            raise NotFound(_("Cette activité n'existe pas dans cet accueil."), code="activity_not_found")
         if end <= start:
             raise ValidationFailed(_("L'heure de fin doit être après l'heure de début."), field="end")
         for name, value in (("capacity_under6", capacity_under6), ("capacity_over6", capacity_over6)):
