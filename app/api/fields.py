@@ -16,6 +16,7 @@ from app.booking.models import PARIS
 from app.errors import NotFound, ValidationFailed
 
 MAX_ID = 2**31 - 1  # INTEGER columns
+MIN_YEAR, MAX_YEAR = 1900, 2100  # keeps date arithmetic (ranges, calendars) far from date.min and date.max
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _TIME = re.compile(r"^\d{2}:\d{2}(:\d{2})?$")
 _KEY = re.compile(r"^[\x21-\x7e]{1,100}$")
@@ -75,9 +76,14 @@ def day(data: dict, name: str, *, required: bool = True) -> date | None:
         return None
     if isinstance(value, str) and _DATE.match(value):
         try:
-            return date.fromisoformat(value)
+            parsed = date.fromisoformat(value)
         except ValueError:
-            pass
+            parsed = None
+        if parsed is not None:
+            if not MIN_YEAR <= parsed.year <= MAX_YEAR:
+                raise ValidationFailed(_("Le champ « %(field)s » doit être une date entre %(min)s et %(max)s.",
+                                         field=name, min=MIN_YEAR, max=MAX_YEAR), field=name)
+            return parsed
     raise ValidationFailed(_("Le champ « %(field)s » doit être une date au format AAAA-MM-JJ.", field=name),
                            field=name)
 
@@ -104,7 +110,7 @@ def moment(data: dict, name: str, *, required: bool = False) -> datetime | None:
             parsed = datetime.fromisoformat(value)
         except ValueError:
             parsed = None
-        if parsed is not None and 2000 <= parsed.year <= 2100:
+        if parsed is not None and MIN_YEAR <= parsed.year <= MAX_YEAR:
             return parsed if parsed.tzinfo else parsed.replace(tzinfo=PARIS)
     raise ValidationFailed(_("Le champ « %(field)s » doit être une date et une heure ISO 8601 "
                              "(par exemple 2026-06-01T08:00:00+02:00).", field=name), field=name)

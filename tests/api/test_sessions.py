@@ -55,6 +55,8 @@ def test_sessions_default_to_the_coming_month_of_every_site(client):
     ("to=demain", "to", "au format AAAA-MM-JJ"),
     ("from=2026-06-10&to=2026-06-01", "to", "postérieure ou égale"),
     ("from=2026-01-01&to=2027-01-02", "to", "trop longue (366 jours au plus)"),
+    ("from=9999-12-31", "from", "doit être une date entre 1900 et 2100"),
+    ("to=0001-01-01", "to", "doit être une date entre 1900 et 2100"),
     ("site_id=abc", "site_id", "identifiant"),
     ("site_id=99999999999", "site_id", "identifiant"),
 ])
@@ -177,6 +179,7 @@ def test_same_session_twice_gives_409(client):
     ({"site_id": "1"}, "site_id", "doit être un nombre entier"),
     ({"activity_id": None}, "activity_id", "est obligatoire"),
     ({"date": "16/12/2026"}, "date", "AAAA-MM-JJ"),
+    ({"date": "9999-12-31"}, "date", "entre 1900 et 2100"),
     ({"start": "8h30"}, "start", "HH:MM"),
     ({"end": "25:00"}, "end", "HH:MM"),
     ({"end": "08:00"}, "end", "L'heure de fin doit être après l'heure de début."),
