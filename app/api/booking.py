@@ -5,6 +5,8 @@ from datetime import timedelta
 
 from flask import jsonify, request
 from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from app.accounts.models import Role
 from app.api import fields
@@ -84,7 +86,9 @@ def booking_json(booking: Booking) -> dict:
 @bp.get("/sites")
 @token_required
 def list_sites():
-    return jsonify({"sites": [site_json(s) for s in catalogue.all_sites()]})
+    sites = db.session.scalars(select(Site).options(selectinload(Site.activities), selectinload(Site.commune))
+                               .order_by(Site.name))
+    return jsonify({"sites": [site_json(s) for s in sites]})
 
 
 # ---------------------------------------------------------------- sessions

@@ -135,3 +135,37 @@ def test_children_are_for_parents_only(client, role):
         error = error_of(response)
         assert error["code"] == "parent_only" and "réservée aux comptes parents" in error["message"]
     assert db.session.scalar(select(func.count(Child.id))) == 0
+
+
+def _queries(client, url, headers) -> int:
+    from sqlalchemy import event
+
+    statements = []
+
+    def count(*_args):
+        statements.append(1)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        assert client.get(url, headers=headers).status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    return len(statements)
+
+
+def test_sites_and_sessions_load_in_a_fixed_number_of_queries(client):
+    from tests.booking.factories import make_session, make_unit
+
+    headers = bearer(make_user(Role.PARENT))
+    start = today() + timedelta(days=5)
+
+    def add_site(n):
+        site = make_site(name=f"Accueil {n}")
+        unit = make_unit(make_activity(site))
+        make_session(unit, day=start + timedelta(days=n))
+
+    add_site(1)
+    one = (_queries(client, "/api/v1/sites", headers), _queries(client, "/api/v1/sessions", headers))
+    for n in range(2, 6):
+        add_site(n)
+    assert (_queries(client, "/api/v1/sites", headers), _queries(client, "/api/v1/sessions", headers)) == one
