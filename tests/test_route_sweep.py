@@ -138,6 +138,14 @@ ACCESS: dict[str, object] = {
     "ram.salary": PUBLIC,
     "api.auth_token": PUBLIC,
     "api.openapi": PUBLIC,
+    "api.list_sites": TOKEN,
+    "api.list_sessions": TOKEN,
+    "api.create_session": TOKEN,
+    "api.list_bookings": TOKEN,
+    "api.create_booking": TOKEN,
+    "api.cancel_booking": TOKEN,
+    "api.list_children": TOKEN,
+    "api.create_child": TOKEN,
 }
 
 # Endpoints whose URL carries a secret instead of a login (tokens in links and feeds).

@@ -60,3 +60,7 @@ def auth_token():
 @bp.get("/openapi.json")
 def openapi():
     return jsonify(openapi_document())
+
+
+# Route modules register themselves on `bp` (and in the OpenAPI document) when imported.
+from app.api import booking, children  # noqa: E402, F401

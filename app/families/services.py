@@ -454,3 +454,32 @@ def remove_child(user: User, child_id: int) -> None:
     _commit(_("%(name)s ne peut pas être retiré(e) du foyer : des réservations ou un dossier d'accueil "
               "le ou la concernent encore. Contactez l'accueil de loisirs.", name=child.first_name),
             ChildNotRemovable)
+
+
+@use_case
+def add_child_creating_household(user: User, data: ChildData, *, today: date | None = None) -> Child:
+    """Add a child to `user`'s household, creating a bare household first if the parent has none.
+
+    For clients that only know the child (the JSON API): the household is
+    created without an address or commune (hence not resident until the
+    parent completes "Mon foyer"). Child and household are written in one
+    transaction. Raises Forbidden (not a parent), ValidationFailed.
+    """
+    require(user, "families.create_household")
+    values = _validated_child(data, today or date.today())
+    household = household_of(user)
+    if household is None:
+        name = _("Foyer %(name)s", name=user.last_name).strip() if user.last_name else _("Mon foyer")
+        household = Household(name=name[:150], address="", commune_insee=None)
+        household.members.append(HouseholdMember(user_id=user.id))
+        try:
+            with db.session.begin_nested():
+                db.session.add(household)
+        except IntegrityError:
+            # Another request created it meanwhile (one household per account): use that one.
+            household = require_household(user)
+    require(user, "families.add_child", household)
+    child = Child(household_id=household.id, **values)
+    db.session.add(child)
+    _commit()
+    return child
