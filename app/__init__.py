@@ -17,6 +17,7 @@ BLUEPRINT_MODULES = (
     "app.booking.views",
     "app.inclusion.views",
     "app.ram.views",
+    "app.billing.views",
     "app.notifications.views",
     "app.api.views",
 )
