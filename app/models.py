@@ -10,6 +10,7 @@ MODEL_MODULES = (
     "app.booking.models",
     "app.inclusion.models",
     "app.ram.models",
+    "app.billing.models",
 )
 
 
