@@ -126,7 +126,7 @@ def _register_domain_hooks(app: Flask) -> None:
     """
     import importlib
 
-    for module_name in ("app.booking.hooks", "app.inclusion.hooks", "app.ram.hooks"):
+    for module_name in ("app.booking.hooks", "app.inclusion.hooks", "app.ram.hooks", "app.billing.hooks"):
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as error:
