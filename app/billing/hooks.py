@@ -36,12 +36,14 @@ def qf_notice() -> dict | None:
             "resident": household.is_resident}
 
 
-def init_app(app: Flask) -> None:
-    import app.billing.access  # noqa: F401  (registers the billing policies)
+def init_app(flask_app: Flask) -> None:
+    import importlib
+
+    importlib.import_module("app.billing.access")  # registers the billing policies
     from app.billing.registry import register_caf_hours_source, register_statement_source
     from app.billing.sources import booking_attended_slots, booking_statement_lines
 
     register_statement_source(booking_statement_lines)
     register_caf_hours_source(booking_attended_slots)
-    app.add_template_filter(euros, "euros")
-    app.add_template_global(qf_notice, "billing_qf_notice")
+    flask_app.add_template_filter(euros, "euros")
+    flask_app.add_template_global(qf_notice, "billing_qf_notice")
