@@ -31,7 +31,11 @@ SIGNATURES = (("application/pdf", ".pdf", b"%PDF-"),
               ("image/png", ".png", b"\x89PNG\r\n\x1a\n"),
               ("image/jpeg", ".jpg", b"\xff\xd8\xff"))
 SUBDIR = "certificates"
-JUSTIFY_WINDOW_DAYS = 90
+JUSTIFY_WINDOW_DAYS = 90  # default of the BILLING_CERTIFICATE_WINDOW_DAYS setting
+
+
+def window_days() -> int:
+    return int(current_app.config.get("BILLING_CERTIFICATE_WINDOW_DAYS", JUSTIFY_WINDOW_DAYS))
 
 
 def sniff(data: bytes) -> tuple[str, str] | None:
@@ -49,7 +53,7 @@ def _directory() -> Path:
 
 
 def justifiable_bookings(user: User, today: date | None = None) -> list[Booking]:
-    """The household's bookings of the last JUSTIFY_WINDOW_DAYS days where the child was not marked present."""
+    """The household's bookings of the last window_days() days where the child was not marked present."""
     from app.booking.access import household_of
 
     household = household_of(user)
@@ -59,7 +63,7 @@ def justifiable_bookings(user: User, today: date | None = None) -> list[Booking]
     bookings = db.session.scalars(
         select(Booking).join(Session).join(Child)
         .where(Child.household_id == household.id, Booking.status.in_(PLACE_STATUSES),
-               Session.day.between(today - timedelta(days=JUSTIFY_WINDOW_DAYS), today))
+               Session.day.between(today - timedelta(days=window_days()), today))
         .options(selectinload(Booking.child), selectinload(Booking.attendance),
                  selectinload(Booking.session).selectinload(Session.unit).selectinload(Unit.activity)
                  .selectinload(Activity.site))
@@ -95,6 +99,9 @@ def upload_certificate(user: User, booking_id: int, stream, filename: str = "",
     if booking.session.day > today:
         raise Conflict(_("Un certificat ne peut être envoyé qu'à partir du jour de la séance. "
                          "Pour une séance à venir, annulez la réservation."), code="not_justifiable")
+    if booking.session.day < today - timedelta(days=window_days()):
+        raise Conflict(_("Cette séance date de plus de %(n)s jours : contactez le service enfance-jeunesse.",
+                         n=window_days()), code="not_justifiable")
     if booking.attendance is not None and booking.attendance.status is AttendanceStatus.PRESENT:
         raise Conflict(_("L'enfant a été noté présent à cette séance."), code="not_justifiable")
     limit = int(current_app.config.get("MAX_UPLOAD_BYTES", 5 * 1024 * 1024))
@@ -161,7 +168,7 @@ def site_certificates(user: User, today: date | None = None) -> list[tuple[Absen
     rows = db.session.execute(
         select(AbsenceCertificate, Booking).join(Booking, Booking.id == AbsenceCertificate.booking_id)
         .join(Session).join(Unit).join(Activity)
-        .where(Activity.site_id.in_(sites), Session.day >= today - timedelta(days=JUSTIFY_WINDOW_DAYS * 2))
+        .where(Activity.site_id.in_(sites), Session.day >= today - timedelta(days=window_days() * 2))
         .options(selectinload(Booking.child), selectinload(Booking.session).selectinload(Session.unit)
                  .selectinload(Unit.activity).selectinload(Activity.site))
         .order_by(AbsenceCertificate.uploaded_at.desc())).all()

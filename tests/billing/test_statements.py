@@ -168,7 +168,7 @@ def test_frozen_month_correction_becomes_an_adjustment_next_month(world, tmp_pat
     # is corrected to a justified absence.
     parent = world["parent"]
     certificates.upload_certificate(parent, b["unjustified"].id, BytesIO(PDF), "certificat.pdf",
-                                    today=AFTER_MAY)
+                                    today=date(2026, 4, 20))
     director = make_staff(world["site"])
     booking_services.cancel_by_centre(director, b["not_marked"].id)
     mark(b["late_departure"], J)
