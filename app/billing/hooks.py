@@ -16,6 +16,13 @@ def euros(value) -> str:
     return f"{text}\u00a0€"
 
 
+def decimal_fr(value, places: int = 2) -> str:
+    """12.5 -> "12,50" (hours and counts in French pages)."""
+    if value is None:
+        return ""
+    return f"{Decimal(value):.{places}f}".replace(".", ",")
+
+
 def qf_notice() -> dict | None:
     """The logged-in parent's quotient familial and its validity, shown with the prices."""
     from datetime import date
@@ -46,4 +53,5 @@ def init_app(flask_app: Flask) -> None:
     register_statement_source(booking_statement_lines)
     register_caf_hours_source(booking_attended_slots)
     flask_app.add_template_filter(euros, "euros")
+    flask_app.add_template_filter(decimal_fr, "decimal_fr")
     flask_app.add_template_global(qf_notice, "billing_qf_notice")

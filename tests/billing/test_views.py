@@ -214,7 +214,7 @@ def test_caf_pages_for_directors(setup, login_as):
     body = page.get_data(as_text=True)
     assert page.status_code == 200 and "<svg" in body and 'role="img"' in body and 'style="' not in body
     assert "<script" not in body.split("<main", 1)[1]
-    assert "9.00" in body  # the one present day: 9 h
+    assert "Total : 9,00 heures réalisées par 1 enfant(s)." in body  # the one present day: 9 h
     csv = director.get(f"/facturation/caf/{setup['site'].id}/2026-03/export.csv")
     assert csv.status_code == 200 and "Total;;;1;9,00" in csv.get_data(as_text=True)
     other_site = make_site("Accueil de loisirs de Catus")
