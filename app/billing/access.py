@@ -30,7 +30,8 @@ def _site_id(obj) -> int | None:
 def _can_view_statement(user: User, statement) -> bool:
     if user.role == Role.ADMIN:
         return True
-    return user.role == Role.PARENT and statement is not None and _member_of(user, statement.household_id)
+    return (user.role == Role.PARENT and statement is not None and statement.household_id is not None
+            and _member_of(user, statement.household_id))
 
 
 @policy(Action.MANAGE_BILLING, hide=False)

@@ -28,7 +28,7 @@ from sqlalchemy import select
 from app.accounts.models import User
 from app.booking.catalogue import price_for, public_holidays
 from app.booking.models import (PLACE_STATUSES, Activity, ActivityKind, AgeBand, Attendance, AttendanceStatus,
-                                Booking, BookingStatus, Session, Site, Unit)
+                                Booking, BookingStatus, Session, Site)
 from app.extensions import db
 from app.families.models import Child, Household, HouseholdMember
 

@@ -69,7 +69,8 @@ class Statement(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(30), unique=True)
-    household_id: Mapped[int] = mapped_column(ForeignKey("household.id"), index=True)
+    # Kept (as accounting records, with the snapshot below) if the household is deleted.
+    household_id: Mapped[int | None] = mapped_column(ForeignKey("household.id", ondelete="SET NULL"), index=True)
     month: Mapped[date]  # first day of the month
     household_name: Mapped[str] = mapped_column(String(150), default="")
     household_address: Mapped[str] = mapped_column(String(300), default="")
@@ -79,7 +80,7 @@ class Statement(db.Model):
     total: Mapped[Decimal] = mapped_column(Numeric(10, 2))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
 
-    household: Mapped[Household] = relationship()
+    household: Mapped[Household | None] = relationship()
     lines: Mapped[list[StatementLine]] = relationship(back_populates="statement", cascade="all, delete-orphan",
                                                       order_by="StatementLine.position")
 

@@ -376,7 +376,8 @@ def statement_csv(view: StatementView) -> str:
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow([_("Relevé"), view.statement.number if view.statement else _("provisoire"),
-                     _("Mois"), view.first.strftime("%Y-%m"), _("Foyer"), view.household.name])
+                     _("Mois"), view.first.strftime("%Y-%m"), _("Foyer"),
+                     view.statement.household_name if view.statement else view.household.name])
     writer.writerow([_("Date"), _("Enfant"), _("Prestation"), _("Type"), _("Détail"), _("Prix unitaire"),
                      _("Part facturée"), _("Montant")])
     for line in view.lines:
