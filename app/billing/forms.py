@@ -49,3 +49,9 @@ class CloseMonthForm(FlaskForm):
 
 class CertificateForm(FlaskForm):
     certificate = FileField(_l("Certificat médical (PDF, PNG ou JPEG, 5 Mo au plus)"))
+
+
+class RenewGridForm(FlaskForm):
+    starts_on = DateField(_l("Nouvelle grille à partir du"), validators=[InputRequired()])
+    increase_percent = FrenchDecimalField(_l("Hausse des prix (%)"), places=2, default=0,
+                                          validators=[InputRequired(), NumberRange(-50, 100)])

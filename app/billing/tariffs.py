@@ -148,3 +148,51 @@ def delete_tariff(user: User, tariff_id: int, today: date | None = None) -> None
                        code="tariff_in_force")
     db.session.delete(tariff)
     db.session.commit()
+
+
+def renew_grid(user: User, activity_id: int, starts_on: date, increase_percent: Decimal = Decimal("0")) -> int:
+    """Start a new grid (e.g. a new school year) for every unit of an activity.
+
+    Each tariff in force the day before `starts_on` ends that day, and a copy
+    with the same QF band and residency starts on `starts_on`, its price raised
+    by `increase_percent` (rounded half up to the cent). Bookings already made
+    keep their price. Returns the number of tariffs created. Raises Forbidden,
+    NotFound, ValidationFailed (nothing in force, increase out of range),
+    Conflict (a tariff already starts on or after that day).
+    """
+    from datetime import timedelta
+
+    require(user, Action.MANAGE_BILLING)
+    activity = db.session.get(Activity, activity_id)
+    if activity is None:
+        raise NotFound()
+    increase = Decimal(increase_percent)
+    if not Decimal("-50") <= increase <= Decimal("100"):
+        raise ValidationFailed(_("La hausse doit être comprise entre -50 % et 100 %."), field="increase_percent")
+    eve = starts_on - timedelta(days=1)
+    created = 0
+    try:
+        for unit in activity.units:
+            current = [t for t in unit.tariffs if t.valid_from <= eve and (t.valid_until is None or t.valid_until >= eve)]
+            for tariff in current:
+                tariff.valid_until = eve
+            db.session.flush()
+            for tariff in current:
+                until = None
+                clashes = overlapping(unit.id, tariff.resident, tariff.qf_min, tariff.qf_max, starts_on, until)
+                if clashes:
+                    raise Conflict(_("L'unité « %(unit)s » a déjà un tarif à partir de cette date : %(other)s.",
+                                     unit=unit.label, other=describe(clashes[0])), code="tariff_overlap")
+                db.session.add(Tariff(unit=unit, qf_min=tariff.qf_min, qf_max=tariff.qf_max,
+                                      resident=tariff.resident, valid_from=starts_on, valid_until=None,
+                                      price=money(tariff.price * (1 + increase / 100))))
+                db.session.flush()
+                created += 1
+        if not created:
+            raise ValidationFailed(_("Aucun tarif n'est en vigueur la veille de cette date : ajoutez les tarifs "
+                                     "unité par unité."), field="starts_on")
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return created

@@ -13,7 +13,8 @@ from flask_login import current_user
 from app.accounts.models import Role
 from app.accounts.permissions import roles_required
 from app.billing import caf, certificates, services, tariffs
-from app.billing.forms import CertificateForm, CloseMonthForm, EndTariffForm, SettingsForm, TariffForm
+from app.billing.forms import (CertificateForm, CloseMonthForm, EndTariffForm, RenewGridForm, SettingsForm,
+                                TariffForm)
 from app.billing.models import LineKind
 from app.errors import DomainError
 from app.navigation import register_nav
@@ -206,7 +207,26 @@ def settings():
 @roles_required(Role.ADMIN)
 def tariff_grid():
     return render_template("billing/tariffs.html", grid=tariffs.tariff_grid(current_user),
-                           describe=tariffs.describe, today=date.today())
+                           describe=tariffs.describe, today=date.today(), renew_form=RenewGridForm())
+
+
+@bp.post("/tarifs/activites/<int:activity_id>/nouvelle-grille")
+@roles_required(Role.ADMIN)
+def renew_grid(activity_id: int):
+    form = RenewGridForm()
+    if not form.validate():
+        flash(_("Indiquez une date de début et une hausse entre -50 % et 100 %."), "error")
+        return redirect(url_for("billing.tariff_grid"))
+    try:
+        created = tariffs.renew_grid(current_user, activity_id, form.starts_on.data, form.increase_percent.data)
+    except DomainError as error:
+        if error.http_status in (403, 404):
+            raise
+        flash(error.message, "error")
+    else:
+        flash(_("Nouvelle grille créée : %(n)s tarif(s) à partir du %(day)s.", n=created,
+                day=form.starts_on.data.strftime("%d/%m/%Y")), "success")
+    return redirect(url_for("billing.tariff_grid"))
 
 
 @bp.route("/tarifs/unites/<int:unit_id>", methods=["GET", "POST"])

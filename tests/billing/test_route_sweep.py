@@ -26,6 +26,7 @@ ACCESS = {
     "billing.unit_tariffs": {AD},
     "billing.end_tariff": {AD},
     "billing.delete_tariff": {AD},
+    "billing.renew_grid": {AD},
     "billing.caf_index": {DI, AD},
     "billing.caf_report": {DI, AD},
     "billing.caf_report_csv": {DI, AD},

@@ -133,3 +133,37 @@ def test_a_new_grid_never_changes_a_booking_already_made(admin):
 def test_money_rounds_half_up_to_the_cent(value, expected):
     assert money(Decimal(value)) == Decimal(expected)
     assert str(money(Decimal(value))) == expected
+
+
+def test_a_new_school_year_grid_is_renewed_with_an_increase(admin, unit):
+    tariffs.add_tariff(admin, unit.id, qf_min=0, qf_max=600, resident=True, price=Decimal("5.00"),
+                       valid_from=date(2025, 9, 1))
+    tariffs.add_tariff(admin, unit.id, qf_min=601, qf_max=None, resident=True, price=Decimal("8.45"),
+                       valid_from=date(2025, 9, 1))
+    tariffs.add_tariff(admin, unit.id, qf_min=0, qf_max=None, resident=False, price=Decimal("19.00"),
+                       valid_from=date(2025, 9, 1), valid_until=date(2026, 6, 30))  # ended: not renewed
+    assert tariffs.renew_grid(admin, unit.activity_id, date(2026, 9, 1), Decimal("3")) == 2
+    household = make_household(family_quotient=700)
+    assert price_for(unit, household, date(2026, 8, 31)) == Decimal("8.45")
+    assert price_for(unit, household, date(2026, 9, 1)) == Decimal("8.70")  # 8.7035 -> 8.70
+    assert price_for(unit, make_household(family_quotient=100), date(2026, 9, 1)) == Decimal("5.15")
+    with pytest.raises(Conflict):  # an open-ended copy from August would overlap September's grid
+        tariffs.renew_grid(admin, unit.activity_id, date(2026, 8, 1))
+    db.session.expire_all()
+    assert price_for(unit, household, date(2026, 8, 15)) == Decimal("8.45")  # nothing half-done
+    with pytest.raises(ValidationFailed):
+        tariffs.renew_grid(admin, unit.activity_id, date(2025, 9, 1))  # nothing in force the day before
+
+
+def test_renewing_from_the_page(admin, unit, login_as):
+    from tests.conftest import get_csrf
+
+    tariffs.add_tariff(admin, unit.id, qf_min=0, qf_max=None, resident=True, price=Decimal("5.00"),
+                       valid_from=date(2025, 9, 1))
+    client = login_as(admin)
+    token = get_csrf(client, "/facturation/tarifs")
+    response = client.post(f"/facturation/tarifs/activites/{unit.activity_id}/nouvelle-grille",
+                           data={"csrf_token": token, "starts_on": "2026-09-01", "increase_percent": "2,5"},
+                           follow_redirects=True)
+    assert "Nouvelle grille créée : 1 tarif(s) à partir du 01/09/2026" in response.get_data(as_text=True)
+    assert price_for(unit, make_household(family_quotient=100), date(2026, 9, 1)) == Decimal("5.13")
