@@ -130,8 +130,10 @@ def adjustment_drafts(first: date, household_id: int | None = None) -> list[tupl
         BillingMonth.month < first, BillingMonth.month >= _lookback_start(first)).order_by(BillingMonth.month)))
     if not closed:
         return []
+    # Statements of a deleted household are kept as records but never adjusted.
     query = (select(StatementLine, Statement.household_id).join(Statement)
-             .where(StatementLine.concerns_month.in_([m.month for m in closed]))
+             .where(StatementLine.concerns_month.in_([m.month for m in closed]),
+                    Statement.household_id.is_not(None))
              .order_by(StatementLine.id))
     if household_id is not None:
         query = query.where(Statement.household_id == household_id)

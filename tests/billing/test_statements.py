@@ -249,3 +249,16 @@ def test_statement_csv_uses_decimal_commas(world):
     assert rows[1].startswith("Date;Enfant;Prestation;Type;")
     assert rows[-1].endswith(";Total;40,25")
     assert any(";Annulation hors délai;" in row and row.endswith(";6,25;100 %;6,25") for row in rows)
+
+
+def test_statements_outlive_a_deleted_household(world):
+    _march(world)
+    services.close_month(MARCH, today=AFTER_MAY)
+    db.session.delete(world["household"])
+    db.session.commit()
+    statement = db.session.scalar(select(Statement))
+    assert statement.household_id is None and statement.household_name == "Foyer Martin"
+    assert statement.total == Decimal("40.25")
+    assert services.close_month(APRIL, today=AFTER_MAY).statements == 0
+    admin = make_user(Role.ADMIN)
+    assert services.get_statement(admin, statement.id).total == Decimal("40.25")
