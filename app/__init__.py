@@ -17,13 +17,14 @@ BLUEPRINT_MODULES = (
     "app.booking.views",
     "app.inclusion.views",
     "app.ram.views",
+    "app.billing.views",
     "app.notifications.views",
     "app.api.views",
 )
 
 # Domains may plug into each other through `<domain>.hooks.init_app(app)`.
 DOMAIN_HOOK_MODULES = ("app.booking.hooks", "app.occasional.hooks", "app.inclusion.hooks", "app.ram.hooks",
-                       "app.notifications.hooks")
+                       "app.notifications.hooks", "app.billing.hooks")
 
 
 def create_app(config: type[Config] | dict | str | None = None) -> Flask:

@@ -16,6 +16,7 @@ CLI_MODULES = (
     "app.booking.cli",
     "app.inclusion.cli",
     "app.ram.cli",
+    "app.billing.cli",
     "app.notifications.cli",
     "app.occasional.cli",
     "app.demo",

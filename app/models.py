@@ -11,6 +11,7 @@ MODEL_MODULES = (
     "app.inclusion.models",
     "app.ram.models",
     "app.occasional.models",
+    "app.billing.models",
 )
 
 

@@ -1,0 +1,1 @@
+"""Billing: tariff administration, monthly statements, absence certificates and CAF reports."""

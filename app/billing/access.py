@@ -1,0 +1,72 @@
+"""Who may do what in billing: named actions checked by the services."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app.accounts.models import Role, User
+from app.accounts.permissions import policy
+from app.extensions import db
+from app.families.models import HouseholdMember
+
+
+class Action:
+    VIEW_STATEMENT = "billing.view_statement"
+    MANAGE_BILLING = "billing.manage"  # tariffs, settings, closing months: the administrator (finance)
+    VIEW_CAF_REPORT = "billing.view_caf_report"
+    JUSTIFY_ABSENCE = "billing.justify_absence"
+    VIEW_CERTIFICATE = "billing.view_certificate"
+
+
+def _member_of(user: User, household_id: int) -> bool:
+    return db.session.scalar(select(HouseholdMember.id).where(
+        HouseholdMember.user_id == user.id, HouseholdMember.household_id == household_id)) is not None
+
+
+def _site_id(obj) -> int | None:
+    return obj if isinstance(obj, int) else getattr(obj, "id", None)
+
+
+@policy(Action.VIEW_STATEMENT)
+def _can_view_statement(user: User, statement) -> bool:
+    if user.role == Role.ADMIN:
+        return True
+    return (user.role == Role.PARENT and statement is not None and statement.household_id is not None
+            and _member_of(user, statement.household_id))
+
+
+@policy(Action.MANAGE_BILLING, hide=False)
+def _can_manage(user: User, _obj=None) -> bool:
+    return user.role == Role.ADMIN
+
+
+@policy(Action.VIEW_CAF_REPORT)
+def _can_view_caf(user: User, site) -> bool:
+    from app.booking.access import site_ids_of
+
+    if user.role == Role.ADMIN:
+        return True
+    return user.role == Role.DIRECTOR and _site_id(site) in site_ids_of(user)
+
+
+@policy(Action.JUSTIFY_ABSENCE)
+def _can_justify(user: User, booking) -> bool:
+    return user.role == Role.PARENT and booking is not None and _member_of(user, booking.child.household_id)
+
+
+@policy(Action.VIEW_CERTIFICATE)
+def _can_view_certificate(user: User, certificate) -> bool:
+    """The household that sent it, the directors of the booking's site, the administrator."""
+    from app.booking.access import site_ids_of
+
+    if certificate is None:
+        return False
+    if user.role == Role.ADMIN:
+        return True
+    if user.role == Role.PARENT:
+        return _member_of(user, certificate.household_id)
+    if user.role == Role.DIRECTOR:
+        from app.booking.models import Booking
+
+        booking = db.session.get(Booking, certificate.booking_id)
+        return booking is not None and booking.session.unit.activity.site_id in site_ids_of(user)
+    return False

@@ -1,0 +1,300 @@
+"""CAF reports: hours actually attended ("heures réalisées") per site and month.
+
+How the CAF counts, as read from shared/domain.md (the reading is ours;
+the rules are settings where a number is involved):
+
+- Only slots where the child was marked present count (a late departure is
+  a presence); absences, justified or not, never count.
+- A whole slot counts as soon as the child attended any part of it: the
+  unit's scheduled duration, whatever the arrival and departure times.
+- Wednesdays of périscolaire activities (the Plan mercredi) are capped per
+  child and per day at the site: at most 9 h when the child's day includes
+  a meal (CAF_WEDNESDAY_CAP_WITH_MEAL_MINUTES, 540), otherwise at most 4 h
+  for each half-day attended (CAF_WEDNESDAY_CAP_HALF_DAY_MINUTES, 240): a
+  slot covers the morning if it starts before 12:00 and the afternoon if it
+  ends after 14:00. Wednesdays of extrascolaire activities (holiday
+  Wednesdays) are holiday days and are not capped.
+- Age band on the day attended: under 6, or 6 and over.
+- Households of the CAF general scheme are counted apart from the others
+  (MSA, other schemes).
+- AEEH children (complément inclusif): their number and their hours, from
+  the AEEH sources registered by the inclusion module.
+"""
+from __future__ import annotations
+
+import calendar as pycal
+import csv
+import io
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, time
+from decimal import ROUND_HALF_UP, Decimal
+
+from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from app.accounts.models import User
+from app.accounts.permissions import require
+from app.billing.access import Action
+from app.billing.registry import AttendedSlot, aeeh_sources, caf_hours_sources
+from app.booking.models import ActivityKind, AgeBand, Site
+from app.errors import NotFound
+from app.extensions import db
+
+KINDS = (ActivityKind.PERISCOLAIRE.value, ActivityKind.EXTRASCOLAIRE.value)
+BANDS = (AgeBand.UNDER6.value, AgeBand.OVER6.value)
+SCHEMES = ("general", "other")
+NOON = time(12, 0)
+AFTERNOON_FROM = time(14, 0)
+
+
+def hours(minutes: int) -> Decimal:
+    return (Decimal(minutes) / Decimal(60)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def _minutes(start: time, end: time) -> int:
+    return (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute)
+
+
+@dataclass
+class Cell:
+    children: set = field(default_factory=set)
+    minutes: int = 0
+
+    @property
+    def count(self) -> int:
+        return len(self.children)
+
+    @property
+    def hours(self) -> Decimal:
+        return hours(self.minutes)
+
+
+@dataclass
+class ChildDay:
+    """One child's counted time on one day, in one activity kind."""
+
+    child_id: int
+    child_name: str
+    day: date
+    kind: str
+    band: str
+    scheme: str
+    aeeh: bool
+    slots: int
+    scheduled_minutes: int
+    counted_minutes: int
+
+    @property
+    def capped(self) -> bool:
+        return self.counted_minutes < self.scheduled_minutes
+
+
+@dataclass
+class CafReport:
+    site: Site
+    first: date
+    last: date
+    by_kind_band: dict = field(default_factory=lambda: defaultdict(Cell))  # (kind, band)
+    by_scheme: dict = field(default_factory=lambda: defaultdict(Cell))  # (scheme, kind)
+    aeeh: Cell = field(default_factory=Cell)
+    aeeh_by_kind: dict = field(default_factory=lambda: defaultdict(Cell))
+    total: Cell = field(default_factory=Cell)
+    days: list[ChildDay] = field(default_factory=list)
+
+    @property
+    def kinds(self) -> list[str]:
+        """Périscolaire, extrascolaire, then any kind another source reported (occasional care…)."""
+        extra = sorted({k for k, _b in self.by_kind_band} - set(KINDS))
+        return [*KINDS, *extra]
+
+    def cell(self, kind: str, band: str) -> Cell:
+        return self.by_kind_band.get((kind, band), Cell())
+
+    def scheme_cell(self, scheme: str, kind: str) -> Cell:
+        return self.by_scheme.get((scheme, kind), Cell())
+
+    def kind_total(self, kind: str) -> Cell:
+        cell = Cell()
+        for band in BANDS:
+            c = self.cell(kind, band)
+            cell.children |= c.children
+            cell.minutes += c.minutes
+        return cell
+
+    def scheme_total(self, scheme: str) -> Cell:
+        cell = Cell()
+        for kind in self.kinds:
+            c = self.scheme_cell(scheme, kind)
+            cell.children |= c.children
+            cell.minutes += c.minutes
+        return cell
+
+    @property
+    def aeeh_amount(self) -> Decimal:
+        rate = Decimal(str(current_app.config.get("CAF_INCLUSION_RATE_PER_HOUR", "4.50")))
+        return (self.aeeh.hours * rate).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def _wednesday_cap(slots: list[AttendedSlot]) -> int:
+    config = current_app.config
+    if any(s.with_meal for s in slots):
+        return int(config.get("CAF_WEDNESDAY_CAP_WITH_MEAL_MINUTES", 540))
+    halves = set()
+    for s in slots:
+        if s.start < NOON:
+            halves.add("morning")
+        if s.end > AFTERNOON_FROM:
+            halves.add("afternoon")
+    return int(config.get("CAF_WEDNESDAY_CAP_HALF_DAY_MINUTES", 240)) * max(1, len(halves))
+
+
+def count_hours(site: Site, first: date, last: date, slots: list[AttendedSlot], aeeh_children: set[int]) -> CafReport:
+    """Apply the CAF counting rules to attended slots (pure: no database access)."""
+    report = CafReport(site, first, last)
+    groups: dict[tuple[int, date, str], list[AttendedSlot]] = defaultdict(list)
+    seen = set()
+    for s in slots:
+        if (s.source, s.reference) in seen:  # one slot counts once
+            continue
+        seen.add((s.source, s.reference))
+        groups[(s.child_id, s.day, s.kind)].append(s)
+    for (child_id, day, kind), group in sorted(groups.items(), key=lambda item: (item[0][1], item[1][0].child_name)):
+        scheduled = sum(_minutes(s.start, s.end) for s in group)
+        counted = scheduled
+        if day.weekday() == 2 and kind == ActivityKind.PERISCOLAIRE.value:
+            counted = min(scheduled, _wednesday_cap(group))
+        first_slot = group[0]
+        age = day.year - first_slot.birth_date.year - (
+            (day.month, day.day) < (first_slot.birth_date.month, first_slot.birth_date.day))
+        band = AgeBand.for_age(age).value
+        scheme = "general" if first_slot.general_scheme else "other"
+        aeeh = child_id in aeeh_children
+        report.days.append(ChildDay(child_id, first_slot.child_name, day, kind, band, scheme, aeeh, len(group),
+                                    scheduled, counted))
+        for cell in (report.by_kind_band[(kind, band)], report.by_scheme[(scheme, kind)], report.total):
+            cell.children.add(child_id)
+            cell.minutes += counted
+        if aeeh:
+            for cell in (report.aeeh, report.aeeh_by_kind[kind]):
+                cell.children.add(child_id)
+                cell.minutes += counted
+    return report
+
+
+def site_report(user: User, site_id: int, first: date) -> CafReport:
+    """The CAF report of a site for the month starting `first`, from the attendance records.
+
+    Raises NotFound (unknown site, or a site the director does not run).
+    """
+    site = db.session.get(Site, site_id)
+    if site is None:
+        raise NotFound()
+    require(user, Action.VIEW_CAF_REPORT, site)
+    first = first.replace(day=1)
+    last = first.replace(day=pycal.monthrange(first.year, first.month)[1])
+    slots: list[AttendedSlot] = []
+    for source in caf_hours_sources():
+        slots.extend(source(site.id, first, last))
+    child_ids = {s.child_id for s in slots}
+    aeeh: set[int] = set()
+    if child_ids:
+        for source in aeeh_sources():
+            aeeh |= set(source(set(child_ids), first, last)) & child_ids
+    return count_hours(site, first, last, slots, aeeh)
+
+
+def report_sites(user: User) -> list[Site]:
+    """The sites whose reports `user` may read."""
+    from app.booking.catalogue import sites_for
+
+    return sites_for(user)
+
+
+KIND_LABELS = {"periscolaire": _l("Périscolaire (dont mercredis)"), "extrascolaire": _l("Extrascolaire (vacances)")}
+BAND_LABELS = {"under6": _l("Moins de 6 ans"), "over6": _l("6 ans et plus")}
+SCHEME_LABELS = {"general": _l("Régime général (Caf)"), "other": _l("Autres régimes (MSA…)")}
+
+
+def report_csv(report: CafReport, detail: bool = False) -> str:
+    """Summary (or per child and day with detail=True) as CSV, semicolon-separated, decimal comma."""
+    out = io.StringIO()
+    w = csv.writer(out, delimiter=";", lineterminator="\r\n")
+
+    def h(value: Decimal) -> str:
+        return f"{value:.2f}".replace(".", ",")
+
+    w.writerow([_("Accueil"), report.site.name, _("Mois"), report.first.strftime("%Y-%m")])
+    if detail:
+        w.writerow([_("Date"), _("Enfant"), _("Type d'accueil"), _("Tranche d'âge"), _("Régime"), _("AEEH"),
+                    _("Créneaux"), _("Heures prévues"), _("Heures retenues")])
+        for d in report.days:
+            w.writerow([d.day.isoformat(), d.child_name, str(KIND_LABELS.get(d.kind, d.kind)), str(BAND_LABELS[d.band]),
+                        str(SCHEME_LABELS[d.scheme]), _("oui") if d.aeeh else _("non"), d.slots,
+                        h(hours(d.scheduled_minutes)), h(hours(d.counted_minutes))])
+        return out.getvalue()
+    w.writerow([_("Rubrique"), _("Type d'accueil"), _("Catégorie"), _("Enfants"), _("Heures réalisées")])
+    for kind in report.kinds:
+        for band in BANDS:
+            c = report.cell(kind, band)
+            w.writerow([_("Âge"), str(KIND_LABELS.get(kind, kind)), str(BAND_LABELS[band]), c.count, h(c.hours)])
+    for scheme in SCHEMES:
+        for kind in report.kinds:
+            c = report.scheme_cell(scheme, kind)
+            w.writerow([_("Régime"), str(KIND_LABELS.get(kind, kind)), str(SCHEME_LABELS[scheme]), c.count, h(c.hours)])
+    for kind in report.kinds:
+        c = report.aeeh_by_kind.get(kind, Cell())
+        w.writerow([_("AEEH"), str(KIND_LABELS.get(kind, kind)), _("Enfants bénéficiaires de l'AEEH"), c.count, h(c.hours)])
+    w.writerow([_("Total"), "", "", report.total.count, h(report.total.hours)])
+    return out.getvalue()
+
+
+@dataclass
+class Bar:
+    label: str
+    value: Decimal  # hours
+    children: int
+    css: str
+    y: int = 0
+    width: int = 0
+
+
+@dataclass
+class Chart:
+    id: str
+    title: str
+    bars: list[Bar]
+    height: int = 0
+    max_value: Decimal = Decimal("0")
+
+
+CHART_WIDTH = 360  # drawing width of the longest bar, in SVG units
+BAR_HEIGHT = 28
+BAR_GAP = 14
+
+
+def _chart(chart_id: str, title: str, bars: list[Bar]) -> Chart:
+    top = max((b.value for b in bars), default=Decimal("0"))
+    for index, bar in enumerate(bars):
+        bar.y = index * (BAR_HEIGHT + BAR_GAP)
+        bar.width = int((bar.value / top * CHART_WIDTH).to_integral_value(rounding=ROUND_HALF_UP)) if top else 0
+    return Chart(chart_id, title, bars, len(bars) * (BAR_HEIGHT + BAR_GAP), top)
+
+
+def charts(report: CafReport) -> list[Chart]:
+    """Bar charts drawn server-side as SVG (no script, no inline style), each with its data table."""
+    by_age = []
+    for kind in report.kinds:
+        for band in BANDS:
+            c = report.cell(kind, band)
+            by_age.append(Bar(f"{KIND_LABELS.get(kind, kind)} – {BAND_LABELS[band]}", c.hours, c.count,
+                              f"bar-{band}"))
+    by_scheme = []
+    for scheme in SCHEMES:
+        c = report.scheme_total(scheme)
+        by_scheme.append(Bar(str(SCHEME_LABELS[scheme]), c.hours, c.count, f"bar-{scheme}"))
+    by_scheme.append(Bar(str(_l("dont enfants bénéficiaires de l'AEEH")), report.aeeh.hours, report.aeeh.count,
+                         "bar-aeeh"))
+    return [_chart("chart-age", str(_l("Heures réalisées par type d'accueil et tranche d'âge")), by_age),
+            _chart("chart-scheme", str(_l("Heures réalisées par régime des familles")), by_scheme)]
