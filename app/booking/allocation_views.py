@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from app.accounts.models import Role
+from app.accounts.permissions import roles_required
 from app.booking import allocation, allocation_draw
 from app.booking import allocation_requests as requests_service
 from app.booking.allocation_forms import DrawForm, PeriodForm, RequestForm, RulesForm, to_local, to_utc
@@ -15,8 +16,8 @@ from app.errors import Conflict, DomainError, NotFound, ValidationFailed
 from app.extensions import utcnow
 from app.navigation import register_nav
 
-register_nav(_l("Tirages au sort"), "booking.allocation_index",
-             [Role.PARENT, Role.DIRECTOR, Role.ANIMATOR, Role.ADMIN], order=35)
+ALLOCATION_ROLES = (Role.PARENT, Role.DIRECTOR, Role.ANIMATOR, Role.ADMIN)
+register_nav(_l("Tirages au sort"), "booking.allocation_index", ALLOCATION_ROLES, order=35)
 
 
 def _form_error(form, error: DomainError) -> None:
@@ -27,7 +28,7 @@ def _form_error(form, error: DomainError) -> None:
 
 
 @bp.get("/tirages")
-@login_required
+@roles_required(*ALLOCATION_ROLES)
 def allocation_index():
     periods = requests_service.periods_for(current_user)
     can_create = bool(requests_service.managed_activities(current_user))

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import User
 from app.booking.access import Action
-from app.booking.catalogue import check_session_day, get_site, school_holiday_periods
+from app.booking.catalogue import check_session_day, get_site, public_holidays, school_holiday_periods
 from app.booking.errors import InvalidSchedule
 from app.booking.models import PARIS, Activity, ActivityKind, Session, Unit, UnitKind
 from app.errors import Conflict, NotFound, ValidationFailed
@@ -57,7 +57,8 @@ def check_activity_day(activity: Activity, day: date, today: date | None = None)
     shown = day.strftime("%d/%m/%Y")
     if day < today:
         raise InvalidSchedule(_("Le %(day)s est déjà passé.", day=shown), field="date")
-    check_session_day(activity.site, day)
+    if public_holidays([day.year]).get(day):
+        check_session_day(activity, day)  # says which public holiday
     if day.weekday() == SUNDAY:
         raise InvalidSchedule(_("Le %(day)s est un dimanche : l'accueil de loisirs est fermé.", day=shown),
                               field="date")
@@ -83,6 +84,8 @@ def check_activity_day(activity: Activity, day: date, today: date | None = None)
             raise InvalidSchedule(_("Le %(day)s est hors des vacances scolaires (zone %(zone)s) : "
                                     "l'extrascolaire a lieu pendant les vacances et le samedi.",
                                     day=shown, zone=zone), field="date")
+    # Public holidays, and the imported school calendar when there is one.
+    check_session_day(activity, day)
 
 
 def _unit_kind(start: time, end: time) -> UnitKind:

@@ -36,6 +36,8 @@ def test_every_booking_page_as_every_role(app, role, login_as):
     for rule in app.url_map.iter_rules():
         if rule.endpoint.split(".")[0] != "booking" or "GET" not in rule.methods:
             continue
+        if app.view_functions[rule.endpoint].__module__ == "app.booking.allocation_views":
+            continue  # allocation by draw has its own access tests
         seen.add(rule.endpoint)
         values = {name: ids[name] for name in rule.arguments}
         if rule.endpoint == "booking.site_feed":
