@@ -129,6 +129,8 @@ def create_activity(user: User, site_id: int, **values) -> Activity:
 def update_activity(user: User, activity_id: int, **values) -> Activity:
     """Edit an activity's age range, regime and booking rules. Raises NotFound, ValidationFailed."""
     activity = get_activity(user, activity_id, Action.MANAGE_SITE)
+    _check_activity({"min_age": values.get("min_age", activity.min_age),
+                     "max_age": values.get("max_age", activity.max_age)})
     for name in ACTIVITY_FIELDS:
         if name in values:
             value = values[name]
@@ -137,7 +139,6 @@ def update_activity(user: User, activity_id: int, **values) -> Activity:
             if name == "regime":
                 value = StaffingRegime(value)
             setattr(activity, name, value)
-    _check_activity({"min_age": activity.min_age, "max_age": activity.max_age})
     db.session.commit()
     return activity
 

@@ -249,3 +249,40 @@ def test_calendar_page_query_count_does_not_grow_with_sessions(setup, login_as):
     for offset in (0, 7):
         make_session(other_unit, day=session.day + timedelta(days=offset))
     assert count_queries() == few
+
+
+def test_director_edits_rules_and_adds_a_tariff(login_as):
+    from app.booking.models import Activity, Tariff
+
+    site = make_site()
+    unit = make_unit(make_activity(site))
+    client = login_as(make_staff(site))
+    url = f"/accueils/activites/{unit.activity_id}"
+    page = client.get(url).get_data(as_text=True)
+    assert 'value="12:00"' in page
+    token = csrf_token_from(page)
+    response = client.post(url, data={
+        "csrf_token": token, "activity-name": "Mercredis", "activity-kind": "periscolaire",
+        "activity-min_age": "3", "activity-max_age": "11", "activity-regime": "pedt_long",
+        "activity-opens_at": "2026-06-01T08:00", "activity-booking_deadline_days": "5",
+        "activity-booking_deadline_time": "18:00", "activity-cancel_deadline_days": "3",
+        "activity-cancel_deadline_time": "12:00"})
+    assert response.status_code == 302
+    activity = db.session.get(Activity, unit.activity_id)
+    db.session.refresh(activity)
+    assert activity.booking_deadline_days == 5 and activity.booking_deadline_time == time(18, 0)
+    assert activity.opens_at.isoformat() == "2026-06-01T06:00:00+00:00"  # 08:00 in Paris, summer time
+    assert 'value="2026-06-01T08:00"' in client.get(url).get_data(as_text=True)
+    response = client.post(url, data={"csrf_token": token, "unit_id": str(unit.id), "tariff-qf_min": "0",
+                                      "tariff-qf_max": "600", "tariff-resident": "y", "tariff-price": "4.50",
+                                      "tariff-valid_from": "2026-09-01"})
+    assert response.status_code == 302
+    tariff = db.session.scalar(select(Tariff).where(Tariff.unit_id == unit.id))
+    assert tariff.price == Decimal("4.50") and tariff.qf_max == 600
+    # Invalid age range is answered in the form, in French.
+    response = client.post(url, data={
+        "csrf_token": token, "activity-name": "Mercredis", "activity-kind": "periscolaire",
+        "activity-min_age": "9", "activity-max_age": "4", "activity-regime": "pedt_long",
+        "activity-booking_deadline_days": "5", "activity-booking_deadline_time": "18:00",
+        "activity-cancel_deadline_days": "3", "activity-cancel_deadline_time": "12:00"})
+    assert response.status_code == 200 and "La tranche d" in response.get_data(as_text=True)
