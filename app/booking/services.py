@@ -15,6 +15,7 @@ from datetime import date, datetime
 
 from flask_babel import format_datetime
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -36,17 +37,17 @@ from app.families.models import Child, Household
 from app.notifications.outbox import notify
 
 STATUS_LABELS = {
-    "confirmed": "Confirmée",
-    "waitlisted": "Liste d'attente",
-    "pending_preparation": "Confirmée, accueil en préparation",
-    "cancelled": "Annulée",
-    "late_cancelled": "Annulée hors délai",
-    "refused": "Refusée",
+    "confirmed": _l("Confirmée"),
+    "waitlisted": _l("Liste d'attente"),
+    "pending_preparation": _l("Confirmée, accueil en préparation"),
+    "cancelled": _l("Annulée"),
+    "late_cancelled": _l("Annulée hors délai"),
+    "refused": _l("Refusée"),
 }
 
 
 def status_label(status: str) -> str:
-    return _(STATUS_LABELS.get(status, status))
+    return str(STATUS_LABELS.get(status, status))
 
 
 @dataclass

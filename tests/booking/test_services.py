@@ -392,3 +392,19 @@ def test_promotion_respects_admission_hold():
     finally:
         admission.unregister_check(hold_second)
     assert db.session.get(Booking, waiting.booking_id).status is BookingStatus.PENDING_PREPARATION
+
+
+def test_create_session_for_times_is_one_transaction():
+    from app.booking.catalogue import create_session_for_times
+    from app.booking.errors import InvalidSchedule
+    from app.booking.models import Unit
+
+    activity = make_activity()
+    director = make_staff(activity.site)
+    with pytest.raises(InvalidSchedule):
+        create_session_for_times(director, activity.id, date(2026, 5, 1), time(9), time(12),
+                                 capacity_under6=4, capacity_over6=4)
+    assert db.session.scalar(select(func.count(Unit.id))) == 0
+    session = create_session_for_times(director, activity.id, date(2026, 5, 6), time(9), time(12),
+                                       capacity_under6=4, capacity_over6=4)
+    assert session.unit.label == "09:00–12:00" and session.opens_at is None
