@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import holidays as holidays_lib
 from flask_babel import gettext as _
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from app.accounts.models import User
 from app.accounts.permissions import require

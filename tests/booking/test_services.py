@@ -12,7 +12,7 @@ from app.booking.models import (AgeBand, Booking, BookingStatus, IdempotencyKey,
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db
 from app.notifications.models import OutboxMessage
-from tests.booking.factories import (NOW, WEDNESDAY, make_activity, make_parent_with_child, make_session,
+from tests.booking.factories import (NOW, make_activity, make_parent_with_child, make_session,
                                      make_site, make_staff, make_unit)
 from tests.factories import make_child
 
