@@ -408,3 +408,14 @@ def test_create_session_for_times_is_one_transaction():
     session = create_session_for_times(director, activity.id, date(2026, 5, 6), time(9), time(12),
                                        capacity_under6=4, capacity_over6=4)
     assert session.unit.label == "09:00–12:00" and session.opens_at is None
+
+
+def test_site_scope_assigner_is_registered_for_account_creation():
+    from app.accounts.services import create_user
+    from app.booking.access import site_ids_of
+
+    site = make_site()
+    director = create_user("directrice@example.fr", "Quercy-Causses-Lot-2026!", Role.DIRECTOR, site_ids=[site.id])
+    assert site_ids_of(director) == {site.id}
+    with pytest.raises(ValidationFailed):
+        create_user("animateur@example.fr", "Quercy-Causses-Lot-2026!", Role.ANIMATOR, site_ids=[424242])
