@@ -15,7 +15,7 @@ from flask_login import current_user
 
 from app.accounts.models import Role
 from app.accounts.permissions import roles_required
-from app.booking import catalogue, feeds, planner, services
+from app.booking import attendance, catalogue, feeds, planner, services
 from app.booking.access import Action
 from app.booking.forms import (ActivityForm, AdjustSessionForm, GenerateForm, NewSiteForm, SiteForm, TariffForm,
                                UnitForm)
@@ -249,7 +249,7 @@ def site_sessions(site_id: int):
 def _render_session(session_id: int, form=None, status: int = 200):
     from app.accounts.permissions import can
 
-    session, rows, waiting = services.session_register(current_user, session_id)
+    session, rows, waiting = attendance.session_register(current_user, session_id)
     return render_template("booking/staff/session.html", session=session, rows=rows, waiting=waiting,
                            staffing=staffing_for(session), form=form or AdjustSessionForm(obj=session),
                            manager=can(current_user, Action.MANAGE_SITE, session.unit.activity.site_id),
@@ -288,12 +288,12 @@ def adjust_session(session_id: int):
 @bp.post("/seances/<int:session_id>/presences")
 @roles_required(*STAFF)
 def mark_attendance(session_id: int):
-    session, rows, _waiting = services.session_register(current_user, session_id)
+    session, rows, _waiting = attendance.session_register(current_user, session_id)
     count = 0
     for row in rows:
         status = request.form.get(f"status-{row.booking.id}")
         if status in {s.value for s in AttendanceStatus}:
-            services.mark_attendance(current_user, row.booking.id, status,
+            attendance.mark_attendance(current_user, row.booking.id, status,
                                      late_departure=request.form.get(f"late-{row.booking.id}") == "1")
             count += 1
     flash(_("Présences enregistrées pour %(n)s enfant(s).", n=count), "success")
@@ -324,6 +324,6 @@ def daily_register(site_id: int):
         day = date.fromisoformat(request.args.get("date", ""))
     except ValueError:
         day = date.today()
-    registers = [services.session_register(current_user, s.id) for s in catalogue.sessions_of_site(site.id, day, day)]
+    registers = [attendance.session_register(current_user, s.id) for s in catalogue.sessions_of_site(site.id, day, day)]
     return render_template("booking/staff/register.html", site=site, day=day, registers=registers,
                            attendance_labels=ATTENDANCE_LABELS)

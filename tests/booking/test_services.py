@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 from app.accounts.models import Role
 from app.booking import admission, services
+from app.booking.attendance import mark_attendance
 from app.booking.catalogue import price_for
 from app.booking.errors import CancellationClosed, NotCancellable
 from app.booking.models import (AgeBand, Booking, BookingStatus, IdempotencyKey, Session, Tariff)
@@ -315,12 +316,12 @@ def test_attendance_marking_by_animator_of_the_site():
     outsider = make_staff(make_site("Centre social de Pradines"), Role.ANIMATOR)
     parent, _h, child = make_parent_with_child()
     item = services.book(parent, [(child.id, session.id)], now=NOW).items[0]
-    attendance = services.mark_attendance(animator, item.booking_id, "present", late_departure=True)
+    attendance = mark_attendance(animator, item.booking_id, "present", late_departure=True)
     assert attendance.late_departure
-    attendance = services.mark_attendance(animator, item.booking_id, "absent_justified", late_departure=True)
+    attendance = mark_attendance(animator, item.booking_id, "absent_justified", late_departure=True)
     assert attendance.status.value == "absent_justified" and not attendance.late_departure
     with pytest.raises(NotFound):
-        services.mark_attendance(outsider, item.booking_id, "present")
+        mark_attendance(outsider, item.booking_id, "present")
 
 
 def test_create_session_refuses_public_holidays_and_wrong_period():
