@@ -66,13 +66,13 @@ def test_parent_books_two_children_on_a_phone_and_cancels(live_server):
         page.keyboard.press("Space")
         boxes.nth(1).check()
         page.get_by_role("button", name="Envoyer ma demande de réservation").click()
-        assert page.get_by_role("heading", name="Réponse à votre demande").is_visible()
+        page.get_by_role("heading", name="Réponse à votre demande").wait_for()
         assert page.locator("text=Confirmée").count() == 2
         assert _serious(page) == []
         page.goto(f"{live_server}/accueils/mes-reservations")
         assert _serious(page) == []
         page.locator("form button:has-text('Annuler')").first.click()
-        assert page.locator("text=Réservation annulée").is_visible()
+        page.locator("text=Réservation annulée").wait_for()
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 390  # nothing overflows the phone's width
         browser.close()
