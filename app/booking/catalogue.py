@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import holidays as holidays_lib
 from flask_babel import gettext as _
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from app.accounts.models import User
 from app.accounts.permissions import require
@@ -129,6 +129,8 @@ def create_activity(user: User, site_id: int, **values) -> Activity:
 def update_activity(user: User, activity_id: int, **values) -> Activity:
     """Edit an activity's age range, regime and booking rules. Raises NotFound, ValidationFailed."""
     activity = get_activity(user, activity_id, Action.MANAGE_SITE)
+    _check_activity({"min_age": values.get("min_age", activity.min_age),
+                     "max_age": values.get("max_age", activity.max_age)})
     for name in ACTIVITY_FIELDS:
         if name in values:
             value = values[name]
@@ -137,7 +139,6 @@ def update_activity(user: User, activity_id: int, **values) -> Activity:
             if name == "regime":
                 value = StaffingRegime(value)
             setattr(activity, name, value)
-    _check_activity({"min_age": activity.min_age, "max_age": activity.max_age})
     db.session.commit()
     return activity
 
@@ -170,18 +171,24 @@ def update_unit(user: User, unit_id: int, **values) -> Unit:
 
 
 def unit_for_times(user: User, activity_id: int, start: time, end: time) -> Unit:
-    """The activity's unit with these times, created if missing (for the API). Raises NotFound."""
+    """The activity's unit with these times, created if missing. Raises NotFound, ValidationFailed."""
     activity = get_activity(user, activity_id, Action.MANAGE_SITE)
+    unit = _unit_for_times(activity, start, end)
+    db.session.commit()
+    return unit
+
+
+def _unit_for_times(activity: Activity, start: time, end: time) -> Unit:
     for unit in activity.units:
         if unit.start_time == start and unit.end_time == end:
             return unit
     _check_times(start, end)
-    kind = UnitKind.WHOLE_DAY if (end.hour - start.hour) >= 6 else (
-        UnitKind.MORNING if start < time(12) else UnitKind.AFTERNOON)
+    hours = (datetime.combine(date.min, end) - datetime.combine(date.min, start)).total_seconds() / 3600
+    kind = UnitKind.WHOLE_DAY if hours >= 6 else (UnitKind.MORNING if start < time(12) else UnitKind.AFTERNOON)
     unit = Unit(activity=activity, label=f"{start:%H:%M}–{end:%H:%M}", kind=kind, start_time=start,
                 end_time=end, with_meal=start < time(12) < end)
     db.session.add(unit)
-    db.session.commit()
+    db.session.flush()
     return unit
 
 
@@ -334,19 +341,47 @@ def generate_sessions(user: User, activity_id: int, *, unit_ids: list[int] | Non
 
 def create_session(user: User, unit_id: int, day: date, *, capacity_under6: int, capacity_over6: int,
                    opens_at: datetime | None = None, animators_planned: int = 0) -> Session:
-    """Create one session. Raises NotFound, InvalidSchedule (public holiday), Conflict (exists)."""
+    """Create one session of a unit. Open for booking at once unless `opens_at` is given.
+
+    Raises NotFound, InvalidSchedule (public holiday, outside the activity's
+    period), ValidationFailed, Conflict (already exists).
+    """
+    unit = get_unit(user, unit_id, Action.MANAGE_SITE)
+    session = _new_session(unit, day, capacity_under6, capacity_over6, opens_at, animators_planned)
+    db.session.commit()
+    return session
+
+
+def create_session_for_times(user: User, activity_id: int, day: date, start: time, end: time, *,
+                             capacity_under6: int, capacity_over6: int, opens_at: datetime | None = None,
+                             animators_planned: int = 0) -> Session:
+    """Create one session from its times (the activity's unit with those times, created if needed).
+
+    One transaction: nothing is created when the date is refused. Same errors as create_session.
+    """
+    activity = get_activity(user, activity_id, Action.MANAGE_SITE)
+    try:
+        unit = _unit_for_times(activity, start, end)
+        session = _new_session(unit, day, capacity_under6, capacity_over6, opens_at, animators_planned)
+    except Exception:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    return session
+
+
+def _new_session(unit: Unit, day: date, capacity_under6: int, capacity_over6: int, opens_at, animators_planned):
     from app.errors import Conflict
 
-    unit = get_unit(user, unit_id, Action.MANAGE_SITE)
     check_session_day(unit.activity, day)
     if capacity_under6 < 0 or capacity_over6 < 0:
         raise ValidationFailed(_("La capacité ne peut pas être négative."), field="capacity_under6")
-    if db.session.scalar(select(Session.id).where(Session.unit_id == unit.id, Session.day == day)):
+    if unit.id and db.session.scalar(select(Session.id).where(Session.unit_id == unit.id, Session.day == day)):
         raise Conflict(_("Une séance existe déjà pour cette unité à cette date."), code="session_exists")
     session = Session(unit=unit, day=day, capacity_under6=capacity_under6, capacity_over6=capacity_over6,
                       opens_at=opens_at, animators_planned=animators_planned)
     db.session.add(session)
-    db.session.commit()
+    db.session.flush()
     return session
 
 

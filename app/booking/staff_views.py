@@ -8,14 +8,14 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.accounts.models import Role
 from app.accounts.permissions import roles_required
-from app.booking import catalogue, feeds, planner, services
+from app.booking import attendance, catalogue, feeds, planner, services
 from app.booking.access import Action
 from app.booking.forms import (ActivityForm, AdjustSessionForm, GenerateForm, NewSiteForm, SiteForm, TariffForm,
                                UnitForm)
@@ -53,60 +53,84 @@ def _form_error(form, error: DomainError) -> None:
         form.form_errors.append(error.message)
 
 
-@bp.route("/sites", methods=["GET", "POST"])
+def _new_site_form() -> NewSiteForm | None:
+    if current_user.role != Role.ADMIN:
+        return None
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.families.models import Commune
+
+    form = NewSiteForm()
+    form.commune_insee.choices = [(c.insee, c.name) for c in db.session.scalars(select(Commune).order_by(Commune.name))]
+    return form
+
+
+@bp.get("/sites")
 @roles_required(*STAFF)
 def staff_sites():
-    form = None
-    if current_user.role == Role.ADMIN:
-        from sqlalchemy import select
-
-        from app.extensions import db
-        from app.families.models import Commune
-
-        form = NewSiteForm()
-        form.commune_insee.choices = [(c.insee, c.name) for c in
-                                      db.session.scalars(select(Commune).order_by(Commune.name))]
-        if form.validate_on_submit():
-            site = catalogue.create_site(current_user, name=form.name.data, address=form.address.data,
-                                         commune_insee=form.commune_insee.data,
-                                         opening_hours=form.opening_hours.data or "", phone=form.phone.data or "")
-            flash(_("Accueil créé."), "success")
-            return redirect(url_for("booking.site_detail", site_id=site.id))
-    elif request.method == "POST":
-        abort(403)
-    sites = catalogue.sites_for(current_user)
-    return render_template("booking/staff/sites.html", sites=sites, form=form)
+    return render_template("booking/staff/sites.html", sites=catalogue.sites_for(current_user), form=_new_site_form())
 
 
-@bp.route("/sites/<int:site_id>", methods=["GET", "POST"])
-@roles_required(*STAFF)
-def site_detail(site_id: int):
-    site = catalogue.get_site(current_user, site_id)
+@bp.post("/sites/nouveau")
+@roles_required(Role.ADMIN)
+def create_site():
+    form = _new_site_form()
+    if form.validate_on_submit():
+        site = catalogue.create_site(current_user, name=form.name.data, address=form.address.data,
+                                     commune_insee=form.commune_insee.data,
+                                     opening_hours=form.opening_hours.data or "", phone=form.phone.data or "")
+        flash(_("Accueil créé."), "success")
+        return redirect(url_for("booking.site_detail", site_id=site.id))
+    return render_template("booking/staff/sites.html", sites=catalogue.sites_for(current_user), form=form), 422
+
+
+def _render_site(site, site_form=None, activity_form=None, status: int = 200):
     from app.accounts.permissions import can
 
-    manager = can(current_user, Action.MANAGE_SITE, site)
-    site_form = SiteForm(obj=site, prefix="site")
-    activity_form = ActivityForm(prefix="activity")
-    if request.method == "POST":
-        if not manager:
-            return render_template("errors/403.html"), 403
-        if "site-address" in request.form and site_form.validate():
-            catalogue.update_site(current_user, site.id, address=site_form.address.data,
-                                  opening_hours=site_form.opening_hours.data or "", phone=site_form.phone.data or "")
-            flash(_("Informations de l'accueil enregistrées."), "success")
-            return redirect(url_for("booking.site_detail", site_id=site.id))
-        if "activity-name" in request.form and activity_form.validate():
-            try:
-                activity = catalogue.create_activity(current_user, site.id, **_activity_values(activity_form))
-            except DomainError as error:
-                _form_error(activity_form, error)
-            else:
-                flash(_("Activité créée."), "success")
-                return redirect(url_for("booking.activity_detail", activity_id=activity.id))
     token = feeds.site_feed_token(current_user, site.id)
     feed_url = url_for("booking.site_feed", token=token.token, _external=True) if token else None
-    return render_template("booking/staff/site.html", site=site, manager=manager, site_form=site_form,
-                           activity_form=activity_form, feed_url=feed_url)
+    return render_template("booking/staff/site.html", site=site, feed_url=feed_url,
+                           manager=can(current_user, Action.MANAGE_SITE, site),
+                           site_form=site_form or SiteForm(obj=site, prefix="site"),
+                           activity_form=activity_form or ActivityForm(prefix="activity")), status
+
+
+@bp.get("/sites/<int:site_id>")
+@roles_required(*STAFF)
+def site_detail(site_id: int):
+    return _render_site(catalogue.get_site(current_user, site_id))
+
+
+@bp.post("/sites/<int:site_id>/informations")
+@roles_required(*MANAGERS)
+def update_site(site_id: int):
+    site = catalogue.get_site(current_user, site_id, Action.MANAGE_SITE)
+    form = SiteForm(prefix="site")
+    if not form.validate():
+        return _render_site(site, site_form=form, status=422)
+    catalogue.update_site(current_user, site.id, address=form.address.data,
+                          opening_hours=form.opening_hours.data or "", phone=form.phone.data or "")
+    flash(_("Informations de l'accueil enregistrées."), "success")
+    return redirect(url_for("booking.site_detail", site_id=site.id))
+
+
+@bp.post("/sites/<int:site_id>/activites")
+@roles_required(*MANAGERS)
+def create_activity(site_id: int):
+    site = catalogue.get_site(current_user, site_id, Action.MANAGE_SITE)
+    form = ActivityForm(prefix="activity")
+    if form.validate():
+        try:
+            activity = catalogue.create_activity(current_user, site.id, **_activity_values(form))
+        except DomainError as error:
+            if error.http_status == 404:
+                raise
+            _form_error(form, error)
+        else:
+            flash(_("Activité créée."), "success")
+            return redirect(url_for("booking.activity_detail", activity_id=activity.id))
+    return _render_site(site, activity_form=form, status=422)
 
 
 def _activity_values(form: ActivityForm) -> dict:
@@ -222,47 +246,54 @@ def site_sessions(site_id: int):
                            following=(last + timedelta(days=1)).strftime("%Y-%m"))
 
 
-@bp.route("/seances/<int:session_id>", methods=["GET", "POST"])
-@roles_required(*STAFF)
-def session_detail(session_id: int):
-    session, rows, waiting = services.session_register(current_user, session_id)
+def _render_session(session_id: int, form=None, status: int = 200):
     from app.accounts.permissions import can
 
-    manager = can(current_user, Action.MANAGE_SITE, session.unit.activity.site_id)
-    form = AdjustSessionForm(obj=session)
-    if request.method == "POST":
-        if not manager:
-            return render_template("errors/403.html"), 403
-        if form.validate():
-            try:
-                promoted = services.adjust_session(current_user, session.id,
-                                                   capacity_under6=form.capacity_under6.data,
-                                                   capacity_over6=form.capacity_over6.data,
-                                                   animators_planned=form.animators_planned.data)
-            except DomainError as error:
-                if error.http_status == 404:
-                    raise
-                _form_error(form, error)
-            else:
-                message = _("Séance mise à jour.")
-                if promoted:
-                    message += " " + _("%(n)s enfant(s) de la liste d'attente confirmé(s).", n=len(promoted))
-                flash(message, "success")
-                return redirect(url_for("booking.session_detail", session_id=session.id))
+    session, rows, waiting = attendance.session_register(current_user, session_id)
     return render_template("booking/staff/session.html", session=session, rows=rows, waiting=waiting,
-                           staffing=staffing_for(session), manager=manager, form=form,
-                           attendance_labels=ATTENDANCE_LABELS, status_label=services.status_label)
+                           staffing=staffing_for(session), form=form or AdjustSessionForm(obj=session),
+                           manager=can(current_user, Action.MANAGE_SITE, session.unit.activity.site_id),
+                           attendance_labels=ATTENDANCE_LABELS, status_label=services.status_label), status
+
+
+@bp.get("/seances/<int:session_id>")
+@roles_required(*STAFF)
+def session_detail(session_id: int):
+    return _render_session(session_id)
+
+
+@bp.post("/seances/<int:session_id>/modifier")
+@roles_required(*MANAGERS)
+def adjust_session(session_id: int):
+    catalogue.get_session(current_user, session_id, Action.MANAGE_SITE)
+    form = AdjustSessionForm()
+    if form.validate():
+        try:
+            promoted = services.adjust_session(current_user, session_id, capacity_under6=form.capacity_under6.data,
+                                               capacity_over6=form.capacity_over6.data,
+                                               animators_planned=form.animators_planned.data)
+        except DomainError as error:
+            if error.http_status == 404:
+                raise
+            _form_error(form, error)
+        else:
+            message = _("Séance mise à jour.")
+            if promoted:
+                message += " " + _("%(n)s enfant(s) de la liste d'attente confirmé(s).", n=len(promoted))
+            flash(message, "success")
+            return redirect(url_for("booking.session_detail", session_id=session_id))
+    return _render_session(session_id, form=form, status=422)
 
 
 @bp.post("/seances/<int:session_id>/presences")
 @roles_required(*STAFF)
 def mark_attendance(session_id: int):
-    session, rows, _waiting = services.session_register(current_user, session_id)
+    session, rows, _waiting = attendance.session_register(current_user, session_id)
     count = 0
     for row in rows:
         status = request.form.get(f"status-{row.booking.id}")
         if status in {s.value for s in AttendanceStatus}:
-            services.mark_attendance(current_user, row.booking.id, status,
+            attendance.mark_attendance(current_user, row.booking.id, status,
                                      late_departure=request.form.get(f"late-{row.booking.id}") == "1")
             count += 1
     flash(_("Présences enregistrées pour %(n)s enfant(s).", n=count), "success")
@@ -293,6 +324,6 @@ def daily_register(site_id: int):
         day = date.fromisoformat(request.args.get("date", ""))
     except ValueError:
         day = date.today()
-    registers = [services.session_register(current_user, s.id) for s in catalogue.sessions_of_site(site.id, day, day)]
+    registers = [attendance.session_register(current_user, s.id) for s in catalogue.sessions_of_site(site.id, day, day)]
     return render_template("booking/staff/register.html", site=site, day=day, registers=registers,
                            attendance_labels=ATTENDANCE_LABELS)

@@ -131,3 +131,28 @@ def test_control_naive_read_then_write_overbooks(live_server, monkeypatch):
     confirmed = db.session.scalars(select(Booking).where(Booking.session_id == session.id,
                                                          Booking.status == BookingStatus.CONFIRMED)).all()
     assert len(confirmed) > capacity  # the harness does see the race
+
+
+@pytest.mark.slow
+def test_simultaneous_double_submits_create_one_booking(live_server):
+    """Ten copies of one submission (same key) at once: one booking, the same answer for all."""
+    session = make_session(make_unit(), day=future_wednesday(), under6=0, over6=5)
+    parent, _household, child = make_parent_with_child()
+    email, child_id, session_id, month = parent.email, child.id, session.id, session.day.strftime("%Y-%m")
+    db.session.commit()
+    http, csrf, key = _logged_in_client(live_server, email, month)
+    start = threading.Barrier(10)
+
+    def post(_n):
+        start.wait(timeout=60)
+        return http.post(f"{live_server}/accueils/reserver", timeout=120, data={
+            "csrf_token": csrf, "submission_key": key, "item": f"{child_id}:{session_id}"})
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        responses = list(pool.map(post, range(10)))
+    assert [r.status_code for r in responses] == [200] * 10
+    assert all("Confirmée" in r.text for r in responses)
+    assert sum("déjà été envoyée" in r.text for r in responses) == 9
+    db.session.expire_all()
+    bookings = db.session.scalars(select(Booking).where(Booking.session_id == session_id)).all()
+    assert len(bookings) == 1 and bookings[0].status is BookingStatus.CONFIRMED

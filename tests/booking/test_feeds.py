@@ -1,10 +1,8 @@
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar
 
 from app.booking import feeds, services
-from app.extensions import db
 from tests.booking.factories import (future_wednesday, make_parent_with_child, make_session, make_site, make_staff,
                                      make_unit)
 from tests.conftest import get_csrf
@@ -25,7 +23,8 @@ def test_household_feed_lists_bookings_with_stable_uid_and_sequence(client, logi
     services.book(waiting_parent, [(waiting_child.id, session.id)])
 
     web = login_as(parent)
-    response = web.post("/accueils/calendrier/renouveler", data={"csrf_token": get_csrf(web, "/accueils/mes-reservations")})
+    token = get_csrf(web, "/accueils/mes-reservations")
+    response = web.post("/accueils/calendrier/renouveler", data={"csrf_token": token})
     assert response.status_code == 302
     token = feeds.household_feed_token(parent).token
     assert token in web.get("/accueils/mes-reservations").get_data(as_text=True)

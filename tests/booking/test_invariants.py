@@ -14,7 +14,8 @@ from app.booking import services
 from app.booking.models import ACTIVE_STATUSES, PLACE_STATUSES, AgeBand, Booking, BookingStatus, Session
 from app.errors import ValidationFailed
 from app.extensions import db
-from tests.booking.factories import NOW, make_activity, make_parent_with_child, make_session, make_site, make_staff, make_unit
+from tests.booking.factories import (NOW, make_activity, make_parent_with_child, make_session, make_site,
+                                     make_staff, make_unit)
 from tests.conftest import _empty_all_tables
 
 BIRTH_DATES = [date(2021, 6, 1), date(2022, 1, 15), date(2017, 3, 3), date(2015, 9, 9), date(2020, 12, 31),

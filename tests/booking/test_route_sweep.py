@@ -12,6 +12,17 @@ STAFF = {"booking.staff_sites", "booking.site_detail", "booking.site_sessions", 
          "booking.daily_register"}
 MANAGERS = {"booking.activity_detail", "booking.generate"}
 PUBLIC = {"booking.household_feed", "booking.site_feed"}
+POST_ACCESS = {
+    "booking.submit": {Role.PARENT}, "booking.cancel": {Role.PARENT}, "booking.renew_feed": {Role.PARENT},
+    "booking.revoke_feed": {Role.PARENT},
+    "booking.create_site": {Role.ADMIN},
+    "booking.update_site": {Role.DIRECTOR, Role.ADMIN}, "booking.create_activity": {Role.DIRECTOR, Role.ADMIN},
+    "booking.activity_detail": {Role.DIRECTOR, Role.ADMIN}, "booking.generate": {Role.DIRECTOR, Role.ADMIN},
+    "booking.adjust_session": {Role.DIRECTOR, Role.ADMIN}, "booking.cancel_session": {Role.DIRECTOR, Role.ADMIN},
+    "booking.cancel_by_centre": {Role.DIRECTOR, Role.ADMIN},
+    "booking.renew_site_feed": {Role.DIRECTOR, Role.ANIMATOR, Role.ADMIN},
+    "booking.mark_attendance": {Role.DIRECTOR, Role.ANIMATOR, Role.ADMIN},
+}
 
 
 @pytest.mark.parametrize("role", list(Role))
@@ -54,3 +65,20 @@ def test_every_booking_page_as_every_role(app, role, login_as):
             expected = 200 if role in (Role.DIRECTOR, Role.ANIMATOR, Role.ADMIN) else 403
         assert status == expected, (rule.endpoint, role, status)
     assert seen == PARENT_ONLY | STAFF | MANAGERS | PUBLIC  # a new page must be classified here
+    # Every POST refuses the roles it is not for (before reading anything else).
+    from tests.conftest import get_csrf
+
+    token = get_csrf(client, "/connexion")
+    ids["booking_id"] = 999999
+    posts = set()
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.split(".")[0] != "booking" or "POST" not in rule.methods:
+            continue
+        posts.add(rule.endpoint)
+        url = app.url_map.bind("localhost").build(rule.endpoint, {name: ids[name] for name in rule.arguments})
+        status = client.post(url, data={"csrf_token": token}).status_code
+        if role in POST_ACCESS[rule.endpoint]:
+            assert status != 403 and status < 500, (rule.endpoint, role, status)
+        else:
+            assert status == 403, (rule.endpoint, role, status)
+    assert posts == set(POST_ACCESS)

@@ -6,13 +6,14 @@ from sqlalchemy import func, select
 
 from app.accounts.models import Role
 from app.booking import admission, services
+from app.booking.attendance import mark_attendance
 from app.booking.catalogue import price_for
 from app.booking.errors import CancellationClosed, NotCancellable
 from app.booking.models import (AgeBand, Booking, BookingStatus, IdempotencyKey, Session, Tariff)
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db
 from app.notifications.models import OutboxMessage
-from tests.booking.factories import (NOW, WEDNESDAY, make_activity, make_parent_with_child, make_session,
+from tests.booking.factories import (NOW, make_activity, make_parent_with_child, make_session,
                                      make_site, make_staff, make_unit)
 from tests.factories import make_child
 
@@ -315,12 +316,12 @@ def test_attendance_marking_by_animator_of_the_site():
     outsider = make_staff(make_site("Centre social de Pradines"), Role.ANIMATOR)
     parent, _h, child = make_parent_with_child()
     item = services.book(parent, [(child.id, session.id)], now=NOW).items[0]
-    attendance = services.mark_attendance(animator, item.booking_id, "present", late_departure=True)
+    attendance = mark_attendance(animator, item.booking_id, "present", late_departure=True)
     assert attendance.late_departure
-    attendance = services.mark_attendance(animator, item.booking_id, "absent_justified", late_departure=True)
+    attendance = mark_attendance(animator, item.booking_id, "absent_justified", late_departure=True)
     assert attendance.status.value == "absent_justified" and not attendance.late_departure
     with pytest.raises(NotFound):
-        services.mark_attendance(outsider, item.booking_id, "present")
+        mark_attendance(outsider, item.booking_id, "present")
 
 
 def test_create_session_refuses_public_holidays_and_wrong_period():
@@ -392,3 +393,30 @@ def test_promotion_respects_admission_hold():
     finally:
         admission.unregister_check(hold_second)
     assert db.session.get(Booking, waiting.booking_id).status is BookingStatus.PENDING_PREPARATION
+
+
+def test_create_session_for_times_is_one_transaction():
+    from app.booking.catalogue import create_session_for_times
+    from app.booking.errors import InvalidSchedule
+    from app.booking.models import Unit
+
+    activity = make_activity()
+    director = make_staff(activity.site)
+    with pytest.raises(InvalidSchedule):
+        create_session_for_times(director, activity.id, date(2026, 5, 1), time(9), time(12),
+                                 capacity_under6=4, capacity_over6=4)
+    assert db.session.scalar(select(func.count(Unit.id))) == 0
+    session = create_session_for_times(director, activity.id, date(2026, 5, 6), time(9), time(12),
+                                       capacity_under6=4, capacity_over6=4)
+    assert session.unit.label == "09:00–12:00" and session.opens_at is None
+
+
+def test_site_scope_assigner_is_registered_for_account_creation():
+    from app.accounts.services import create_user
+    from app.booking.access import site_ids_of
+
+    site = make_site()
+    director = create_user("directrice@example.fr", "Quercy-Causses-Lot-2026!", Role.DIRECTOR, site_ids=[site.id])
+    assert site_ids_of(director) == {site.id}
+    with pytest.raises(ValidationFailed):
+        create_user("animateur@example.fr", "Quercy-Causses-Lot-2026!", Role.ANIMATOR, site_ids=[424242])

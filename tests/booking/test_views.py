@@ -117,7 +117,7 @@ def test_director_manages_own_site_only(setup, login_as):
     assert client.get(f"/accueils/sites/{other_site.id}/seances").status_code == 404
     page = client.get(f"/accueils/sites/{site.id}")
     token = csrf_token_from(page.get_data(as_text=True))
-    response = client.post(f"/accueils/sites/{site.id}", data={
+    response = client.post(f"/accueils/sites/{site.id}/activites", data={
         "csrf_token": token, "activity-name": "Vacances d'hiver", "activity-kind": "extrascolaire",
         "activity-min_age": "3", "activity-max_age": "12", "activity-regime": "extrascolaire",
         "activity-booking_deadline_days": "7", "activity-booking_deadline_time": "12:00",
@@ -176,7 +176,7 @@ def test_session_page_register_staffing_and_attendance_by_animator(setup, login_
     booking = db.session.get(Booking, item.booking_id)
     assert booking.attendance.status.value == "present" and booking.attendance.late_departure
     # Animators may not change capacities.
-    assert client.post(f"/accueils/seances/{session.id}", data={"csrf_token": token, "capacity_under6": "5",
+    assert client.post(f"/accueils/seances/{session.id}/modifier", data={"csrf_token": token, "capacity_under6": "5",
                                                                "capacity_over6": "5",
                                                                "animators_planned": "1"}).status_code == 403
     register = client.get(f"/accueils/sites/{site.id}/registre?date={session.day.isoformat()}").get_data(as_text=True)
@@ -192,7 +192,8 @@ def test_director_raises_capacity_and_waiting_child_is_promoted(setup, login_as)
     waiting = services.book(other, [(other_child.id, session.id)]).items[0]
     client = login_as(make_staff(site))
     token = get_csrf(client, f"/accueils/seances/{session.id}")
-    response = client.post(f"/accueils/seances/{session.id}", data={"csrf_token": token, "capacity_under6": "0",
+    response = client.post(f"/accueils/seances/{session.id}/modifier", data={"csrf_token": token,
+                                                                            "capacity_under6": "0",
                                                                    "capacity_over6": "2", "animators_planned": "1"})
     assert response.status_code == 302
     assert db.session.get(Booking, waiting.booking_id).status is BookingStatus.CONFIRMED
@@ -213,13 +214,13 @@ def test_admin_creates_a_site_and_sees_every_site(login_as):
     admin = login_as(make_user(Role.ADMIN))
     page = admin.get("/accueils/sites").get_data(as_text=True)
     assert existing.name in page
-    response = admin.post("/accueils/sites", data={"csrf_token": csrf_token_from(page), "name": "ALSH de Catus",
+    response = admin.post("/accueils/sites/nouveau", data={"csrf_token": csrf_token_from(page), "name": "ALSH de Catus",
                                                    "address": "Place de la Mairie", "commune_insee": "46042"})
     assert response.status_code == 302
     assert db.session.scalar(select(Site).where(Site.name == "ALSH de Catus")) is not None
     director = login_as(make_staff(existing))
     token = get_csrf(director, "/accueils/sites")
-    assert director.post("/accueils/sites", data={"csrf_token": token, "name": "X", "address": "Y",
+    assert director.post("/accueils/sites/nouveau", data={"csrf_token": token, "name": "X", "address": "Y",
                                                   "commune_insee": "46042"}).status_code == 403
 
 
@@ -249,3 +250,40 @@ def test_calendar_page_query_count_does_not_grow_with_sessions(setup, login_as):
     for offset in (0, 7):
         make_session(other_unit, day=session.day + timedelta(days=offset))
     assert count_queries() == few
+
+
+def test_director_edits_rules_and_adds_a_tariff(login_as):
+    from app.booking.models import Activity, Tariff
+
+    site = make_site()
+    unit = make_unit(make_activity(site))
+    client = login_as(make_staff(site))
+    url = f"/accueils/activites/{unit.activity_id}"
+    page = client.get(url).get_data(as_text=True)
+    assert 'value="12:00"' in page
+    token = csrf_token_from(page)
+    response = client.post(url, data={
+        "csrf_token": token, "activity-name": "Mercredis", "activity-kind": "periscolaire",
+        "activity-min_age": "3", "activity-max_age": "11", "activity-regime": "pedt_long",
+        "activity-opens_at": "2026-06-01T08:00", "activity-booking_deadline_days": "5",
+        "activity-booking_deadline_time": "18:00", "activity-cancel_deadline_days": "3",
+        "activity-cancel_deadline_time": "12:00"})
+    assert response.status_code == 302
+    activity = db.session.get(Activity, unit.activity_id)
+    db.session.refresh(activity)
+    assert activity.booking_deadline_days == 5 and activity.booking_deadline_time == time(18, 0)
+    assert activity.opens_at.isoformat() == "2026-06-01T06:00:00+00:00"  # 08:00 in Paris, summer time
+    assert 'value="2026-06-01T08:00"' in client.get(url).get_data(as_text=True)
+    response = client.post(url, data={"csrf_token": token, "unit_id": str(unit.id), "tariff-qf_min": "0",
+                                      "tariff-qf_max": "600", "tariff-resident": "y", "tariff-price": "4.50",
+                                      "tariff-valid_from": "2026-09-01"})
+    assert response.status_code == 302
+    tariff = db.session.scalar(select(Tariff).where(Tariff.unit_id == unit.id))
+    assert tariff.price == Decimal("4.50") and tariff.qf_max == 600
+    # Invalid age range is answered in the form, in French.
+    response = client.post(url, data={
+        "csrf_token": token, "activity-name": "Mercredis", "activity-kind": "periscolaire",
+        "activity-min_age": "9", "activity-max_age": "4", "activity-regime": "pedt_long",
+        "activity-booking_deadline_days": "5", "activity-booking_deadline_time": "18:00",
+        "activity-cancel_deadline_days": "3", "activity-cancel_deadline_time": "12:00"})
+    assert response.status_code == 200 and "La tranche d" in response.get_data(as_text=True)
