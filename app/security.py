@@ -21,6 +21,16 @@ PUBLIC_CACHEABLE_PREFIXES = ("/static/",)
 
 
 def register_security(app: Flask) -> None:
+    @app.before_request
+    def refuse_nul_bytes():
+        """No text a person types contains a NUL byte; PostgreSQL cannot store one."""
+        for values in (request.args, request.form):
+            for value in values.values():
+                if "\x00" in value:
+                    from flask import abort
+
+                    abort(400)
+
     @app.after_request
     def set_security_headers(response):
         headers = response.headers

@@ -73,3 +73,18 @@ def test_language_switch_to_english(client):
     client.post("/langue", data={"lang": "en", "next": "/connexion", "csrf_token": get_csrf(client)})
     html = client.get("/connexion").get_data(as_text=True)
     assert 'lang="en"' in html
+
+
+def test_nul_bytes_in_forms_and_queries_are_refused_not_crashing(client):
+    from tests.conftest import get_csrf
+
+    token = get_csrf(client)
+    response = client.post("/connexion", data={"email": "a\x00@example.fr", "password": "x", "csrf_token": token})
+    assert response.status_code == 400
+    assert client.get("/connexion?next=%00").status_code == 400
+
+
+def test_nul_byte_in_api_login_is_an_ordinary_refusal(client):
+    response = client.post("/api/v1/auth/token", json={"email": "a\x00@example.fr", "password": "secret"})
+    assert response.status_code == 401
+    assert response.get_json()["error"]["code"] == "invalid_credentials"

@@ -46,6 +46,9 @@ def normalise_email(email: str) -> str:
 
 
 def find_user_by_email(email: str) -> User | None:
+    email = normalise_email(email)
+    if not email or len(email) > 254 or any(ord(c) < 32 for c in email):
+        return None  # no account has such an address (and PostgreSQL refuses NUL bytes)
     return db.session.scalar(select(User).where(func.lower(User.email) == normalise_email(email)))
 
 
