@@ -68,7 +68,11 @@ ACCESS: dict[str, object] = {
     "booking.revoke_feed": {P},
     "booking.household_feed": PUBLIC,  # secret token in the URL
     "booking.site_feed": PUBLIC,       # secret token in the URL
-    "booking.staff_sites": {"GET": {DI, AN, AD}, "POST": {AD}},  # only admins create sites
+    "booking.staff_sites": {DI, AN, AD},
+    "booking.create_site": {AD},
+    "booking.update_site": {DI, AD},
+    "booking.create_activity": {DI, AD},
+    "booking.adjust_session": {DI, AD},
     "booking.site_detail": {DI, AN, AD},
     "booking.renew_site_feed": {DI, AN, AD},
     "booking.site_sessions": {DI, AN, AD},

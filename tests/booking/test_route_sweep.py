@@ -74,6 +74,8 @@ def test_every_booking_page_as_every_role(app, role, login_as):
     for rule in app.url_map.iter_rules():
         if rule.endpoint.split(".")[0] != "booking" or "POST" not in rule.methods:
             continue
+        if app.view_functions[rule.endpoint].__module__ == "app.booking.allocation_views":
+            continue  # allocation by draw has its own access tests
         posts.add(rule.endpoint)
         url = app.url_map.bind("localhost").build(rule.endpoint, {name: ids[name] for name in rule.arguments})
         status = client.post(url, data={"csrf_token": token}).status_code
