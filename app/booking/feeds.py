@@ -26,6 +26,15 @@ from app.families.models import Child
 
 UID_DOMAIN = "pitchoun.grandcahors.fr"
 
+# Other domains (occasional care) add their events to the household feed
+# without booking importing them: fn(household_id, since) -> iterable of Event.
+_HOUSEHOLD_FEED_SOURCES: list = []
+
+
+def register_household_feed_source(source) -> None:
+    if source not in _HOUSEHOLD_FEED_SOURCES:
+        _HOUSEHOLD_FEED_SOURCES.append(source)
+
 
 def _active_token(**where) -> CalendarFeedToken | None:
     query = select(CalendarFeedToken).where(CalendarFeedToken.revoked_at.is_(None))
@@ -135,6 +144,9 @@ def household_calendar(token: str) -> bytes:
         summary = f"{booking.child.first_name} – {session.unit.activity.site.name} ({session.unit.label})"
         cal.add_component(_event(f"booking-{booking.id}@{UID_DOMAIN}", session, summary, booking.sequence,
                                  booking.updated_at, cancelled))
+    for source in list(_HOUSEHOLD_FEED_SOURCES):
+        for event in source(row.household_id, since):
+            cal.add_component(event)
     return cal.to_ical()
 
 
