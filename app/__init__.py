@@ -19,6 +19,7 @@ BLUEPRINT_MODULES = (
     "app.ram.views",
     "app.billing.views",
     "app.notifications.views",
+    "app.occasional.views",
     "app.api.views",
 )
 
