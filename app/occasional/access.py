@@ -1,0 +1,46 @@
+"""Who may do what in occasional care: coordinators and staff scoped to providers.
+
+Parents book through booking's BOOK_FOR_CHILD rule (their household's children).
+A coordinator is a user with the director role attached to a provider
+(ProviderStaff); an animator attached to a provider sees its day view.
+"""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app.accounts.models import Role, User
+from app.accounts.permissions import policy
+from app.extensions import db
+
+
+class Action:
+    MANAGE_PROVIDER = "occasional.manage_provider"  # answer urgent requests
+    VIEW_PROVIDER = "occasional.view_provider"  # day view, attendance
+
+
+def provider_ids_of(user: User) -> set[int]:
+    from app.occasional.models import OccasionalProvider, ProviderStaff
+
+    if user.role == Role.ADMIN:
+        return set(db.session.scalars(select(OccasionalProvider.id)))
+    if user.role not in (Role.DIRECTOR, Role.ANIMATOR):
+        return set()
+    return set(db.session.scalars(select(ProviderStaff.provider_id).where(ProviderStaff.user_id == user.id)))
+
+
+def _pid(obj) -> int | None:
+    return obj if isinstance(obj, int) else getattr(obj, "id", None)
+
+
+@policy(Action.MANAGE_PROVIDER)
+def _can_manage(user: User, provider) -> bool:
+    if user.role == Role.ADMIN:
+        return True
+    return user.role == Role.DIRECTOR and _pid(provider) in provider_ids_of(user)
+
+
+@policy(Action.VIEW_PROVIDER)
+def _can_view(user: User, provider) -> bool:
+    if user.role == Role.ADMIN:
+        return True
+    return user.role in (Role.DIRECTOR, Role.ANIMATOR) and _pid(provider) in provider_ids_of(user)

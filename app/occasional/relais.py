@@ -1,0 +1,128 @@
+"""Bridge to the Relais Petite Enfance when no occasional place fits.
+
+Occasional care never imports the Relais module (app.ram). Instead the
+Relais registers a bridge from its hooks:
+
+    from app.occasional.relais import register_relais_bridge
+    register_relais_bridge(create_demand_from_occasional)
+
+The bridge receives a RelaisRequest (inside the caller's transaction; it
+must not commit) and returns its demand's reference (or None). Whatever the
+bridge does, the request is recorded here as transmitted
+(RelaisTransmission), so nothing is lost when the Relais is not installed.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+import holidays
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from app.accounts.models import User
+from app.errors import NotFound
+from app.extensions import db, utcnow
+from app.occasional.blocks import check_range, hhmm, parse_day, parse_time
+from app.occasional.errors import NotTransmittable
+from app.occasional.models import OccasionalBooking, RelaisTransmission, RequestStatus
+
+_BRIDGES: list = []
+
+
+def register_relais_bridge(fn) -> None:
+    if fn not in _BRIDGES:
+        _BRIDGES.append(fn)
+
+
+def unregister_relais_bridge(fn) -> None:
+    if fn in _BRIDGES:
+        _BRIDGES.remove(fn)
+
+
+@dataclass(frozen=True)
+class RelaisRequest:
+    household_id: int
+    child_id: int
+    requested_by_id: int
+    schedule: list[dict]  # [{"day": "YYYY-MM-DD", "start": "HH:MM", "end": "HH:MM"}]
+    atypical_hours: bool
+    message: str
+
+
+def is_atypical(day: date, start: time, end: time) -> bool:
+    """Before 8 h, after 18 h, weekends and public holidays (shared/domain.md)."""
+    return (start < time(8, 0) or end > time(18, 0) or day.weekday() >= 5
+            or day in holidays.country_holidays("FR", years=day.year))
+
+
+def _transmit(user: User, child, schedule: list[tuple[date, time, time]], message: str,
+              booking: OccasionalBooking | None) -> RelaisTransmission:
+    rows = [{"day": d.isoformat(), "start": hhmm(s), "end": hhmm(e)} for d, s, e in schedule]
+    atypical = any(is_atypical(d, s, e) for d, s, e in schedule)
+    request = RelaisRequest(child.household_id, child.id, user.id, rows, atypical, message)
+    reference = None
+    for bridge in list(_BRIDGES):
+        reference = bridge(request) or reference
+    record = RelaisTransmission(household_id=child.household_id, child_id=child.id,
+                                booking_id=booking.id if booking else None, schedule=rows,
+                                atypical_hours=atypical, message=message[:2000],
+                                relais_reference=str(reference)[:100] if reference else None,
+                                created_by_id=user.id)
+    db.session.add(record)
+    return record
+
+
+def transmit_request(user: User, booking_id: int, message: str = "", now: datetime | None = None) -> RelaisTransmission:
+    """Turn a waitlisted or declined request into a Relais demand (atypical hours marked).
+
+    The request leaves the waiting list (status transmitted). Raises
+    NotFound (another household), NotTransmittable.
+    """
+    from app.occasional.services import _child_for
+
+    now = now or utcnow()
+    booking = db.session.get(OccasionalBooking, booking_id)
+    if booking is None:
+        raise NotFound()
+    child = _child_for(user, booking.child_id)
+    try:
+        db.session.refresh(booking)
+        if booking.status not in (RequestStatus.WAITLISTED, RequestStatus.DECLINED):
+            raise NotTransmittable()
+        booking.status = RequestStatus.TRANSMITTED
+        booking.updated_at = now
+        record = _transmit(user, child, [(booking.day, booking.starts_at, booking.ends_at)], message, booking)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return record
+
+
+def transmit_range(user: User, child_id, day, start, end, message: str = "") -> RelaisTransmission:
+    """Send a range nothing fits straight to the Relais, without a waiting-list entry.
+
+    Raises Forbidden, ChildNotFound, RangeNotAligned, InvalidRange.
+    """
+    from app.occasional.services import _child_for, check_range_shape
+
+    child = _child_for(user, child_id)
+    day, start, end = parse_day(day), parse_time(start, "start"), parse_time(end, "end")
+    check_range_shape(start, end)
+    try:
+        record = _transmit(user, child, [(day, start, end)], message, None)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return record
+
+
+def household_transmissions(household_id: int) -> list[RelaisTransmission]:
+    return list(db.session.scalars(select(RelaisTransmission).where(
+        RelaisTransmission.household_id == household_id).order_by(RelaisTransmission.id.desc())))
+
+
+__all__ = ["register_relais_bridge", "unregister_relais_bridge", "RelaisRequest", "transmit_request",
+           "transmit_range", "is_atypical", "check_range", "_"]

@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("occasional", __name__, url_prefix="/garde-ponctuelle")
