@@ -235,7 +235,7 @@ def _answer_range(user, provider, child, household, day, start, end, now, submis
     full = [b for b in blocks if b.free(band) <= 0]
     hourly = hourly_price(provider, household)
     booking = OccasionalBooking(
-        child_id=child.id, provider_id=provider.id, pattern=pattern, day=day, starts_at=start, ends_at=end,
+        child_id=child.id, provider_id=provider.id, pattern_id=pattern.id if pattern else None, day=day, starts_at=start, ends_at=end,
         band=band, submission_id=submission_id, booked_by_id=user.id, hourly_price=hourly, created_at=now,
         updated_at=now)
     booking.price = None if hourly is None else (hourly * booking.hours).quantize(Decimal("0.01"))
