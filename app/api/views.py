@@ -63,4 +63,4 @@ def openapi():
 
 
 # Route modules register themselves on `bp` (and in the OpenAPI document) when imported.
-from app.api import booking, children  # noqa: E402, F401
+from app.api import booking, children, occasional  # noqa: E402, F401
