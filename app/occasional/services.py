@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from app.accounts.models import Role, User
-from app.accounts.permissions import require
+from app.accounts.permissions import can
 from app.booking.access import Action as BookingAction
 from app.booking.access import household_of
 from app.booking.idempotency import Replay, claim_key
@@ -115,9 +115,9 @@ def _child_for(user: User, child_id) -> Child:
         child = db.session.get(Child, int(child_id))
     except (TypeError, ValueError):
         child = None
-    if child is None:
+    # Another household's child answers exactly like a child that does not exist.
+    if child is None or not can(user, BookingAction.BOOK_FOR_CHILD, child):
         raise ChildNotFound(field="child_id")
-    require(user, BookingAction.BOOK_FOR_CHILD, child)
     return child
 
 
