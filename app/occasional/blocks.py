@@ -63,12 +63,22 @@ def check_range(provider: OccasionalProvider, day: date, start: time, end: time)
 
 
 def opening_text(provider: OccasionalProvider, day: date) -> str:
+    if provider.opening_for(day, time(12, 0)) is None and provider.closed_on_public_holidays:
+        from app.occasional.models import is_public_holiday
+
+        if is_public_holiday(day):
+            return _("fermé (jour férié)")
     periods = [f"{hhmm(o.opens_at)}–{hhmm(o.closes_at)}" for o in provider.openings if o.weekday == day.weekday()]
     return ", ".join(periods) if periods else _("fermé")
 
 
 def day_block_starts(provider: OccasionalProvider, day: date) -> list[time]:
     out = []
+    if provider.closed_on_public_holidays:
+        from app.occasional.models import is_public_holiday
+
+        if is_public_holiday(day):
+            return out
     for opening in provider.openings:
         if opening.weekday == day.weekday():
             out.extend(block_starts(opening.opens_at, opening.closes_at))

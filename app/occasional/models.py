@@ -68,6 +68,7 @@ class OccasionalProvider(db.Model):
     # Staffing ratio: children per adult, a setting per provider.
     ratio_not_walking: Mapped[int] = mapped_column(default=5)
     ratio_walking: Mapped[int] = mapped_column(default=8)
+    closed_on_public_holidays: Mapped[bool] = mapped_column(default=True)
     active: Mapped[bool] = mapped_column(default=True)
 
     commune: Mapped[Commune | None] = relationship()
@@ -86,11 +87,19 @@ class OccasionalProvider(db.Model):
         return CareBand.NOT_WALKING if age_in_months(child, day) < self.walking_age_months else CareBand.WALKING
 
     def opening_for(self, day: date, start: time) -> ProviderOpening | None:
-        """The opening period containing the block starting at `start` on `day`."""
+        """The opening period containing the block starting at `start` on `day` (None on a closed holiday)."""
+        if self.closed_on_public_holidays and is_public_holiday(day):
+            return None
         for opening in self.openings:
             if opening.weekday == day.weekday() and opening.opens_at <= start < opening.closes_at:
                 return opening
         return None
+
+
+def is_public_holiday(day: date) -> bool:
+    import holidays
+
+    return day in holidays.country_holidays("FR", years=day.year)
 
 
 def age_in_months(child: Child, day: date) -> int:

@@ -32,7 +32,7 @@ from app.occasional.errors import (AgeOutOfRange, AlreadyRequested, ChildNotFoun
                                    InvalidPattern, NotCancellable, ProviderNotFound, RequestRefused)
 from app.occasional.models import (ACTIVE_STATUSES, HOLDING_STATUSES, OccasionalBooking, OccasionalProvider,
                                    PatternKind, ProviderStaff, RequestStatus, ShiftPattern, age_in_months,
-                                   block_starts)
+                                   block_starts, is_public_holiday)
 
 PATH_MINE = "/garde-ponctuelle/mes-demandes"
 MAX_PATTERN_DAYS = 56  # 8 weeks
@@ -137,7 +137,8 @@ def hourly_price(provider: OccasionalProvider, household: Household | None) -> D
 
 def _check_rules(provider, child, day: date, start: time, end: time, now: datetime, ignore_ids=()) -> list[time]:
     """The range's block starts, or the RequestRefused / ValidationFailed that applies."""
-    if not any(o.weekday == day.weekday() for o in provider.openings):
+    if not any(o.weekday == day.weekday() for o in provider.openings) or (
+            provider.closed_on_public_holidays and is_public_holiday(day)):
         raise Closed(_("%(name)s est fermé le %(day)s.", name=provider.name, day=day.strftime("%d/%m/%Y")))
     starts = check_range(provider, day, start, end)
     if datetime.combine(day, start, tzinfo=PARIS) <= now:

@@ -20,6 +20,7 @@ def make_provider(name: str = "Service de garde en horaires décalés", *, kind=
                   not_walking: int = 2, walking: int = 4, notice_hours: int = 48, min_age_months: int = 3,
                   max_age_months: int = 72, **fields) -> OccasionalProvider:
     make_commune()
+    fields.setdefault("closed_on_public_holidays", False)
     provider = OccasionalProvider(name=name, kind=kind, address="5 rue du Lot", commune_insee="46042",
                                   notice_hours=notice_hours, min_age_months=min_age_months,
                                   max_age_months=max_age_months, **fields)

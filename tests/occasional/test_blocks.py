@@ -96,3 +96,16 @@ def test_age_out_of_range_is_refused():
     parent, _h, child = make_family(birth_date=date(2020, 1, 1))
     answer = services.request_care(parent, child.id, provider.id, MONDAY, "05:00", "06:00", now=NOW).answers[0]
     assert answer.status == "refused" and answer.code == "age_out_of_range"
+
+
+def test_closed_on_public_holidays_is_a_setting():
+    provider = make_provider(closed_on_public_holidays=True)
+    parent, _h, child = make_family()
+    may_day = date(2026, 5, 1)  # a Friday
+    with pytest.raises(OutsideOpeningHours) as error:
+        check_range(provider, may_day, time(5, 0), time(6, 0))
+    assert "jour férié" in error.value.message
+    provider.closed_on_public_holidays = False
+    db.session.commit()
+    assert services.request_care(parent, child.id, provider.id, may_day, "05:00", "06:00",
+                                 now=NOW).answers[0].status == "confirmed"
