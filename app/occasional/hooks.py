@@ -35,7 +35,8 @@ def init_app(app: Flask) -> None:
 
     register_scope("occasional_provider", assign_providers)
     register_household_feed_source(household_events)
-    register_kind("occasional.submitted", _l("Réponse à une demande de garde ponctuelle"), roles=[Role.PARENT])
+    register_kind("occasional.submitted", _l("Réponse à une demande de garde ponctuelle"), essential=True,
+                  roles=[Role.PARENT])
     register_kind("occasional.promoted", _l("Place de garde ponctuelle obtenue sur liste d'attente"),
                   essential=True, roles=[Role.PARENT])
     register_kind("occasional.urgent_accepted", _l("Demande de garde urgente acceptée"), essential=True,

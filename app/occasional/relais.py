@@ -105,8 +105,11 @@ def transmit_range(user: User, child_id, day, start, end, message: str = "") -> 
 
     Raises Forbidden, ChildNotFound, RangeNotAligned, InvalidRange.
     """
+    from app.errors import ValidationFailed
     from app.occasional.services import _child_for, check_range_shape
 
+    if not str(child_id or "").isdigit():
+        raise ValidationFailed(_("Choisissez un enfant."), field="child_id")
     child = _child_for(user, child_id)
     day, start, end = parse_day(day), parse_time(start, "start"), parse_time(end, "end")
     check_range_shape(start, end)

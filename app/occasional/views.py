@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime, timedelta
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -207,9 +207,11 @@ def coordination_page():
                            queue=coordination.urgent_queue(current_user), form=DecisionForm(), today=date.today())
 
 
-@bp.post("/urgences/<int:booking_id>/<any(accepter, refuser):decision>")
+@bp.post("/urgences/<int:booking_id>/<decision>")
 @roles_required(Role.DIRECTOR, Role.ADMIN)
 def decide(booking_id: int, decision: str):
+    if decision not in ("accepter", "refuser"):
+        abort(404)
     form = DecisionForm()
     if not form.validate_on_submit():
         flash(_("Le formulaire n'est pas valide."), "error")
