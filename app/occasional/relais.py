@@ -23,7 +23,7 @@ from sqlalchemy import select
 from app.accounts.models import User
 from app.errors import NotFound
 from app.extensions import db, utcnow
-from app.occasional.blocks import check_range, hhmm, parse_day, parse_time
+from app.occasional.blocks import hhmm, parse_day, parse_time
 from app.occasional.errors import NotTransmittable
 from app.occasional.models import OccasionalBooking, RelaisTransmission, RequestStatus
 
@@ -126,6 +126,3 @@ def household_transmissions(household_id: int) -> list[RelaisTransmission]:
     return list(db.session.scalars(select(RelaisTransmission).where(
         RelaisTransmission.household_id == household_id).order_by(RelaisTransmission.id.desc())))
 
-
-__all__ = ["register_relais_bridge", "unregister_relais_bridge", "RelaisRequest", "transmit_request",
-           "transmit_range", "is_atypical", "check_range", "_"]

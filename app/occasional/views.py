@@ -3,7 +3,7 @@ and see the day. Thin: every rule is in services.py / coordination.py / relais.p
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -257,5 +257,3 @@ def attendance(booking_id: int):
         booking = db.session.get(OccasionalBooking, booking_id)
     return redirect(url_for("occasional.day", provider_id=booking.provider_id, date=booking.day.isoformat()))
 
-
-__all__ = ["bp", "datetime"]

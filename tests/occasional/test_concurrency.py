@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date, time, timedelta
+from datetime import date, timedelta
 
 import pytest
 import requests

@@ -1,5 +1,5 @@
 """Pages with the test client, CSRF on: the parent's request, pattern, Relais; the coordinator's queue and day."""
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, time, timedelta
 
 from sqlalchemy import select
 
