@@ -39,7 +39,7 @@ def test_availability_errors(client):
     provider = make_provider()
     response = client.get(f"/api/v1/occasional/availability?provider_id={provider.id}&date=demain",
                           headers=_auth(parent))
-    assert response.status_code == 422 and response.get_json()["error"]["code"] == "invalid_range"
+    assert response.status_code == 422 and response.get_json()["error"]["field"] == "date"
 
 
 def test_booking_created_replayed_full_and_errors(client):
@@ -51,14 +51,16 @@ def test_booking_created_replayed_full_and_errors(client):
     first = client.post("/api/v1/occasional/bookings", json=body, headers=headers)
     assert first.status_code == 201 and first.get_json()["status"] == "confirmed"
     again = client.post("/api/v1/occasional/bookings", json=body, headers=headers)
-    assert again.status_code == 200 and again.get_json()["replayed"] is True
-    assert again.get_json()["booking_id"] == first.get_json()["booking_id"]
+    assert again.status_code == 201 and again.get_json() == first.get_json()
+    reused = client.post("/api/v1/occasional/bookings", json={**body, "start": "05:00"}, headers=headers)
+    assert reused.status_code == 422 and reused.get_json()["error"]["code"] == "idempotency_key_reused"
 
     other, _h2, other_child = make_family()
     full = client.post("/api/v1/occasional/bookings", json={**body, "child_id": other_child.id}, headers=_auth(other))
     assert full.status_code == 409
-    data = full.get_json()
-    assert data["error"]["code"] == "blocks_full" and data["full_blocks"] == ["05:30", "06:00", "06:30"]
+    error = full.get_json()["error"]
+    assert error["code"] == "blocks_full" and error["full_blocks"] == ["05:30", "06:00", "06:30"]
+    assert error["alternatives"][0]["start"] == "18:00" and error["message"]
     waiting = client.post("/api/v1/occasional/bookings", json={**body, "child_id": other_child.id,
                                                                "join_waitlist": True}, headers=_auth(other))
     assert waiting.status_code == 201 and waiting.get_json()["status"] == "waitlisted"
@@ -83,7 +85,7 @@ def test_booking_permissions(client):
     assert response.status_code == 404 and response.get_json()["error"]["code"] == "child_not_found"
     for role in (Role.DIRECTOR, Role.ANIMATOR, Role.RAM_STAFF, Role.CHILDMINDER, Role.ADMIN):
         response = client.post("/api/v1/occasional/bookings", json=body, headers=_auth(make_user(role)))
-        assert response.status_code == 403 and response.get_json()["error"]["code"] == "forbidden"
+        assert response.status_code == 403 and response.get_json()["error"]["code"] == "parent_only"
 
 
 def test_openapi_documents_the_occasional_paths(client):

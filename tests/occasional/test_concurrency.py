@@ -82,7 +82,7 @@ def test_fifty_five_overlapping_requests_never_overbook_a_block(live_server, alr
     confirmed = [b for b in bookings if b.status is RequestStatus.CONFIRMED]
     # Nothing lost, nothing doubled: one stored booking per 201 answer.
     assert len(bookings) == already + statuses[201] == len(confirmed)
-    assert {b.id for b in confirmed} >= {body["booking_id"] for status, body in results if status == 201}
+    assert {b.id for b in confirmed} >= {body["id"] for status, body in results if status == 201}
     for block in db.session.scalars(select(CareBlock).where(CareBlock.provider_id == provider_id)):
         holders = sum(1 for b in confirmed if b.starts_at <= block.starts_at < b.ends_at)
         assert block.taken_walking == holders <= block.capacity_walking == capacity
