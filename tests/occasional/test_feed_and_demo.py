@@ -43,3 +43,20 @@ def test_demo_is_idempotent():
     db.session.commit()
     assert counts == (db.session.scalar(select(func.count(OccasionalProvider.id))),
                       db.session.scalar(select(func.count(OccasionalBooking.id))))
+
+
+def test_cli_assigns_a_coordinator(app):
+    from app.accounts.models import Role
+    from app.occasional.access import provider_ids_of
+    from tests.factories import make_user
+
+    provider = make_provider()
+    director = make_user(Role.DIRECTOR)
+    db.session.commit()
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["occasional", "assign-staff", director.email, str(provider.id)])
+    assert result.exit_code == 0, result.output
+    assert provider_ids_of(director) == {provider.id}
+    assert provider.name in runner.invoke(args=["occasional", "providers"]).output
+    parent, _h, _c = make_family()
+    assert runner.invoke(args=["occasional", "assign-staff", parent.email, str(provider.id)]).exit_code != 0
