@@ -138,3 +138,7 @@ def _register_domain_hooks(app: Flask) -> None:
         module = import_optional(module_name)
         if module is not None:
             module.init_app(app)
+
+    from app import bridges
+
+    bridges.init_app(app)

@@ -236,3 +236,35 @@ def record_outcome(user: User, introduction_id: int, outcome: IntroductionOutcom
     demand.updated_at = utcnow()
     db.session.commit()
     return introduction
+
+
+def demand_from_dated_ranges(user: User, child, ranges: list[tuple[date, str, str]], *, atypical_hours: bool,
+                             notes: str = "") -> FamilyDemand | None:
+    """A demand built from dated care ranges that found no place elsewhere (occasional care).
+
+    The weekly schedule takes each weekday of `ranges` with its widest hours;
+    the start date is the first day. Written in the caller's transaction (no
+    commit). Returns None when the family lives outside the agglomeration
+    (the Relais matches by commune of residence).
+    """
+    household = child.household
+    if household.commune_insee is None:
+        return None
+    weekly: dict[str, list[list[str]]] = {}
+    for day, start, end in ranges:
+        slots = weekly.setdefault(str(day.weekday()), [])
+        if slots:
+            slots[0] = [min(slots[0][0], start), max(slots[0][1], end)]
+        else:
+            slots.append([start, end])
+    dates = ", ".join(day.strftime("%d/%m/%Y") + f" {start}–{end}" for day, start, end in ranges)
+    demand = FamilyDemand(
+        parent_user_id=user.id if user.role == Role.PARENT else None, created_by_id=user.id,
+        family_name=user.last_name if user.role == Role.PARENT else "", contact_email=user.email,
+        contact_phone=user.phone, child_first_name=child.first_name, child_birth_date=child.birth_date,
+        start_date=min(day for day, _s, _e in ranges), schedule=sch.normalise(weekly), atypical_hours=atypical_hours,
+        commune_insee=household.commune_insee, relais=nearest_relais(household.commune),
+        notes=(_("Demande transmise depuis la garde ponctuelle : %(dates)s.", dates=dates) + "\n" + notes).strip())
+    db.session.add(demand)
+    db.session.flush()
+    return demand
