@@ -24,7 +24,7 @@ BLUEPRINT_MODULES = (
 )
 
 # Domains may plug into each other through `<domain>.hooks.init_app(app)`.
-DOMAIN_HOOK_MODULES = ("app.booking.hooks", "app.occasional.hooks", "app.inclusion.hooks", "app.ram.hooks",
+DOMAIN_HOOK_MODULES = ("app.families.hooks", "app.booking.hooks", "app.occasional.hooks", "app.inclusion.hooks", "app.ram.hooks",
                        "app.notifications.hooks", "app.billing.hooks")
 
 

@@ -55,3 +55,10 @@ def init_app(flask_app: Flask) -> None:
     flask_app.add_template_filter(euros, "euros")
     flask_app.add_template_filter(decimal_fr, "decimal_fr")
     flask_app.add_template_global(qf_notice, "billing_qf_notice")
+
+    from flask_babel import lazy_gettext as _l
+
+    from app.accounts.models import Role
+    from app.notifications.kinds import register_kind
+
+    register_kind("billing.statement_ready", _l("Relevé mensuel disponible"), roles=[Role.PARENT])

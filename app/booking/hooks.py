@@ -28,3 +28,19 @@ def init_app(app: Flask) -> None:
     from app.accounts.scopes import register_scope
 
     register_scope("site", assign_sites)
+
+    from flask_babel import lazy_gettext as _l
+
+    from app.accounts.models import Role
+    from app.booking.reminders import JOB_NAME, send_day_before_reminders
+    from app.notifications.jobs import register_daily_job
+    from app.notifications.kinds import register_kind
+
+    register_daily_job(JOB_NAME, send_day_before_reminders)
+    parent = [Role.PARENT]
+    register_kind("booking.submitted", _l("Réponse à une demande de réservation"), roles=parent)
+    register_kind("booking.reminder", _l("Rappel la veille d'un accueil réservé"), roles=parent)
+    # Essential: a place obtained or lost must reach the family whatever its preferences.
+    register_kind("booking.promoted", _l("Place obtenue depuis la liste d'attente"), essential=True, roles=parent)
+    register_kind("booking.cancelled", _l("Réservation annulée par l'accueil"), essential=True, roles=parent)
+    register_kind("booking.allocation_result", _l("Résultat d'un tirage au sort"), essential=True, roles=parent)

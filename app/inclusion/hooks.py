@@ -30,6 +30,24 @@ def init_app(app: Flask) -> None:
     # it only learns yes or no, never the content of the plan.
     register_priority_provider("reception_plan", has_active_plan)
 
+    from flask_babel import lazy_gettext as _l
+
+    from app.accounts.models import Role
+    from app.billing.registry import register_aeeh_source
+    from app.inclusion.reports import aeeh_children
+    from app.notifications.kinds import register_kind
+
+    register_aeeh_source(aeeh_children)
+    # The preparation of a child's welcome cannot be switched off: it is the point of the module.
+    register_kind("inclusion.meeting_proposal", _l("Enfant à préparer avant son arrivée"), essential=True,
+                  roles=[Role.DIRECTOR])
+    register_kind("inclusion.meeting_invitation", _l("Invitation à la rencontre de préparation"), essential=True,
+                  roles=[Role.PARENT])
+    register_kind("inclusion.plan_shared", _l("Projet d'accueil à lire et valider"), essential=True,
+                  roles=[Role.PARENT])
+    register_kind("inclusion.booking_confirmed", _l("Réservation confirmée après la préparation"), essential=True,
+                  roles=[Role.PARENT])
+
 
 def has_active_plan(child, site) -> bool:
     from app.inclusion.plans import active_version

@@ -125,3 +125,15 @@ def aeeh_csv(lines: list[AeehLine], month: str) -> str:
         writer.writerow([month, line.site.name, line.children, f"{line.hours:.2f}".replace(".", ","),
                          f"{line.supplement:.2f}".replace(".", ",")])
     return out.getvalue()
+
+
+def aeeh_children(child_ids, first: date, last: date) -> set[int]:
+    """Which of `child_ids` receive AEEH (billing's CAF report asks; it learns nothing else).
+
+    The declaration is current, not dated: the answer holds for any month.
+    """
+    ids = list(child_ids)
+    if not ids:
+        return set()
+    return set(db.session.scalars(select(ChildNeeds.child_id).where(
+        ChildNeeds.child_id.in_(ids), ChildNeeds.has_aeeh.is_(True))))

@@ -32,4 +32,14 @@ def init_app(app: Flask) -> None:
     from app.ram.services import send_stale_reminders
 
     register_daily_job("ram.stale_reminders", send_stale_reminders)
+
+    from flask_babel import lazy_gettext as _l
+
+    from app.accounts.models import Role
+    from app.notifications.kinds import register_kind
+
+    register_kind("ram.availability_stale", _l("Rappel : disponibilités à confirmer"), roles=[Role.CHILDMINDER])
+    register_kind("ram.childminder_invited", _l("Invitation à créer son compte d'assistante maternelle"),
+                  essential=True, roles=[Role.CHILDMINDER])
+    register_kind("ram.demand_met", _l("Demande d'accueil satisfaite"), roles=[Role.PARENT])
     from app.ram import permissions  # noqa: F401  (registers the policies)
