@@ -115,7 +115,7 @@ def test_reads_are_audited():
     doc = services.upload_document(parent, child.id, filename="pai.pdf", content=PDF)
     services.read_file(director, child.id)
     services.open_document(director, doc.id)
-    entries = db.session.scalars(select(AuditEntry).where(AuditEntry.actor_id == director.id)).all()
+    entries = db.session.scalars(select(AuditEntry).where(AuditEntry.actor_id == director.id).order_by(AuditEntry.id)).all()
     assert [(e.action, e.target) for e in entries] == [("read", "file"), ("read", f"document:{doc.id}")]
     assert all(e.at is not None and e.actor_label for e in entries)
 
