@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import jsonify, request
+from flask import g, jsonify, request
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -148,7 +148,8 @@ def create_booking():
     key = fields.idempotency_key(request.headers)
     data = json_body()
     child_id, session_id = fields.identifier(data, "child_id"), fields.identifier(data, "session_id")
-    result = services.book(current_api_user(), [(child_id, session_id)], idempotency_key=key)
+    result = services.book(current_api_user(), [(child_id, session_id)], idempotency_key=key,
+                           requested_at=g.get("arrived_at"))
     if len(result.items) != 1 or (result.items[0].child_id, result.items[0].session_id) != (child_id, session_id):
         raise ValidationFailed(_("Cette clé Idempotency-Key a déjà servi pour une autre demande : "
                                  "utilisez une nouvelle clé."), code="idempotency_key_reused",
