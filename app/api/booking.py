@@ -64,14 +64,15 @@ def site_json(site: Site) -> dict:
     }
 
 
-def booking_json(booking: Booking) -> dict:
+def booking_json(booking: Booking, positions: dict[int, int] | None = None) -> dict:
     session = booking.session
     return {
         "id": booking.id,
         "child_id": booking.child_id,
         "session_id": booking.session_id,
         "status": booking.status.value,
-        "waitlist_position": services.waitlist_position(booking),
+        "waitlist_position": (positions.get(booking.id) if positions is not None
+                              else services.waitlist_position(booking)),
         "price": None if booking.price is None else f"{booking.price:.2f}",
         "date": session.day.isoformat(),
         "start": session.unit.start_time.strftime("%H:%M"),
@@ -138,7 +139,8 @@ def create_session():
 def list_bookings():
     require_parent()
     bookings = services.household_bookings(current_api_user(), today=utcnow().astimezone(PARIS).date())
-    return jsonify({"bookings": [booking_json(b) for b in bookings]})
+    positions = services.waitlist_positions(bookings)
+    return jsonify({"bookings": [booking_json(b, positions) for b in bookings]})
 
 
 @bp.post("/bookings")

@@ -72,7 +72,7 @@ def submit():
 @roles_required(Role.PARENT)
 def my_bookings():
     bookings = services.household_bookings(current_user)
-    positions = {b.id: services.waitlist_position(b) for b in bookings if b.status.value == "waitlisted"}
+    positions = services.waitlist_positions(bookings)
     token = feeds.household_feed_token(current_user)
     feed_url = url_for("booking.household_feed", token=token.token, _external=True) if token else None
     return render_template("booking/my_bookings.html", bookings=bookings, positions=positions,
