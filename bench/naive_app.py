@@ -15,6 +15,8 @@ from sqlalchemy import Column, DateTime, Index, Integer, MetaData, Table, func, 
 
 from app import create_app as create_production_app
 from app.api.auth import user_from_token
+from app.booking.catalogue import price_for
+from app.families.services import household_of
 from app.booking.models import AgeBand, Booking, BookingStatus, Session
 from app.extensions import csrf, db, utcnow
 
@@ -48,9 +50,15 @@ def create_app():
         confirmed = db.session.scalar(select(func.count(Booking.id)).where(
             Booking.session_id == session_id, Booking.status == BookingStatus.CONFIRMED))
         db.session.commit()  # the read is over: nothing holds the count any more
+        # The rest of a booking's work, as a naive implementation would do it after counting
+        # (household, price), each in its own short transaction.
+        household = household_of(user)
+        db.session.commit()
+        price = price_for(session.unit_id, household, session.day)
+        db.session.commit()
         status = BookingStatus.CONFIRMED if confirmed < capacity else BookingStatus.WAITLISTED
         booking = Booking(child_id=child_id, session_id=session_id, status=status, age_band=AgeBand.OVER6,
-                          submission_id="naive", booked_by_id=user.id, requested_at=g.bench_arrived_at)
+                          submission_id="naive", booked_by_id=user.id, price=price, requested_at=g.bench_arrived_at)
         db.session.add(booking)
         db.session.commit()
         return jsonify({"id": booking.id, "status": status.value}), 201
