@@ -8,8 +8,9 @@ Method (see BENCHMARKS.md):
 2. gunicorn serves the app with the production configuration on 127.0.0.1 (sync workers).
 3. The sessions open at an instant T a few seconds ahead; C client PROCESSES (multiprocessing,
    one http.client connection per request, no threads) wait at a barrier then until T, and each
-   sends its share of POST requests back to back. Parent i books session i mod 40, so every
-   session gets about N/40 requests for 12 places.
+   sends its share of POST requests back to back. Request i (client i mod C) books session
+   (i // C) mod 40: the C requests sent at the same moment target the same session (the worst
+   case for the capacity guard), and every session gets about N/40 requests for 12 places.
 4. Afterwards the database is checked: overbooked sessions, each request reflected exactly once
    (lost / duplicated), and fairness: waitlisted requests that reached the server (Booking.requested_at,
    captured when the request enters the API) more than 50 ms before a confirmed one of the same session.
@@ -51,7 +52,7 @@ def make_app(url: str):
 
 
 def build(app, parents: int, sessions: int, places: int):
-    """Create the data; return [(token, child_id, session_id)] and the session ids."""
+    """Create the data; return [(token, child_id)] (one per parent) and the session ids."""
     from sqlalchemy import insert, select
 
     from app.accounts.models import Role, User
@@ -96,7 +97,9 @@ def build(app, parents: int, sessions: int, places: int):
         db.session.commit()
         users = db.session.scalars(select(User).where(User.id.in_(user_ids)).order_by(User.id)).all()
         tokens = {u.id: issue_token(u) for u in users}
-        work = [(tokens[u], c, session_ids[i % sessions]) for i, (u, c) in enumerate(zip(user_ids, child_ids))]
+        # Requests sent at the same moment target the same session (the worst case for the capacity
+        # guard): request i goes to session (i // clients) mod sessions, see fire().
+        work = [(tokens[u], c) for u, c in zip(user_ids, child_ids)]
     return work, session_ids
 
 
@@ -230,7 +233,9 @@ def run(db_kind, args):
     url = fresh_database(db_kind, "pitchoun_bench_rush")
     app = make_app(url)
     t0 = time.time()
-    work, session_ids = build(app, args.parents, args.sessions, args.places)
+    people, session_ids = build(app, args.parents, args.sessions, args.places)
+    work = [(token, child, session_ids[(i // args.clients) % len(session_ids)])
+            for i, (token, child) in enumerate(people)]
     print(f"data: {args.parents} parents, {args.sessions} sessions x {args.places} places, "
           f"built in {time.time() - t0:.1f} s", flush=True)
     rows = []
