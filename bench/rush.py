@@ -244,7 +244,6 @@ def run(db_kind, args):
         try:
             reset(app, session_ids, opens_at=datetime.now(timezone.utc) + timedelta(seconds=1.9))
             load_before = load()
-            started = time.time()
             results, fire_at = fire(server.port, ENDPOINTS[mode], work, args.clients)
             elapsed = max(r[6] + r[5] for r in results) - fire_at
         finally:
@@ -263,7 +262,6 @@ def run(db_kind, args):
         if sample_errors:
             print("sample errors:", sample_errors, flush=True)
         print(json.dumps(rows[-1], default=str), flush=True)
-        del started
     return rows
 
 
