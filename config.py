@@ -25,8 +25,11 @@ def _database_url(default: str) -> str:
     return url
 
 
+DEV_SECRET_KEY = "dev-only-not-secret"
+
+
 class Config:
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
     SQLALCHEMY_DATABASE_URI = _database_url(f"sqlite:///{INSTANCE_DIR / 'pitchoun.db'}")
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
 
@@ -106,7 +109,7 @@ class ProductionConfig(Config):
     @classmethod
     def check(cls) -> None:
         key = os.environ.get("SECRET_KEY", "")
-        if len(key) < 32 or key == Config.SECRET_KEY:
+        if len(key) < 32 or key == DEV_SECRET_KEY:
             raise RuntimeError(
                 "ProductionConfig needs SECRET_KEY in the environment "
                 "(at least 32 random characters, e.g. python -c 'import secrets; print(secrets.token_hex(32))')."

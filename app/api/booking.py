@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import jsonify, request
+from flask import g, jsonify, request
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -64,14 +64,15 @@ def site_json(site: Site) -> dict:
     }
 
 
-def booking_json(booking: Booking) -> dict:
+def booking_json(booking: Booking, positions: dict[int, int] | None = None) -> dict:
     session = booking.session
     return {
         "id": booking.id,
         "child_id": booking.child_id,
         "session_id": booking.session_id,
         "status": booking.status.value,
-        "waitlist_position": services.waitlist_position(booking),
+        "waitlist_position": (positions.get(booking.id) if positions is not None
+                              else services.waitlist_position(booking)),
         "price": None if booking.price is None else f"{booking.price:.2f}",
         "date": session.day.isoformat(),
         "start": session.unit.start_time.strftime("%H:%M"),
@@ -138,7 +139,8 @@ def create_session():
 def list_bookings():
     require_parent()
     bookings = services.household_bookings(current_api_user(), today=utcnow().astimezone(PARIS).date())
-    return jsonify({"bookings": [booking_json(b) for b in bookings]})
+    positions = services.waitlist_positions(bookings)
+    return jsonify({"bookings": [booking_json(b, positions) for b in bookings]})
 
 
 @bp.post("/bookings")
@@ -148,7 +150,8 @@ def create_booking():
     key = fields.idempotency_key(request.headers)
     data = json_body()
     child_id, session_id = fields.identifier(data, "child_id"), fields.identifier(data, "session_id")
-    result = services.book(current_api_user(), [(child_id, session_id)], idempotency_key=key)
+    result = services.book(current_api_user(), [(child_id, session_id)], idempotency_key=key,
+                           requested_at=g.get("arrived_at"))
     if len(result.items) != 1 or (result.items[0].child_id, result.items[0].session_id) != (child_id, session_id):
         raise ValidationFailed(_("Cette clé Idempotency-Key a déjà servi pour une autre demande : "
                                  "utilisez une nouvelle clé."), code="idempotency_key_reused",

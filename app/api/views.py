@@ -13,10 +13,16 @@ from app.accounts import services as account_services
 from app.api.auth import issue_token
 from app.api.openapi import openapi_document
 from app.errors import ValidationFailed
-from app.extensions import csrf, limiter
+from app.extensions import csrf, limiter, utcnow
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
+
+
+@bp.before_request
+def _record_arrival() -> None:
+    """When the request reached the application, before any lock wait (stored on bookings)."""
+    g.arrived_at = utcnow()
 
 
 def json_body() -> dict:

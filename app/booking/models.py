@@ -266,6 +266,9 @@ class Booking(db.Model):
     booked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     # iCalendar SEQUENCE: bumped on every change the family's calendar must see.
     sequence: Mapped[int] = mapped_column(default=0)
+    # When the request that made this booking reached the server (the start of the HTTP request,
+    # before waiting for any lock); None for bookings made outside a request. Audits fairness.
+    requested_at: Mapped[datetime | None]
 
     child: Mapped[Child] = relationship()
     session: Mapped[Session] = relationship()

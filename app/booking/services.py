@@ -153,15 +153,30 @@ def waitlist_position(booking: Booking) -> int | None:
         Booking.age_band == booking.age_band, Booking.waitlist_order <= booking.waitlist_order))
 
 
+def waitlist_positions(bookings) -> dict[int, int]:
+    """{booking id: position} for the waitlisted ones among `bookings`, in one query (see waitlist_position)."""
+    waiting = [b for b in bookings if b.status is BookingStatus.WAITLISTED]
+    if not waiting:
+        return {}
+    rows = db.session.execute(select(Booking.id, Booking.session_id, Booking.age_band, Booking.waitlist_order)
+                              .where(Booking.session_id.in_({b.session_id for b in waiting}),
+                                     Booking.status == BookingStatus.WAITLISTED)).all()
+    positions = {}
+    for b in waiting:
+        positions[b.id] = sum(1 for r in rows if r.session_id == b.session_id and r.age_band == b.age_band
+                              and r.waitlist_order <= b.waitlist_order)
+    return positions
+
+
 def _book_item(user: User, household: Household, child: Child, session: Session, now: datetime,
-               submission_id: str) -> Booking:
+               submission_id: str, requested_at: datetime | None = None) -> Booking:
     band = _check_rules(child, household, session, now)
     decision = admission.evaluate(child, session)
     if decision.decision == "refuse":
         raise AdmissionRefused(decision.reason or None, code=decision.code)
     booking = Booking(child_id=child.id, session_id=session.id, age_band=band, submission_id=submission_id,
                       booked_by_id=user.id, price=price_for(session.unit_id, household, session.day),
-                      created_at=now, updated_at=now)
+                      created_at=now, updated_at=now, requested_at=requested_at)
     if _claim_place(session, band):
         booking.status = (BookingStatus.PENDING_PREPARATION if decision.decision == "hold"
                           else BookingStatus.CONFIRMED)
@@ -175,7 +190,8 @@ def _book_item(user: User, household: Household, child: Child, session: Session,
 
 # ---------------------------------------------------------------- use cases
 
-def book(user: User, items, idempotency_key: str | None = None, now: datetime | None = None) -> SubmissionResult:
+def book(user: User, items, idempotency_key: str | None = None, now: datetime | None = None,
+         requested_at: datetime | None = None) -> SubmissionResult:
     """Book several (child_id, session_id) items at once, in one transaction.
 
     Each item is confirmed, waitlisted (with its position) or refused with a
@@ -184,7 +200,8 @@ def book(user: User, items, idempotency_key: str | None = None, now: datetime | 
     stop the other items; any unexpected failure writes nothing at all.
     With `idempotency_key`, a repeated submission returns the first answer
     (`replayed=True`) and books nothing more. Queues a "booking.submitted"
-    e-mail to the household's guardians.
+    e-mail to the household's guardians. `requested_at` (when the HTTP request
+    arrived) is stored on the new bookings so that fairness can be audited.
     Raises NotFound (a child of another household), SessionNotFound, ValidationFailed.
     """
     now = now or utcnow()
@@ -224,7 +241,8 @@ def book(user: User, items, idempotency_key: str | None = None, now: datetime | 
         for child_id, session_id in pairs:
             child, session = children[child_id], sessions[session_id]
             try:
-                booking = _book_item(user, household, child, session, now, result.submission_id)
+                booking = _book_item(user, household, child, session, now, result.submission_id,
+                                     requested_at)
             except BookingRefused as refusal:
                 result.items.append(ItemResult(child_id, session_id, "refused", code=refusal.code,
                                                reason=refusal.message))

@@ -4,7 +4,7 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -16,7 +16,7 @@ from app.booking import feeds, planner, services
 from app.booking.access import household_of
 from app.booking.models import Session
 from app.errors import DomainError, ValidationFailed
-from app.extensions import db
+from app.extensions import db, utcnow
 from app.families.models import Child
 from app.navigation import register_nav
 
@@ -24,6 +24,12 @@ bp = Blueprint("booking", __name__, url_prefix="/accueils")
 
 register_nav(_l("Réserver"), "booking.calendar", [Role.PARENT], order=20)
 register_nav(_l("Mes réservations"), "booking.my_bookings", [Role.PARENT], order=21)
+
+
+@bp.before_request
+def _record_arrival() -> None:
+    """When the request reached the application, before any lock wait (stored on bookings)."""
+    g.arrived_at = utcnow()
 
 
 def _int_arg(name: str) -> int | None:
@@ -59,7 +65,7 @@ def submit():
         flash(_("Cochez au moins une séance avant d'envoyer."), "error")
         return redirect(url_for("booking.calendar", **{k: v for k, v in request.args.items()}))
     key = (request.form.get("submission_key") or "")[:100] or None
-    result = services.book(current_user, items, idempotency_key=key)
+    result = services.book(current_user, items, idempotency_key=key, requested_at=g.get("arrived_at"))
     children = {c.id: c for c in db.session.scalars(
         select(Child).where(Child.id.in_({i.child_id for i in result.items})))}
     sessions = {s.id: s for s in db.session.scalars(
@@ -72,7 +78,7 @@ def submit():
 @roles_required(Role.PARENT)
 def my_bookings():
     bookings = services.household_bookings(current_user)
-    positions = {b.id: services.waitlist_position(b) for b in bookings if b.status.value == "waitlisted"}
+    positions = services.waitlist_positions(bookings)
     token = feeds.household_feed_token(current_user)
     feed_url = url_for("booking.household_feed", token=token.token, _external=True) if token else None
     return render_template("booking/my_bookings.html", bookings=bookings, positions=positions,

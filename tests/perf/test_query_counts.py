@@ -1,0 +1,30 @@
+"""The main pages issue the same number of SQL queries whatever the size of the history (no N+1)."""
+from __future__ import annotations
+
+from app.extensions import db
+from tests.conftest import _empty_all_tables
+from tests.perf.history import build_history, measure
+
+# Pinned query counts (one request each, after login). A change here must be deliberate:
+# a count that grows with the history is an N+1 to fix, not a number to update.
+# Counted on SQLite, whose BEGIN IMMEDIATE is one statement more than PostgreSQL's implicit BEGIN.
+PINNED = {
+    "Parent: booking calendar (month)": 14,
+    "Parent: household's bookings": 13,
+    "Household iCalendar feed": 9,
+    "Director: session register": 13,
+    "Director: day register": 13,
+    "Director: site's sessions (month)": 7,
+    "Director: inclusion dashboard": 5,
+    "Relais: matching page": 12,
+}
+
+
+def test_query_counts_do_not_grow_with_history(app):
+    small = measure(app, build_history(1))
+    _empty_all_tables()
+    large = measure(app, build_history(20))
+    grown = {label: (small[label][0], large[label][0]) for label in small if large[label][0] != small[label][0]}
+    assert not grown, f"query counts grow with the history (small, 20x): {grown}"
+    begin = 0 if db.engine.dialect.name == "sqlite" else 1
+    assert {label: q for label, (q, _ms) in large.items()} == {label: n - begin for label, n in PINNED.items()}
