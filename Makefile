@@ -17,7 +17,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 translations: venv
-	$(VENV)/bin/pybabel compile --statistics -d app/translations 2>&1 | tail -n 1
+	$(VENV)/bin/pybabel compile --statistics -d app/translations
 
 migrate: venv
 	$(FLASK) db upgrade
@@ -38,7 +38,7 @@ test: venv translations chromium
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 extract-messages: venv
-	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot .
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -c Translators: -o app/translations/messages.pot .
 	$(VENV)/bin/pybabel update -i app/translations/messages.pot -d app/translations
 
 clean:

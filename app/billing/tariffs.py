@@ -168,7 +168,7 @@ def renew_grid(user: User, activity_id: int, starts_on: date, increase_percent: 
         raise NotFound()
     increase = Decimal(increase_percent)
     if not Decimal("-50") <= increase <= Decimal("100"):
-        raise ValidationFailed(_("La hausse doit être comprise entre -50 % et 100 %."), field="increase_percent")
+        raise ValidationFailed(_("La hausse doit être comprise entre -50 et 100 %."), field="increase_percent")
     eve = starts_on - timedelta(days=1)
     created = 0
     try:

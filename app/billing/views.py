@@ -215,7 +215,7 @@ def tariff_grid():
 def renew_grid(activity_id: int):
     form = RenewGridForm()
     if not form.validate():
-        flash(_("Indiquez une date de début et une hausse entre -50 % et 100 %."), "error")
+        flash(_("Indiquez une date de début et une hausse entre -50 et 100 %."), "error")
         return redirect(url_for("billing.tariff_grid"))
     try:
         created = tariffs.renew_grid(current_user, activity_id, form.starts_on.data, form.increase_percent.data)

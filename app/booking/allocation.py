@@ -228,7 +228,8 @@ admission.register_check(_draw_mode_check)
 def _local(moment: datetime) -> str:
     from flask_babel import format_datetime
 
-    return format_datetime(moment, "d MMMM yyyy 'à' HH:mm")
+    # Translators: a Babel date pattern; translate only the quoted word.
+    return format_datetime(moment, _("d MMMM yyyy 'à' HH:mm"))
 
 
 # ---------------------------------------------------------------- permissions and lookups

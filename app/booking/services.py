@@ -103,7 +103,8 @@ def _add_taken(session: Session, band: AgeBand, delta: int) -> None:
 # ---------------------------------------------------------------- rules
 
 def _local(moment: datetime) -> str:
-    return format_datetime(moment, "d MMMM yyyy 'à' HH:mm")
+    # Translators: a Babel date pattern; translate only the quoted word.
+    return format_datetime(moment, _("d MMMM yyyy 'à' HH:mm"))
 
 
 def _check_rules(child: Child, household: Household, session: Session, now: datetime) -> AgeBand:

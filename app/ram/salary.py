@@ -107,7 +107,7 @@ def simulate(*, hourly_rate: Decimal, hours_per_week: Decimal, full_year: bool, 
         maintenance = money(weekly * leave_days / 6)
         paid_leave = max(ten, maintenance)
         rule = (_("Le maintien de salaire est plus favorable que les 10 %.") if maintenance > ten
-                else _("La règle des 10 % est plus favorable que le maintien de salaire."))
+                else _("La règle du dixième est plus favorable que le maintien de salaire."))
     days_per_month = (Decimal(days_per_week) * care_weeks / 12).quantize(CENT, rounding=ROUND_HALF_UP)
     maintenance_monthly = money(maintenance_per_day * days_per_week * care_weeks / 12)
     meals_monthly = money(meal_per_day * days_per_week * care_weeks / 12)
