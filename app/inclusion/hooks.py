@@ -45,6 +45,12 @@ def init_app(app: Flask) -> None:
                   roles=[Role.PARENT])
     register_kind("inclusion.plan_shared", _l("Projet d'accueil à lire et valider"), essential=True,
                   roles=[Role.PARENT])
+    register_kind("inclusion.review_due", _l("Bilan d'un projet d'accueil à prévoir"), essential=True,
+                  roles=[Role.DIRECTOR])
+    from app.inclusion.reviews import JOB_NAME as REVIEW_JOB
+    from app.inclusion.reviews import send_review_due_notices
+
+    register_daily_job(REVIEW_JOB, send_review_due_notices)
     register_kind("inclusion.booking_confirmed", _l("Réservation confirmée après la préparation"), essential=True,
                   roles=[Role.PARENT])
 

@@ -24,6 +24,7 @@ from app.ram.models import (
     IntroductionOutcome,
     Relais,
 )
+from app.ram.reminders import notify_introduction
 from app.ram.services import PlaceUnavailable, add_contract, lock_childminder, place_problem, today_local
 
 DEMAND_FIELDS = ("family_name", "contact_phone", "contact_email", "child_first_name", "child_birth_date",
@@ -168,6 +169,8 @@ def record_introduction(user: User, demand: FamilyDemand, childminder_id: int, i
                                 introduced_on=introduced_on or today_local(), notes=notes.strip()[:1000])
     db.session.add(introduction)
     demand.status = DemandStatus.IN_PROGRESS
+    db.session.flush()
+    notify_introduction(introduction)
     db.session.commit()
     return introduction
 

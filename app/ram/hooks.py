@@ -42,4 +42,11 @@ def init_app(app: Flask) -> None:
     register_kind("ram.childminder_invited", _l("Invitation à créer son compte d'assistante maternelle"),
                   essential=True, roles=[Role.CHILDMINDER])
     register_kind("ram.demand_met", _l("Demande d'accueil satisfaite"), roles=[Role.PARENT])
+    register_kind("ram.introduction", _l("Mise en relation avec une assistante maternelle"), essential=True,
+                  roles=[Role.PARENT])
+    register_kind("ram.workshop_reminder", _l("Rappel la veille d'un atelier"), roles=[Role.CHILDMINDER])
+
+    from app.ram.reminders import JOB_NAME, send_workshop_reminders
+
+    register_daily_job(JOB_NAME, send_workshop_reminders)
     from app.ram import permissions  # noqa: F401  (registers the policies)
