@@ -117,7 +117,7 @@ def upload_document(child_id: int):
             flash(_("Le document est enregistré."), "success")
     else:
         services.get_child(current_user, child_id, Action.EDIT_NEEDS)
-        flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
+        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
     return redirect(url_for(".child_file", child_id=child_id))
 
 
