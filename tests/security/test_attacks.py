@@ -211,3 +211,16 @@ def test_brute_force_on_calendar_feed_tokens_reveals_nothing(client):
         for path in ("/accueils/calendrier/{}.ics", "/accueils/calendrier/site/{}.ics"):
             response = client.get(path.format(guess))
             assert response.status_code in (404, 403, 400), (path, guess, response.status_code)
+
+
+def test_sql_injection_in_api_filters_is_refused_in_french(client):
+    from tests.conftest import api_token
+
+    parent = make_user(Role.PARENT)
+    headers = {"Authorization": f"Bearer {api_token(client, parent.email)}"}
+    for param in ("site_id", "from", "to"):
+        for injection in INJECTIONS:
+            response = client.get("/api/v1/sessions", query_string={param: injection}, headers=headers)
+            assert response.status_code in (400, 422), (param, injection, response.status_code)
+            body = response.get_json()
+            assert body and any(word in str(body) for word in ("entier", "date", "invalide", "Indiquez")), body
