@@ -20,7 +20,35 @@ CSP = "; ".join([
 PUBLIC_CACHEABLE_PREFIXES = ("/static/",)
 
 
+def _has_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def refuse_nul_characters() -> None:
+    """No text with a NUL character reaches the services: PostgreSQL refuses it in a
+    string (a 500), and no person types one. Query string, form fields, file names, JSON."""
+    from flask_babel import gettext as _
+
+    from app.errors import ValidationFailed
+
+    found = (any(_has_nul(k) or _has_nul(v) for k, v in request.args.items(multi=True))
+             or any(_has_nul(k) or _has_nul(v) for k, v in request.form.items(multi=True))
+             or any(_has_nul(f.filename or "") for f in request.files.values()))
+    if not found and request.is_json:
+        found = _has_nul(request.get_json(silent=True))
+    if found:
+        raise ValidationFailed(_("Les données envoyées contiennent un caractère invalide (caractère nul)."))
+
+
 def register_security(app: Flask) -> None:
+    app.before_request(refuse_nul_characters)
+
     @app.after_request
     def set_security_headers(response):
         headers = response.headers
