@@ -224,3 +224,13 @@ def test_sql_injection_in_api_filters_is_refused_in_french(client):
             assert response.status_code in (400, 422), (param, injection, response.status_code)
             body = response.get_json()
             assert body and any(word in str(body) for word in ("entier", "date", "invalide", "Indiquez")), body
+
+
+def test_nul_characters_are_refused_in_french_before_reaching_the_database(client, make_client):
+    """PostgreSQL refuses NUL in strings (it was a 500 on the log-in form, the API token and uploads)."""
+    response = client.post("/api/v1/auth/token", json={"email": "a\x00@example.fr", "password": "x"})
+    assert response.status_code == 422 and "caractère nul" in response.get_json()["error"]["message"]
+    token = get_csrf(client, "/connexion")
+    response = client.post("/connexion", data={"email": "a\x00@example.fr", "password": "x", "csrf_token": token})
+    assert response.status_code == 422 and "caractère nul" in response.get_data(as_text=True)
+    assert client.get("/connexion?next=/a%00b").status_code == 422
