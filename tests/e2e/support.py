@@ -48,3 +48,9 @@ def no_dialogs(page) -> list[str]:
     seen: list[str] = []
     page.on("dialog", lambda dialog: (seen.append(dialog.message), dialog.dismiss()))
     return seen
+
+
+def follow(page, locator) -> None:
+    """Click a link or a submit button and wait for the page it leads to."""
+    with page.expect_navigation():
+        locator.click()

@@ -11,7 +11,7 @@ import pytest
 from app.accounts.models import Role
 from app.extensions import utcnow
 from tests.booking.factories import future_wednesday, make_parent_with_child, make_session, make_site, make_staff
-from tests.e2e.support import check, keyboard_login, no_dialogs
+from tests.e2e.support import check, follow, keyboard_login, no_dialogs
 from tests.inclusion.factories import make_morning_unit, make_template
 
 pytestmark = pytest.mark.browser
@@ -44,7 +44,7 @@ def test_needs_declared_plan_prepared_bookings_confirmed(live_server, page_facto
     family.get_by_label("Un projet d'accueil individualisé (PAI) existe déjà").check()
     family.locator("#allergies").fill("Arachide et fruits à coque")
     family.locator("#emergency_protocol").fill("Stylo d'adrénaline dans la trousse PAI, puis appeler le 15.")
-    family.get_by_role("button", name="Enregistrer").click()
+    follow(family, family.get_by_role("button", name="Enregistrer"))
     assert "Arachide" in family.inner_text("main")
     check(family, "inclusion-parent", size, "file-needs")
 
@@ -52,7 +52,7 @@ def test_needs_declared_plan_prepared_bookings_confirmed(live_server, page_facto
     boxes = family.locator(f"input[type=checkbox][value^='{child_id}:']")
     for n in range(boxes.count()):
         boxes.nth(n).check()
-    family.get_by_role("button", name="Envoyer ma demande de réservation").click()
+    follow(family, family.get_by_role("button", name="Envoyer ma demande de réservation"))
     check(family, "inclusion-parent", size, "booked-held")
     family.goto(f"{live_server}/inclusion/enfants/{child_id}")
     assert "Ce qui va se passer" in family.inner_text("main")
@@ -62,34 +62,34 @@ def test_needs_declared_plan_prepared_bookings_confirmed(live_server, page_facto
     keyboard_login(office, live_server, director_email)
     office.goto(f"{live_server}/inclusion/preparation")
     check(office, "inclusion-director", size, "queue")
-    office.get_by_role("link", name="Proposer une rencontre").first.click()
+    follow(office, office.get_by_role("link", name="Proposer une rencontre").first)
     check(office, "inclusion-director", size, "meeting-form")
-    office.get_by_role("button", name="Envoyer l'invitation").click()
+    follow(office, office.get_by_role("button", name="Envoyer l'invitation"))
     assert office.locator("[aria-invalid=true]").count() >= 1
     check(office, "inclusion-director", size, "meeting-errors")
     office.locator("#starts_at").fill((utcnow() + timedelta(days=5)).strftime("%Y-%m-%dT10:00"))
-    office.get_by_role("button", name="Envoyer l'invitation").click()
+    follow(office, office.get_by_role("button", name="Envoyer l'invitation"))
     office.goto(f"{live_server}/inclusion/enfants/{child_id}/accueils/{site_id}/projet")
     check(office, "inclusion-director", size, "plan-form")
     office.locator("#referent").fill("Inès, animatrice référente")
     office.locator("#emergency_protocol").fill("Adrénaline puis 15")
     office.locator("#adapt_meals").fill("Panier repas fourni par la famille, aucune noix.")
-    office.get_by_role("button", name="Enregistrer le brouillon").click()
+    follow(office, office.get_by_role("button", name="Enregistrer le brouillon"))
     version_url = office.url
     check(office, "inclusion-director", size, "plan-draft")
     office.goto(f"{live_server}/inclusion/enfants/{child_id}/accueils/{site_id}/adaptation")
     check(office, "inclusion-director", size, "steps-form")
     office.locator("#steps").fill("Une heure avec un parent ; 4,5 ; non\nUne matinée sans repas ; 4,5 ; non")
-    office.get_by_role("button", name="Enregistrer les étapes").click()
+    follow(office, office.get_by_role("button", name="Enregistrer les étapes"))
     office.goto(version_url)
-    office.get_by_role("button", name="Partager avec la famille").click()
+    follow(office, office.get_by_role("button", name="Partager avec la famille"))
     check(office, "inclusion-director", size, "plan-shared")
 
     family.goto(version_url)
     check(family, "inclusion-parent", size, "plan-to-agree")
-    family.get_by_role("button", name="J'ai lu ce projet et je donne mon accord").click()
+    follow(family, family.get_by_role("button", name="J'ai lu ce projet et je donne mon accord"))
     office.goto(version_url)
-    office.get_by_role("button", name="J'ai lu ce projet et je donne mon accord").click()
+    follow(office, office.get_by_role("button", name="J'ai lu ce projet et je donne mon accord"))
     check(office, "inclusion-director", size, "plan-active")
 
     family.goto(f"{live_server}/accueils/mes-reservations")

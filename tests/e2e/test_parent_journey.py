@@ -18,7 +18,7 @@ from app.extensions import db
 from tests.booking.factories import make_activity, make_session, make_site, make_unit
 from tests.booking.factories import make_parent_with_child
 from tests.browser_support import release_db
-from tests.e2e.support import check, no_dialogs
+from tests.e2e.support import check, follow, no_dialogs
 from tests.inclusion.factories import book
 
 pytestmark = pytest.mark.browser
@@ -64,9 +64,9 @@ def test_parent_registers_books_is_waitlisted_cancels_and_subscribes(live_server
     dialogs = no_dialogs(page)
     page.goto(f"{live_server}/connexion")
     check(page, "parent", size, "login")
-    page.get_by_role("link", name="Créer un compte", exact=False).first.click()
+    follow(page, page.get_by_role("link", name="Créer un compte", exact=False).first)
     check(page, "parent", size, "register-empty")
-    page.get_by_role("button", name="Créer mon compte", exact=False).click()
+    follow(page, page.get_by_role("button", name="Créer mon compte", exact=False))
     assert page.locator("[aria-invalid=true]").count() >= 3
     check(page, "parent", size, "register-errors")
     page.locator("#first_name").fill("Inès")
@@ -86,8 +86,7 @@ def test_parent_registers_books_is_waitlisted_cancels_and_subscribes(live_server
     page.locator("#commune_insee").select_option("46042")
     page.locator("#family_quotient").fill("750")
     page.locator("#family_quotient_valid_until").fill(f"{date.today().year + 1}-12-31")
-    with page.expect_navigation():
-        page.locator("main button[type=submit]").click()
+    follow(page, page.locator("main button[type=submit]"))
     assert page.locator(".field-error").count() == 0, page.locator(".field-error").all_inner_texts()
     for first_name, birth in (("Jade", "2016-09-01"), ("Hugo", "2018-02-11")):
         page.goto(f"{live_server}/foyer/enfants/nouveau")
@@ -95,8 +94,7 @@ def test_parent_registers_books_is_waitlisted_cancels_and_subscribes(live_server
         page.locator("#first_name").fill(first_name)
         page.locator("#birth_date").fill(birth)
         page.locator("#consent_outings").check()
-        with page.expect_navigation():
-            page.locator("main button[type=submit]").click()
+        follow(page, page.locator("main button[type=submit]"))
     assert "Jade" in page.inner_text("main") and "Hugo" in page.inner_text("main")
     check(page, "parent", size, "household")
 
@@ -109,7 +107,7 @@ def test_parent_registers_books_is_waitlisted_cancels_and_subscribes(live_server
     for n in range(boxes.count()):
         boxes.nth(n).focus()
         page.keyboard.press("Space")
-    page.get_by_role("button", name="Envoyer ma demande de réservation").click()
+    follow(page, page.get_by_role("button", name="Envoyer ma demande de réservation"))
     text = page.inner_text("main")
     assert "Confirmée" in text and "Liste d'attente, position 1" in text
     check(page, "parent", size, "booking-results")
@@ -117,12 +115,12 @@ def test_parent_registers_books_is_waitlisted_cancels_and_subscribes(live_server
     page.goto(f"{live_server}/accueils/mes-reservations")
     check(page, "parent", size, "my-bookings")
     before = page.get_by_role("button", name="Annuler", exact=False).count()
-    page.get_by_role("button", name="Annuler", exact=False).first.click()
+    follow(page, page.get_by_role("button", name="Annuler", exact=False).first)
     page.wait_for_load_state("load")
     assert page.get_by_role("button", name="Annuler", exact=False).count() == before - 1
     check(page, "parent", size, "cancelled")
 
-    page.get_by_role("button", name="Créer l'adresse d'abonnement").click()
+    follow(page, page.get_by_role("button", name="Créer l'adresse d'abonnement"))
     url = page.locator("#feed-title ~ p code, section[aria-labelledby=feed-title] code").first.inner_text().strip()
     check(page, "parent", size, "subscribed")
     # The address shown uses the public base URL; the same path is asked of the test server.

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from tests.e2e.support import check, keyboard_login, no_dialogs
+from tests.e2e.support import check, follow, keyboard_login, no_dialogs
 from tests.ram.factories import add_child, make_childminder, make_relais, make_staff, make_workshop
 
 pytestmark = pytest.mark.browser
@@ -27,7 +27,7 @@ def test_relais_staff_record_a_demand_match_it_and_record_a_contract(live_server
     page.goto(f"{live_server}/relais/demandes/nouvelle")
     check(page, "relais-staff", size, "demand-empty")
     # Sent empty: errors next to the fields, focus-able summary.
-    page.get_by_role("button", name="Envoyer la demande").click()
+    follow(page, page.get_by_role("button", name="Envoyer la demande"))
     assert page.locator("[aria-invalid=true]").count() >= 1
     check(page, "relais-staff", size, "demand-errors")
     page.fill("#family_name", "Bessières")
@@ -36,10 +36,10 @@ def test_relais_staff_record_a_demand_match_it_and_record_a_contract(live_server
     page.fill("#day0_start", "07:30")
     page.fill("#day0_end", "17:30")
     page.select_option("#commune_insee", "46088")
-    page.get_by_role("button", name="Envoyer la demande").click()
+    follow(page, page.get_by_role("button", name="Envoyer la demande"))
     assert "En attente" in page.inner_text("main")
     check(page, "relais-staff", size, "demand")
-    page.get_by_text("Voir les assistantes maternelles disponibles").click()
+    follow(page, page.get_by_text("Voir les assistantes maternelles disponibles"))
     check(page, "relais-staff", size, "matches")
     button = page.get_by_role("button", name="Mettre en relation avec Marie", exact=False)
     button.focus()
@@ -50,7 +50,7 @@ def test_relais_staff_record_a_demand_match_it_and_record_a_contract(live_server
     # The outcome, with the keyboard: the radio by its label, Space, then the button.
     page.get_by_label("Contrat signé").focus()
     page.keyboard.press("Space")
-    page.get_by_role("button", name="Enregistrer l'issue").click()
+    follow(page, page.get_by_role("button", name="Enregistrer l'issue"))
     assert "Contrat signé" in page.inner_text("main")
     check(page, "relais-staff", size, "contract")
     assert dialogs == []
@@ -69,7 +69,7 @@ def test_childminder_updates_availability_and_registers_for_a_workshop(live_serv
     check(page, "childminder", size, "availability")
     # Without a date: refused with a message.
     page.fill("#valid_from", "")
-    page.get_by_role("button", name="Publier et confirmer ces disponibilités").click()
+    follow(page, page.get_by_role("button", name="Publier et confirmer ces disponibilités"))
     assert page.locator(".flash-error, .field-error").count() >= 1
     check(page, "childminder", size, "availability-error")
     page.fill("#valid_from", date.today().isoformat())
@@ -82,9 +82,9 @@ def test_childminder_updates_availability_and_registers_for_a_workshop(live_serv
     check(page, "childminder", size, "profile")
     page.goto(f"{live_server}/relais/ateliers")
     check(page, "childminder", size, "workshops")
-    page.get_by_role("link", name=theme, exact=False).first.click()
+    follow(page, page.get_by_role("link", name=theme, exact=False).first)
     check(page, "childminder", size, "workshop")
-    page.get_by_role("button", name="M'inscrire").click()
+    follow(page, page.get_by_role("button", name="M'inscrire"))
     assert page.get_by_role("button", name="Annuler mon inscription").count() == 1
     check(page, "childminder", size, "workshop-registered")
     assert dialogs == []
