@@ -67,11 +67,18 @@ def staff_sites():
         form.commune_insee.choices = [(c.insee, c.name) for c in
                                       db.session.scalars(select(Commune).order_by(Commune.name))]
         if form.validate_on_submit():
-            site = catalogue.create_site(current_user, name=form.name.data, address=form.address.data,
-                                         commune_insee=form.commune_insee.data,
-                                         opening_hours=form.opening_hours.data or "", phone=form.phone.data or "")
-            flash(_("Accueil créé."), "success")
-            return redirect(url_for("booking.site_detail", site_id=site.id))
+            try:
+                site = catalogue.create_site(current_user, name=form.name.data, address=form.address.data,
+                                             commune_insee=form.commune_insee.data,
+                                             opening_hours=form.opening_hours.data or "",
+                                             phone=form.phone.data or "")
+            except DomainError as error:
+                if error.http_status == 404:
+                    raise
+                form.name.errors = list(form.name.errors) + [error.message]
+            else:
+                flash(_("Accueil créé."), "success")
+                return redirect(url_for("booking.site_detail", site_id=site.id))
     elif request.method == "POST":
         abort(403)
     sites = catalogue.sites_for(current_user)
