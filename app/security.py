@@ -32,18 +32,22 @@ def _has_nul(value) -> bool:
 
 def refuse_nul_characters() -> None:
     """No text with a NUL character reaches the services: PostgreSQL refuses it in a
-    string (a 500), and no person types one. Query string, form fields, file names, JSON."""
+    string (a 500), and no person types one. Query string, form fields, file names, JSON.
+    The refusal names the field at fault."""
     from flask_babel import gettext as _
 
     from app.errors import ValidationFailed
 
-    found = (any(_has_nul(k) or _has_nul(v) for k, v in request.args.items(multi=True))
-             or any(_has_nul(k) or _has_nul(v) for k, v in request.form.items(multi=True))
-             or any(_has_nul(f.filename or "") for f in request.files.values()))
-    if not found and request.is_json:
-        found = _has_nul(request.get_json(silent=True))
-    if found:
-        raise ValidationFailed(_("Les données envoyées contiennent un caractère invalide (caractère nul)."))
+    pairs = list(request.args.items(multi=True)) + list(request.form.items(multi=True))
+    pairs += [(name, f.filename or "") for name, f in request.files.items(multi=True)]
+    if request.is_json:
+        data = request.get_json(silent=True)
+        pairs += list(data.items()) if isinstance(data, dict) else [("", data)]
+    for key, value in pairs:
+        if _has_nul(key) or _has_nul(value):
+            name = key if isinstance(key, str) and not _has_nul(key) else ""
+            raise ValidationFailed(_("Le champ « %(name)s » contient des caractères non autorisés (caractère nul).",
+                                     name=name), field=name or None)
 
 
 def register_security(app: Flask) -> None:
