@@ -230,6 +230,7 @@ def test_nul_characters_are_refused_in_french_before_reaching_the_database(clien
     """PostgreSQL refuses NUL in strings (it was a 500 on the log-in form, the API token and uploads)."""
     response = client.post("/api/v1/auth/token", json={"email": "a\x00@example.fr", "password": "x"})
     assert response.status_code == 422 and "caractère nul" in response.get_json()["error"]["message"]
+    assert response.get_json()["error"]["field"] == "email"
     token = get_csrf(client, "/connexion")
     response = client.post("/connexion", data={"email": "a\x00@example.fr", "password": "x", "csrf_token": token})
     assert response.status_code == 422 and "caractère nul" in response.get_data(as_text=True)
