@@ -20,16 +20,38 @@ CSP = "; ".join([
 PUBLIC_CACHEABLE_PREFIXES = ("/static/",)
 
 
-def register_security(app: Flask) -> None:
-    @app.before_request
-    def refuse_nul_bytes():
-        """No text a person types contains a NUL byte; PostgreSQL cannot store one."""
-        for values in (request.args, request.form):
-            for value in values.values():
-                if "\x00" in value:
-                    from flask import abort
+def _has_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
 
-                    abort(400)
+
+def refuse_nul_characters() -> None:
+    """No text with a NUL character reaches the services: PostgreSQL refuses it in a
+    string (a 500), and no person types one. Query string, form fields, file names, JSON.
+    The refusal names the field at fault."""
+    from flask_babel import gettext as _
+
+    from app.errors import ValidationFailed
+
+    pairs = list(request.args.items(multi=True)) + list(request.form.items(multi=True))
+    pairs += [(name, f.filename or "") for name, f in request.files.items(multi=True)]
+    if request.is_json:
+        data = request.get_json(silent=True)
+        pairs += list(data.items()) if isinstance(data, dict) else [("", data)]
+    for key, value in pairs:
+        if _has_nul(key) or _has_nul(value):
+            name = key if isinstance(key, str) and not _has_nul(key) else ""
+            raise ValidationFailed(_("Le champ « %(name)s » contient des caractères non autorisés (caractère nul).",
+                                     name=name), field=name or None)
+
+
+def register_security(app: Flask) -> None:
+    app.before_request(refuse_nul_characters)
 
     @app.after_request
     def set_security_headers(response):

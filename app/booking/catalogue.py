@@ -82,15 +82,26 @@ def all_sites() -> list[Site]:
 
 def create_site(user: User, *, name: str, address: str, commune_insee: str, opening_hours: str = "",
                 phone: str = "") -> Site:
-    """Create a site (administrator only). Raises NotFound for anyone else."""
+    """Create a site (administrator only). Raises NotFound for anyone else, Conflict (field
+    "name") when a site already has that name."""
+    from sqlalchemy.exc import IntegrityError
+
     from app.accounts.models import Role
+    from app.errors import Conflict
 
     if user.role != Role.ADMIN:
         raise NotFound()
+    message = _("Un accueil porte déjà ce nom.")
+    if db.session.scalar(select(Site.id).where(Site.name == name.strip())) is not None:
+        raise Conflict(message, field="name")
     site = Site(name=name.strip(), address=address.strip(), commune_insee=commune_insee,
                 opening_hours=opening_hours, phone=phone)
     db.session.add(site)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same name created at the same moment
+        db.session.rollback()
+        raise Conflict(message, field="name") from None
     return site
 
 

@@ -77,11 +77,17 @@ def staff_sites():
 def create_site():
     form = _new_site_form()
     if form.validate_on_submit():
-        site = catalogue.create_site(current_user, name=form.name.data, address=form.address.data,
-                                     commune_insee=form.commune_insee.data,
-                                     opening_hours=form.opening_hours.data or "", phone=form.phone.data or "")
-        flash(_("Accueil créé."), "success")
-        return redirect(url_for("booking.site_detail", site_id=site.id))
+        try:
+            site = catalogue.create_site(current_user, name=form.name.data, address=form.address.data,
+                                         commune_insee=form.commune_insee.data,
+                                         opening_hours=form.opening_hours.data or "", phone=form.phone.data or "")
+        except DomainError as error:
+            if error.http_status == 404:
+                raise
+            _form_error(form, error)
+        else:
+            flash(_("Accueil créé."), "success")
+            return redirect(url_for("booking.site_detail", site_id=site.id))
     return render_template("booking/staff/sites.html", sites=catalogue.sites_for(current_user), form=form), 422
 
 

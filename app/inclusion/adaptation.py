@@ -237,6 +237,15 @@ def skip_period(user: User, child_id: int, site_id: int, reason: str) -> Adaptat
     return period
 
 
+def get_step_for_director(user: User, step_id: int) -> AdaptationStep:
+    """A step of a child at one of the director's sites (read only). Raises NotFound."""
+    step = db.session.get(AdaptationStep, step_id)
+    if step is None:
+        raise NotFound()
+    _child_at_site(user, step.period.child_id, step.period.site_id)
+    return step
+
+
 def record_step(user: User, step_id: int, outcome: str, note: str = "") -> AdaptationStep:
     """The director records how a step went: "validated", or "extended" (a repeat of the step is
     inserted after it). Raises NotFound, ValidationFailed.

@@ -117,7 +117,7 @@ def upload_document(child_id: int):
             flash(_("Le document est enregistré."), "success")
     else:
         services.get_child(current_user, child_id, Action.EDIT_NEEDS)
-        flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
+        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
     return redirect(url_for(".child_file", child_id=child_id))
 
 
@@ -318,8 +318,16 @@ def skip_adaptation(child_id: int, site_id: int):
 def record_step(step_id: int):
     form = StepRecordForm()
     outcome = form.outcome.data if form.validate_on_submit() else ""
-    step = adaptation.record_step(current_user, step_id, outcome, form.note.data or "")
-    flash(_("Le bilan de l'étape est enregistré."), "success")
+    try:
+        step = adaptation.record_step(current_user, step_id, outcome, form.note.data or "")
+    except DomainError as error:
+        if error.http_status in (403, 404):
+            raise
+        # A refused bilan (no outcome chosen, note too long...) goes back to the steps with its message.
+        step = adaptation.get_step_for_director(current_user, step_id)
+        flash(error.message, "error")
+    else:
+        flash(_("Le bilan de l'étape est enregistré."), "success")
     return redirect(url_for(".child_steps", child_id=step.period.child_id, site_id=step.period.site_id))
 
 
