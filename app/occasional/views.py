@@ -161,6 +161,8 @@ def cancel(booking_id: int):
 @bp.post("/rythmes/<int:pattern_id>/annuler")
 @roles_required(Role.PARENT)
 def cancel_pattern(pattern_id: int):
+    if pattern_id not in {pattern.id for pattern in services.household_patterns(current_user)}:
+        abort(404)  # another household's pattern: its existence is not confirmed
     form = CancelPatternForm()
     if not form.validate_on_submit():
         flash(_("Indiquez la date à partir de laquelle annuler."), "error")

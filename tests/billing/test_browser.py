@@ -1,9 +1,6 @@
 """The statement and the CAF report in a real browser: accessible (axe, WCAG 2.1 AA), usable at 390 px,
 no CSP violation (the charts are SVG without inline styles)."""
-import os
-import shutil
 from datetime import date
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -16,25 +13,6 @@ from app.extensions import db
 from tests.billing.factories import AFTER_MAY, MARCH, make_booking, make_unit_at, session_on
 from tests.booking.factories import make_parent_with_child, make_site, make_staff
 from tests.factories import DEFAULT_PASSWORD
-
-CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail("chromium is required in CI (apt-get install chromium)")
-        pytest.skip("chromium is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield instance
-        instance.close()
-
 
 def _serious_violations(page):
     from axe_playwright_python.sync_playwright import Axe

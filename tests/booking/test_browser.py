@@ -5,22 +5,17 @@ missing browser is a failure, never a skip.
 """
 from __future__ import annotations
 
-import os
-import shutil
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
 from app.extensions import db
 from tests.booking.factories import (future_wednesday, make_activity, make_parent_with_child, make_session,
                                      make_site, make_unit)
+from tests.browser_support import PHONE
 from tests.factories import DEFAULT_PASSWORD, make_child
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
 def _serious(page) -> list[str]:
@@ -31,12 +26,7 @@ def _serious(page) -> list[str]:
 
 
 @pytest.mark.browser
-def test_parent_books_two_children_on_a_phone_and_cancels(live_server):
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"chromium not found at {CHROMIUM}")
-        pytest.skip("chromium is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
+def test_parent_books_two_children_on_a_phone_and_cancels(live_server, page_factory):
 
     site = make_site()
     unit = make_unit(make_activity(site), price=Decimal("8.50"))
@@ -48,31 +38,27 @@ def test_parent_books_two_children_on_a_phone_and_cancels(live_server):
     email = parent.email
     db.session.commit()
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        page = browser.new_page(viewport={"width": 390, "height": 844}, locale="fr-FR")
-        page.set_default_timeout(15_000)
-        page.goto(f"{live_server}/connexion")
-        page.fill("input[name=email]", email)
-        page.fill("input[name=password]", DEFAULT_PASSWORD)
-        page.click("main form button[type=submit]")
-        page.wait_for_url("**/accueil")
-        page.goto(f"{live_server}/accueils/reserver?month={day:%Y-%m}")
-        assert _serious(page) == []
-        boxes = page.locator("input[name=item]")
-        assert boxes.count() >= 2
-        # Keyboard: a checkbox is reached and ticked without a mouse.
-        boxes.nth(0).focus()
-        page.keyboard.press("Space")
-        boxes.nth(1).check()
-        page.get_by_role("button", name="Envoyer ma demande de réservation").click()
-        page.get_by_role("heading", name="Réponse à votre demande").wait_for()
-        assert page.locator("text=Confirmée").count() == 2
-        assert _serious(page) == []
-        page.goto(f"{live_server}/accueils/mes-reservations")
-        assert _serious(page) == []
-        page.locator("form button:has-text('Annuler')").first.click()
-        page.locator("text=Réservation annulée").wait_for()
-        width = page.evaluate("document.documentElement.scrollWidth")
-        assert width <= 390  # nothing overflows the phone's width
-        browser.close()
+    page = page_factory(PHONE)
+    page.goto(f"{live_server}/connexion")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", DEFAULT_PASSWORD)
+    page.click("main form button[type=submit]")
+    page.wait_for_url("**/accueil")
+    page.goto(f"{live_server}/accueils/reserver?month={day:%Y-%m}")
+    assert _serious(page) == []
+    boxes = page.locator("input[name=item]")
+    assert boxes.count() >= 2
+    # Keyboard: a checkbox is reached and ticked without a mouse.
+    boxes.nth(0).focus()
+    page.keyboard.press("Space")
+    boxes.nth(1).check()
+    page.get_by_role("button", name="Envoyer ma demande de réservation").click()
+    page.get_by_role("heading", name="Réponse à votre demande").wait_for()
+    assert page.locator("text=Confirmée").count() == 2
+    assert _serious(page) == []
+    page.goto(f"{live_server}/accueils/mes-reservations")
+    assert _serious(page) == []
+    page.locator("form button:has-text('Annuler')").first.click()
+    page.locator("text=Réservation annulée").wait_for()
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390  # nothing overflows the phone's width

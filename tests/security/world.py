@@ -7,7 +7,7 @@ X or a childminder other than the logged-in one.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from io import BytesIO
 
 from sqlalchemy import select
@@ -112,6 +112,22 @@ def build_world() -> World:
     workshop = ram.make_workshop(relais, day=date.today() + timedelta(days=30))
     db.session.add_all([introduction, WorkshopRegistration(workshop_id=workshop.id, childminder_id=target.id)])
 
+    # Occasional care: a provider with a coordinator (site X's director), A's request and shift pattern.
+    from app.occasional import services as occasional_services
+    from app.occasional.models import ProviderStaff
+    from tests.occasional.factories import make_provider
+
+    provider = make_provider()
+    db.session.add(ProviderStaff(user_id=director_x.id, provider_id=provider.id))
+    db.session.commit()
+    toddler = make_child(household_a, first_name="Axel", birth_date=date.today() - timedelta(days=3 * 365))
+    monday = date.today() + timedelta(days=14 - date.today().weekday())
+    occurrences = [(monday + timedelta(days=7 * week), time(5, 30), time(7, 30)) for week in range(2)]
+    submitted = occasional_services.submit_pattern(parent_a, toddler.id, provider.id, occurrences,
+                                                   kind="chosen_dates", description="Semaines du matin")
+    occasional_booking_id = submitted.answers[0].booking_id
+    pattern_id = submitted.pattern_id
+
     message = OutboxMessage(kind="account.password_reset", to_address="a@example.fr", subject="s", body_text="b",
                             status=OutboxStatus.FAILED, attempts=5)
     db.session.add(message)
@@ -129,6 +145,7 @@ def build_world() -> World:
         "step_id": period.steps[0].id, "childminder_id": target.id, "contract_id": contract.id,
         "demand_id": demand.id, "introduction_id": introduction.id, "workshop_id": workshop.id,
         "relais_id": relais.id, "message_id": message.id,
+        "provider_id": provider.id, "occasional_booking_id": occasional_booking_id, "pattern_id": pattern_id,
     }
     # `child_id` under a childminder's URL is her own child's id.
     world.ids["own_child_id"] = own_child.id
