@@ -22,6 +22,7 @@ from app.errors import DomainError
 from app.extensions import db, limiter
 from app.navigation import register_nav
 from app.urls import safe_next_url
+from app.forms import show_domain_error as _apply_form_error
 
 bp = Blueprint("accounts", __name__)
 
@@ -53,13 +54,6 @@ def start_session(user: User) -> None:
     if lang:
         session["lang"] = lang
     login_user(user)
-
-
-def _apply_form_error(form, error: DomainError) -> None:
-    if error.field and error.field in form:
-        form[error.field].errors = list(form[error.field].errors) + [error.message]
-    else:
-        form.form_errors.append(error.message)
 
 
 @bp.route("/connexion", methods=["GET", "POST"])

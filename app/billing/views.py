@@ -18,6 +18,7 @@ from app.billing.forms import (CertificateForm, CloseMonthForm, EndTariffForm, R
 from app.billing.models import LineKind
 from app.errors import DomainError
 from app.navigation import register_nav
+from app.forms import show_domain_error as _form_error
 
 bp = Blueprint("billing", __name__, url_prefix="/facturation")
 
@@ -26,14 +27,6 @@ register_nav(_l("Facturation"), "billing.months", [Role.ADMIN], order=60)
 register_nav(_l("Rapports Caf"), "billing.caf_index", [Role.DIRECTOR, Role.ADMIN], order=61)
 
 KIND_LABELS = services.KIND_LABELS
-
-
-def _form_error(form, error: DomainError) -> None:
-    target = getattr(form, error.field, None) if error.field else None
-    if target is not None:
-        target.errors = list(target.errors) + [error.message]
-    else:
-        form.form_errors.append(error.message)
 
 
 def _csv(content: str, filename: str) -> Response:

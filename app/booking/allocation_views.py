@@ -15,16 +15,10 @@ from app.booking.views import bp
 from app.errors import Conflict, DomainError, NotFound, ValidationFailed
 from app.extensions import utcnow
 from app.navigation import register_nav
+from app.forms import show_domain_error as _form_error
 
 ALLOCATION_ROLES = (Role.PARENT, Role.DIRECTOR, Role.ANIMATOR, Role.ADMIN)
 register_nav(_l("Tirages au sort"), "booking.allocation_index", ALLOCATION_ROLES, order=35)
-
-
-def _form_error(form, error: DomainError) -> None:
-    if error.field and error.field in form:
-        form[error.field].errors = list(form[error.field].errors) + [error.message]
-    else:
-        form.form_errors.append(error.message)
 
 
 @bp.get("/tirages")

@@ -24,6 +24,7 @@ from app.booking.staffing import staffing_for
 from app.booking.views import bp
 from app.errors import DomainError
 from app.navigation import register_nav
+from app.forms import show_domain_error as _form_error
 
 STAFF = (Role.DIRECTOR, Role.ANIMATOR, Role.ADMIN)
 MANAGERS = (Role.DIRECTOR, Role.ADMIN)
@@ -43,14 +44,6 @@ def _aware(value: datetime | None) -> datetime | None:
 
 def _local(value: datetime | None) -> datetime | None:
     return value.astimezone(PARIS).replace(tzinfo=None) if value else None
-
-
-def _form_error(form, error: DomainError) -> None:
-    target = getattr(form, error.field, None) if error.field else None
-    if target is not None:
-        target.errors = list(target.errors) + [error.message]
-    else:
-        form.form_errors.append(error.message)
 
 
 def _new_site_form() -> NewSiteForm | None:

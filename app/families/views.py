@@ -31,6 +31,7 @@ from app.families.forms import (
     PersonForm,
 )
 from app.navigation import register_nav
+from app.forms import show_domain_error as _apply_form_error
 
 bp = Blueprint("families", __name__, url_prefix="/foyer")
 
@@ -41,13 +42,6 @@ parents_only = roles_required(Role.PARENT)
 
 def _user():
     return current_user._get_current_object()
-
-
-def _apply_form_error(form, error: DomainError) -> None:
-    if error.field and error.field in form:
-        form[error.field].errors = list(form[error.field].errors) + [error.message]
-    else:
-        form.form_errors.append(error.message)
 
 
 def _render_form(template: str, form, **context):

@@ -21,6 +21,7 @@ from app.inclusion.forms import (DocumentForm, MeetingForm, NeedsForm, PlanForm,
                                  StepsForm, parse_steps_text, steps_text)
 from app.inclusion.models import PLAN_FIELDS, PlanStatus
 from app.navigation import register_nav
+from app.forms import show_domain_error as _form_error
 
 bp = Blueprint("inclusion", __name__, url_prefix="/inclusion")
 PARIS = ZoneInfo("Europe/Paris")
@@ -43,14 +44,6 @@ def _inclusion_labels():
         return str(PLAN_STATUS_LABELS.get(value, value or _("aucun")))
 
     return {"plan_status_label": plan_status_label}
-
-
-def _form_error(form, error: DomainError) -> None:
-    target = getattr(form, error.field, None) if error.field else None
-    if target is not None and hasattr(target, "errors"):
-        target.errors = list(target.errors) + [error.message]
-    else:
-        form.form_errors.append(error.message)
 
 
 # ---------------------------------------------------------------- families

@@ -15,6 +15,7 @@ from flask_login import current_user, login_required
 from app.accounts.models import Role
 from app.accounts.permissions import can, roles_required
 from app.errors import DomainError
+from app.forms import show_domain_error as apply_error
 from app.navigation import register_nav
 from app.ram import availability as av
 from app.ram import permissions as perm
@@ -43,13 +44,6 @@ register_nav(_l("Mon profil d'assistante maternelle"), "ram.my_profile", [Role.C
 register_nav(_l("Mes disponibilités"), "ram.my_availability", [Role.CHILDMINDER], order=41)
 register_nav(_l("Trouver une assistante maternelle"), "ram.demands", [Role.PARENT], order=40)
 register_nav(_l("Simulateur de salaire"), "ram.salary", [Role.PARENT, Role.CHILDMINDER], order=48)
-
-
-def apply_error(form, error: DomainError) -> None:
-    if error.field and error.field in form:
-        form[error.field].errors = list(form[error.field].errors) + [error.message]
-    else:
-        form.form_errors.append(error.message)
 
 
 def commune_choices():
