@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from app.booking.errors import ChildNotFound  # noqa: F401  (the same error as booking's)
 from app.errors import Conflict, NotFound, ValidationFailed
 
 
@@ -74,7 +75,3 @@ class InvalidPattern(ValidationFailed):
 
 class ProviderNotFound(NotFound):
     code = "provider_not_found"
-
-
-class ChildNotFound(NotFound):
-    code = "child_not_found"
