@@ -1,7 +1,10 @@
 """Flask extensions, created unbound and initialised in create_app()."""
 from __future__ import annotations
 
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime, timezone
+from time import monotonic, sleep
 
 from flask_babel import Babel
 from flask_limiter import Limiter
@@ -12,7 +15,10 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import DateTime, MetaData, TypeDecorator, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, registry
+
+SQLITE_BUSY_TIMEOUT_MS = 15000
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -86,13 +92,84 @@ def _configure_sqlite(dbapi_connection, connection_record):
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=15000")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
 
+# How long a SQLite writer waits for the database's write lock, and how often it looks again.
+SQLITE_WRITE_WAIT_S = 15.0
+SQLITE_WRITE_POLL_S = 0.001
+
+_sqlite_deferred = ContextVar("sqlite_deferred_begin", default=False)
+
+
 @event.listens_for(Engine, "begin")
 def _sqlite_begin_immediate(conn):
-    if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    """Every SQLite transaction takes the write lock at BEGIN, except inside `read_phase()`.
+
+    SQLite's own busy handler sleeps longer and longer between attempts (up
+    to 100 ms), so a writer that has waited long loses the lock to one that
+    just arrived: a booking that reached the server first could end up on
+    the waiting list behind a later one. Instead, writers look again every
+    millisecond (the busy handler is switched off for the BEGIN only), so
+    they take the lock within about a millisecond of its release, in
+    practice in their order of arrival.
+    """
+    if conn.dialect.name != "sqlite":
+        return
+    if _sqlite_deferred.get():
+        conn.exec_driver_sql("BEGIN")
+        return
+    raw = conn.connection.driver_connection
+    raw.execute("PRAGMA busy_timeout=0")
+    deadline = monotonic() + SQLITE_WRITE_WAIT_S
+    try:
+        while True:
+            try:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+                return
+            except OperationalError as error:
+                if "locked" not in str(error.orig) or monotonic() > deadline:
+                    raise
+            sleep(SQLITE_WRITE_POLL_S)
+    finally:
+        raw.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+
+
+@contextmanager
+def read_phase():
+    """Run the enclosed reads in a transaction of their own that takes no lock, ended on exit.
+
+    On SQLite the transaction starts with a plain BEGIN instead of BEGIN
+    IMMEDIATE, so it does not hold the database's single write lock: other
+    requests can write meanwhile (in WAL mode the reads see a snapshot). On
+    PostgreSQL it is an ordinary transaction. On exit the transaction is
+    committed *without expiring* what it loaded, so the caller can go on
+    with those objects in its next, writing transaction; whatever a decision
+    depends on must be read again there, under lock. A transaction already
+    in progress (with what it wrote) is committed first. The block must not
+    write.
+    """
+    _end_keeping_objects()
+    token = _sqlite_deferred.set(True)
+    try:
+        yield
+    except BaseException:
+        _sqlite_deferred.reset(token)
+        raise  # the caller rolls back
+    _sqlite_deferred.reset(token)
+    _end_keeping_objects()
+
+
+def _end_keeping_objects() -> None:
+    session = db.session()
+    if not session.in_transaction() and not (session.new or session.dirty or session.deleted):
+        return
+    keep = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = keep

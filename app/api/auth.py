@@ -14,7 +14,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from app.accounts.models import User
 from app.errors import DomainError
-from app.extensions import db
+from app.extensions import db, read_phase
 
 
 class Unauthorized(DomainError):
@@ -37,7 +37,8 @@ def user_from_token(token: str) -> User:
         raise Unauthorized(_("Le jeton a expiré : demandez-en un nouveau.")) from None
     except BadSignature:
         raise Unauthorized(_("Jeton d'authentification invalide.")) from None
-    user = db.session.get(User, data.get("uid")) if isinstance(data, dict) else None
+    with read_phase():  # on SQLite, no write lock for a read
+        user = db.session.get(User, data.get("uid")) if isinstance(data, dict) else None
     if user is None or not user.active or user.session_version != data.get("v"):
         raise Unauthorized(_("Jeton d'authentification révoqué : demandez-en un nouveau."))
     return user

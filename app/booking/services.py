@@ -1,11 +1,13 @@
 """Booking use cases: book, cancel, waiting-list promotion, session changes, attendance.
 
-Capacity is enforced inside the booking transaction: the sessions concerned
-are locked first (SELECT ... FOR UPDATE on PostgreSQL, taken in ascending id
-order so that two submissions never deadlock; on SQLite every transaction
+Capacity is enforced inside the writing transaction: each session concerned
+is locked (SELECT ... FOR UPDATE on PostgreSQL, taken in ascending id order
+so that two submissions never deadlock; on SQLite every writing transaction
 starts with BEGIN IMMEDIATE, see app/extensions.py), then counted and
-written. Nothing is ever decided on a value read in another transaction.
-Each public function commits once.
+written. No place is ever given on a count read in another transaction.
+`book()` first reads what it needs in a transaction that locks nothing (see
+its docstring); the other use cases run in one transaction. Each public
+function commits its writes once.
 """
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.accounts.models import User
 from app.accounts.permissions import require
@@ -31,8 +33,8 @@ from app.booking.errors import (AdmissionRefused, AgeOutOfRange, AlreadyBooked, 
 from app.booking.models import (ACTIVE_STATUSES, PLACE_STATUSES, Activity, AgeBand, Booking, BookingStatus,
                                 IdempotencyKey, Session, Unit)
 from app.errors import NotFound, ValidationFailed
-from app.extensions import db, utcnow
-from app.families.models import Child, Household
+from app.extensions import db, read_phase, utcnow
+from app.families.models import Child, Household, HouseholdMember
 from app.notifications.outbox import notify
 
 STATUS_LABELS = {
@@ -77,11 +79,16 @@ class SubmissionResult:
 
 # ---------------------------------------------------------------- locking (the capacity guard)
 
+# A session's unit, activity and site, loaded with it (the rules and the e-mail need them).
+_WITH_SITE = joinedload(Session.unit).joinedload(Unit.activity).joinedload(Activity.site)
+
+
 def _lock_sessions(session_ids) -> dict[int, Session]:
     """Lock the sessions' rows in ascending id order and reload them from the database."""
     ids = sorted(set(session_ids))
     rows = db.session.scalars(select(Session).where(Session.id.in_(ids)).order_by(Session.id)
-                              .with_for_update().execution_options(populate_existing=True))
+                              .options(_WITH_SITE).with_for_update(of=Session)
+                              .execution_options(populate_existing=True))
     return {s.id: s for s in rows}
 
 
@@ -107,21 +114,31 @@ def _local(moment: datetime) -> str:
     return format_datetime(moment, _("d MMMM yyyy 'à' HH:mm"))
 
 
+def _already_booked(child: Child, session: Session) -> bool:
+    return db.session.scalar(select(Booking.id).where(Booking.child_id == child.id, Booking.session_id == session.id,
+                                                      Booking.status.in_(ACTIVE_STATUSES))) is not None
+
+
 def _check_rules(child: Child, household: Household, session: Session, now: datetime) -> AgeBand:
-    """Raise the BookingRefused that applies, or return the child's age band on that day."""
+    """Raise the BookingRefused that applies, or return the child's age band on that day.
+
+    These rules read the session, the child and the household, and the
+    child's own bookings: they are checked before the session is locked.
+    What concurrent requests change (cancellation, an active booking of the
+    same child, the places) is checked again under the lock, in `_book_item`.
+    """
     activity = session.unit.activity
     if session.cancelled:
         raise SessionCancelled()
-    if db.session.scalar(select(Booking.id).where(Booking.child_id == child.id, Booking.session_id == session.id,
-                                                  Booking.status.in_(ACTIVE_STATUSES))):
-        raise AlreadyBooked()
     unit = session.unit
-    overlapping = db.session.scalar(
-        select(Booking.id).join(Session, Booking.session_id == Session.id).join(Unit, Session.unit_id == Unit.id)
+    same_day = db.session.execute(
+        select(Session.id, Unit.start_time, Unit.end_time).join(Booking, Booking.session_id == Session.id)
+        .join(Unit, Session.unit_id == Unit.id)
         .where(Booking.child_id == child.id, Booking.status.in_(ACTIVE_STATUSES), Session.day == session.day,
-               Session.cancelled.is_(False), Unit.start_time < unit.end_time, Unit.end_time > unit.start_time)
-        .limit(1))
-    if overlapping:
+               Session.cancelled.is_(False))).all()
+    if any(row.id == session.id for row in same_day):
+        raise AlreadyBooked()
+    if any(row.start_time < unit.end_time and unit.start_time < row.end_time for row in same_day):
         raise OverlappingBooking()
     age = child.age_on(session.day)
     if not activity.min_age <= age <= activity.max_age:
@@ -169,31 +186,91 @@ def waitlist_positions(bookings) -> dict[int, int]:
     return positions
 
 
-def _book_item(user: User, household: Household, child: Child, session: Session, now: datetime,
-               submission_id: str, requested_at: datetime | None = None) -> Booking:
-    band = _check_rules(child, household, session, now)
+@dataclass
+class _Checked:
+    """One item of a submission that passed the rules before the lock."""
+    child: Child
+    session: Session
+    band: AgeBand
+    price: object
+
+
+def _overlaps(a: Session, b: Session) -> bool:
+    return (a.day == b.day and a.unit.start_time < b.unit.end_time and b.unit.start_time < a.unit.end_time)
+
+
+def _book_item(user: User, item: _Checked, booked_here: list[Session], locked: dict[int, Session],
+               now: datetime, submission_id: str, requested_at: datetime | None) -> tuple[Booking, int | None]:
+    """Book one checked item: admission checks, then the claim under the session's lock.
+
+    `booked_here` holds the sessions this submission already booked for the
+    same child (they are not visible to the rules checked before the lock).
+    `locked` holds the sessions already locked; any other is locked here,
+    after the admission checks. Returns the booking and its waiting-list
+    position (None when it has a place).
+    """
+    child, session = item.child, item.session
+    if any(_overlaps(session, other) for other in booked_here):
+        raise OverlappingBooking()
     decision = admission.evaluate(child, session)
     if decision.decision == "refuse":
         raise AdmissionRefused(decision.reason or None, code=decision.code)
-    booking = Booking(child_id=child.id, session_id=session.id, age_band=band, submission_id=submission_id,
-                      booked_by_id=user.id, price=price_for(session.unit_id, household, session.day),
-                      created_at=now, updated_at=now, requested_at=requested_at)
-    if _claim_place(session, band):
+    session = locked.get(session.id) or _lock_sessions([session.id])[session.id]
+    if session.cancelled:
+        raise SessionCancelled()
+    if _already_booked(child, session):
+        raise AlreadyBooked()
+    booking = Booking(child_id=child.id, session_id=session.id, age_band=item.band, submission_id=submission_id,
+                      booked_by_id=user.id, price=item.price, created_at=now, updated_at=now,
+                      requested_at=requested_at)
+    position = None
+    if _claim_place(session, item.band):
         booking.status = (BookingStatus.PENDING_PREPARATION if decision.decision == "hold"
                           else BookingStatus.CONFIRMED)
     else:
         booking.status = BookingStatus.WAITLISTED
-        booking.waitlist_order = _next_waitlist_order(session)
+        last, waiting = db.session.execute(select(
+            func.max(Booking.waitlist_order),
+            func.count(Booking.id).filter(Booking.status == BookingStatus.WAITLISTED,
+                                          Booking.age_band == item.band))
+            .where(Booking.session_id == session.id)).one()
+        booking.waitlist_order = (last or 0) + 1
+        position = waiting + 1  # the new booking is the last of its band
     db.session.add(booking)
     db.session.flush()
-    return booking
+    return booking, position
 
 
 # ---------------------------------------------------------------- use cases
 
+def _own_children(user: User, child_ids: set[int]) -> dict[int, Child]:
+    """The children, with their household and its guardians, when they all belong to `user`'s household.
+
+    Raises NotFound (no such child) or the permission error of a child of another household.
+    """
+    rows = db.session.scalars(
+        select(Child).join(HouseholdMember, HouseholdMember.household_id == Child.household_id)
+        .where(HouseholdMember.user_id == user.id, Child.id.in_(child_ids))
+        .options(joinedload(Child.household).selectinload(Household.members).joinedload(HouseholdMember.user)))
+    children = {child.id: child for child in rows}
+    for child_id in child_ids - set(children):
+        child = db.session.get(Child, child_id)
+        if child is None:
+            raise NotFound()
+        require(user, Action.BOOK_FOR_CHILD, child)  # raises: not the user's household
+        raise NotFound()  # unreachable unless the policy changes: never book for another household
+    return children
+
+
+def _load_sessions(session_ids) -> dict[int, Session]:
+    """The sessions with their unit, activity and site, in one query (no lock)."""
+    rows = db.session.scalars(select(Session).where(Session.id.in_(set(session_ids))).options(_WITH_SITE))
+    return {s.id: s for s in rows}
+
+
 def book(user: User, items, idempotency_key: str | None = None, now: datetime | None = None,
          requested_at: datetime | None = None) -> SubmissionResult:
-    """Book several (child_id, session_id) items at once, in one transaction.
+    """Book several (child_id, session_id) items at once.
 
     Each item is confirmed, waitlisted (with its position) or refused with a
     French reason (not open yet, past the deadline, residents first, age,
@@ -204,56 +281,76 @@ def book(user: User, items, idempotency_key: str | None = None, now: datetime | 
     e-mail to the household's guardians. `requested_at` (when the HTTP request
     arrived) is stored on the new bookings so that fairness can be audited.
     Raises NotFound (a child of another household), SessionNotFound, ValidationFailed.
+
+    Two transactions. The first only reads (the account's household and
+    children, the sessions, the rules that do not depend on the places, the
+    prices): on SQLite it does not take the write lock, on PostgreSQL it
+    locks nothing. The second writes everything at once: per item, the
+    admission checks, the session's row lock, the checks that concurrent
+    requests can change, the claim of a place and the booking; then the
+    idempotency key and the e-mail. With one item the row stays locked for
+    that short end only; with several, every session is locked first, in
+    ascending id order, so that two submissions never deadlock.
     """
     now = now or utcnow()
     pairs = list(dict.fromkeys((int(c), int(s)) for c, s in items))
     if not pairs:
         raise ValidationFailed(_("Choisissez au moins une séance."), field="items")
-    if idempotency_key:
-        stored = _stored_answer(user, idempotency_key)
-        if stored is not None:
-            return stored
     try:
-        if idempotency_key:
-            key_row = IdempotencyKey(user_id=user.id, key=idempotency_key[:100], response={})
-            db.session.add(key_row)
-            try:
-                db.session.flush()
-            except IntegrityError:
-                # Same key being answered by a concurrent request: replay its answer.
-                db.session.rollback()
+        with read_phase():
+            if idempotency_key:
                 stored = _stored_answer(user, idempotency_key)
-                if stored is None:
-                    raise
-                return stored
-        household = household_of(user)
-        children = {}
-        for child_id, _session_id in pairs:
-            child = db.session.get(Child, child_id)
-            if child is None:
-                raise NotFound()
-            require(user, Action.BOOK_FOR_CHILD, child)
-            children[child_id] = child
-        sessions = _lock_sessions(s for _c, s in pairs)
-        missing = {s for _c, s in pairs} - set(sessions)
-        if missing:
-            raise SessionNotFound()
+                if stored is not None:
+                    return stored
+            children = _own_children(user, {c for c, _s in pairs})
+            household = next(iter(children.values())).household
+            sessions = _load_sessions(s for _c, s in pairs)
+            if {s for _c, s in pairs} - set(sessions):
+                raise SessionNotFound()
+            checked: dict[tuple[int, int], _Checked | BookingRefused] = {}
+            for child_id, session_id in pairs:
+                child, session = children[child_id], sessions[session_id]
+                try:
+                    band = _check_rules(child, household, session, now)
+                except BookingRefused as refusal:
+                    checked[child_id, session_id] = refusal
+                    continue
+                checked[child_id, session_id] = _Checked(child, session, band,
+                                                         price_for(session.unit_id, household, session.day))
+            guardians = _guardians(household)
+
         result = SubmissionResult(str(uuid.uuid4()))
+        # Several items: lock every session first, in ascending id order, then book in the family's
+        # order. One item (the API's case): lock its session only after the admission checks.
+        locked = _lock_sessions(sessions) if len(pairs) > 1 else {}
+        booked_here: dict[int, list[Session]] = {}
         for child_id, session_id in pairs:
-            child, session = children[child_id], sessions[session_id]
+            item = checked[child_id, session_id]
             try:
-                booking = _book_item(user, household, child, session, now, result.submission_id,
-                                     requested_at)
+                if isinstance(item, BookingRefused):
+                    raise item
+                booking, position = _book_item(user, item, booked_here.setdefault(child_id, []), locked, now,
+                                               result.submission_id, requested_at)
             except BookingRefused as refusal:
                 result.items.append(ItemResult(child_id, session_id, "refused", code=refusal.code,
                                                reason=refusal.message))
                 continue
+            booked_here[child_id].append(item.session)
             result.items.append(ItemResult(child_id, session_id, booking.status.value, booking.id,
-                                           waitlist_position(booking), price=_money(booking.price)))
+                                           position, price=_money(booking.price)))
         if idempotency_key:
-            key_row.response = result.to_dict()
-        _notify_submission(household, result, children, sessions)
-        db.session.commit()
+            db.session.add(IdempotencyKey(user_id=user.id, key=idempotency_key[:100], response=result.to_dict()))
+        _notify_submission(guardians, result, children, sessions)
+        try:
+            db.session.commit()
+        except IntegrityError:
+            # The same submission was answered meanwhile by a concurrent request (the key is
+            # unique): forget this one's bookings and e-mail, and give that answer.
+            db.session.rollback()
+            stored = _stored_answer(user, idempotency_key) if idempotency_key else None
+            if stored is None:
+                raise
+            return stored
     except Exception:
         db.session.rollback()
         raise
@@ -294,8 +391,8 @@ def _describe(session: Session) -> str:
     return f"{session.day:%d/%m/%Y} – {unit.activity.site.name}, {unit.activity.name} ({unit.label})"
 
 
-def _notify_submission(household, result: SubmissionResult, children, sessions) -> None:
-    if household is None or all(item.status == "refused" for item in result.items):
+def _notify_submission(guardians: list[User], result: SubmissionResult, children, sessions) -> None:
+    if all(item.status == "refused" for item in result.items):
         return
     lines = []
     for item in result.items:
@@ -306,7 +403,7 @@ def _notify_submission(household, result: SubmissionResult, children, sessions) 
         elif item.status == "refused":
             text = _("Refusée : %(reason)s", reason=item.reason)
         lines.append({"child": child.first_name, "session": _describe(session), "result": text})
-    for guardian in _guardians(household):
+    for guardian in guardians:
         notify("booking.submitted", guardian, {"lines": lines, "path": "/accueils/mes-reservations",
                                                "submission_id": result.submission_id})
 

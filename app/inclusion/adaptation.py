@@ -119,7 +119,10 @@ def is_returning(child_id: int, site_id: int, before: date | None = None) -> boo
 
 def steps_for(child_id: int, site_id: int) -> list[StepView]:
     """The child's steps at the site: their own period, else the site's template ([] if skipped)."""
-    period = _period(child_id, site_id)
+    return _steps(_period(child_id, site_id), site_id)
+
+
+def _steps(period: AdaptationPeriod | None, site_id: int) -> list[StepView]:
     if period is not None:
         if period.skipped:
             return []
@@ -152,10 +155,10 @@ def adaptation_check(child, session):
 
     site_id = session.unit.activity.site_id
     period = _period(child.id, site_id)
-    if period is None and is_returning(child.id, site_id, before=session.day):
-        return CONFIRM
-    steps = steps_for(child.id, site_id)
+    steps = _steps(period, site_id)
     if not steps:
+        return CONFIRM
+    if period is None and is_returning(child.id, site_id, before=session.day):
         return CONFIRM
     days = sorted(set(booked_days(child.id, site_id)) | {session.day})
     index = days.index(session.day)
