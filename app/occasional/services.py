@@ -409,7 +409,7 @@ def cancel_pattern(user: User, pattern_id: int, from_day, now: datetime | None =
     try:
         targets = [b for b in pattern.bookings if b.day >= max(from_day, today) and b.status in ACTIVE_STATUSES
                    and b.starts() > now]
-        _release_and_promote(pattern.provider, targets, RequestStatus.CANCELLED, now)
+        release_and_promote(pattern.provider, targets, RequestStatus.CANCELLED, now)
         if from_day <= pattern.last_day:
             pattern.cancelled_from = from_day
         db.session.commit()
@@ -421,14 +421,15 @@ def cancel_pattern(user: User, pattern_id: int, from_day, now: datetime | None =
 
 # ---------------------------------------------------------------- releasing and the waiting list
 
-def _release_and_promote(provider: OccasionalProvider, bookings: list[OccasionalBooking], status: RequestStatus,
-                         now: datetime) -> list[OccasionalBooking]:
-    """Release the bookings' places (status given), then promote the waiting lists of their days.
+def release_and_promote(provider: OccasionalProvider, bookings: list[OccasionalBooking], status: RequestStatus,
+                         now: datetime, extra_days=()) -> list[OccasionalBooking]:
+    """Release the bookings' places (status given), then promote the waiting lists of their days
+    (and of `extra_days`, e.g. after an administrator raised a capacity).
 
     Locks, in one ascending-id pass, the blocks of the released bookings and
     of every request waiting on those days.
     """
-    days = sorted({b.day for b in bookings})
+    days = sorted({b.day for b in bookings} | set(extra_days))
     if not days:
         return []
     waiting = list(db.session.scalars(
@@ -486,7 +487,7 @@ def cancel_request(user: User, booking_id: int, now: datetime | None = None) -> 
     try:
         if booking.status not in ACTIVE_STATUSES or booking.starts() <= now:
             raise NotCancellable()
-        _release_and_promote(booking.provider, [booking], RequestStatus.CANCELLED, now)
+        release_and_promote(booking.provider, [booking], RequestStatus.CANCELLED, now)
         db.session.commit()
     except Exception:
         db.session.rollback()

@@ -259,3 +259,6 @@ def attendance(booking_id: int):
         booking = db.session.get(OccasionalBooking, booking_id)
     return redirect(url_for("occasional.day", provider_id=booking.provider_id, date=booking.day.isoformat()))
 
+
+
+from app.occasional import admin_views  # noqa: E402,F401  (registers the administrators' routes on bp)
