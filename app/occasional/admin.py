@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -36,18 +35,13 @@ from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db, utcnow
 from app.families.models import Commune
 from app.occasional.access import PROVIDER_STAFF_ROLES, Action
-from app.occasional.blocks import hhmm
+from app.occasional.blocks import hhmm, long_day
 from app.occasional.models import (ACTIVE_STATUSES, BLOCK_MINUTES, CareBand, CareBlock, OccasionalBooking,
                                    OccasionalProvider, ProviderKind, ProviderOpening, ProviderStaff, ProviderTariff,
                                    ShiftPattern, block_starts, is_public_holiday)
 from app.occasional.services import release_and_promote
 
 MAX_LISTED = 5  # dates named in a refusal, then "and N others"
-
-
-def long_day(day: date) -> str:
-    """"mardi 1 décembre 2026", as the pages write dates."""
-    return format_date(day, "EEEE d MMMM yyyy")
 
 
 def weekday_name(weekday: int) -> str:
