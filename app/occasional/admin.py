@@ -45,9 +45,11 @@ MAX_LISTED = 5  # dates named in a refusal, then "and N others"
 
 
 def weekday_name(weekday: int) -> str:
-    from app.occasional.forms import WEEKDAY_CHOICES
+    """"lundi" (0) in French, "Monday" in English: the locale's own case."""
+    from babel.dates import get_day_names
+    from flask_babel import get_locale
 
-    return str(dict(WEEKDAY_CHOICES)[weekday]).lower()
+    return get_day_names("wide", locale=get_locale())[weekday]
 
 
 def _listing(items: list[str]) -> str:
