@@ -31,9 +31,35 @@ def _fr(value: Decimal) -> str:
     return f"{value:.2f}".replace(".", ",")
 
 
+def qf_band_text(qf_min: int, qf_max: int | None) -> str:
+    """"QF 0 à 600" or "QF 1201 et plus" (also used by occasional care's hourly tariffs)."""
+    return (_("QF %(a)s à %(b)s", a=qf_min, b=qf_max) if qf_max is not None
+            else _("QF %(a)s et plus", a=qf_min))
+
+
+def qf_bands_overlap(a_min: int, a_max: int | None, b_min: int, b_max: int | None) -> bool:
+    """Whether two quotient familial bands (ends inclusive, None: no upper bound) share a value."""
+    return a_min <= (b_max if b_max is not None else NO_LIMIT) and b_min <= (
+        a_max if a_max is not None else NO_LIMIT)
+
+
+def check_price(price, field: str = "price") -> Decimal:
+    """The price as a Decimal; ValidationFailed when negative or finer than a cent."""
+    price = Decimal(price)
+    if price < 0 or money(price) != price:
+        raise ValidationFailed(_("Le prix doit être positif, au centime près."), field=field)
+    return price
+
+
+def check_qf_band(qf_min: int, qf_max: int | None, field: str = "qf_max") -> None:
+    """ValidationFailed when the band is empty (upper bound below the lower one) or negative."""
+    if qf_min < 0 or (qf_max is not None and qf_max < qf_min):
+        raise ValidationFailed(_("La tranche de quotient familial n'est pas valide : la borne haute "
+                                 "doit être au moins égale à la borne basse."), field=field)
+
+
 def describe(tariff: Tariff) -> str:
-    band = (_("QF %(a)s à %(b)s", a=tariff.qf_min, b=tariff.qf_max) if tariff.qf_max is not None
-            else _("QF %(a)s et plus", a=tariff.qf_min))
+    band = qf_band_text(tariff.qf_min, tariff.qf_max)
     period = (_("du %(a)s au %(b)s", a=tariff.valid_from.strftime("%d/%m/%Y"), b=tariff.valid_until.strftime("%d/%m/%Y"))
               if tariff.valid_until else _("à partir du %(a)s", a=tariff.valid_from.strftime("%d/%m/%Y")))
     who = _("habitants du Grand Cahors") if tariff.resident else _("hors Grand Cahors")
@@ -48,8 +74,7 @@ def overlapping(unit_id: int, resident: bool, qf_min: int, qf_max: int | None, v
     for t in rows:
         if exclude_id is not None and t.id == exclude_id:
             continue
-        qf_overlap = t.qf_min <= (qf_max if qf_max is not None else NO_LIMIT) and qf_min <= (
-            t.qf_max if t.qf_max is not None else NO_LIMIT)
+        qf_overlap = qf_bands_overlap(t.qf_min, t.qf_max, qf_min, qf_max)
         date_overlap = t.valid_from <= (valid_until or FAR_FUTURE) and valid_from <= (t.valid_until or FAR_FUTURE)
         if qf_overlap and date_overlap:
             result.append(t)
@@ -94,12 +119,8 @@ def add_tariff(user: User, unit_id: int, *, qf_min: int, qf_max: int | None, res
     unit = db.session.get(Unit, unit_id)
     if unit is None:
         raise NotFound()
-    price = Decimal(price)
-    if price < 0 or money(price) != price:
-        raise ValidationFailed(_("Le prix doit être positif, au centime près."), field="price")
-    if qf_min < 0 or (qf_max is not None and qf_max < qf_min):
-        raise ValidationFailed(_("La tranche de quotient familial n'est pas valide : la borne haute "
-                                 "doit être au moins égale à la borne basse."), field="qf_max")
+    price = check_price(price)
+    check_qf_band(qf_min, qf_max)
     if valid_until is not None and valid_until < valid_from:
         raise ValidationFailed(_("La fin de validité précède son début."), field="valid_until")
     clashes = overlapping(unit.id, resident, qf_min, qf_max, valid_from, valid_until)

@@ -16,6 +16,12 @@ from app.extensions import db
 class Action:
     MANAGE_PROVIDER = "occasional.manage_provider"  # answer urgent requests
     VIEW_PROVIDER = "occasional.view_provider"  # day view, attendance
+    ADMINISTER = "occasional.administer"  # providers, opening hours, tariffs, coordinators
+
+
+# Accounts that may be attached to a provider (ProviderStaff): a director is its
+# coordinator (answers urgent requests), an animator sees its day view.
+PROVIDER_STAFF_ROLES = (Role.DIRECTOR, Role.ANIMATOR)
 
 
 def provider_ids_of(user: User) -> set[int]:
@@ -23,7 +29,7 @@ def provider_ids_of(user: User) -> set[int]:
 
     if user.role == Role.ADMIN:
         return set(db.session.scalars(select(OccasionalProvider.id)))
-    if user.role not in (Role.DIRECTOR, Role.ANIMATOR):
+    if user.role not in PROVIDER_STAFF_ROLES:
         return set()
     return set(db.session.scalars(select(ProviderStaff.provider_id).where(ProviderStaff.user_id == user.id)))
 
@@ -44,3 +50,8 @@ def _can_view(user: User, provider) -> bool:
     if user.role == Role.ADMIN:
         return True
     return user.role in (Role.DIRECTOR, Role.ANIMATOR) and _pid(provider) in provider_ids_of(user)
+
+
+@policy(Action.ADMINISTER, hide=False)
+def _can_administer(user: User, _obj=None) -> bool:
+    return user.role == Role.ADMIN

@@ -27,14 +27,19 @@ def assign_staff(email: str, provider_ids: tuple[int, ...]):
     """Attach a director (coordinator) or animator to providers."""
     from sqlalchemy import select
 
-    from app.accounts.models import Role, User
+    from app.accounts.models import User
     from app.accounts.scopes import assign_scope
+    from app.errors import DomainError
     from app.extensions import db
 
     user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
-    if user is None or user.role not in (Role.DIRECTOR, Role.ANIMATOR):
-        raise click.ClickException("No director or animator account with this e-mail.")
-    assign_scope("occasional_provider", user, provider_ids)
+    if user is None:
+        raise click.ClickException("No account with this e-mail.")
+    try:
+        assign_scope("occasional_provider", user, provider_ids)
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(error.message) from None
     db.session.commit()
     click.echo(f"{email}: attached to provider(s) {', '.join(map(str, provider_ids))}.")
 

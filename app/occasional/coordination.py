@@ -22,7 +22,7 @@ from app.occasional.blocks import availability, parse_time
 from app.occasional.errors import NotPending
 from app.occasional.models import (HOLDING_STATUSES, CareBand, OccasionalBooking, OccasionalProvider,
                                    RequestStatus)
-from app.occasional.services import PATH_MINE, _release_and_promote, describe, guardians
+from app.occasional.services import PATH_MINE, release_and_promote, describe, guardians
 
 
 def staff_needed(provider: OccasionalProvider, not_walking: int, walking: int) -> int:
@@ -88,7 +88,7 @@ def decide_urgent(user: User, booking_id: int, accept: bool, note: str = "",
             db.session.refresh(booking)
             if booking.status is not RequestStatus.URGENT_PENDING:
                 raise NotPending()
-            _release_and_promote(booking.provider, [booking], RequestStatus.DECLINED, now)
+            release_and_promote(booking.provider, [booking], RequestStatus.DECLINED, now)
             booking.cancelled_at = None
             booking.decided_by_id, booking.decided_at, booking.decision_note = user.id, now, note[:500]
             kind = "occasional.urgent_declined"

@@ -27,7 +27,8 @@ from app.errors import Forbidden, ValidationFailed
 from app.extensions import db, utcnow
 from app.families.models import Child, Household
 from app.notifications.outbox import notify
-from app.occasional.blocks import check_range, ensure_and_lock, free_ranges, hhmm, parse_day, parse_time
+from app.occasional.blocks import (check_range, ensure_and_lock, free_ranges, hhmm, long_day, parse_day,
+                                   parse_time)
 from app.occasional.errors import (AgeOutOfRange, AlreadyRequested, ChildNotFound, Closed, DayInPast,
                                    InvalidPattern, NotCancellable, ProviderNotFound, RequestRefused)
 from app.occasional.models import (ACTIVE_STATUSES, HOLDING_STATUSES, OccasionalBooking, OccasionalProvider,
@@ -139,7 +140,7 @@ def _check_rules(provider, child, day: date, start: time, end: time, now: dateti
     """The range's block starts, or the RequestRefused / ValidationFailed that applies."""
     if not any(o.weekday == day.weekday() for o in provider.openings) or (
             provider.closed_on_public_holidays and is_public_holiday(day)):
-        raise Closed(_("%(name)s est fermé le %(day)s.", name=provider.name, day=day.strftime("%d/%m/%Y")))
+        raise Closed(_("%(name)s est fermé le %(day)s.", name=provider.name, day=long_day(day)))
     starts = check_range(provider, day, start, end)
     if datetime.combine(day, start, tzinfo=PARIS) <= now:
         raise DayInPast()
@@ -213,7 +214,8 @@ def guardians(household: Household) -> list[User]:
 
 
 def describe(booking: OccasionalBooking) -> str:
-    return (f"{booking.day:%d/%m/%Y} de {hhmm(booking.starts_at)} à {hhmm(booking.ends_at)} – "
+    """The request in an e-mail: "mardi 1 décembre 2026 de 05:30 à 08:00 – <provider>" (always French)."""
+    return (f"{long_day(booking.day, email=True)} de {hhmm(booking.starts_at)} à {hhmm(booking.ends_at)} – "
             f"{booking.provider.name}")
 
 
@@ -270,7 +272,7 @@ def _answer_range(user, provider, child, household, day, start, end, now, submis
 def _notify_submission(household: Household, submission: Submission) -> None:
     if all(a.status in ("refused", "full") for a in submission.answers):
         return
-    lines = [{"what": f"{a.day} {a.start}–{a.end}", "result": status_label(a.status)
+    lines = [{"what": f"{long_day(a.day, email=True)} {a.start}–{a.end}", "result": status_label(a.status)
               + (f" ({a.reason})" if a.reason else "")} for a in submission.answers]
     for guardian in guardians(household):
         notify("occasional.submitted", guardian, {"lines": lines, "path": PATH_MINE})
@@ -409,7 +411,7 @@ def cancel_pattern(user: User, pattern_id: int, from_day, now: datetime | None =
     try:
         targets = [b for b in pattern.bookings if b.day >= max(from_day, today) and b.status in ACTIVE_STATUSES
                    and b.starts() > now]
-        _release_and_promote(pattern.provider, targets, RequestStatus.CANCELLED, now)
+        release_and_promote(pattern.provider, targets, RequestStatus.CANCELLED, now)
         if from_day <= pattern.last_day:
             pattern.cancelled_from = from_day
         db.session.commit()
@@ -421,14 +423,15 @@ def cancel_pattern(user: User, pattern_id: int, from_day, now: datetime | None =
 
 # ---------------------------------------------------------------- releasing and the waiting list
 
-def _release_and_promote(provider: OccasionalProvider, bookings: list[OccasionalBooking], status: RequestStatus,
-                         now: datetime) -> list[OccasionalBooking]:
-    """Release the bookings' places (status given), then promote the waiting lists of their days.
+def release_and_promote(provider: OccasionalProvider, bookings: list[OccasionalBooking], status: RequestStatus,
+                         now: datetime, extra_days=()) -> list[OccasionalBooking]:
+    """Release the bookings' places (status given), then promote the waiting lists of their days
+    (and of `extra_days`, e.g. after an administrator raised a capacity).
 
     Locks, in one ascending-id pass, the blocks of the released bookings and
     of every request waiting on those days.
     """
-    days = sorted({b.day for b in bookings})
+    days = sorted({b.day for b in bookings} | set(extra_days))
     if not days:
         return []
     waiting = list(db.session.scalars(
@@ -486,7 +489,7 @@ def cancel_request(user: User, booking_id: int, now: datetime | None = None) -> 
     try:
         if booking.status not in ACTIVE_STATUSES or booking.starts() <= now:
             raise NotCancellable()
-        _release_and_promote(booking.provider, [booking], RequestStatus.CANCELLED, now)
+        release_and_promote(booking.provider, [booking], RequestStatus.CANCELLED, now)
         db.session.commit()
     except Exception:
         db.session.rollback()

@@ -81,7 +81,8 @@ def _results(submission):
     return render_template("occasional/results.html", submission=submission,
                            child=db.session.get(Child, submission.child_id),
                            provider=services.get_provider(submission.provider_id),
-                           status_label=services.status_label, new_key=lambda: str(uuid.uuid4()))
+                           status_label=services.status_label, new_key=lambda: str(uuid.uuid4()),
+                           as_date=date.fromisoformat)
 
 
 @bp.route("/rythme", methods=["GET", "POST"])
@@ -144,7 +145,7 @@ def my_requests():
     return render_template("occasional/my_requests.html", bookings=bookings, positions=positions,
                            patterns=services.household_patterns(current_user), cancel_form=CancelPatternForm(),
                            transmissions=relais.household_transmissions(household.id) if household else [],
-                           status_label=services.status_label, today=date.today())
+                           status_label=services.status_label, today=date.today(), as_date=date.fromisoformat)
 
 
 @bp.post("/demandes/<int:booking_id>/annuler")
@@ -259,3 +260,6 @@ def attendance(booking_id: int):
         booking = db.session.get(OccasionalBooking, booking_id)
     return redirect(url_for("occasional.day", provider_id=booking.provider_id, date=booking.day.isoformat()))
 
+
+
+from app.occasional import admin_views  # noqa: E402,F401  (registers the administrators' routes on bp)

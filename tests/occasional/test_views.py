@@ -140,3 +140,33 @@ def test_permissions_on_pages(login_as):
     animator = login_as(make_coordinator(provider, Role.ANIMATOR))
     assert animator.post(f"/garde-ponctuelle/urgences/{booking_id}/accepter",
                          data={"csrf_token": get_csrf(animator, "/garde-ponctuelle/coordination")}).status_code == 403
+
+
+MONTHS_FR = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+             "novembre", "décembre"]
+
+
+def test_answers_requests_and_emails_write_dates_in_french_long_form(login_as):
+    from app.notifications.models import OutboxMessage
+
+    provider = make_provider()
+    coordinator = make_coordinator(provider)
+    parent, _h, child = make_family()
+    client = login_as(parent)
+    day = _next_monday()
+    long = f"lundi {day.day} {MONTHS_FR[day.month - 1]} {day.year}"
+    page = _request_form(client, child_id=child.id, provider_id=provider.id, day=day.isoformat(),
+                         start="05:30", end="07:30").get_data(as_text=True)
+    assert f'<th scope="row">{long}</th>' in page
+    mine = client.get("/garde-ponctuelle/mes-demandes").get_data(as_text=True)
+    assert long in mine and f">{day.isoformat()}<" not in mine
+    body = db.session.scalar(select(OutboxMessage.body_text).where(OutboxMessage.kind == "occasional.submitted"))
+    assert f"{long} 05:30–07:30" in body and day.isoformat() not in body
+    # An urgent request: the coordinator's e-mail and queue say the date the same way.
+    tomorrow = date.today() + timedelta(days=1)
+    services.request_care(parent, child.id, provider.id, tomorrow, "18:00", "19:00")
+    urgent = db.session.scalar(select(OutboxMessage.body_text).where(OutboxMessage.kind == "occasional.urgent_requested"))
+    if urgent is not None:  # tomorrow may be a closed day (Sunday)
+        assert f"{tomorrow.day} {MONTHS_FR[tomorrow.month - 1]} {tomorrow.year} de 18:00 à 19:00" in urgent
+        queue = login_as(coordinator).get("/garde-ponctuelle/coordination").get_data(as_text=True)
+        assert f"{tomorrow.day} {MONTHS_FR[tomorrow.month - 1]} {tomorrow.year}" in queue

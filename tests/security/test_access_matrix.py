@@ -41,6 +41,22 @@ EXPECTED: dict[str, str] = {
     "booking.create_activity POST": "nnnnvnnvl",
     "booking.create_site POST": "nnnnnnnvl",
     "booking.update_site POST": "nnnnvnnvl",
+    "occasional.admin_opening_add POST": "nnnnnnnvl",
+    "occasional.admin_opening_edit GET": "nnnnnnnol",
+    "occasional.admin_opening_edit POST": "nnnnnnnvl",
+    "occasional.admin_opening_remove POST": "nnnnnnnol",
+    "occasional.admin_provider GET": "nnnnnnnol",
+    "occasional.admin_provider POST": "nnnnnnnvl",
+    "occasional.admin_provider_delete POST": "nnnnnnnol",
+    "occasional.admin_provider_new GET": "nnnnnnnol",
+    "occasional.admin_provider_new POST": "nnnnnnnvl",
+    "occasional.admin_providers GET": "nnnnnnnol",
+    "occasional.admin_staff_add POST": "nnnnnnnvl",
+    "occasional.admin_staff_remove POST": "nnnnnnnol",
+    "occasional.admin_tariff_add POST": "nnnnnnnvl",
+    "occasional.admin_tariff_edit GET": "nnnnnnnol",
+    "occasional.admin_tariff_edit POST": "nnnnnnnvl",
+    "occasional.admin_tariff_remove POST": "nnnnnnnol",
     "occasional.attendance POST": "nnnnonnol",
     "occasional.cancel POST": "onnnnnnnl",
     "occasional.cancel_pattern POST": "onnnnnnnl",
@@ -297,6 +313,9 @@ def _url(rule, world) -> str:
     if rule.endpoint.startswith("occasional."):
         ids["booking_id"] = ids["occasional_booking_id"]
         ids["decision"] = "accepter"
+    if rule.endpoint.startswith("occasional.admin_"):
+        ids["tariff_id"] = ids["occasional_tariff_id"]
+        ids["user_id"] = ids["provider_staff_user_id"]
 
     def value(match):
         name = match.group(2)

@@ -146,6 +146,8 @@ def build_world() -> World:
         "demand_id": demand.id, "introduction_id": introduction.id, "workshop_id": workshop.id,
         "relais_id": relais.id, "message_id": message.id,
         "provider_id": provider.id, "occasional_booking_id": occasional_booking_id, "pattern_id": pattern_id,
+        "opening_id": provider.openings[0].id, "occasional_tariff_id": provider.tariffs[0].id,
+        "provider_staff_user_id": director_x.id,
     }
     # `child_id` under a childminder's URL is her own child's id.
     world.ids["own_child_id"] = own_child.id
