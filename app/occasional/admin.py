@@ -13,6 +13,18 @@ back everything on a refusal). Rules that protect families:
   capacity gives the new places to the waiting lists of the days concerned.
 - Two tariffs of one provider may not overlap in quotient familial (the QF
   band helpers are billing's, shared).
+
+Concurrency (PostgreSQL; on SQLite writers are serialised): every change of
+opening periods or provider settings, and deleting a provider, first locks
+the provider row FOR UPDATE and reads its openings again (`_locked_provider`),
+then checks. Bookings take the same row FOR SHARE before they read the
+openings to create blocks (blocks.py). So a change waits for the bookings in
+flight and then sees their blocks and requests (the new capacity reaches a
+block a booking has just created, the "places already taken" and "requests on
+these half hours" checks count it), a booking waits for the change and then
+copies the new capacities, and two administrators' changes of one provider
+run one after the other (two overlapping periods cannot both pass the check).
+Lock order: provider row, then blocks in ascending id order, as bookings.
 """
 from __future__ import annotations
 
@@ -35,7 +47,7 @@ from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db, utcnow
 from app.families.models import Commune
 from app.occasional.access import PROVIDER_STAFF_ROLES, Action
-from app.occasional.blocks import hhmm, long_day
+from app.occasional.blocks import hhmm, lock_provider, long_day
 from app.occasional.models import (ACTIVE_STATUSES, BLOCK_MINUTES, CareBand, CareBlock, OccasionalBooking,
                                    OccasionalProvider, ProviderKind, ProviderOpening, ProviderStaff, ProviderTariff,
                                    ShiftPattern, block_starts, is_public_holiday)
@@ -72,6 +84,17 @@ def get_provider(user: User, provider_id: int) -> OccasionalProvider:
     """A provider with its openings and tariffs. Raises Forbidden, NotFound."""
     require(user, Action.ADMINISTER)
     provider = db.session.get(OccasionalProvider, provider_id)
+    if provider is None:
+        raise NotFound()
+    return provider
+
+
+def _locked_provider(user: User, provider_id: int) -> OccasionalProvider:
+    """The provider row FOR UPDATE, with its settings and openings read again under the lock
+    (see the module's docstring). Call inside the use case's try, before its checks.
+    Raises Forbidden, NotFound."""
+    require(user, Action.ADMINISTER)
+    provider = lock_provider(provider_id, exclusive=True)
     if provider is None:
         raise NotFound()
     return provider
@@ -169,9 +192,9 @@ def update_provider(user: User, provider_id: int, values: ProviderSettings,
     Raises Forbidden, NotFound, ValidationFailed, Conflict.
     """
     now = now or utcnow()
-    provider = get_provider(user, provider_id)
-    values = _check_settings(values, exclude_id=provider.id)
     try:
+        provider = _locked_provider(user, provider_id)
+        values = _check_settings(values, exclude_id=provider.id)
         if values.closed_on_public_holidays and not provider.closed_on_public_holidays:
             holidays = [b for b in _future_requests(provider, now) if is_public_holiday(b.day)]
             if holidays:
@@ -197,14 +220,15 @@ def delete_provider(user: User, provider_id: int) -> None:
 
     Raises Forbidden, NotFound, Conflict (it has requests or patterns).
     """
-    provider = get_provider(user, provider_id)
-    used = db.session.scalar(select(func.count(OccasionalBooking.id)).where(
-        OccasionalBooking.provider_id == provider.id)) or db.session.scalar(
-        select(func.count(ShiftPattern.id)).where(ShiftPattern.provider_id == provider.id))
-    if used:
-        raise Conflict(_("Cette structure a déjà reçu des demandes de garde : elle ne peut pas être supprimée. "
-                         "Désactivez-la plutôt (décochez « Structure active »)."), code="provider_in_use")
     try:
+        provider = _locked_provider(user, provider_id)  # waits for the requests in flight, then counts them
+        used = db.session.scalar(select(func.count(OccasionalBooking.id)).where(
+            OccasionalBooking.provider_id == provider.id)) or db.session.scalar(
+            select(func.count(ShiftPattern.id)).where(ShiftPattern.provider_id == provider.id))
+        if used:
+            raise Conflict(_("Cette structure a déjà reçu des demandes de garde : elle ne peut pas être "
+                             "supprimée. Désactivez-la plutôt (décochez « Structure active »)."),
+                           code="provider_in_use")
         for model in (CareBlock, ProviderStaff):
             for row in db.session.scalars(select(model).where(model.provider_id == provider.id)):
                 db.session.delete(row)
@@ -282,7 +306,8 @@ class _Period:
 
 def _apply_period_change(provider: OccasionalProvider, old: _Period | None, new: _Period | None,
                          now: datetime) -> list[date]:
-    """Check and apply a period change to the existing future blocks (caller's transaction).
+    """Check and apply a period change to the existing future blocks (caller's transaction,
+    which holds the provider row FOR UPDATE: see the module's docstring).
 
     Returns the days whose waiting lists may now get a place. Raises Conflict.
     """
@@ -355,9 +380,9 @@ def add_opening(user: User, provider_id: int, weekday: int, opens_at: time, clos
     before opening, no place, overlap with another period that weekday).
     """
     now = now or utcnow()
-    provider = get_provider(user, provider_id)
-    _check_period(provider, weekday, opens_at, closes_at, capacity_not_walking, capacity_walking)
     try:
+        provider = _locked_provider(user, provider_id)  # then the overlap check sees any period just saved
+        _check_period(provider, weekday, opens_at, closes_at, capacity_not_walking, capacity_walking)
         opening = ProviderOpening(weekday=weekday, opens_at=opens_at, closes_at=closes_at,
                                   capacity_not_walking=capacity_not_walking, capacity_walking=capacity_walking)
         provider.openings.append(opening)
@@ -370,10 +395,10 @@ def add_opening(user: User, provider_id: int, weekday: int, opens_at: time, clos
     return opening
 
 
-def _get_opening(user: User, provider_id: int, opening_id: int) -> ProviderOpening:
-    provider = get_provider(user, provider_id)
-    opening = db.session.get(ProviderOpening, opening_id)
-    if opening is None or opening.provider_id != provider.id:
+def _get_opening(user: User, provider_id: int, opening_id: int, lock: bool = False) -> ProviderOpening:
+    provider = _locked_provider(user, provider_id) if lock else get_provider(user, provider_id)
+    opening = next((o for o in provider.openings if o.id == opening_id), None)
+    if opening is None:
         raise NotFound()
     return opening
 
@@ -394,11 +419,11 @@ def update_opening(user: User, provider_id: int, opening_id: int, weekday: int, 
     Raises Forbidden, NotFound, ValidationFailed, Conflict.
     """
     now = now or utcnow()
-    opening = _get_opening(user, provider_id, opening_id)
-    provider = opening.provider
-    _check_period(provider, weekday, opens_at, closes_at, capacity_not_walking, capacity_walking,
-                  exclude_id=opening.id)
     try:
+        opening = _get_opening(user, provider_id, opening_id, lock=True)
+        provider = opening.provider
+        _check_period(provider, weekday, opens_at, closes_at, capacity_not_walking, capacity_walking,
+                      exclude_id=opening.id)
         old = _period_of(opening)
         opening.weekday, opening.opens_at, opening.closes_at = weekday, opens_at, closes_at
         opening.capacity_not_walking, opening.capacity_walking = capacity_not_walking, capacity_walking
@@ -418,9 +443,9 @@ def remove_opening(user: User, provider_id: int, opening_id: int, now: datetime 
     Raises Forbidden, NotFound, Conflict.
     """
     now = now or utcnow()
-    opening = _get_opening(user, provider_id, opening_id)
-    provider = opening.provider
     try:
+        opening = _get_opening(user, provider_id, opening_id, lock=True)
+        provider = opening.provider
         _apply_period_change(provider, _period_of(opening), None, now)
         provider.openings.remove(opening)
         db.session.commit()

@@ -5,6 +5,19 @@ The capacity guard: the blocks a request needs are created if missing
 SELECT ... FOR UPDATE in ascending id order (on SQLite every transaction is
 BEGIN IMMEDIATE, see app/extensions.py) and counted in the same
 transaction, as booking does for its sessions.
+
+The provider guard, against administrators (app/occasional/admin.py): a new
+block copies its capacity from the provider's opening period, so every
+transaction that may create blocks first takes a shared lock on the
+provider row (SELECT ... FOR SHARE, `lock_provider`, done by
+`ensure_and_lock` itself) and reads the openings again under it. A change
+of openings or of provider settings takes the same row FOR UPDATE before
+its checks. Bookings do not wait for one another; a booking waits for an
+administrator's change in progress and then sees the new openings; an
+administrator's change waits for the bookings in flight and then sees the
+blocks and requests they wrote. Lock order on both sides: the provider row,
+then the blocks in ascending id order, so the two cannot deadlock. On
+SQLite FOR SHARE / FOR UPDATE are not written: writers are serialised.
 """
 from __future__ import annotations
 
@@ -14,9 +27,10 @@ from datetime import date, datetime, time, timedelta
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from app.occasional.errors import InvalidRange, OutsideOpeningHours, RangeNotAligned
+from app.occasional.errors import InvalidRange, OutsideOpeningHours, ProviderNotFound, RangeNotAligned
 from app.occasional.models import BLOCK_MINUTES, CareBand, CareBlock, OccasionalProvider, block_starts
 
 
@@ -101,11 +115,33 @@ def day_block_starts(provider: OccasionalProvider, day: date) -> list[time]:
     return sorted(out)
 
 
+def lock_provider(provider_id: int, *, exclusive: bool = False) -> OccasionalProvider | None:
+    """The provider row locked FOR SHARE (booking) or FOR UPDATE (`exclusive`: administration),
+    its settings and opening periods read again under the lock. None if it no longer exists.
+
+    Pending changes are flushed first, so reading again loses nothing of the
+    transaction's own. Taking the lock twice in one transaction is harmless.
+    """
+    db.session.flush()
+    return db.session.scalar(
+        select(OccasionalProvider).where(OccasionalProvider.id == provider_id)
+        .with_for_update(read=not exclusive).options(selectinload(OccasionalProvider.openings))
+        .execution_options(populate_existing=True))
+
+
 def ensure_and_lock(provider: OccasionalProvider, wanted: list[tuple[date, time]]) -> dict[tuple[date, time], CareBlock]:
-    """Create the missing blocks, then lock every wanted block in ascending id order."""
+    """Create the missing blocks, then lock every wanted block in ascending id order.
+
+    Takes the provider row FOR SHARE first (see the module's docstring), so a
+    new block copies the capacity of the openings as they are once no
+    administrator's change is in progress. Raises ProviderNotFound if the
+    provider was deleted meanwhile.
+    """
     wanted = sorted(set(wanted))
     if not wanted:
         return {}
+    if lock_provider(provider.id) is None:
+        raise ProviderNotFound(_("Structure inconnue."), field="provider_id")
     rows = []
     for day, start in wanted:
         opening = provider.opening_for(day, start)

@@ -2,9 +2,10 @@
 
 Reuses booking's machinery: the parent rule (booking.access BOOK_FOR_CHILD),
 the idempotency-key table (booking.idempotency), the outbox, and the same
-capacity guard (blocks locked in ascending id order, see blocks.py). Each
-public function is one transaction and commits once; any unexpected error
-rolls everything back, so a pattern is never half written.
+capacity guard (the provider row FOR SHARE, then the blocks locked in
+ascending id order, see blocks.py). Each public function is one transaction
+and commits once; any unexpected error rolls everything back, so a pattern
+is never half written.
 """
 from __future__ import annotations
 
@@ -27,8 +28,8 @@ from app.errors import Forbidden, ValidationFailed
 from app.extensions import db, utcnow
 from app.families.models import Child, Household
 from app.notifications.outbox import notify
-from app.occasional.blocks import (check_range, ensure_and_lock, free_ranges, hhmm, long_day, parse_day,
-                                   parse_time)
+from app.occasional.blocks import (check_range, ensure_and_lock, free_ranges, hhmm, long_day, lock_provider,
+                                   parse_day, parse_time)
 from app.occasional.errors import (AgeOutOfRange, AlreadyRequested, ChildNotFound, Closed, DayInPast,
                                    InvalidPattern, NotCancellable, ProviderNotFound, RequestRefused)
 from app.occasional.models import (ACTIVE_STATUSES, HOLDING_STATUSES, OccasionalBooking, OccasionalProvider,
@@ -92,7 +93,15 @@ class Submission:
 
 # ---------------------------------------------------------------- loading and rules
 
-def get_provider(provider_id) -> OccasionalProvider:
+def get_provider(provider_id, *, lock: bool = False) -> OccasionalProvider:
+    """An active provider. With `lock`, its row FOR SHARE and its openings read again under the lock
+    (the provider guard of blocks.py): the request's rules then see any administrator's change
+    committed before. Raises ProviderNotFound."""
+    if lock:
+        provider = lock_provider(provider_id)
+        if provider is None or not provider.active:
+            raise ProviderNotFound(_("Structure inconnue."), field="provider_id")
+        return provider
     try:
         provider = db.session.get(OccasionalProvider, int(provider_id))
     except (TypeError, ValueError):
@@ -300,6 +309,7 @@ def request_care(user: User, child_id, provider_id, day, start, end, *, join_wai
     day, start, end = parse_day(day), parse_time(start, "start"), parse_time(end, "end")
     check_range(provider, day, start, end)
     try:
+        provider = get_provider(provider.id, lock=True)  # the rules below read the openings under the lock
         key_row = claim_key(user.id, "occasional:" + idempotency_key) if idempotency_key else None
         submission = Submission(str(uuid.uuid4()), provider.id, child.id)
         household = child.household
@@ -355,6 +365,7 @@ def submit_pattern(user: User, child_id, provider_id, occurrences, *, kind: Patt
     for _d, s, e in items:
         check_range_shape(s, e)
     try:
+        provider = get_provider(provider.id, lock=True)  # the openings read below are those under the lock
         key_row = claim_key(user.id, "occasional:" + idempotency_key) if idempotency_key else None
         pattern = ShiftPattern(child_id=child.id, provider_id=provider.id, kind=PatternKind(kind),
                                description=description[:500], first_day=items[0][0], last_day=items[-1][0],
@@ -428,12 +439,14 @@ def release_and_promote(provider: OccasionalProvider, bookings: list[OccasionalB
     """Release the bookings' places (status given), then promote the waiting lists of their days
     (and of `extra_days`, e.g. after an administrator raised a capacity).
 
-    Locks, in one ascending-id pass, the blocks of the released bookings and
-    of every request waiting on those days.
+    Takes the provider row FOR SHARE (blocks.py's provider guard), then locks,
+    in one ascending-id pass, the blocks of the released bookings and of
+    every request waiting on those days.
     """
     days = sorted({b.day for b in bookings} | set(extra_days))
     if not days:
         return []
+    lock_provider(provider.id)  # before reading the waiting lists (the provider may be inactive: still valid)
     waiting = list(db.session.scalars(
         select(OccasionalBooking).where(OccasionalBooking.provider_id == provider.id,
                                         OccasionalBooking.day.in_(days),
