@@ -482,11 +482,15 @@ def add_tariff(user: User, provider_id: int, qf_min: int, qf_max: int | None, ho
     Requests already made keep the price frozen when they were answered.
     Raises Forbidden, NotFound, ValidationFailed (negative or sub-cent price, empty band, overlap).
     """
-    provider = get_provider(user, provider_id)
-    price = _check_tariff(provider, qf_min, qf_max, hourly_price)
-    tariff = ProviderTariff(qf_min=qf_min, qf_max=qf_max, hourly_price=money(price))
-    provider.tariffs.append(tariff)
-    db.session.commit()
+    try:
+        provider = _locked_provider(user, provider_id)  # two administrators never both pass the overlap check
+        price = _check_tariff(provider, qf_min, qf_max, hourly_price)
+        tariff = ProviderTariff(qf_min=qf_min, qf_max=qf_max, hourly_price=money(price))
+        provider.tariffs.append(tariff)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
     return tariff
 
 
@@ -506,10 +510,15 @@ def get_tariff(user: User, provider_id: int, tariff_id: int) -> ProviderTariff:
 def update_tariff(user: User, provider_id: int, tariff_id: int, qf_min: int, qf_max: int | None,
                   hourly_price) -> ProviderTariff:
     """Change a band or its price (for requests answered from now on). Raises as add_tariff, and NotFound."""
-    tariff = _get_tariff(user, provider_id, tariff_id)
-    price = _check_tariff(tariff.provider, qf_min, qf_max, hourly_price, exclude_id=tariff.id)
-    tariff.qf_min, tariff.qf_max, tariff.hourly_price = qf_min, qf_max, money(price)
-    db.session.commit()
+    try:
+        provider = _locked_provider(user, provider_id)
+        tariff = _get_tariff(user, provider.id, tariff_id)
+        price = _check_tariff(provider, qf_min, qf_max, hourly_price, exclude_id=tariff.id)
+        tariff.qf_min, tariff.qf_max, tariff.hourly_price = qf_min, qf_max, money(price)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
     return tariff
 
 
