@@ -10,6 +10,7 @@ it exists to prepare the welcome, not to block.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 
@@ -29,6 +30,7 @@ HOLD = Admission("hold")
 
 AdmissionCheck = Callable[[object, object], Admission]
 _CHECKS: list[AdmissionCheck] = []
+_foreseeing: ContextVar[bool] = ContextVar("admission_foreseeing", default=False)
 
 
 def register_check(check: AdmissionCheck) -> None:
@@ -51,3 +53,23 @@ def evaluate(child, session) -> Admission:
         if result.decision == "hold":
             held = True
     return HOLD if held else CONFIRM
+
+
+def foresee(child, session) -> Admission:
+    """The decision `evaluate` would give, with no side effect, for a read-only transaction.
+
+    Checks see `foreseeing()` true and must then only decide, not write (a
+    check that would write, such as telling the directors, returns its
+    decision and writes when evaluated for real). A HOLD must therefore be
+    evaluated again in the writing transaction; CONFIRM and refusals stand.
+    """
+    token = _foreseeing.set(True)
+    try:
+        return evaluate(child, session)
+    finally:
+        _foreseeing.reset(token)
+
+
+def foreseeing() -> bool:
+    """True while the checks run for `foresee`: decide, do not write."""
+    return _foreseeing.get()

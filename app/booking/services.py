@@ -193,6 +193,7 @@ class _Checked:
     session: Session
     band: AgeBand
     price: object
+    admission: admission.Admission | None = None  # foreseen before the lock (one-item submissions)
 
 
 def _overlaps(a: Session, b: Session) -> bool:
@@ -212,7 +213,9 @@ def _book_item(user: User, item: _Checked, booked_here: list[Session], locked: d
     child, session = item.child, item.session
     if any(_overlaps(session, other) for other in booked_here):
         raise OverlappingBooking()
-    decision = admission.evaluate(child, session)
+    decision = item.admission
+    if decision is None or decision.decision == "hold":  # a hold may have something to write
+        decision = admission.evaluate(child, session)
     if decision.decision == "refuse":
         raise AdmissionRefused(decision.reason or None, code=decision.code)
     session = locked.get(session.id) or _lock_sessions([session.id])[session.id]
@@ -284,13 +287,16 @@ def book(user: User, items, idempotency_key: str | None = None, now: datetime | 
 
     Two transactions. The first only reads (the account's household and
     children, the sessions, the rules that do not depend on the places, the
-    prices): on SQLite it does not take the write lock, on PostgreSQL it
-    locks nothing. The second writes everything at once: per item, the
-    admission checks, the session's row lock, the checks that concurrent
-    requests can change, the claim of a place and the booking; then the
-    idempotency key and the e-mail. With one item the row stays locked for
-    that short end only; with several, every session is locked first, in
-    ascending id order, so that two submissions never deadlock.
+    prices, and for a one-item submission the admission checks, see
+    `admission.foresee`): on SQLite it does not take the write lock, on
+    PostgreSQL it locks nothing. The second writes everything at once: per
+    item, the admission checks not done yet, the session's row lock, the
+    checks that concurrent requests can change (cancelled, already booked),
+    the claim of a place and the booking; then the idempotency key and the
+    e-mail. With one item the row stays locked for that short end only; with
+    several, every session is locked first, in ascending id order, so that
+    two submissions never deadlock, and each item's admission checks see the
+    items booked before it.
     """
     now = now or utcnow()
     pairs = list(dict.fromkeys((int(c), int(s)) for c, s in items))
@@ -315,8 +321,10 @@ def book(user: User, items, idempotency_key: str | None = None, now: datetime | 
                 except BookingRefused as refusal:
                     checked[child_id, session_id] = refusal
                     continue
-                checked[child_id, session_id] = _Checked(child, session, band,
-                                                         price_for(session.unit_id, household, session.day))
+                checked[child_id, session_id] = _Checked(
+                    child, session, band, price_for(session.unit_id, household, session.day),
+                    # One item: its admission checks need not wait for the writing transaction.
+                    admission.foresee(child, session) if len(pairs) == 1 else None)
             guardians = _guardians(household)
 
         result = SubmissionResult(str(uuid.uuid4()))

@@ -62,7 +62,7 @@ def preparation_check(child, session):
     Tells the site's directors once per child and site (dedup key), in the booking's transaction.
     Never refuses: preparing the welcome is never a reason to turn a child away.
     """
-    from app.booking.admission import CONFIRM, HOLD
+    from app.booking.admission import CONFIRM, HOLD, foreseeing
     from app.notifications.models import OutboxMessage
 
     if not child.needs_particular_care:
@@ -70,6 +70,8 @@ def preparation_check(child, session):
     site_id = session.unit.activity.site_id
     if active_version(child.id, site_id) is not None:
         return CONFIRM
+    if foreseeing():
+        return HOLD  # the directors are told when the booking is written
     site = db.session.get(Site, site_id)
     for director in site_directors(site_id):
         key = f"inclusion.preparation:{child.id}:{site_id}:{director.id}"

@@ -202,6 +202,30 @@ def test_hold_keeps_the_place_and_never_refuses():
     assert plans.preparation_queue(other_director) == []
 
 
+def test_foreseeing_the_hold_writes_nothing_and_the_booking_tells_the_directors_once():
+    """Booking foresees the admission checks of a one-item submission in a read-only transaction:
+    preparation_check must only decide there; the e-mail to the directors is written with the booking."""
+    from app.booking import admission
+
+    site = make_site()
+    director = make_staff(site, Role.DIRECTOR)
+    unit = make_morning_unit(site)
+    parent, _household, child = make_parent_with_child()
+    make_needs(child, allergies="Noix")
+    session = make_session(unit, day=WEDNESDAYS[0])
+    db.session.commit()
+    proposals = select(func.count()).select_from(OutboxMessage).where(
+        OutboxMessage.kind == "inclusion.meeting_proposal", OutboxMessage.recipient_user_id == director.id)
+
+    assert admission.foresee(child, session).decision == "hold"
+    db.session.flush()
+    assert db.session.scalar(proposals) == 0 and not db.session.new
+
+    booking = book(parent, child, session)
+    assert booking.status is BookingStatus.PENDING_PREPARATION
+    assert db.session.scalar(proposals) == 1
+
+
 def test_child_with_an_active_plan_is_confirmed_at_once():
     site = make_site()
     parent, _h, child = make_parent_with_child()
