@@ -35,7 +35,7 @@ from app.booking.models import (ACTIVE_STATUSES, PLACE_STATUSES, Activity, AgeBa
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db, read_phase, utcnow
 from app.families.models import Child, Household, HouseholdMember
-from app.notifications.outbox import notify
+from app.notifications.outbox import notify, recipients
 
 STATUS_LABELS = {
     "confirmed": _l("Confirmée"),
@@ -325,7 +325,7 @@ def book(user: User, items, idempotency_key: str | None = None, now: datetime | 
                     child, session, band, price_for(session.unit_id, household, session.day),
                     # One item: its admission checks need not wait for the writing transaction.
                     admission.foresee(child, session) if len(pairs) == 1 else None)
-            guardians = _guardians(household)
+            guardians = recipients("booking.submitted", _guardians(household))
 
         result = SubmissionResult(str(uuid.uuid4()))
         # Several items: lock every session first, in ascending id order, then book in the family's
@@ -413,7 +413,7 @@ def _notify_submission(guardians: list[User], result: SubmissionResult, children
         lines.append({"child": child.first_name, "session": _describe(session), "result": text})
     for guardian in guardians:
         notify("booking.submitted", guardian, {"lines": lines, "path": "/accueils/mes-reservations",
-                                               "submission_id": result.submission_id})
+                                               "submission_id": result.submission_id}, preferences_checked=True)
 
 
 def _promote(session: Session, now: datetime) -> list[Booking]:

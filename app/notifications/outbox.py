@@ -88,8 +88,22 @@ def _recipient_user(to: User | str) -> User | None:
     return db.session.scalar(select(User).where(func.lower(User.email) == address))
 
 
+def recipients(kind: str, users: list[User]) -> list[User]:
+    """The `users` who want messages of `kind` (all of them when it is essential), in one query.
+
+    For a caller that reads before it writes: it chooses the recipients in
+    its reading transaction, then calls `notify(..., preferences_checked=True)`.
+    """
+    entry = get_kind(kind)
+    if (entry and entry.essential) or not users:
+        return list(users)
+    opted_out = set(db.session.scalars(select(NotificationOptOut.user_id).where(
+        NotificationOptOut.user_id.in_([u.id for u in users]), NotificationOptOut.kind == kind)))
+    return [u for u in users if u.id not in opted_out]
+
+
 def notify(kind: str, to: User | str, context: dict | None = None, *, attachments: list[dict] | None = None,
-           dedup_key: str | None = None) -> OutboxMessage | None:
+           dedup_key: str | None = None, preferences_checked: bool = False) -> OutboxMessage | None:
     """Render the e-mail templates of `kind` and enqueue the message (see `enqueue`).
 
     Templates: `emails/<kind>.subject.txt`, `emails/<kind>.txt` and, when it
@@ -98,7 +112,8 @@ def notify(kind: str, to: User | str, context: dict | None = None, *, attachment
     "Pourquoi ce message" footer and the link to the preferences.
 
     Returns None, and adds nothing, when the kind is not essential and the
-    recipient (a User, or the account with that address) switched it off.
+    recipient (a User, or the account with that address) switched it off
+    (`preferences_checked`: the caller chose the recipients with `recipients`).
     Returns the existing message when `dedup_key` was already used.
     """
     entry = get_kind(kind)
@@ -111,7 +126,7 @@ def notify(kind: str, to: User | str, context: dict | None = None, *, attachment
             return existing
     essential = bool(entry and entry.essential)
     recipient = _recipient_user(to)
-    if not essential and recipient is not None and has_opted_out(recipient.id, kind):
+    if not (essential or preferences_checked) and recipient is not None and has_opted_out(recipient.id, kind):
         return None
 
     context = dict(context or {})

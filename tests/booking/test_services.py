@@ -37,6 +37,22 @@ def test_book_confirms_and_records_band_price_and_email():
     assert "/accueils/mes-reservations" in mail.body_text
 
 
+def test_booking_email_goes_to_each_guardian_who_did_not_switch_it_off():
+    from app.families.models import HouseholdMember
+    from app.notifications.models import NotificationOptOut
+    from tests.factories import make_user
+
+    session = make_session(make_unit())
+    parent, household, child = make_parent_with_child()
+    second = make_user(Role.PARENT)
+    household.members.append(HouseholdMember(user=second))
+    db.session.add(NotificationOptOut(user_id=second.id, kind="booking.submitted"))
+    db.session.commit()
+    services.book(parent, [(child.id, session.id)], now=NOW)
+    mails = db.session.scalars(select(OutboxMessage.to_address).where(OutboxMessage.kind == "booking.submitted"))
+    assert list(mails) == [parent.email]
+
+
 def test_age_band_uses_age_on_the_session_day():
     session = make_session(under6=1, over6=0)
     # Turns 6 the day after the session: still under 6 that day.

@@ -11,7 +11,7 @@ from app.accounts.models import Role
 from app.extensions import db
 from app.notifications.kinds import get_kind, is_essential, kinds_for, register_kind, unregister_kind
 from app.notifications.models import NotificationOptOut, OutboxMessage
-from app.notifications.outbox import enqueue, notify
+from app.notifications.outbox import enqueue, notify, recipients
 from app.notifications.sender import send_due
 from tests.factories import make_user
 
@@ -58,6 +58,15 @@ def test_essential_kind_is_always_sent_even_with_an_opt_out_row(app, test_kinds,
     assert send_due().sent == 2
     assert sorted(m["Subject"] for m in smtp_server.messages()) == [
         "Réinitialisation de votre mot de passe", "Urgent : Place obtenue"]
+
+
+def test_recipients_drops_those_who_opted_out_of_a_non_essential_kind_only(app, test_kinds):
+    parent, other = make_user(Role.PARENT), make_user(Role.PARENT)
+    _opt_out(parent, "test.meeting")
+    _opt_out(parent, "test.urgent")
+    assert recipients("test.meeting", [parent, other]) == [other]
+    assert recipients("test.urgent", [parent, other]) == [parent, other]  # essential
+    assert recipients("test.meeting", []) == []
 
 
 def test_unregistered_kind_is_sent_as_non_essential_with_a_warning(app, test_kinds, caplog):
