@@ -20,7 +20,7 @@ read-then-write endpoint only in bench/naive_app.py, which must overbook), and t
 (one indexed insert per request, bench/naive_app.py).
 
 Usage: python bench/rush.py --db sqlite|postgresql [--parents 2500 --sessions 40 --places 12
-       --workers 4 --clients 16 --modes booking,naive,bare]
+       --workers 2 --clients 16 --modes booking,naive,bare]
 """
 from __future__ import annotations
 
@@ -288,7 +288,8 @@ def main():
     parser.add_argument("--parents", type=int, default=2500)
     parser.add_argument("--sessions", type=int, default=40)
     parser.add_argument("--places", type=int, default=12)
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers (2 per core)")
+    parser.add_argument("--workers", type=int, default=2,
+                        help="gunicorn sync workers (one per core measured best, see BENCHMARKS.md)")
     parser.add_argument("--clients", type=int, default=16, help="client processes")
     parser.add_argument("--modes", default="booking,naive,bare")
     args = parser.parse_args()
