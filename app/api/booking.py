@@ -153,9 +153,7 @@ def create_booking():
     result = services.book(current_api_user(), [(child_id, session_id)], idempotency_key=key,
                            requested_at=g.get("arrived_at"))
     if len(result.items) != 1 or (result.items[0].child_id, result.items[0].session_id) != (child_id, session_id):
-        raise ValidationFailed(_("Cette clé Idempotency-Key a déjà servi pour une autre demande : "
-                                 "utilisez une nouvelle clé."), code="idempotency_key_reused",
-                               field="Idempotency-Key")
+        raise fields.key_reused()
     item = result.items[0]
     if item.status == "refused":
         raise BookingRefused(item.reason, code=item.code)

@@ -148,3 +148,9 @@ def idempotency_key(headers) -> str | None:
         raise ValidationFailed(_("L'en-tête Idempotency-Key doit contenir de 1 à 100 caractères ASCII visibles."),
                                field="Idempotency-Key")
     return raw
+
+
+def key_reused() -> ValidationFailed:
+    """The error for an Idempotency-Key already answered for another request (422)."""
+    return ValidationFailed(_("Cette clé Idempotency-Key a déjà servi pour une autre demande : "
+                              "utilisez une nouvelle clé."), code="idempotency_key_reused", field="Idempotency-Key")

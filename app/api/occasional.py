@@ -55,9 +55,7 @@ def occasional_book():
     answer = submission.answers[0]
     if (submission.child_id, submission.provider_id, answer.day, answer.start, answer.end) != (
             child_id, provider_id, day.isoformat(), start.strftime("%H:%M"), end.strftime("%H:%M")):
-        raise ValidationFailed(_("Cette clé Idempotency-Key a déjà servi pour une autre demande : "
-                                 "utilisez une nouvelle clé."), code="idempotency_key_reused",
-                               field="Idempotency-Key")
+        raise fields.key_reused()
     if answer.status in ("full", "refused"):
         error = {"code": answer.code, "message": answer.reason}
         if answer.status == "full":

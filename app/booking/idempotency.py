@@ -1,9 +1,12 @@
 """Idempotency keys shared by every booking-like submission (the IdempotencyKey table).
 
-The pattern of booking.services.book(), as reusable helpers: look for a
-stored answer first; otherwise insert the key row in the caller's
-transaction (the unique constraint on (user, key) makes a concurrent twin
-fail), and store the answer in that row before committing.
+Look for a stored answer first; otherwise insert the key row in the
+caller's transaction (the unique constraint on (user, key) makes a
+concurrent twin fail), and store the answer in that row before committing
+(`claim_key`, used by occasional care). booking.services.book() reads
+before it writes, so it inserts the row with its answer just before its
+commit instead, and replays the twin's answer when that commit meets the
+unique constraint; both use `stored_response`.
 """
 from __future__ import annotations
 

@@ -27,6 +27,7 @@ from app.accounts.permissions import require
 from app.booking import admission
 from app.booking.access import Action, household_of
 from app.booking.catalogue import price_for
+from app.booking.idempotency import KEY_MAX, stored_response
 from app.booking.errors import (AdmissionRefused, AgeOutOfRange, AlreadyBooked, BookingClosed, BookingNotOpen,
                                 BookingRefused, CancellationClosed, NotCancellable, OverlappingBooking,
                                 ResidentsFirst, SessionCancelled, SessionNotFound)
@@ -347,7 +348,7 @@ def book(user: User, items, idempotency_key: str | None = None, now: datetime | 
             result.items.append(ItemResult(child_id, session_id, booking.status.value, booking.id,
                                            position, price=_money(booking.price)))
         if idempotency_key:
-            db.session.add(IdempotencyKey(user_id=user.id, key=idempotency_key[:100], response=result.to_dict()))
+            db.session.add(IdempotencyKey(user_id=user.id, key=idempotency_key[:KEY_MAX], response=result.to_dict()))
         _notify_submission(guardians, result, children, sessions)
         try:
             db.session.commit()
@@ -379,11 +380,8 @@ def book_one(user: User, child_id: int, session_id: int, idempotency_key: str | 
 
 
 def _stored_answer(user: User, key: str) -> SubmissionResult | None:
-    row = db.session.scalar(select(IdempotencyKey).where(IdempotencyKey.user_id == user.id,
-                                                         IdempotencyKey.key == key[:100]))
-    if row is None or not row.response:
-        return None
-    return SubmissionResult.from_dict(row.response, replayed=True)
+    stored = stored_response(user.id, key)
+    return None if stored is None else SubmissionResult.from_dict(stored, replayed=True)
 
 
 def _money(value) -> str | None:

@@ -62,12 +62,16 @@ def my_children():
 @bp.get("/enfants/<int:child_id>")
 @login_required
 def child_file(child_id: int):
+    return _child_file_page(child_id, DocumentForm())
+
+
+def _child_file_page(child_id: int, document_form: DocumentForm):
     file = services.read_file(current_user, child_id)
     _child, schedules = adaptation.child_schedules(current_user, child_id)
     guardian = is_guardian(current_user, file.child)
     shared = plans.child_plans_for_guardian(child_id) if guardian else []
     return render_template("inclusion/child_file.html", file=file, schedules=schedules, guardian=guardian,
-                           shared_versions=shared, document_form=DocumentForm(), paris=PARIS)
+                           shared_versions=shared, document_form=document_form, paris=PARIS)
 
 
 @bp.route("/enfants/<int:child_id>/besoins", methods=["GET", "POST"])
@@ -105,13 +109,13 @@ def upload_document(child_id: int):
         except DomainError as error:
             if error.http_status == 404:
                 raise
-            flash(error.message, "error")
+            _form_error(form, error)
         else:
             flash(_("Le document est enregistré."), "success")
-    else:
-        services.get_child(current_user, child_id, Action.EDIT_NEEDS)
-        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
-    return redirect(url_for(".child_file", child_id=child_id))
+            return redirect(url_for(".child_file", child_id=child_id))
+    # Refused: the child's page again, the message beside the file field (after the permission check).
+    services.get_child(current_user, child_id, Action.EDIT_NEEDS)
+    return _child_file_page(child_id, form)
 
 
 @bp.get("/documents/<int:document_id>")

@@ -271,15 +271,18 @@ def contract_end(childminder_id: int, contract_id: int):
 def childminder_availability(childminder_id: int):
     user = current_user._get_current_object()
     childminder = services.get_childminder(user, childminder_id)
+    return _availability_page(childminder, PublishForm(formdata=None, valid_from=services.today_local()))
+
+
+def _availability_page(childminder, form: PublishForm, status: int = 200):
     today = services.today_local()
     day = _date_arg("date") or today
     profile = services.profile_of(childminder)
-    form = PublishForm(formdata=None, valid_from=today)
     return render_template("ram/availability.html", childminder=childminder, day=day, today=today,
                            grid=av.week_grid(profile, day), places=av.full_time_places(profile, day),
                            licence=childminder.licence_on(day), stale=services.availability_is_stale(childminder),
                            next_deadline=services.next_deadline(today), form=form,
-                           weekdays=sch.weekday_names(), local_date=services.local_date)
+                           weekdays=sch.weekday_names(), local_date=services.local_date), status
 
 
 @bp.post("/assistantes-maternelles/<int:childminder_id>/disponibilites/publier")
@@ -292,12 +295,14 @@ def availability_publish(childminder_id: int):
         try:
             services.publish_availability(user, childminder, form.valid_from.data, form.note.data or "")
         except DomainError as error:
-            flash(error.message, "error")
+            if error.http_status == 404:
+                raise
+            apply_error(form, error)
         else:
             flash(_("Vos disponibilités sont publiées et confirmées."), "success")
-    else:
-        flash(_("Indiquez la date à partir de laquelle les disponibilités sont valables."), "error")
-    return redirect(url_for("ram.childminder_availability", childminder_id=childminder.id))
+            return redirect(url_for("ram.childminder_availability", childminder_id=childminder.id))
+    # Refused: the page again, each message beside its field.
+    return _availability_page(childminder, form, 422)
 
 
 from app.ram import views_demands, views_workshops  # noqa: E402,F401  (routes on the same blueprint)

@@ -95,7 +95,11 @@ def test_upload_through_http_wrong_type_oversized_traversal_and_html(login_as, m
                            data={"csrf_token": token, "kind": "pai", "document": (io.BytesIO(content), name)},
                            follow_redirects=True)
 
-    assert "PDF, PNG ou JPEG" in post("a.exe", b"MZ\x90\x00").get_data(as_text=True)
+    refused = post("a.exe", b"MZ\x90\x00").get_data(as_text=True)
+    # Beside the file field (tied to it by aria-describedby), and in the error summary.
+    assert 'id="document-error"' in refused and 'aria-describedby="document-hint document-error"' in refused
+    assert "Seuls les fichiers PDF, PNG ou JPEG sont acceptés." in refused.split('id="document-error"')[1][:300]
+    assert 'class="error-summary"' in refused
     assert "PDF, PNG ou JPEG" in post("pai.pdf", b"<!DOCTYPE html><html></html>").get_data(as_text=True)
     monkeypatch.setitem(current_app.config, "MAX_UPLOAD_BYTES", 64)
     assert "taille maximale" in post("pai.pdf", PDF).get_data(as_text=True)

@@ -128,3 +128,25 @@ def test_stale_reminder_sent_once_per_deadline(app):
     assert "/relais/assistantes-maternelles/" in message.body_text
     assert message.dedup_key.endswith(":2026-12-01")
     assert send_stale_reminders(date(2027, 6, 2)) == 2  # a new deadline: both are stale now
+
+
+def test_publishing_availability_refused_shows_the_message_on_the_form(login_as):
+    """No valid date, or no licence: the page again (422), each message beside its field or in the summary."""
+    childminder = make_childminder(declared=None)
+    childminder.licences.clear()
+    db.session.commit()
+    client = login_as(childminder.user)
+    url = f"/relais/assistantes-maternelles/{childminder.id}/disponibilites"
+    token = csrf_token_from(client.get(url).get_data(as_text=True))
+
+    missing_date = client.post(f"{url}/publier", data={"csrf_token": token, "valid_from": ""})
+    page = missing_date.get_data(as_text=True)
+    assert missing_date.status_code == 422
+    assert 'id="valid_from-error"' in page and 'aria-invalid="true"' in page
+
+    no_licence = client.post(f"{url}/publier", data={"csrf_token": token, "valid_from": "2026-12-01"})
+    page = no_licence.get_data(as_text=True)
+    assert no_licence.status_code == 422
+    assert 'class="error-summary"' in page and "Un agrément doit être enregistré" in page
+    db.session.expire_all()
+    assert childminder.declarations == []

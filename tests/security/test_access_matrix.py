@@ -221,7 +221,7 @@ EXPECTED: dict[str, str] = {
     "notifications.admin_retry_all POST": "nnnnnnnol",
     "notifications.preferences GET": "ooooooool",
     "notifications.preferences POST": "ooooooool",
-    "ram.availability_publish POST": "nnnnnnool",
+    "ram.availability_publish POST": "nnnnnnvvl",
     "ram.childminder_availability GET": "nnnnnnool",
     "ram.childminder_licence POST": "nnnnnnvvl",
     "ram.childminder_new GET": "nnnnnnool",
