@@ -27,10 +27,10 @@ from app.accounts.permissions import require
 from app.booking import admission
 from app.booking.access import Action, household_of
 from app.booking.catalogue import price_for
-from app.booking.idempotency import KEY_MAX, stored_response
 from app.booking.errors import (AdmissionRefused, AgeOutOfRange, AlreadyBooked, BookingClosed, BookingNotOpen,
                                 BookingRefused, CancellationClosed, NotCancellable, OverlappingBooking,
                                 ResidentsFirst, SessionCancelled, SessionNotFound)
+from app.booking.idempotency import KEY_MAX, stored_response
 from app.booking.models import (ACTIVE_STATUSES, PLACE_STATUSES, Activity, AgeBand, Booking, BookingStatus,
                                 IdempotencyKey, Session, Unit)
 from app.errors import NotFound, ValidationFailed
