@@ -18,6 +18,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, registry
 
+from app import clock
+
 SQLITE_BUSY_TIMEOUT_MS = 15000
 
 NAMING_CONVENTION = {
@@ -73,7 +75,8 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enable
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    """The current instant in UTC (kept for the models' defaults; see app.clock)."""
+    return clock.now()
 
 
 @event.listens_for(Engine, "connect")

@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from app import clock
 from app.accounts.models import Role, User
 from app.accounts.permissions import require
 from app.billing.access import Action
@@ -59,7 +60,7 @@ def justifiable_bookings(user: User, today: date | None = None) -> list[Booking]
     household = household_of(user)
     if household is None:
         return []
-    today = today or date.today()
+    today = today or clock.today()
     bookings = db.session.scalars(
         select(Booking).join(Session).join(Child)
         .where(Child.household_id == household.id, Booking.status.in_(PLACE_STATUSES),
@@ -93,7 +94,7 @@ def upload_certificate(user: User, booking_id: int, stream, filename: str = "",
     if booking is None:
         raise NotFound()
     require(user, Action.JUSTIFY_ABSENCE, booking)
-    today = today or date.today()
+    today = today or clock.today()
     if booking.status not in PLACE_STATUSES:
         raise Conflict(_("Cette réservation n'a pas de place à justifier."), code="not_justifiable")
     if booking.session.day > today:
@@ -164,7 +165,7 @@ def site_certificates(user: User, today: date | None = None) -> list[tuple[Absen
     sites = site_ids_of(user)
     if not sites:
         return []
-    today = today or date.today()
+    today = today or clock.today()
     rows = db.session.execute(
         select(AbsenceCertificate, Booking).join(Booking, Booking.id == AbsenceCertificate.booking_id)
         .join(Session).join(Unit).join(Activity)

@@ -25,6 +25,7 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from sqlalchemy import select
 
+from app import clock
 from app.accounts.models import User
 from app.booking.catalogue import price_for, public_holidays
 from app.booking.models import (PLACE_STATUSES, Activity, ActivityKind, AgeBand, Attendance, AttendanceStatus,
@@ -83,7 +84,7 @@ def _book(child: Child, session: Session, household: Household, status: BookingS
     band = AgeBand.for_age(child.age_on(session.day))
     price = price_for(session.unit_id, household, session.day)
     if price is None:  # the demo grid may start after the previous month
-        price = price_for(session.unit_id, household, date.today())
+        price = price_for(session.unit_id, household, clock.today())
     booked_at = datetime.combine(session.day - timedelta(days=10), time(9), tzinfo=timezone.utc)
     booking = Booking(child_id=child.id, session_id=session.id, status=status, age_band=band, price=price,
                       submission_id=str(uuid.uuid4()), created_at=booked_at, updated_at=booked_at)
@@ -102,7 +103,7 @@ def _book(child: Child, session: Session, household: Household, status: BookingS
 
 
 def load_demo(today: date | None = None) -> list[str]:
-    today = today or date.today()
+    today = today or clock.today()
     lines = []
     marked = _mark_past_bookings(today)
     site = _site()

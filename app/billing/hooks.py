@@ -4,6 +4,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask import Flask
+from app import clock
 
 
 def euros(value) -> str:
@@ -25,7 +26,6 @@ def decimal_fr(value, places: int = 2) -> str:
 
 def qf_notice() -> dict | None:
     """The logged-in parent's quotient familial and its validity, shown with the prices."""
-    from datetime import date
 
     from flask_login import current_user
 
@@ -39,7 +39,7 @@ def qf_notice() -> dict | None:
         return None
     valid_until = household.family_quotient_valid_until
     return {"family_quotient": household.family_quotient, "valid_until": valid_until,
-            "expired": valid_until is not None and valid_until < date.today(),
+            "expired": valid_until is not None and valid_until < clock.today(),
             "resident": household.is_resident}
 
 

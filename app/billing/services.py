@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from app import clock
 from app.accounts.models import User
 from app.accounts.permissions import require
 from app.billing.access import Action
@@ -225,7 +226,7 @@ def close_month(month: str | date, user: User | None = None, today: date | None 
     if user is not None:
         require(user, Action.MANAGE_BILLING)
     first, last = parse_month(month)
-    today = today or date.today()
+    today = today or clock.today()
     existing = db.session.scalar(select(BillingMonth).where(BillingMonth.month == first))
     if existing is not None:
         result = CloseResult(first, True, existing.statements_count, existing.total)
@@ -319,7 +320,7 @@ def provisional_statement(user: User, month: str | date | None = None, today: da
     household = household_of(user)
     if household is None:
         raise NotFound()
-    first, last = parse_month(month or (today or date.today()))
+    first, last = parse_month(month or (today or clock.today()))
     if _is_closed(first):
         raise Conflict(_("Ce mois est clôturé : consultez son relevé."), code="month_closed")
     drafts = month_drafts(first, last, household.id, current_rules())
@@ -367,7 +368,7 @@ def month_statements(user: User, month: str | date) -> tuple[date, list[Statemen
 
 def closable_month(today: date | None = None) -> date:
     """The month a director would close now: the previous one."""
-    return _previous_month((today or date.today()).replace(day=1))
+    return _previous_month((today or clock.today()).replace(day=1))
 
 
 def statement_csv(view: StatementView) -> str:

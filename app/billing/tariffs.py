@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from app import clock
 from app.accounts.models import User
 from app.accounts.permissions import require
 from app.billing.access import Action
@@ -164,7 +165,7 @@ def delete_tariff(user: User, tariff_id: int, today: date | None = None) -> None
     tariff = db.session.get(Tariff, tariff_id)
     if tariff is None:
         raise NotFound()
-    if tariff.valid_from <= (today or date.today()):
+    if tariff.valid_from <= (today or clock.today()):
         raise Conflict(_("Ce tarif est déjà entré en vigueur : fixez plutôt sa date de fin."),
                        code="tariff_in_force")
     db.session.delete(tariff)

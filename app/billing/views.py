@@ -2,7 +2,6 @@
 month closing, the directors' CAF reports. Thin: the services decide."""
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, send_file, url_for
@@ -10,6 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from app import clock
 from app.accounts.models import Role
 from app.accounts.permissions import roles_required
 from app.billing import caf, certificates, services, tariffs
@@ -47,7 +47,7 @@ def index():
         return redirect(url_for("billing.caf_index"))
     statements = services.household_statements(current_user)
     closed = {s.month for s in statements}
-    today = date.today()
+    today = clock.today()
     open_months = [m for m in (services.closable_month(today), today.replace(day=1)) if m not in closed]
     return render_template("billing/index.html", statements=statements, open_months=open_months,
                            month_label=services.month_label)
@@ -200,7 +200,7 @@ def settings():
 @roles_required(Role.ADMIN)
 def tariff_grid():
     return render_template("billing/tariffs.html", grid=tariffs.tariff_grid(current_user),
-                           describe=tariffs.describe, today=date.today(), renew_form=RenewGridForm())
+                           describe=tariffs.describe, today=clock.today(), renew_form=RenewGridForm())
 
 
 @bp.post("/tarifs/activites/<int:activity_id>/nouvelle-grille")
@@ -245,7 +245,7 @@ def unit_tariffs(unit_id: int):
         else:
             status = 422
     return render_template("billing/unit_tariffs.html", grid=grid, form=form, end_form=EndTariffForm(),
-                           today=date.today()), status
+                           today=clock.today()), status
 
 
 @bp.post("/tarifs/<int:tariff_id>/fin")

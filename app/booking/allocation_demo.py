@@ -13,6 +13,7 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 
+from app import clock
 from app.accounts.models import Role, User
 from app.accounts.passwords import hash_password
 from app.booking.allocation_models import AllocationPeriod, AllocationRequest, AllocationRequestItem
@@ -114,7 +115,7 @@ def _families(activity: Activity, first_day: date, lines: list[str]) -> list[Hou
 def load_demo() -> list[str]:
     lines: list[str] = []
     site, activity, unit = _site_activity_unit(lines)
-    first_day = summer_first_monday(date.today())
+    first_day = summer_first_monday(clock.today())
     days = [first_day + timedelta(days=d) for d in range(12)
             if (first_day + timedelta(days=d)).weekday() < 5 and (first_day + timedelta(days=d)).strftime("%m-%d")
             != "07-14"]  # Bastille Day: closed
@@ -133,7 +134,7 @@ def load_demo() -> list[str]:
         period = AllocationPeriod(activity_id=activity.id, label=f"Été {first_day.year} – deux premières semaines",
                                   first_day=first_day, last_day=days[-1],
                                   requests_open_at=now - timedelta(days=3),
-                                  requests_close_at=datetime.combine(date.today() + timedelta(days=7), time(18),
+                                  requests_close_at=datetime.combine(clock.today() + timedelta(days=7), time(18),
                                                                      tzinfo=now.tzinfo),
                                   rules=list(DEFAULT_RULES))
         db.session.add(period)

@@ -2,17 +2,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, DateTimeLocalField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
+from app import clock
 from app.booking.allocation import CRITERIA
 
 REQUIRED = _l("Ce champ est obligatoire.")
-PARIS = ZoneInfo("Europe/Paris")
+PARIS = clock.PARIS
 RANK_CHOICES = [("", _l("Non utilisé"))] + [(str(n), str(n)) for n in range(1, len(CRITERIA) + 1)]
 
 
@@ -20,7 +20,7 @@ def to_utc(local: datetime | None) -> datetime | None:
     """A naive local (Europe/Paris) datetime from a form, as aware UTC."""
     if local is None:
         return None
-    return local.replace(tzinfo=PARIS).astimezone(ZoneInfo("UTC"))
+    return local.replace(tzinfo=PARIS).astimezone(clock.UTC)
 
 
 def to_local(moment: datetime | None) -> datetime | None:

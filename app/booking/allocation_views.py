@@ -12,7 +12,7 @@ from app.booking import allocation, allocation_draw
 from app.booking import allocation_requests as requests_service
 from app.booking.allocation_forms import DrawForm, PeriodForm, RequestForm, RulesForm, to_local, to_utc
 from app.booking.views import bp
-from app.errors import Conflict, DomainError, NotFound, ValidationFailed
+from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import utcnow
 from app.navigation import register_nav
 from app.forms import show_domain_error as _form_error

@@ -18,6 +18,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
+from app import clock
 from app.accounts.models import Role, User
 from app.accounts.passwords import hash_password
 from app.booking import services
@@ -89,7 +90,7 @@ def _units(activity: Activity, specs) -> list[Unit]:
             db.session.flush()
         units.append(unit)
         factor = Decimal("1") if kind is UnitKind.WHOLE_DAY else (Decimal("0.65") if meal else Decimal("0.45"))
-        valid_from = date(date.today().year - (1 if date.today().month < 9 else 0), 9, 1)
+        valid_from = date(clock.today().year - (1 if clock.today().month < 9 else 0), 9, 1)
         rows = [(qf_min, qf_max, True, price) for qf_min, qf_max, price in BANDS]
         rows.append((0, None, False, NON_RESIDENT_DAY))
         for qf_min, qf_max, resident, price in rows:
@@ -136,7 +137,7 @@ def _sessions(units, days, capacity, animators) -> None:
 def load_demo() -> list[str]:
     from app.booking.catalogue import public_holidays
 
-    today = date.today()
+    today = clock.today()
     lines: list[str] = []
     periods = _school_holidays(today)
     closed = public_holidays([today.year, today.year + 1])
@@ -201,7 +202,7 @@ def _demo_bookings(site: Site, wednesdays: list[date], holiday_days: list[date])
     if not parents:
         return ["Booking: no demo parents found (load app.families.demo first): no demo bookings."]
     # Bookable Wednesdays: past the booking deadline window.
-    bookable = [d for d in wednesdays if d >= date.today() + timedelta(days=5)]
+    bookable = [d for d in wednesdays if d >= clock.today() + timedelta(days=5)]
     if len(bookable) < 3:
         return ["Booking: not enough future Wednesdays for demo bookings."]
     # One Wednesday is made small and full, so a waiting list shows.
@@ -223,7 +224,7 @@ def _demo_bookings(site: Site, wednesdays: list[date], holiday_days: list[date])
             if number in (1, 2) and holiday_days:
                 for day in holiday_days[:3]:
                     session = _session(site, "Vacances scolaires", "Journée avec repas", day)
-                    if session is not None and session.day >= date.today() + timedelta(days=8):
+                    if session is not None and session.day >= clock.today() + timedelta(days=8):
                         items.append((child.id, session.id))
         if items:
             result = services.book(user, items)

@@ -8,13 +8,14 @@ event with a STATUS:CANCELLED one in the subscriber's calendar.
 from __future__ import annotations
 
 import secrets
-from datetime import date, timedelta
+from datetime import timedelta
 
 from flask import current_app
 from icalendar import Calendar, Event
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from app import clock
 from app.accounts.models import User
 from app.accounts.permissions import require
 from app.booking.access import Action, household_of
@@ -126,7 +127,7 @@ def household_calendar(token: str) -> bytes:
                                                             CalendarFeedToken.revoked_at.is_(None)))
     if row is None:
         raise NotFound()
-    since = date.today() - timedelta(days=current_app.config.get("CALENDAR_FEED_PAST_DAYS", 60))
+    since = clock.today() - timedelta(days=current_app.config.get("CALENDAR_FEED_PAST_DAYS", 60))
     bookings = db.session.scalars(
         select(Booking).join(Child).join(Session)
         .where(Child.household_id == row.household_id, Session.day >= since,
@@ -163,7 +164,7 @@ def site_calendar(token: str) -> bytes:
                                                             CalendarFeedToken.revoked_at.is_(None)))
     if row is None:
         raise NotFound()
-    since = date.today() - timedelta(days=60)
+    since = clock.today() - timedelta(days=60)
     sessions = db.session.scalars(
         select(Session).join(Unit).join(Activity)
         .where(Activity.site_id == row.site_id, Session.day >= since)

@@ -5,16 +5,16 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import (JSON, Enum, ForeignKey, Index, Numeric, String, Text, Time, UniqueConstraint, func, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app import clock
 from app.accounts.models import User
 from app.extensions import db, utcnow
 from app.families.models import Child, Commune, Household
 
-PARIS = ZoneInfo("Europe/Paris")
+PARIS = clock.PARIS
 
 
 def _enum(cls):
@@ -152,7 +152,7 @@ class Activity(db.Model):
 
 def _local_deadline(day: date, days_before: int, at: time) -> datetime:
     local = datetime.combine(day - timedelta(days=days_before), at, tzinfo=PARIS)
-    return local.astimezone(ZoneInfo("UTC"))
+    return local.astimezone(clock.UTC)
 
 
 class Unit(db.Model):

@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from app import clock
 from app.accounts.models import User
 from app.booking.access import household_of
 from app.booking.models import (ACTIVE_STATUSES, Activity, AgeBand, Booking, BookingStatus, Session, Site, Tariff,
@@ -43,7 +44,7 @@ class ChildMonth:
 
 
 def month_bounds(month: str | None, today: date | None = None) -> tuple[date, date]:
-    today = today or date.today()
+    today = today or clock.today()
     try:
         year, number = (int(part) for part in (month or "").split("-"))
         first = date(year, number, 1)

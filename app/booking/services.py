@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
+from app import clock
 from app.accounts.models import User
 from app.accounts.permissions import require
 from app.booking import admission
@@ -583,7 +584,7 @@ def household_bookings(user: User, include_past: bool = False, today: date | Non
                       .selectinload(Activity.site))
              .order_by(Session.day, Booking.id))
     if not include_past:
-        query = query.where(Session.day >= (today or date.today()))
+        query = query.where(Session.day >= (today or clock.today()))
     return list(db.session.scalars(query))
 
 

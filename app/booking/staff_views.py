@@ -6,13 +6,13 @@ scope in the services (404 for another site).
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from app import clock
 from app.accounts.models import Role
 from app.accounts.permissions import roles_required
 from app.booking import attendance, catalogue, feeds, planner, services
@@ -39,7 +39,7 @@ def _aware(value: datetime | None) -> datetime | None:
     """A naive Europe/Paris datetime from a form, as aware UTC."""
     if value is None:
         return None
-    return value.replace(tzinfo=PARIS).astimezone(ZoneInfo("UTC"))
+    return value.replace(tzinfo=PARIS).astimezone(clock.UTC)
 
 
 def _local(value: datetime | None) -> datetime | None:
@@ -235,7 +235,7 @@ def site_sessions(site_id: int):
     site = catalogue.get_site(current_user, site_id)
     month = request.args.get("month")
     if not month:
-        upcoming = catalogue.next_session_day(site.id, date.today())
+        upcoming = catalogue.next_session_day(site.id, clock.today())
         month = upcoming.strftime("%Y-%m") if upcoming else None
     first, last = planner.month_bounds(month)
     sessions = catalogue.sessions_of_site(site.id, first, last)
@@ -322,7 +322,7 @@ def daily_register(site_id: int):
     try:
         day = date.fromisoformat(request.args.get("date", ""))
     except ValueError:
-        day = date.today()
+        day = clock.today()
     registers = [attendance.session_register(current_user, s.id) for s in catalogue.sessions_of_site(site.id, day, day)]
     return render_template("booking/staff/register.html", site=site, day=day, registers=registers,
                            attendance_labels=ATTENDANCE_LABELS)

@@ -11,6 +11,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
+from app import clock
 from app.accounts.models import Role, User
 from app.accounts.passwords import hash_password
 from app.extensions import db, utcnow
@@ -101,7 +102,7 @@ DEMO_FAMILIES = [
 
 def demo_birth_date(years: int, days: int, today: date | None = None) -> date:
     """A birth date making the child `years` old today, with the last birthday `days` ago (< 365)."""
-    today = today or date.today()
+    today = today or clock.today()
     last_birthday = today - timedelta(days=days)
     try:
         return last_birthday.replace(year=last_birthday.year - years)
@@ -157,7 +158,7 @@ def _people(model, household: Household, people: list[tuple[str, str, str]]) -> 
 
 def load_demo(today: date | None = None) -> list[str]:
     """Load the communes and the six demo families (idempotent); return lines to print."""
-    today = today or date.today()
+    today = today or clock.today()
     commune_count = load_communes()
     lines = [f"Communes du Grand Cahors : {commune_count}.", "Familles de démonstration (rôle parent) :"]
     password_hash = None

@@ -24,6 +24,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from app import clock
 from app.accounts.models import Role, User
 from app.accounts.permissions import policy, require
 from app.errors import Conflict, NotFound, ValidationFailed
@@ -255,7 +256,7 @@ def _add_years(day: date, years: int) -> date:
 
 def check_birth_date(birth_date: date | None, today: date | None = None) -> date:
     """Refuse a missing, future or implausible birth date (French messages, field "birth_date")."""
-    today = today or date.today()
+    today = today or clock.today()
     if birth_date is None:
         raise ValidationFailed(_("Indiquez la date de naissance de l'enfant."), field="birth_date")
     if birth_date > today:
@@ -339,7 +340,7 @@ def create_household(user: User, data: HouseholdData, *, today: date | None = No
     if household_id_of(user) is not None:
         raise HouseholdExists(_("Votre compte est déjà rattaché à un foyer : modifiez-le plutôt que d'en "
                                 "créer un second."))
-    values = _validated_household(data, None, today or date.today())
+    values = _validated_household(data, None, today or clock.today())
     if not values["name"]:
         values["name"] = _("Foyer %(name)s", name=user.last_name).strip() if user.last_name else _("Mon foyer")
     household = Household(**values)
@@ -359,7 +360,7 @@ def update_household(user: User, data: HouseholdData, *, today: date | None = No
     """
     household = require_household(user)
     require(user, "families.edit_household", household)
-    values = _validated_household(data, household, today or date.today())
+    values = _validated_household(data, household, today or clock.today())
     if not values["name"]:
         values["name"] = household.name
     relationship = _text(data.guardian_relationship, 50, "guardian_relationship")
@@ -408,7 +409,7 @@ def add_child(user: User, data: ChildData, *, today: date | None = None) -> Chil
     """Add a child to `user`'s household. Raises NoHousehold, ValidationFailed."""
     household = require_household(user)
     require(user, "families.add_child", household)
-    child = Child(household_id=household.id, **_validated_child(data, today or date.today()))
+    child = Child(household_id=household.id, **_validated_child(data, today or clock.today()))
     db.session.add(child)
     _commit()
     return child
@@ -419,7 +420,7 @@ def update_child(user: User, child_id: int, data: ChildData, *, today: date | No
     """Change a child's details. Raises NotFound (not a child of `user`'s household), ValidationFailed."""
     child = db.session.get(Child, _as_id(child_id))
     require(user, "families.edit_child", child)
-    for key, value in _validated_child(data, today or date.today()).items():
+    for key, value in _validated_child(data, today or clock.today()).items():
         setattr(child, key, value)
     _commit()
     return child
@@ -466,7 +467,7 @@ def add_child_creating_household(user: User, data: ChildData, *, today: date | N
     transaction. Raises Forbidden (not a parent), ValidationFailed.
     """
     require(user, "families.create_household")
-    values = _validated_child(data, today or date.today())
+    values = _validated_child(data, today or clock.today())
     household = household_of(user)
     if household is None:
         name = _("Foyer %(name)s", name=user.last_name).strip() if user.last_name else _("Mon foyer")

@@ -7,16 +7,16 @@ belongs to another household.
 """
 from __future__ import annotations
 
-from datetime import date
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from app import clock
 from app.accounts.models import Role
 from app.accounts.permissions import roles_required
-from app.errors import Conflict, DomainError, ValidationFailed
+from app.errors import Conflict, ValidationFailed
 from app.families import contacts, invitations, services
 from app.families.forms import (
     BENEFIT_SCHEME_LABELS,
@@ -51,7 +51,7 @@ def _render_form(template: str, form, **context):
 @bp.context_processor
 def _labels():
     return {"school_level_labels": SCHOOL_LEVEL_LABELS, "benefit_scheme_labels": BENEFIT_SCHEME_LABELS,
-            "today": date.today()}
+            "today": clock.today()}
 
 
 # ---------------------------------------------------------------- household

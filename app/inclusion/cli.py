@@ -1,10 +1,10 @@
 """`flask --app app inclusion ...`: retention of health data."""
 from __future__ import annotations
 
-from datetime import date
 
 import click
 from flask.cli import AppGroup
+from app import clock
 
 inclusion = AppGroup("inclusion", help="Inclusion: needs, reception plans, health data retention.")
 
@@ -16,7 +16,7 @@ def purge_command(today):
     """Delete needs, plans and documents HEALTH_DATA_RETENTION_DAYS after the child's last attendance."""
     from app.inclusion.services import purge
 
-    count = purge(today.date() if today else date.today())
+    count = purge(today.date() if today else clock.today())
     click.echo(f"{count} child file(s) purged.")
 
 

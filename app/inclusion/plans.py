@@ -14,12 +14,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from app import clock
 from app.accounts.models import Role, User
 from app.accounts.permissions import require
 from app.booking import preparation as booking_preparation
@@ -32,7 +32,7 @@ from app.inclusion.models import (PLAN_FIELDS, PLAN_TEXT_FIELDS, MeetingProposal
                                   PreparationWaiver, ReceptionPlan)
 from app.notifications.outbox import notify
 
-PARIS = ZoneInfo("Europe/Paris")
+PARIS = clock.PARIS
 
 
 def _base_url() -> str:

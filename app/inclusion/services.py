@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 from werkzeug.utils import secure_filename
 
+from app import clock
 from app.accounts.models import User
 from app.accounts.permissions import require
 from app.booking.models import Attendance, AttendanceStatus, Booking, BookingStatus, Session
@@ -313,7 +314,7 @@ def purge(today: date | None = None) -> int:
 
     Returns the number of children purged. The trail keeps a "purge" entry.
     """
-    today = today or date.today()
+    today = today or clock.today()
     limit = today - timedelta(days=int(current_app.config["HEALTH_DATA_RETENTION_DAYS"]))
     child_ids = set(db.session.scalars(select(ChildNeeds.child_id)))
     child_ids |= set(db.session.scalars(select(NeedDocument.child_id)))

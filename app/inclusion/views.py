@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import json
-from datetime import date
-from zoneinfo import ZoneInfo
 
 from flask import (Blueprint, Response, current_app, flash, redirect, render_template, request, send_file,
                    url_for)
@@ -11,6 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from app import clock
 from app.accounts.models import Role
 from app.accounts.permissions import roles_required
 from app.errors import DomainError
@@ -24,7 +23,7 @@ from app.navigation import register_nav
 from app.forms import show_domain_error as _form_error
 
 bp = Blueprint("inclusion", __name__, url_prefix="/inclusion")
-PARIS = ZoneInfo("Europe/Paris")
+PARIS = clock.PARIS
 
 register_nav(_l("Besoins et accueil"), "inclusion.my_children", [Role.PARENT], order=40)
 register_nav(_l("Préparation des accueils"), "inclusion.queue", [Role.DIRECTOR], order=40)
@@ -342,11 +341,11 @@ def today_cards(session_id: int):
 @login_required
 @roles_required(Role.DIRECTOR)
 def dashboard():
-    return render_template("inclusion/dashboard.html", sites=reports.staffing_dashboard(current_user, date.today()))
+    return render_template("inclusion/dashboard.html", sites=reports.staffing_dashboard(current_user, clock.today()))
 
 
 def _month_arg() -> str:
-    return request.args.get("month") or date.today().strftime("%Y-%m")
+    return request.args.get("month") or clock.today().strftime("%Y-%m")
 
 
 @bp.get("/rapport-aeeh")

@@ -5,13 +5,12 @@ import logging
 import signal
 import sys
 import threading
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from app import clock
 from app.notifications import jobs as daily_jobs
 from app.notifications import sender
 from app.notifications.services import outbox_counts
@@ -83,7 +82,7 @@ jobs = AppGroup("jobs", help="Daily jobs (reminders, purges).")
 @click.option("--only", multiple=True, help="Run only this job (repeatable).")
 def daily_command(day, only):
     """Run every registered daily job; safe to run twice on the same day."""
-    today = day.date() if day else datetime.now(ZoneInfo("Europe/Paris")).date()
+    today = day.date() if day else clock.today()
     try:
         results = daily_jobs.run_daily_jobs(today, list(only) or None)
     except KeyError as error:

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from app import clock
 from app.accounts.models import Role, User
 from app.extensions import db
 from app.families.models import Commune
@@ -81,7 +82,7 @@ def load_demo() -> list[str]:
             db.session.add(ProviderStaff(user_id=coordinator.id, provider_id=provider.id))
     db.session.commit()
     creche, shifted = providers
-    today = date.today()
+    today = clock.today()
     in_two_weeks = today + timedelta(days=14)
     # Each request carries a fixed idempotency key: running the demo again replays it.
     plans = [("parent1@demo.pitchoun.fr", creche, _next(2, in_two_weeks), "14:00", "17:00", "demo-occ-1"),

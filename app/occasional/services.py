@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from app import clock
 from app.accounts.models import Role, User
 from app.accounts.permissions import can
 from app.booking.access import Action as BookingAction
@@ -516,7 +517,7 @@ def household_requests(user: User, today: date | None = None) -> list[Occasional
     household = household_of(user)
     if household is None:
         return []
-    today = today or date.today()
+    today = today or clock.today()
     return list(db.session.scalars(
         select(OccasionalBooking).join(Child).where(Child.household_id == household.id,
                                                     OccasionalBooking.day >= today - timedelta(days=7))

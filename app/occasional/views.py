@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from app import clock
 from app.accounts.models import Role
 from app.accounts.permissions import roles_required
 from app.booking.access import household_of
@@ -92,7 +93,7 @@ def pattern():
     children = _choices(form)
     if request.method == "GET":
         form.submission_key.data = str(uuid.uuid4())
-        today = date.today()
+        today = clock.today()
         form.first_day.data = today + timedelta(days=7 - today.weekday())
         return render_template("occasional/pattern.html", form=form, children=children)
     if not form.validate_on_submit():
@@ -145,7 +146,7 @@ def my_requests():
     return render_template("occasional/my_requests.html", bookings=bookings, positions=positions,
                            patterns=services.household_patterns(current_user), cancel_form=CancelPatternForm(),
                            transmissions=relais.household_transmissions(household.id) if household else [],
-                           status_label=services.status_label, today=date.today(), as_date=date.fromisoformat)
+                           status_label=services.status_label, today=clock.today(), as_date=date.fromisoformat)
 
 
 @bp.post("/demandes/<int:booking_id>/annuler")
@@ -207,7 +208,7 @@ def range_to_relais():
 @roles_required(*STAFF)
 def coordination_page():
     return render_template("occasional/coordination.html", providers=coordination.my_providers(current_user),
-                           queue=coordination.urgent_queue(current_user), form=DecisionForm(), today=date.today())
+                           queue=coordination.urgent_queue(current_user), form=DecisionForm(), today=clock.today())
 
 
 @bp.post("/urgences/<int:booking_id>/<decision>")
@@ -234,7 +235,7 @@ def day(provider_id: int):
     try:
         day_ = date.fromisoformat(request.args.get("date", ""))
     except ValueError:
-        day_ = date.today()
+        day_ = clock.today()
     view = coordination.day_view(current_user, provider_id, day_)
     return render_template("occasional/day.html", view=view, form=AttendanceForm(),
                            previous=day_ - timedelta(days=1), following=day_ + timedelta(days=1))

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import secrets
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from app import clock
 from app.accounts.models import Role, User
 from app.accounts.passwords import hash_password
 from app.accounts.permissions import require
@@ -35,7 +35,7 @@ from app.ram.models import (
 )
 from app.ram.staleness import is_stale, last_deadline, next_deadline, previous_deadline  # noqa: F401
 
-PARIS = ZoneInfo("Europe/Paris")
+PARIS = clock.PARIS
 
 
 class PlaceUnavailable(Conflict):
@@ -49,7 +49,7 @@ def public_url(endpoint: str, **values) -> str:
 
 
 def today_local() -> date:
-    return datetime.now(PARIS).date()
+    return clock.today()
 
 
 def local_date(moment: datetime) -> date:

@@ -6,7 +6,6 @@ adults (one per registration); it is checked with the workshop row locked.
 from __future__ import annotations
 
 from datetime import date, datetime, time
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -14,6 +13,7 @@ from icalendar import Calendar, Event
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from app import clock
 from app.accounts.models import User
 from app.accounts.permissions import require
 from app.errors import Conflict, NotFound, ValidationFailed
@@ -22,7 +22,7 @@ from app.ram import permissions as perm
 from app.ram.models import Relais, Workshop, WorkshopRegistration
 from app.ram.services import childminder_of, today_local
 
-PARIS = ZoneInfo("Europe/Paris")
+PARIS = clock.PARIS
 MAX_CHILDREN_BROUGHT = 6
 
 

@@ -1,0 +1,119 @@
+"""The registry of rules and the reading of the value in force on a day."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from app import clock
+from app.errors import ValidationFailed
+from app.extensions import db
+
+_RULES: dict[str, Rule] = {}
+_KINDS = (int, Decimal, bool, str)
+
+
+class RuleError(ValidationFailed):
+    code = "invalid_rule_value"
+    default_message = _l("Cette valeur ne convient pas pour cette règle.")
+
+
+@dataclass(frozen=True)
+class Rule:
+    key: str
+    kind: type
+    default: Any
+    label: str
+    source: str
+    unit: str = ""
+    minimum: Any = None
+    maximum: Any = None
+
+    def value(self, on: date | None = None) -> Any:
+        """The value in force on `on` (today in Paris by default)."""
+        from app.rules.models import RuleValue
+
+        day = on or clock.today()
+        text = db.session.scalar(
+            select(RuleValue.value).where(RuleValue.key == self.key, RuleValue.valid_from <= day)
+            .order_by(RuleValue.valid_from.desc(), RuleValue.id.desc()).limit(1))
+        return self.default if text is None else self.parse(text)
+
+    def parse(self, text: str) -> Any:
+        """A stored or typed value, checked against the rule's kind and bounds."""
+        raw = str(text).strip()
+        try:
+            if self.kind is bool:
+                if raw.lower() not in {"true", "false", "1", "0", "oui", "non"}:
+                    raise ValueError(raw)
+                parsed: Any = raw.lower() in {"true", "1", "oui"}
+            elif self.kind is int:
+                parsed = int(raw)
+            elif self.kind is Decimal:
+                parsed = Decimal(raw.replace(",", "."))
+                if not parsed.is_finite():
+                    raise ValueError(raw)
+            else:
+                parsed = raw
+        except (ValueError, InvalidOperation) as error:
+            raise RuleError(field="value") from error
+        if self.minimum is not None and parsed < self.minimum:
+            raise RuleError(_l("La valeur doit être au moins %(minimum)s.", minimum=self.minimum), field="value")
+        if self.maximum is not None and parsed > self.maximum:
+            raise RuleError(_l("La valeur doit être au plus %(maximum)s.", maximum=self.maximum), field="value")
+        return parsed
+
+    def format(self, value: Any) -> str:
+        if self.kind is bool:
+            return "true" if value else "false"
+        return str(value)
+
+
+def define(key: str, *, kind: type, default: Any, label: str, source: str, unit: str = "",
+           minimum: Any = None, maximum: Any = None) -> Rule:
+    """Declare a rule once; declaring the same key twice with other terms is a programming error."""
+    if kind not in _KINDS:
+        raise TypeError(f"rule {key}: kind must be one of {_KINDS}")
+    rule = Rule(key, kind, default, label, source, unit, minimum, maximum)
+    existing = _RULES.get(key)
+    if existing is not None and existing != rule:
+        raise ValueError(f"rule {key} is defined twice with different terms")
+    _RULES[key] = rule
+    return rule
+
+
+def get(key: str) -> Rule:
+    return _RULES[key]
+
+
+def all_rules() -> list[Rule]:
+    return sorted(_RULES.values(), key=lambda rule: rule.key)
+
+
+def history(key: str) -> list:
+    from app.rules.models import RuleValue
+
+    return list(db.session.scalars(
+        select(RuleValue).where(RuleValue.key == key)
+        .order_by(RuleValue.created_at.desc(), RuleValue.id.desc())))
+
+
+def set_value(key: str, value: Any, *, valid_from: date, by_user_id: int | None = None, note: str = ""):
+    """Record the value a rule takes from `valid_from`, in the caller's transaction.
+
+    Rows are never changed: a correction is a new row, and the latest row for a
+    date wins. Raises RuleError when the value does not fit the rule.
+    """
+    from app.rules.models import RuleValue
+
+    rule = _RULES[key]
+    parsed = rule.parse(value if isinstance(value, str) else rule.format(value))
+    row = RuleValue(key=key, valid_from=valid_from, value=rule.format(parsed), note=note,
+                    created_by_id=by_user_id, created_at=clock.now())
+    db.session.add(row)
+    db.session.flush()
+    return row
