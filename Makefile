@@ -6,7 +6,7 @@ FLASK := $(VENV)/bin/flask --app app
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test venv translations chromium demo migrate clean extract-messages
+.PHONY: run test test-dates venv translations chromium demo migrate clean extract-messages
 
 venv: $(VENV)/.installed
 
@@ -36,6 +36,17 @@ chromium:
 
 test: venv translations chromium
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The date-sensitive tests again with the clock set to the days that break date code:
+# the end of February, 31 December, the night of the new year (Paris ahead of UTC) and
+# the two time changes (see tests/clock_scenarios.py). `PITCHOUN_TODAY=dec-31 make test`
+# runs the whole suite on one of them.
+CLOCK_SCENARIOS ?= month-end dec-31 new-year-night spring-forward fall-back
+test-dates: venv translations
+	@for day in $(CLOCK_SCENARIOS); do \
+	  echo "== clock set to $$day"; \
+	  PITCHOUN_TODAY=$$day $(PY) -m pytest -q -m "dates and not browser" $(PYTEST_ARGS) || exit 1; \
+	done
 
 extract-messages: venv
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -c Translators: -o app/translations/messages.pot .

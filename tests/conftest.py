@@ -18,6 +18,54 @@ from sqlalchemy import text
 from app import create_app
 from app.extensions import db, limiter
 from config import TestConfig
+from tests import clock_scenarios
+
+_travel = None
+
+
+def pytest_configure(config):
+    """PITCHOUN_TODAY=<scenario or ISO date-time> runs the whole suite on that day.
+
+    The clock keeps ticking from that instant (time-machine patches every thread,
+    so the live server and the browser's requests see the same day).
+    """
+    global _travel
+    wanted = os.environ.get("PITCHOUN_TODAY")
+    if wanted:
+        import time_machine
+
+        from app import clock
+
+        _travel = time_machine.travel(clock_scenarios.instant(wanted, clock.today()), tick=True)
+        _travel.start()
+
+
+_DATE_WORDS = re.compile(r"\b(date|datetime|timedelta|clock|utcnow|time_machine|future_\w+|today)\b")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark `dates` every test whose module works with days or instants (`make test-dates`)."""
+    uses_dates: dict[str, bool] = {}
+    for item in items:
+        path = str(item.path)
+        if path not in uses_dates:
+            with open(path, encoding="utf-8") as source:
+                uses_dates[path] = bool(_DATE_WORDS.search(source.read()))
+        if uses_dates[path]:
+            item.add_marker(pytest.mark.dates)
+
+
+def pytest_unconfigure(config):
+    if _travel is not None:
+        _travel.stop()
+
+
+def pytest_report_header(config):
+    if _travel is not None:
+        from app import clock
+
+        return f"clock set by PITCHOUN_TODAY={os.environ['PITCHOUN_TODAY']}: {clock.local_now().isoformat()}"
+    return None
 
 
 def _database_url(tmp_path_factory) -> str:
