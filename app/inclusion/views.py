@@ -42,7 +42,8 @@ def _inclusion_labels():
         value = getattr(status, "value", status)
         return str(PLAN_STATUS_LABELS.get(value, value or _("aucun")))
 
-    return {"plan_status_label": plan_status_label}
+    return {"plan_status_label": plan_status_label,
+            "health_data_retention_years": lambda: services.RETENTION_YEARS.value()}
 
 
 # ---------------------------------------------------------------- families
