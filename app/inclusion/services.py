@@ -216,15 +216,25 @@ def delete_document(user: User, document_id: int) -> int:
 
 def consultations(user: User, child_id: int) -> list[AuditEntry]:
     """For a guardian: every read and change of the child's file, newest first. Raises NotFound."""
-    return consultations_of(user, child_id)[1]
+    return consultations_of(user, child_id).entries
 
 
-def consultations_of(user: User, child_id: int) -> tuple[Child, list[AuditEntry]]:
-    """The child and the trail of their file, for a guardian. Raises NotFound."""
+@dataclass
+class FileTrail:
+    child: Child
+    entries: list[AuditEntry]
+    readers: list  # access.Reader: who else can read the file today, and until when
+
+
+def consultations_of(user: User, child_id: int) -> FileTrail:
+    """For a guardian: the child, the trail of their file, and the directors who can read it today with
+    the last day of their access. Raises NotFound."""
+    from app.inclusion.access import readers_of
+
     child = get_child(user, child_id, Action.EDIT_NEEDS)
     entries = list(db.session.scalars(select(AuditEntry).where(AuditEntry.child_id == child.id)
                                       .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())))
-    return child, entries
+    return FileTrail(child, entries, readers_of(child))
 
 
 def export_audit_csv(user: User) -> str:
