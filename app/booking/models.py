@@ -6,7 +6,8 @@ import enum
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from sqlalchemy import (JSON, Enum, ForeignKey, Index, Numeric, String, Text, Time, UniqueConstraint, func, text)
+from sqlalchemy import (JSON, Enum, ForeignKey, Index, Numeric, String, Text, Time, UniqueConstraint, false, func,
+                        text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app import clock
@@ -130,6 +131,10 @@ class Activity(db.Model):
     kind: Mapped[ActivityKind] = mapped_column(_enum(ActivityKind))
     min_age: Mapped[int] = mapped_column(default=3)
     max_age: Mapped[int] = mapped_column(default=11)
+    # Lower bound in months instead of min_age years (None: use min_age); see booking.eligibility.
+    min_age_months: Mapped[int | None]
+    # Also admits a child from the rentrée of the year they turn 3 (petite section), before their birthday.
+    admits_from_school_entry: Mapped[bool] = mapped_column(default=False, server_default=false())
     regime: Mapped[StaffingRegime] = mapped_column(_enum(StaffingRegime), default=StaffingRegime.EXTRASCOLAIRE)
     # Booking rules (configurable by the director).
     opens_at: Mapped[datetime | None]  # None: open as soon as sessions exist
