@@ -55,6 +55,8 @@ def age_refusal(child, activity, day: date) -> Refusal | None:
     """
     years = age_in_years(child.birth_date, day)
     months = age_in_months(child.birth_date, day)
+    if years > activity.max_age and activity.min_age_months is None and not activity.admits_from_school_entry:
+        return _by_years(child, activity, years)
     if years > activity.max_age:
         return Refusal("age_out_of_range", _(
             "%(name)s aura %(age)s ans ce jour-là ; cette activité accueille les enfants jusqu'à %(max)s ans.",
@@ -75,6 +77,10 @@ def age_refusal(child, activity, day: date) -> Refusal | None:
         return Refusal("age_out_of_range", _(
             "%(name)s aura %(months)s mois ce jour-là ; cette activité accueille les enfants à partir de "
             "%(min)s mois.", name=child.first_name, months=months, min=min_months))
+    return _by_years(child, activity, years)
+
+
+def _by_years(child, activity, years: int) -> Refusal:
     return Refusal("age_out_of_range", _(
         "%(name)s aura %(age)s ans ce jour-là ; cette activité accueille les enfants de %(min)s à %(max)s ans.",
         name=child.first_name, age=years, min=activity.min_age, max=activity.max_age))

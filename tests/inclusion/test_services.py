@@ -399,7 +399,8 @@ def test_extra_staff_from_active_plans_adds_to_the_ratio_need():
     site = make_site()
     director = make_staff(site, Role.DIRECTOR)
     unit = make_morning_unit(site)  # PEDT short: 14 over-6 per animator
-    session = make_session(unit, day=date.today() + timedelta(days=3), animators_planned=1)
+    # No animator planned: with 3 minors the director counts as one (R227-17).
+    session = make_session(unit, day=date.today() + timedelta(days=3), animators_planned=0)
     children = []
     for _ in range(3):
         parent, _h, child = make_parent_with_child()
@@ -413,7 +414,7 @@ def test_extra_staff_from_active_plans_adds_to_the_ratio_need():
     db.session.refresh(session)
     assert staffing_for(session).required == 1  # booking's own rule is unchanged
     full = full_staffing_for(session)
-    assert (full.ratio_required, full.extra, full.required, full.planned, full.shortfall) == (1, 2, 3, 1, 2)
+    assert (full.ratio_required, full.extra, full.required, full.planned, full.shortfall) == (1, 2, 3, 0, 2)
     plan.status = PlanStatus.SUPERSEDED  # only active plans count
     db.session.commit()
     assert full_staffing_for(session).extra == 1
