@@ -28,23 +28,15 @@ class ActivityKind(str, enum.Enum):
 
 
 class StaffingRegime(str, enum.Enum):
-    """Regulatory regime deciding the staffing ratio (CASF R227-15/16)."""
+    """The activity's framework for the staffing ratios (CASF R227-15/16): extrascolaire, périscolaire
+    without a PEDT, or under a PEDT. The length of each session picks the ratio (booking.staffing);
+    the _LONG values are kept for old rows and mean the same as their _SHORT sibling."""
 
     EXTRASCOLAIRE = "extrascolaire"
-    PERISCOLAIRE_LONG = "periscolaire_long"  # without PEDT, more than 5 h in a row
-    PERISCOLAIRE_SHORT = "periscolaire_short"  # without PEDT, 5 h or less
-    PEDT_LONG = "pedt_long"  # PEDT / Plan mercredi, more than 5 h
-    PEDT_SHORT = "pedt_short"  # PEDT / Plan mercredi, 5 h or less
-
-
-# Children per animator: (under 6, 6 and over). Defaults from shared/domain.md.
-STAFFING_RATIOS: dict[StaffingRegime, tuple[int, int]] = {
-    StaffingRegime.EXTRASCOLAIRE: (8, 12),
-    StaffingRegime.PERISCOLAIRE_LONG: (8, 12),
-    StaffingRegime.PERISCOLAIRE_SHORT: (10, 14),
-    StaffingRegime.PEDT_LONG: (10, 14),
-    StaffingRegime.PEDT_SHORT: (14, 18),
-}
+    PERISCOLAIRE_LONG = "periscolaire_long"  # same as PERISCOLAIRE_SHORT (kept for old rows)
+    PERISCOLAIRE_SHORT = "periscolaire_short"  # périscolaire without PEDT
+    PEDT_LONG = "pedt_long"  # same as PEDT_SHORT (kept for old rows)
+    PEDT_SHORT = "pedt_short"  # PEDT / Plan mercredi
 
 
 class UnitKind(str, enum.Enum):
