@@ -84,10 +84,9 @@ class Config:
     MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 
     # Domain settings (defaults from shared/domain.md; see the admin settings)
-    HEALTH_DATA_RETENTION_DAYS = 3 * 365
+    # Health-data retention and the childminders' minimums are dated rules (app.rules):
+    # inclusion.health_data_retention_years, ram.min_hourly_rate, ram.min_maintenance_per_9h.
     CAF_INCLUSION_RATE_PER_HOUR = Decimal("4.50")
-    CHILDMINDER_MIN_HOURLY_RATE = Decimal("3.64")
-    CHILDMINDER_MIN_MAINTENANCE_PER_9H = Decimal("3.80")
     API_TOKEN_MAX_AGE = 60 * 60 * 24 * 30
 
 

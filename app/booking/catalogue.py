@@ -23,7 +23,7 @@ from app.errors import NotFound, ValidationFailed
 from app.extensions import db
 from app.families.models import Household
 
-ACTIVITY_FIELDS = ("name", "kind", "min_age", "max_age", "regime", "opens_at", "booking_deadline_days",
+ACTIVITY_FIELDS = ("name", "kind", "min_age", "max_age", "min_age_months", "admits_from_school_entry", "regime", "opens_at", "booking_deadline_days",
                    "booking_deadline_time", "cancel_deadline_days", "cancel_deadline_time",
                    "residents_first_until")
 UNIT_FIELDS = ("label", "kind", "start_time", "end_time", "with_meal")
@@ -120,6 +120,10 @@ def update_site(user: User, site_id: int, **values) -> Site:
 def _check_activity(values: dict) -> None:
     if values.get("min_age", 0) < 0 or values.get("max_age", 0) < values.get("min_age", 0):
         raise ValidationFailed(_("La tranche d'âge n'est pas valide."), field="max_age")
+    months = values.get("min_age_months")
+    if months is not None and not 0 <= months < (values.get("max_age", 0) + 1) * 12:
+        raise ValidationFailed(_("L'âge minimum en mois doit être inférieur à l'âge maximum."),
+                               field="min_age_months")
 
 
 def create_activity(user: User, site_id: int, **values) -> Activity:
@@ -130,7 +134,8 @@ def create_activity(user: User, site_id: int, **values) -> Activity:
     values.setdefault("regime", StaffingRegime.EXTRASCOLAIRE if values["kind"] is ActivityKind.EXTRASCOLAIRE
                       else StaffingRegime.PEDT_SHORT)
     values["regime"] = StaffingRegime(values["regime"])
-    _check_activity({"min_age": values.get("min_age", 3), "max_age": values.get("max_age", 11)})
+    _check_activity({"min_age": values.get("min_age", 3), "max_age": values.get("max_age", 11),
+                     "min_age_months": values.get("min_age_months")})
     activity = Activity(site=site, **values)
     db.session.add(activity)
     db.session.commit()
@@ -141,7 +146,8 @@ def update_activity(user: User, activity_id: int, **values) -> Activity:
     """Edit an activity's age range, regime and booking rules. Raises NotFound, ValidationFailed."""
     activity = get_activity(user, activity_id, Action.MANAGE_SITE)
     _check_activity({"min_age": values.get("min_age", activity.min_age),
-                     "max_age": values.get("max_age", activity.max_age)})
+                     "max_age": values.get("max_age", activity.max_age),
+                     "min_age_months": values.get("min_age_months", activity.min_age_months)})
     for name in ACTIVITY_FIELDS:
         if name in values:
             value = values[name]
@@ -308,8 +314,10 @@ def generate_sessions(user: User, activity_id: int, *, unit_ids: list[int] | Non
         raise ValidationFailed(_("La période n'est pas valide (au plus un an)."), field="last_day")
     if not weekdays:
         raise ValidationFailed(_("Choisissez au moins un jour de la semaine."), field="weekdays")
-    if capacity_under6 < 0 or capacity_over6 < 0:
-        raise ValidationFailed(_("La capacité ne peut pas être négative."), field="capacity_under6")
+    from app.booking.staffing import check_capacity
+
+    check_capacity(capacity_under6, capacity_over6, first_day)
+    check_capacity(capacity_under6, capacity_over6, last_day)
     if mode not in (SCHOOL_WEEKS, HOLIDAYS, ALL_DAYS):
         raise ValidationFailed(_("Type de période inconnu."), field="mode")
     units = [u for u in activity.units if unit_ids is None or u.id in unit_ids]
@@ -384,9 +392,10 @@ def create_session_for_times(user: User, activity_id: int, day: date, start: tim
 def _new_session(unit: Unit, day: date, capacity_under6: int, capacity_over6: int, opens_at, animators_planned):
     from app.errors import Conflict
 
+    from app.booking.staffing import check_capacity
+
     check_session_day(unit.activity, day)
-    if capacity_under6 < 0 or capacity_over6 < 0:
-        raise ValidationFailed(_("La capacité ne peut pas être négative."), field="capacity_under6")
+    check_capacity(capacity_under6, capacity_over6, day)
     if unit.id and db.session.scalar(select(Session.id).where(Session.unit_id == unit.id, Session.day == day)):
         raise Conflict(_("Une séance existe déjà pour cette unité à cette date."), code="session_exists")
     session = Session(unit=unit, day=day, capacity_under6=capacity_under6, capacity_over6=capacity_over6,

@@ -14,12 +14,15 @@ from app.booking.models import ActivityKind, StaffingRegime, UnitKind
 
 KIND_CHOICES = [(ActivityKind.PERISCOLAIRE.value, _l("Périscolaire (dont mercredis)")),
                 (ActivityKind.EXTRASCOLAIRE.value, _l("Extrascolaire (vacances)"))]
+# The length of each session chooses between the ratios (CASF R227-16): only the framework is set here.
 REGIME_CHOICES = [
-    (StaffingRegime.EXTRASCOLAIRE.value, _l("Extrascolaire : 1 pour 8 (moins de 6 ans), 1 pour 12")),
-    (StaffingRegime.PERISCOLAIRE_LONG.value, _l("Périscolaire sans PEDT, plus de 5 h : 1 pour 8, 1 pour 12")),
-    (StaffingRegime.PERISCOLAIRE_SHORT.value, _l("Périscolaire sans PEDT, 5 h ou moins : 1 pour 10, 1 pour 14")),
-    (StaffingRegime.PEDT_LONG.value, _l("PEDT / Plan mercredi, plus de 5 h : 1 pour 10, 1 pour 14")),
-    (StaffingRegime.PEDT_SHORT.value, _l("PEDT / Plan mercredi, 5 h ou moins : 1 pour 14, 1 pour 18")),
+    (StaffingRegime.EXTRASCOLAIRE.value, _l("Extrascolaire : 1 animateur pour 8 moins de 6 ans, 1 pour 12 plus de 6 ans")),
+    (StaffingRegime.PERISCOLAIRE_SHORT.value,
+     _l("Périscolaire sans PEDT : 1 pour 10 et 1 pour 14 pour une séance de 5 h ou moins, 1 pour 8 et 1 pour 12 "
+        "au-delà")),
+    (StaffingRegime.PEDT_SHORT.value,
+     _l("Périscolaire sous PEDT / Plan mercredi : 1 pour 14 et 1 pour 18 pour une séance de 5 h ou moins, "
+        "1 pour 10 et 1 pour 14 au-delà")),
 ]
 UNIT_KIND_CHOICES = [
     (UnitKind.MORNING.value, _l("Matin")), (UnitKind.MORNING_WITH_LUNCH.value, _l("Matin avec repas")),
@@ -47,6 +50,10 @@ class ActivityForm(FlaskForm):
     kind = SelectField(_l("Type"), choices=KIND_CHOICES)
     min_age = IntegerField(_l("Âge minimum"), validators=[InputRequired(), NumberRange(0, 17)], default=3)
     max_age = IntegerField(_l("Âge maximum"), validators=[InputRequired(), NumberRange(0, 17)], default=11)
+    min_age_months = IntegerField(_l("Ou âge minimum en mois (remplace l'âge minimum en années ; vide : non)"),
+                                  validators=[Optional(), NumberRange(0, 215)])
+    admits_from_school_entry = BooleanField(
+        _l("Accueillir aussi les enfants dès leur entrée en petite section (rentrée de l'année de leurs 3 ans)"))
     regime = SelectField(_l("Régime d'encadrement"), choices=REGIME_CHOICES)
     opens_at = DateTimeLocalField(_l("Ouverture des réservations (heure de Paris)"), validators=[Optional()],
                                   format="%Y-%m-%dT%H:%M")

@@ -6,7 +6,8 @@ import enum
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from sqlalchemy import (JSON, Enum, ForeignKey, Index, Numeric, String, Text, Time, UniqueConstraint, func, text)
+from sqlalchemy import (JSON, Enum, ForeignKey, Index, Numeric, String, Text, Time, UniqueConstraint, false, func,
+                        text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app import clock
@@ -27,23 +28,15 @@ class ActivityKind(str, enum.Enum):
 
 
 class StaffingRegime(str, enum.Enum):
-    """Regulatory regime deciding the staffing ratio (CASF R227-15/16)."""
+    """The activity's framework for the staffing ratios (CASF R227-15/16): extrascolaire, périscolaire
+    without a PEDT, or under a PEDT. The length of each session picks the ratio (booking.staffing);
+    the _LONG values are kept for old rows and mean the same as their _SHORT sibling."""
 
     EXTRASCOLAIRE = "extrascolaire"
-    PERISCOLAIRE_LONG = "periscolaire_long"  # without PEDT, more than 5 h in a row
-    PERISCOLAIRE_SHORT = "periscolaire_short"  # without PEDT, 5 h or less
-    PEDT_LONG = "pedt_long"  # PEDT / Plan mercredi, more than 5 h
-    PEDT_SHORT = "pedt_short"  # PEDT / Plan mercredi, 5 h or less
-
-
-# Children per animator: (under 6, 6 and over). Defaults from shared/domain.md.
-STAFFING_RATIOS: dict[StaffingRegime, tuple[int, int]] = {
-    StaffingRegime.EXTRASCOLAIRE: (8, 12),
-    StaffingRegime.PERISCOLAIRE_LONG: (8, 12),
-    StaffingRegime.PERISCOLAIRE_SHORT: (10, 14),
-    StaffingRegime.PEDT_LONG: (10, 14),
-    StaffingRegime.PEDT_SHORT: (14, 18),
-}
+    PERISCOLAIRE_LONG = "periscolaire_long"  # same as PERISCOLAIRE_SHORT (kept for old rows)
+    PERISCOLAIRE_SHORT = "periscolaire_short"  # périscolaire without PEDT
+    PEDT_LONG = "pedt_long"  # same as PEDT_SHORT (kept for old rows)
+    PEDT_SHORT = "pedt_short"  # PEDT / Plan mercredi
 
 
 class UnitKind(str, enum.Enum):
@@ -130,6 +123,10 @@ class Activity(db.Model):
     kind: Mapped[ActivityKind] = mapped_column(_enum(ActivityKind))
     min_age: Mapped[int] = mapped_column(default=3)
     max_age: Mapped[int] = mapped_column(default=11)
+    # Lower bound in months instead of min_age years (None: use min_age); see booking.eligibility.
+    min_age_months: Mapped[int | None]
+    # Also admits a child from the rentrée of the year they turn 3 (petite section), before their birthday.
+    admits_from_school_entry: Mapped[bool] = mapped_column(default=False, server_default=false())
     regime: Mapped[StaffingRegime] = mapped_column(_enum(StaffingRegime), default=StaffingRegime.EXTRASCOLAIRE)
     # Booking rules (configurable by the director).
     opens_at: Mapped[datetime | None]  # None: open as soon as sessions exist

@@ -28,6 +28,7 @@ from app.accounts.permissions import require
 from app.booking import admission
 from app.booking.access import Action, household_of
 from app.booking.catalogue import price_for
+from app.booking.eligibility import age_refusal
 from app.booking.errors import (AdmissionRefused, AgeOutOfRange, AlreadyBooked, BookingClosed, BookingNotOpen,
                                 BookingRefused, CancellationClosed, NotCancellable, OverlappingBooking,
                                 ResidentsFirst, SessionCancelled, SessionNotFound)
@@ -142,11 +143,10 @@ def _check_rules(child: Child, household: Household, session: Session, now: date
         raise AlreadyBooked()
     if any(row.start_time < unit.end_time and unit.start_time < row.end_time for row in same_day):
         raise OverlappingBooking()
+    refusal = age_refusal(child, activity, session.day)
+    if refusal is not None:
+        raise AgeOutOfRange(refusal.reason, code=refusal.code)
     age = child.age_on(session.day)
-    if not activity.min_age <= age <= activity.max_age:
-        raise AgeOutOfRange(_("%(name)s aura %(age)s ans ce jour-là ; cette activité accueille les enfants "
-                              "de %(min)s à %(max)s ans.", name=child.first_name, age=age,
-                              min=activity.min_age, max=activity.max_age))
     opens = session.effective_opens_at()
     if opens is not None and now < opens:
         raise BookingNotOpen(_("Les réservations ouvrent le %(when)s.", when=_local(opens)))

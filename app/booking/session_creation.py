@@ -16,12 +16,13 @@ from app.accounts.models import User
 from app.booking.access import Action
 from app.booking.catalogue import check_session_day, get_site, public_holidays, school_holiday_periods
 from app.booking.errors import InvalidSchedule
+from app.booking.staffing import check_capacity
 from app.booking.models import PARIS, Activity, ActivityKind, Session, Unit, UnitKind
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db, utcnow
 
 SATURDAY, SUNDAY = 5, 6
-MAX_CAPACITY = 300  # CASF R227-1: at most 300 minors in a leisure centre
+MAX_CAPACITY = 300  # one band's field bound; both bands together: staffing.MAX_MINORS (CASF R227-1)
 
 
 class SessionExists(Conflict):
@@ -121,6 +122,7 @@ def create_session_on(user: User, site_id: int, activity_id: int, day: date, sta
             if not 0 <= value <= MAX_CAPACITY:
                 raise ValidationFailed(_("La capacité est un nombre entier entre 0 et %(max)s.", max=MAX_CAPACITY),
                                        field=name)
+        check_capacity(capacity_under6, capacity_over6, day)
         if capacity_under6 + capacity_over6 == 0:
             raise ValidationFailed(_("Indiquez au moins une place."), field="capacity_over6")
         check_activity_day(activity, day, now.astimezone(PARIS).date())

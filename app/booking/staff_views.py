@@ -134,7 +134,8 @@ def create_activity(site_id: int):
 
 def _activity_values(form: ActivityForm) -> dict:
     return {"name": form.name.data.strip(), "kind": form.kind.data, "min_age": form.min_age.data,
-            "max_age": form.max_age.data, "regime": form.regime.data, "opens_at": _aware(form.opens_at.data),
+            "max_age": form.max_age.data, "min_age_months": form.min_age_months.data,
+            "admits_from_school_entry": bool(form.admits_from_school_entry.data), "regime": form.regime.data, "opens_at": _aware(form.opens_at.data),
             "booking_deadline_days": form.booking_deadline_days.data,
             "booking_deadline_time": form.booking_deadline_time.data,
             "cancel_deadline_days": form.cancel_deadline_days.data,

@@ -1,16 +1,25 @@
 """Who may see a child's protected file, and the audit trail every access writes.
 
-Readers: the child's guardians; directors of the sites where the child has a
-(non-cancelled) booking; the animators of those sites see the short card
-only. Never Relais staff, other parents, other sites: those get a 404.
+Readers: the child's guardians; the directors of a site where the child has a
+confirmed or held booking, from that booking on until a period (a dated rule,
+2 months by default) after the last such booked day: a waitlisted or cancelled
+booking gives no access, and one visit does not open the file for years. The
+animators of those sites see the short card of the day only. Never Relais
+staff, other parents, other sites: those get a 404.
 """
 from __future__ import annotations
 
-from sqlalchemy import select
+from dataclasses import dataclass
+from datetime import date
 
+from dateutil.relativedelta import relativedelta
+from sqlalchemy import func, select
+
+from app import clock, rules
 from app.accounts.models import Role, User
 from app.accounts.permissions import policy
-from app.booking.models import ACTIVE_STATUSES, PLACE_STATUSES, Activity, Booking, Session, SiteStaff, Unit
+from app.booking.models import (ACTIVE_STATUSES, PLACE_STATUSES, Activity, Booking, Session, Site, SiteStaff,
+                                Unit)
 from app.extensions import db
 from app.families.models import Child, HouseholdMember
 from app.inclusion.models import AuditEntry
@@ -46,8 +55,57 @@ def booked_site_ids(child_id: int) -> set[int]:
         .where(Booking.child_id == child_id, Booking.status.in_(ACTIVE_STATUSES))))
 
 
-def director_sites_for_child(user: User, child: Child) -> set[int]:
-    return staff_site_ids(user, Role.DIRECTOR) & booked_site_ids(child.id)
+ACCESS_MONTHS = rules.define(
+    "inclusion.director_access_months", kind=int, default=2,
+    label="Accès de la direction d'un accueil au dossier de santé d'un enfant : durée après le dernier jour "
+          "réservé (réservation confirmée ou en préparation) sur ce site",
+    source="RGPD art. 5 (1) c) et art. 9 (données nécessaires à l'accueil de l'enfant seulement) ; CNIL, "
+           "accueil des mineurs",
+    unit="mois", minimum=0, maximum=24)
+
+
+def file_access_until(child_id: int, today: date | None = None) -> dict[int, date]:
+    """Site id -> the last day its director may read the child's file, for the sites where access is open.
+
+    Access comes from a confirmed or held booking (never a waitlisted or cancelled one) and lasts until
+    ACCESS_MONTHS (the rule in force today) after the last such booked day, past or upcoming.
+    """
+    today = today or clock.today()
+    months = ACCESS_MONTHS.value(on=today)
+    rows = db.session.execute(
+        select(Activity.site_id, func.max(Session.day))
+        .join(Unit, Unit.activity_id == Activity.id).join(Session, Session.unit_id == Unit.id)
+        .join(Booking, Booking.session_id == Session.id)
+        .where(Booking.child_id == child_id, Booking.status.in_(PLACE_STATUSES))
+        .group_by(Activity.site_id))
+    until = {site_id: last + relativedelta(months=months) for site_id, last in rows}
+    return {site_id: day for site_id, day in until.items() if day >= today}
+
+
+def director_sites_for_child(user: User, child: Child, today: date | None = None) -> set[int]:
+    """The sites of this director whose access to the child's file is open today."""
+    return staff_site_ids(user, Role.DIRECTOR) & set(file_access_until(child.id, today))
+
+
+@dataclass(frozen=True)
+class Reader:
+    """Someone other than the family who can read the child's file today, and until when."""
+
+    name: str
+    site: str
+    until: date
+
+
+def readers_of(child: Child, today: date | None = None) -> list[Reader]:
+    """The directors who can read the child's file today, with their site and the last day of access."""
+    until = file_access_until(child.id, today)
+    if not until:
+        return []
+    rows = db.session.execute(
+        select(User, Site).join(SiteStaff, SiteStaff.user_id == User.id).join(Site, Site.id == SiteStaff.site_id)
+        .where(SiteStaff.site_id.in_(until), User.role == Role.DIRECTOR, User.active.is_(True)))
+    return sorted((Reader(user.display_name, site.name, until[site.id]) for user, site in rows),
+                  key=lambda r: (r.site, r.name))
 
 
 @policy(Action.READ_FILE)

@@ -13,7 +13,8 @@ inclusion = AppGroup("inclusion", help="Inclusion: needs, reception plans, healt
 @click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
               help="Reference day (default: today).")
 def purge_command(today):
-    """Delete needs, plans and documents HEALTH_DATA_RETENTION_DAYS after the child's last attendance."""
+    """Delete needs, plans and documents once the retention period (rule inclusion.health_data_retention_years)
+    has passed since the child's last contact: attendance, booking or the family's declaration."""
     from app.inclusion.services import purge
 
     count = purge(today.date() if today else clock.today())

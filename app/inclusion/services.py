@@ -12,15 +12,16 @@ import io
 import os
 import secrets
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime
 from pathlib import Path
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, select
+from dateutil.relativedelta import relativedelta
+from sqlalchemy import delete, func, select, update
 from werkzeug.utils import secure_filename
 
-from app import clock
+from app import clock, rules
 from app.accounts.models import User
 from app.accounts.permissions import require
 from app.booking.models import Attendance, AttendanceStatus, Booking, BookingStatus, Session
@@ -215,15 +216,25 @@ def delete_document(user: User, document_id: int) -> int:
 
 def consultations(user: User, child_id: int) -> list[AuditEntry]:
     """For a guardian: every read and change of the child's file, newest first. Raises NotFound."""
-    return consultations_of(user, child_id)[1]
+    return consultations_of(user, child_id).entries
 
 
-def consultations_of(user: User, child_id: int) -> tuple[Child, list[AuditEntry]]:
-    """The child and the trail of their file, for a guardian. Raises NotFound."""
+@dataclass
+class FileTrail:
+    child: Child
+    entries: list[AuditEntry]
+    readers: list  # access.Reader: who else can read the file today, and until when
+
+
+def consultations_of(user: User, child_id: int) -> FileTrail:
+    """For a guardian: the child, the trail of their file, and the directors who can read it today with
+    the last day of their access. Raises NotFound."""
+    from app.inclusion.access import readers_of
+
     child = get_child(user, child_id, Action.EDIT_NEEDS)
     entries = list(db.session.scalars(select(AuditEntry).where(AuditEntry.child_id == child.id)
                                       .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())))
-    return child, entries
+    return FileTrail(child, entries, readers_of(child))
 
 
 def export_audit_csv(user: User) -> str:
@@ -292,38 +303,76 @@ def export_child_data(user: User, child_id: int) -> dict:
 
 # ---------------------------------------------------------------- retention
 
-def _last_relevant_day(child_id: int) -> date | None:
-    """Last attended day; failing that, the last booked day; failing that, the needs' last update."""
-    attended = db.session.scalar(
-        select(func.max(Session.day)).join(Booking, Booking.session_id == Session.id)
-        .join(Attendance, Attendance.booking_id == Booking.id)
-        .where(Booking.child_id == child_id, Attendance.status == AttendanceStatus.PRESENT))
-    if attended:
-        return attended
-    booked = db.session.scalar(select(func.max(Session.day)).join(Booking, Booking.session_id == Session.id)
-                               .where(Booking.child_id == child_id))
-    if booked:
-        return booked
-    needs = needs_of(child_id)
-    return needs.updated_at.date() if needs else None
+RETENTION_YEARS = rules.define(
+    "inclusion.health_data_retention_years", kind=int, default=3,
+    label="Durée de conservation des données de santé d'un enfant (besoins, PAI, protocole d'urgence, "
+          "projets d'accueil), comptée depuis le dernier contact : dernière présence, dernière réservation, "
+          "dernière déclaration de la famille",
+    source="RGPD art. 5 (1) e) (limitation de la conservation) ; CNIL, référentiel relatif aux traitements "
+           "de données à caractère personnel dans le secteur de l'enfance",
+    unit="ans", minimum=1, maximum=10)
+
+
+def _as_day(value) -> date | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return clock.local_date(value if value.tzinfo else value.replace(tzinfo=clock.UTC))
+    return value
+
+
+def last_contact_day(child_id: int) -> date | None:
+    """The latest of: the last attended day, the last booked day (and the day the booking was made,
+    a waitlisted or held one included), the family's last declaration (needs, document, plan, meeting).
+
+    A file is never purged while any of these is recent: a child who comes back after years keeps the
+    needs, PAI and emergency protocol the family declared again.
+    """
+    candidates = [
+        db.session.scalar(select(func.max(Session.day)).join(Booking, Booking.session_id == Session.id)
+                          .join(Attendance, Attendance.booking_id == Booking.id)
+                          .where(Booking.child_id == child_id, Attendance.status == AttendanceStatus.PRESENT)),
+        db.session.scalar(select(func.max(Session.day)).join(Booking, Booking.session_id == Session.id)
+                          .where(Booking.child_id == child_id)),
+        _as_day(db.session.scalar(select(func.max(Booking.created_at)).where(Booking.child_id == child_id))),
+        _as_day(db.session.scalar(select(func.max(ChildNeeds.updated_at)).where(ChildNeeds.child_id == child_id))),
+        _as_day(db.session.scalar(select(func.max(ChildNeeds.created_at)).where(ChildNeeds.child_id == child_id))),
+        _as_day(db.session.scalar(select(func.max(NeedDocument.uploaded_at))
+                                  .where(NeedDocument.child_id == child_id))),
+        _as_day(db.session.scalar(select(func.max(PlanVersion.updated_at))
+                                  .join(ReceptionPlan, ReceptionPlan.id == PlanVersion.plan_id)
+                                  .where(ReceptionPlan.child_id == child_id))),
+        _as_day(db.session.scalar(select(func.max(MeetingProposal.starts_at))
+                                  .where(MeetingProposal.child_id == child_id))),
+    ]
+    days = [day for day in candidates if day is not None]
+    return max(days) if days else None
+
+
+def retention_limit(today: date) -> date:
+    """Files whose last contact is before this day are purged (the rule in force today)."""
+    return today - relativedelta(years=RETENTION_YEARS.value(on=today))
 
 
 def purge(today: date | None = None) -> int:
-    """Delete needs, documents (files too), plans and meetings of children whose last attendance is
-    more than HEALTH_DATA_RETENTION_DAYS before `today`. Idempotent: safe to run daily.
+    """Delete needs, documents (files too), plans and meetings of children whose last contact
+    (`last_contact_day`) is more than the retention period (a dated rule) before `today`.
+    Idempotent: safe to run daily.
 
-    Returns the number of children purged. The trail keeps a "purge" entry.
+    Returns the number of children purged. The trail keeps a "purge" entry, and its earlier entries
+    lose the documents' file names (a file name can itself be health data: "pai-epilepsie.pdf").
     """
     today = today or clock.today()
-    limit = today - timedelta(days=int(current_app.config["HEALTH_DATA_RETENTION_DAYS"]))
+    limit = retention_limit(today)
     child_ids = set(db.session.scalars(select(ChildNeeds.child_id)))
     child_ids |= set(db.session.scalars(select(NeedDocument.child_id)))
     child_ids |= set(db.session.scalars(select(ReceptionPlan.child_id)))
+    child_ids |= set(db.session.scalars(select(MeetingProposal.child_id)))
     purged = 0
     files: list[str] = []
     for child_id in sorted(child_ids):
-        last = _last_relevant_day(child_id)
-        if last is None or last >= limit:
+        last = last_contact_day(child_id)
+        if last is not None and last >= limit:
             continue
         files += list(db.session.scalars(select(NeedDocument.stored_name).where(NeedDocument.child_id == child_id)))
         db.session.execute(delete(NeedDocument).where(NeedDocument.child_id == child_id))
@@ -333,10 +382,14 @@ def purge(today: date | None = None) -> int:
             db.session.execute(delete(PlanVersion).where(PlanVersion.plan_id.in_(plan_ids)))
             db.session.execute(delete(ReceptionPlan).where(ReceptionPlan.id.in_(plan_ids)))
         db.session.execute(delete(MeetingProposal).where(MeetingProposal.child_id == child_id))
+        db.session.execute(update(AuditEntry)
+                           .where(AuditEntry.child_id == child_id, AuditEntry.target.like("document:%"))
+                           .values(detail="")
+                           .execution_options(synchronize_session=False))
         child = db.session.get(Child, child_id)
         if child is not None:
             child.needs_particular_care = False
-        audit(None, child_id, "purge", "file", f"last day {last.isoformat()}")
+        audit(None, child_id, "purge", "file", f"last day {last.isoformat()}" if last else "")
         purged += 1
     db.session.commit()
     directory = upload_dir()

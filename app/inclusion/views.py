@@ -15,7 +15,7 @@ from app.accounts.permissions import roles_required
 from app.errors import DomainError
 from app.inclusion import adaptation, plans, reports, services
 from app.inclusion import cards as inclusion_cards
-from app.inclusion.access import Action, is_guardian
+from app.inclusion.access import ACCESS_MONTHS, Action, is_guardian
 from app.inclusion.forms import (DocumentForm, MeetingForm, NeedsForm, PlanForm, ReasonForm, StepRecordForm,
                                  StepsForm, parse_steps_text, steps_text)
 from app.inclusion.models import PLAN_FIELDS, PlanStatus
@@ -42,7 +42,9 @@ def _inclusion_labels():
         value = getattr(status, "value", status)
         return str(PLAN_STATUS_LABELS.get(value, value or _("aucun")))
 
-    return {"plan_status_label": plan_status_label}
+    return {"plan_status_label": plan_status_label,
+            "health_data_retention_years": lambda: services.RETENTION_YEARS.value(),
+            "health_access_months": lambda: ACCESS_MONTHS.value()}
 
 
 # ---------------------------------------------------------------- families
@@ -139,9 +141,9 @@ def delete_document(document_id: int):
 @bp.get("/enfants/<int:child_id>/consultations")
 @login_required
 def consultations(child_id: int):
-    child, entries = services.consultations_of(current_user, child_id)
-    return render_template("inclusion/consultations.html", entries=entries, child=child,
-                           paris=PARIS)
+    trail = services.consultations_of(current_user, child_id)
+    return render_template("inclusion/consultations.html", entries=trail.entries, child=trail.child,
+                           readers=trail.readers, paris=PARIS)
 
 
 @bp.get("/enfants/<int:child_id>/export.json")

@@ -3,11 +3,17 @@
 Pure functions on plain values (no database), shared by the profile pages,
 matching, the observatory and the benchmark. The limits (CASF L421-4, see
 shared/domain.md):
-- at most the licence's number of minded children at once (plus the places of a
-  temporary extension while it runs);
+- at most the licence's number of minded children at once;
 - at most the licence's number of minded children under 3;
 - at most 6 minors under 11 at once, including at most 4 under 3, the
-  childminder's own children counted.
+  childminder's own children counted;
+- a temporary extension (L421-4 II, at most 2 children, e.g. school holidays)
+  lets the childminder exceed these limits by its places while it runs: the
+  cap of 6 minors under 11 as well as the licence's number of children (the
+  extension exists precisely when the cap of 6 would block). It never raises
+  the limits for children under 3.
+A contract with an end date is checked up to that date only: a child minded in
+the summer does not compete with a child who starts in September.
 Ages are evaluated on the date considered. Own children under 11 are counted on
 every slot (we do not know when they are at school: the safe side).
 """
@@ -43,10 +49,18 @@ class LicenceTerms:
     def is_valid_on(self, day: date) -> bool:
         return self.valid_from <= day <= self.valid_until
 
-    def places_on(self, day: date) -> int:
+    def extension_on(self, day: date) -> int:
+        """Places of the temporary extension running on `day` (0 outside it)."""
         if self.extension_from and self.extension_until and self.extension_from <= day <= self.extension_until:
-            return self.max_children + self.extension_places
-        return self.max_children
+            return self.extension_places
+        return 0
+
+    def places_on(self, day: date) -> int:
+        return self.max_children + self.extension_on(day)
+
+    def under_11_cap_on(self, day: date) -> int:
+        """The cap of minors under 11 at once, raised by a running temporary extension (L421-4 II)."""
+        return MAX_UNDER_11 + self.extension_on(day)
 
 
 @dataclass(frozen=True)
@@ -150,7 +164,8 @@ def blocked_masks(profile: Profile, day: date, licence: LicenceTerms | None = No
                 under_11.append(occupant.mask)
                 if age < 3:
                     under_3.append(occupant.mask)
-        blocked_older = _at_least(minded, licence.places_on(day)) | _at_least(under_11, MAX_UNDER_11)
+        blocked_older = (_at_least(minded, licence.places_on(day))
+                         | _at_least(under_11, licence.under_11_cap_on(day)))
         blocked_young = (blocked_older | _at_least(minded_u3, licence.max_under_3)
                          | _at_least(under_3, MAX_UNDER_3))
         result = (blocked_young, blocked_older)
@@ -158,11 +173,11 @@ def blocked_masks(profile: Profile, day: date, licence: LicenceTerms | None = No
     return result
 
 
-def check_dates(profile: Profile, start: date, licence: LicenceTerms | None) -> list[date]:
-    """The dates from `start` on where free places can shrink.
+def check_dates(profile: Profile, start: date, licence: LicenceTerms | None, end: date | None = None) -> list[date]:
+    """The dates from `start` (to `end`, when the new contract has one) where free places can shrink.
 
     Between them places only grow (contracts end, children grow older), so a
-    place free on each of these dates is free on every date from `start`.
+    place free on each of these dates is free on every date from `start` to `end`.
     """
     starts = profile._starts
     if starts is None:
@@ -170,12 +185,15 @@ def check_dates(profile: Profile, start: date, licence: LicenceTerms | None) -> 
     dates = [start] + starts[bisect_right(starts, start):]
     if licence and licence.extension_until and licence.extension_until >= start:
         dates.append(licence.extension_until + timedelta(days=1))
+    if end is not None:
+        dates = [day for day in dates if day <= end]
     return dates
 
 
 def covered_mask(profile: Profile, wanted: int, start: date, child_birth: date,
-                 licence: LicenceTerms | None = None) -> int:
-    """The slots of `wanted` where a child born on `child_birth` has a place on every date from `start`.
+                 licence: LicenceTerms | None = None, end: date | None = None) -> int:
+    """The slots of `wanted` where a child born on `child_birth` has a place on every date from `start`
+    (to `end` inclusive when the contract has an end date).
 
     The licence valid on `start` applies throughout (its renewal is the PMI's
     business, not a reason to hide a place).
@@ -184,7 +202,7 @@ def covered_mask(profile: Profile, wanted: int, start: date, child_birth: date,
     if licence is None:
         return 0
     blocked = 0
-    for day in check_dates(profile, start, licence):
+    for day in check_dates(profile, start, licence, end):
         young, older = blocked_masks(profile, day, licence)
         blocked |= young if age_on(child_birth, day) < 3 else older
         if blocked & wanted == wanted:
@@ -200,10 +218,11 @@ class SlotCounts:
     under_3: int
     places: int
     licence_under_3: int
+    under_11_cap: int = MAX_UNDER_11
 
     @property
     def free_older(self) -> int:
-        return max(0, min(self.places - self.minded, MAX_UNDER_11 - self.under_11))
+        return max(0, min(self.places - self.minded, self.under_11_cap - self.under_11))
 
     @property
     def free_young(self) -> int:
@@ -230,7 +249,8 @@ def slot_counts(profile: Profile, day: date, slot: int) -> SlotCounts | None:
         if age < 11:
             u11 += 1
             u3 += age < 3
-    return SlotCounts(minded, minded_u3, u11, u3, licence.places_on(day), licence.max_under_3)
+    return SlotCounts(minded, minded_u3, u11, u3, licence.places_on(day), licence.max_under_3,
+                      licence.under_11_cap_on(day))
 
 
 def week_grid(profile: Profile, day: date, first_hour: int = 6, last_hour: int = 22) -> list[dict]:

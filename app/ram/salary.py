@@ -15,19 +15,50 @@ Rules (shared/domain.md, convention collective of the particulier employeur):
 - maintenance allowance and meals are owed per day of actual care: days per
   month = days per week × weeks of care / 12, with 47 weeks of care in a full
   year (52 minus the 5 weeks of leave) and the weeks planned otherwise.
-Minimums come from the settings CHILDMINDER_MIN_HOURLY_RATE (gross per hour)
-and CHILDMINDER_MIN_MAINTENANCE_PER_9H (per 9-hour day, prorated per hour).
+- hours beyond 45 a week are paid at a raised rate (convention collective IDCC 3239, "heures
+  majorées"; the rate is agreed in the contract, the simulator uses the rule's default);
+- above 48 hours a week on average the simulator warns (it does not refuse): the childminder may
+  agree in writing to work more, within 2 250 hours a year (CASF L423-22), and this is a simulation
+  of a contract, not the record of hours worked.
+Minimums, thresholds and the raise are dated rules (app.rules), read on the simulated day.
 Money is rounded to the cent, half up, at each amount shown.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
-from flask import current_app
 from flask_babel import gettext as _
 
+from app import clock, rules
 from app.errors import ValidationFailed
+
+_IDCC = "Convention collective de la branche du secteur des particuliers employeurs et de l'emploi à domicile " \
+        "(IDCC 3239)"
+MIN_HOURLY_RATE = rules.define(
+    "ram.min_hourly_rate", kind=Decimal, default=Decimal("3.64"),
+    label="Salaire horaire brut minimum d'un(e) assistant(e) maternel(le)",
+    source=f"{_IDCC}, avenant salaires (avril 2025)", unit="€ brut / heure", minimum=Decimal("0"))
+MIN_MAINTENANCE_PER_9H = rules.define(
+    "ram.min_maintenance_per_9h", kind=Decimal, default=Decimal("3.80"),
+    label="Indemnité d'entretien minimum pour une journée de 9 heures (proratisée à l'heure)",
+    source=f"{_IDCC}, art. 114 ; CASF D423-7 (novembre 2024)", unit="€ / 9 h", minimum=Decimal("0"))
+RAISED_HOURS_FROM = rules.define(
+    "ram.raised_hours_from", kind=Decimal, default=Decimal("45"),
+    label="Heures par semaine au-delà desquelles le taux horaire est majoré",
+    source=f"{_IDCC}, socle spécifique assistant maternel (heures majorées)", unit="heures / semaine",
+    minimum=Decimal("1"), maximum=Decimal("60"))
+RAISE_RATE = rules.define(
+    "ram.raised_hours_rate", kind=Decimal, default=Decimal("0.10"),
+    label="Majoration des heures au-delà du seuil (taux convenu au contrat ; valeur par défaut du simulateur)",
+    source=f"{_IDCC}, socle spécifique assistant maternel (heures majorées)", unit="fraction (0,10 = 10 %)",
+    minimum=Decimal("0"), maximum=Decimal("1"))
+AVERAGE_HOURS_WARNING = rules.define(
+    "ram.average_hours_warning", kind=Decimal, default=Decimal("48"),
+    label="Durée hebdomadaire moyenne au-delà de laquelle l'accord écrit de l'assistant(e) maternel(le) est requis",
+    source="CASF art. L423-22 (48 h en moyenne sur 4 mois ; au plus 2 250 h par an avec son accord)",
+    unit="heures / semaine", minimum=Decimal("1"), maximum=Decimal("60"))
 
 CENT = Decimal("0.01")
 FULL_YEAR_WEEKS = 52
@@ -61,15 +92,23 @@ class SalaryResult:
     meals_monthly: Decimal
     total_monthly: Decimal
     total_monthly_with_leave: Decimal
+    raised_hours_per_week: Decimal = Decimal("0")  # hours paid at the raised rate
+    raised_rate: Decimal = Decimal("0")            # the raised hourly rate
+    warnings: tuple[str, ...] = field(default_factory=tuple)
 
 
 def simulate(*, hourly_rate: Decimal, hours_per_week: Decimal, full_year: bool, weeks: int | None = None,
              days_per_week: int = 5, maintenance_per_day: Decimal = Decimal("0"), hours_per_day: Decimal | None = None,
-             meal_per_day: Decimal = Decimal("0")) -> SalaryResult:
-    """Monthly amounts for a contract. Raises BelowMinimum (rate or allowance under the settings),
-    ValidationFailed (impossible values)."""
-    minimum_rate = Decimal(current_app.config["CHILDMINDER_MIN_HOURLY_RATE"])
-    minimum_9h = Decimal(current_app.config["CHILDMINDER_MIN_MAINTENANCE_PER_9H"])
+             meal_per_day: Decimal = Decimal("0"), on: date | None = None) -> SalaryResult:
+    """Monthly amounts for a contract, by the rules in force on `on` (today by default).
+
+    Raises BelowMinimum (rate or allowance under the rules), ValidationFailed (impossible values).
+    Hours beyond the threshold (45 h) are paid at the raised rate; above 48 h on average the result
+    carries a warning.
+    """
+    on = on or clock.today()
+    minimum_rate = MIN_HOURLY_RATE.value(on=on)
+    minimum_9h = MIN_MAINTENANCE_PER_9H.value(on=on)
     if hourly_rate < minimum_rate:
         raise BelowMinimum(_("Le taux horaire brut (%(rate)s €) est inférieur au minimum conventionnel de "
                              "%(min)s € brut de l'heure : il ne peut pas être retenu.",
@@ -93,7 +132,15 @@ def simulate(*, hourly_rate: Decimal, hours_per_week: Decimal, full_year: bool, 
         if weeks is None or not 1 <= weeks <= MAX_INCOMPLETE_WEEKS:
             raise ValidationFailed(_("Une année incomplète compte de 1 à 46 semaines d'accueil."), field="weeks")
         care_weeks = weeks
-    weekly = hourly_rate * hours_per_week
+    threshold = RAISED_HOURS_FROM.value(on=on)
+    raised_hours = max(Decimal("0"), hours_per_week - threshold)
+    raised_rate = money(hourly_rate * (1 + RAISE_RATE.value(on=on)))
+    weekly = hourly_rate * (hours_per_week - raised_hours) + raised_rate * raised_hours
+    warnings = []
+    if hours_per_week > AVERAGE_HOURS_WARNING.value(on=on):
+        warnings.append(_("Au-delà de %(max)s heures par semaine en moyenne, l'accord écrit de l'assistant(e) "
+                          "maternel(le) est nécessaire, dans la limite de 2 250 heures par an (CASF L423-22).",
+                          max=str(AVERAGE_HOURS_WARNING.value(on=on).normalize()).replace(".", ",")))
     annual_base = money(weekly * weeks)
     monthly_base = money(weekly * weeks / 12)
     hours_per_month = (hours_per_week * weeks / 12).quantize(CENT, rounding=ROUND_HALF_UP)
@@ -115,7 +162,8 @@ def simulate(*, hourly_rate: Decimal, hours_per_week: Decimal, full_year: bool, 
     leave_monthly = money(paid_leave / 12)
     return SalaryResult(full_year, weeks, hours_per_month, monthly_base, annual_base, leave_days, ten, maintenance,
                         paid_leave, rule, leave_monthly, days_per_month, maintenance_monthly, meals_monthly, total,
-                        total + leave_monthly)
+                        total + leave_monthly, raised_hours, raised_rate if raised_hours else Decimal("0"),
+                        tuple(warnings))
 
 
 def _fr(value: Decimal) -> str:

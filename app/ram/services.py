@@ -254,10 +254,12 @@ def lock_childminder(childminder_id: int) -> None:
     db.session.execute(select(Childminder.id).where(Childminder.id == childminder_id).with_for_update())
 
 
-def place_problem(childminder: Childminder, schedule: dict, birth_date: date, start: date) -> int:
-    """The slots of `schedule` where this child would break the licence or the legal limits (0: none)."""
+def place_problem(childminder: Childminder, schedule: dict, birth_date: date, start: date,
+                  end: date | None = None) -> int:
+    """The slots of `schedule` where this child would break the licence or the legal limits between
+    `start` and `end` (open-ended without one) (0: none)."""
     wanted = sch.to_mask(schedule)
-    return wanted & ~av.covered_mask(profile_of(childminder), wanted, start, birth_date)
+    return wanted & ~av.covered_mask(profile_of(childminder), wanted, start, birth_date, end=end)
 
 
 def add_contract(user: User, childminder: Childminder, *, child_first_name: str, birth_date: date,
@@ -276,7 +278,7 @@ def add_contract(user: User, childminder: Childminder, *, child_first_name: str,
         raise ValidationFailed(_("La fin du contrat doit suivre son début."), field="end_date")
     lock_childminder(childminder.id)
     db.session.refresh(childminder)
-    problem = place_problem(childminder, schedule, birth_date, start_date)
+    problem = place_problem(childminder, schedule, birth_date, start_date, end_date)
     if problem:
         licence = childminder.licence_on(start_date)
         if licence is None:

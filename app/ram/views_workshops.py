@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask import Response, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -118,6 +118,7 @@ def salary_page():
             error = exc
     status = 422 if (request.args and (form.errors or form.form_errors)) else 200
     return render_template("ram/salary.html", form=form, result=result, error=error,
-                           minimum_rate=current_app.config["CHILDMINDER_MIN_HOURLY_RATE"],
-                           minimum_9h=current_app.config["CHILDMINDER_MIN_MAINTENANCE_PER_9H"]), status
+                           minimum_rate=salary.MIN_HOURLY_RATE.value(),
+                           minimum_9h=salary.MIN_MAINTENANCE_PER_9H.value(),
+                           raised_from=salary.RAISED_HOURS_FROM.value()), status
 

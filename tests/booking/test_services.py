@@ -374,9 +374,11 @@ def test_staffing_per_band_against_planned():
 
     session = make_session(make_unit(make_activity(regime=StaffingRegime.EXTRASCOLAIRE)), under6=20, over6=30,
                            animators_planned=3)
-    session.taken_under6, session.taken_over6 = 9, 13  # 9/8 -> 2, 13/12 -> 2
+    session.taken_under6, session.taken_over6 = 9, 13  # 9/8 + 13/12 = 2.21 -> 3 (the group as a whole)
     staffing = staffing_for(session)
-    assert (staffing.required, staffing.planned, staffing.shortfall) == (4, 3, 1)
+    assert (staffing.required, staffing.planned, staffing.shortfall) == (3, 3, 0)
+    session.animators_planned = 1  # the director counts too (22 minors, R227-17)
+    assert staffing_for(session).shortfall == 1
     session.taken_under6, session.taken_over6 = 8, 12
     assert staffing_for(session).required == 2
 

@@ -167,7 +167,8 @@ def test_session_page_register_staffing_and_attendance_by_animator(setup, login_
     client = login_as(animator)
     page = client.get(f"/accueils/seances/{session.id}").get_data(as_text=True)
     assert "Mamie Odette" in page and "attention particulière nécessaire" in page
-    assert "il manque 1 animateur" in page
+    # One child, no animator planned: the director is the one required animator (R227-17).
+    assert "il manque" not in page and "La direction compte parmi les animateurs requis" in page
     token = csrf_token_from(page)
     response = client.post(f"/accueils/seances/{session.id}/presences",
                            data={"csrf_token": token, f"status-{item.booking_id}": "present",
@@ -264,7 +265,7 @@ def test_director_edits_rules_and_adds_a_tariff(login_as):
     token = csrf_token_from(page)
     response = client.post(url, data={
         "csrf_token": token, "activity-name": "Mercredis", "activity-kind": "periscolaire",
-        "activity-min_age": "3", "activity-max_age": "11", "activity-regime": "pedt_long",
+        "activity-min_age": "3", "activity-max_age": "11", "activity-regime": "pedt_short",
         "activity-opens_at": "2026-06-01T08:00", "activity-booking_deadline_days": "5",
         "activity-booking_deadline_time": "18:00", "activity-cancel_deadline_days": "3",
         "activity-cancel_deadline_time": "12:00"})
@@ -283,7 +284,7 @@ def test_director_edits_rules_and_adds_a_tariff(login_as):
     # Invalid age range is answered in the form, in French.
     response = client.post(url, data={
         "csrf_token": token, "activity-name": "Mercredis", "activity-kind": "periscolaire",
-        "activity-min_age": "9", "activity-max_age": "4", "activity-regime": "pedt_long",
+        "activity-min_age": "9", "activity-max_age": "4", "activity-regime": "pedt_short",
         "activity-booking_deadline_days": "5", "activity-booking_deadline_time": "18:00",
         "activity-cancel_deadline_days": "3", "activity-cancel_deadline_time": "12:00"})
     assert response.status_code == 200 and "La tranche d" in response.get_data(as_text=True)

@@ -2,8 +2,11 @@
 usable on a 390 px-wide phone."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
+from app import clock
 from app.accounts.models import Role
 from app.extensions import db
 from app.inclusion import adaptation, plans, services
@@ -33,7 +36,10 @@ def test_inclusion_pages_are_accessible(live_server, browser):
     director = make_staff(site, Role.DIRECTOR)
     parent, _h, child = make_parent_with_child()
     services.declare_needs(parent, child.id, needs_particular_care=True, allergies="Noix")
-    session = make_session(make_morning_unit(site))
+    # The live server runs on the real clock, and a director reads the file only around the child's
+    # booked days: book a Wednesday one to two weeks from today.
+    today = clock.today()
+    session = make_session(make_morning_unit(site), day=today + timedelta(days=(2 - today.weekday()) % 7 + 7))
     book(parent, child, session)
     services.upload_document(parent, child.id, filename="pai.pdf", content=PDF)
     version = plans.save_draft(director, child.id, site.id, referent="Inès", goals="Jouer avec le groupe")

@@ -6,6 +6,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+import time_machine
 from flask import current_app
 from icalendar import Calendar
 from sqlalchemy import func, select
@@ -144,22 +145,24 @@ def test_audit_export_needs_admin():
 
 # ---------------------------------------------------------------- purge
 
-def test_purge_deletes_needs_plans_documents_and_files_after_retention(monkeypatch):
-    monkeypatch.setitem(current_app.config, "HEALTH_DATA_RETENTION_DAYS", 30)
-    site = make_site()
-    parent, _h, child = make_parent_with_child()
-    services.declare_needs(parent, child.id, needs_particular_care=True, allergies="Noix")
-    make_active_plan(child, site)
-    booking = book(parent, child, make_session(make_morning_unit(site)))
-    attend(booking)
-    doc = services.upload_document(parent, child.id, filename="pai.pdf", content=PDF)
-    path = Path(current_app.config["UPLOAD_DIR"]) / doc.stored_name
-    keeper_parent, _h2, keeper = make_parent_with_child()
-    services.declare_needs(keeper_parent, keeper.id, needs_particular_care=True)  # never attended: kept by date
+def test_purge_deletes_needs_plans_documents_and_files_after_retention():
+    with time_machine.travel(NOW, tick=False):
+        site = make_site()
+        parent, _h, child = make_parent_with_child()
+        services.declare_needs(parent, child.id, needs_particular_care=True, allergies="Noix")
+        make_active_plan(child, site)
+        booking = book(parent, child, make_session(make_morning_unit(site)))
+        attend(booking)
+        doc = services.upload_document(parent, child.id, filename="pai.pdf", content=PDF)
+        path = Path(current_app.config["UPLOAD_DIR"]) / doc.stored_name
+    with time_machine.travel(NOW + timedelta(days=400), tick=False):
+        keeper_parent, _h2, keeper = make_parent_with_child()
+        services.declare_needs(keeper_parent, keeper.id, needs_particular_care=True)  # never attended: kept by date
+    limit = date(WEDNESDAY.year + 3, WEDNESDAY.month, WEDNESDAY.day)  # three years (the rule's default)
 
-    assert services.purge(WEDNESDAY + timedelta(days=30)) == 0  # exactly at the limit: kept
+    assert services.purge(limit) == 0  # exactly at the limit: kept
     assert path.exists()
-    assert services.purge(WEDNESDAY + timedelta(days=31)) == 1
+    assert services.purge(limit + timedelta(days=1)) == 1
     assert not path.exists()
     assert services.needs_of(child.id) is None
     assert db.session.scalar(select(func.count(NeedDocument.id))) == 0
@@ -167,13 +170,12 @@ def test_purge_deletes_needs_plans_documents_and_files_after_retention(monkeypat
     assert db.session.scalar(select(func.count(PlanVersion.id))) == 0
     assert child.needs_particular_care is False
     assert services.needs_of(keeper.id) is not None
-    assert services.purge(WEDNESDAY + timedelta(days=31)) == 0  # safe to run again
+    assert services.purge(limit + timedelta(days=1)) == 0  # safe to run again
     assert db.session.scalar(select(AuditEntry.action).where(AuditEntry.child_id == child.id,
                                                              AuditEntry.action == "purge")) == "purge"
 
 
-def test_purge_cli(app, monkeypatch):
-    monkeypatch.setitem(current_app.config, "HEALTH_DATA_RETENTION_DAYS", 1)
+def test_purge_cli(app):
     parent, _h, child = make_parent_with_child()
     services.declare_needs(parent, child.id, needs_particular_care=True)
     db.session.commit()
@@ -397,7 +399,8 @@ def test_extra_staff_from_active_plans_adds_to_the_ratio_need():
     site = make_site()
     director = make_staff(site, Role.DIRECTOR)
     unit = make_morning_unit(site)  # PEDT short: 14 over-6 per animator
-    session = make_session(unit, day=date.today() + timedelta(days=3), animators_planned=1)
+    # No animator planned: with 3 minors the director counts as one (R227-17).
+    session = make_session(unit, day=date.today() + timedelta(days=3), animators_planned=0)
     children = []
     for _ in range(3):
         parent, _h, child = make_parent_with_child()
@@ -411,7 +414,7 @@ def test_extra_staff_from_active_plans_adds_to_the_ratio_need():
     db.session.refresh(session)
     assert staffing_for(session).required == 1  # booking's own rule is unchanged
     full = full_staffing_for(session)
-    assert (full.ratio_required, full.extra, full.required, full.planned, full.shortfall) == (1, 2, 3, 1, 2)
+    assert (full.ratio_required, full.extra, full.required, full.planned, full.shortfall) == (1, 2, 3, 0, 2)
     plan.status = PlanStatus.SUPERSEDED  # only active plans count
     db.session.commit()
     assert full_staffing_for(session).extra == 1

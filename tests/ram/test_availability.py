@@ -112,7 +112,7 @@ def test_property_places_given_never_break_the_limits(max_children, max_u3, own,
         counts = av.slot_counts(profile, DAY, slot)
         assert counts.minded <= licence.places_on(DAY)
         assert counts.minded_under_3 <= max_u3
-        assert counts.under_11 <= 6  # at most 3 own children: they alone never break the law
+        assert counts.under_11 <= 6 + extension  # the extension raises the cap of 6 (L421-4 II)
         assert counts.under_3 <= 4
         young, older = av.blocked_masks(profile, DAY)
         assert bool(young >> slot & 1) == (counts.free_young == 0)
@@ -143,9 +143,10 @@ def test_staleness_around_1_june_and_1_december():
                                st.one_of(st.none(), st.integers(0, 500))), max_size=7),
        own=st.lists(st.integers(-100, 4000), max_size=2), child_age=st.integers(-60, 1400),
        extension=st.tuples(st.integers(-30, 200), st.integers(0, 120), st.integers(0, 2)),
-       max_children=st.integers(1, 5), max_u3=st.integers(0, 4))
+       max_children=st.integers(1, 5), max_u3=st.integers(0, 4),
+       until=st.one_of(st.none(), st.integers(0, 999)))
 def test_property_covered_from_start_equals_a_day_by_day_check(kids, own, child_age, extension, max_children,
-                                                               max_u3):
+                                                               max_u3, until):
     """Checking only the dates where places can shrink gives the same answer as checking every day."""
     start = DAY
     ext_from = start + timedelta(days=extension[0])
@@ -162,9 +163,10 @@ def test_property_covered_from_start_equals_a_day_by_day_check(kids, own, child_
     profile = av.Profile([licence], occupants)
     child_birth = start - timedelta(days=child_age)
     wanted = sch.to_mask({"0": [["07:00", "12:00"]], "1": [["08:00", "09:00"]]})
-    fast = av.covered_mask(profile, wanted, start, child_birth)
+    end = start + timedelta(days=until) if until is not None else None
+    fast = av.covered_mask(profile, wanted, start, child_birth, end=end)
     brute = wanted
-    for offset in range(0, 1000):
+    for offset in range(0, 1000 if until is None else until + 1):
         day = start + timedelta(days=offset)
         young = av.age_on(child_birth, day) < 3
         for slot in sch.slots(brute):

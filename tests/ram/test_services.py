@@ -172,12 +172,14 @@ def test_salary_incomplete_year_hand_computed():
 
 
 def test_minimum_comes_from_the_settings(app):
-    app.config["CHILDMINDER_MIN_HOURLY_RATE"] = Decimal("4.50")
-    try:
-        with pytest.raises(salary.BelowMinimum):
-            salary.simulate(hourly_rate=Decimal("4.00"), hours_per_week=Decimal("40"), full_year=True)
-    finally:
-        app.config["CHILDMINDER_MIN_HOURLY_RATE"] = Decimal("3.64")
+    from app import rules
+
+    rules.set_value(salary.MIN_HOURLY_RATE.key, "4.50", valid_from=date(2027, 1, 1), note="Avenant")
+    db.session.commit()
+    salary.simulate(hourly_rate=Decimal("4.00"), hours_per_week=Decimal("40"), full_year=True, on=date(2026, 12, 31))
+    with pytest.raises(salary.BelowMinimum):
+        salary.simulate(hourly_rate=Decimal("4.00"), hours_per_week=Decimal("40"), full_year=True,
+                        on=date(2027, 1, 1))
 
 
 def test_childminder_created_by_staff_gets_an_invitation():

@@ -1,0 +1,87 @@
+"""The CNAF national scale (PSU) as dated rules, and the occasional-care hours the CAF funds:
+heures réalisées (recorded arrival to departure) vs heures facturées (booked, plus any overstay)."""
+from __future__ import annotations
+
+from datetime import date, time
+from decimal import Decimal
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from app import rules
+from app.extensions import db
+from app.occasional.billing import (EFFORT_RATES, RESOURCES_CEILING, booking_psu_hours, cnaf_hourly_rate,
+                                    provider_psu_hours)
+from app.occasional.models import CareBand, OccasionalBooking, RequestStatus
+from tests.occasional.factories import MONDAY, make_family, make_provider
+
+DAY = date(2026, 3, 16)
+
+
+@pytest.mark.parametrize("resources, children, disabled, rate", [
+    (Decimal("3000"), 1, False, Decimal("1.86")),   # 3000 × 0.0619 % = 1.857
+    (Decimal("3000"), 2, False, Decimal("1.55")),   # × 0.0516 %
+    (Decimal("3000"), 1, True, Decimal("1.55")),    # AEEH: the next band's rate
+    (Decimal("3000"), 5, False, Decimal("0.93")),   # 4 to 7 children: 0.0310 %
+    (Decimal("3000"), 8, False, Decimal("0.62")),   # 8 and more: 0.0206 %
+    (Decimal("200"), 1, False, Decimal("0.50")),    # the floor: 801 × 0.0619 %
+    (Decimal("20000"), 1, False, Decimal("4.33")),  # the ceiling: 7000 × 0.0619 %
+])
+def test_the_national_scale(resources, children, disabled, rate):
+    assert cnaf_hourly_rate(resources, children, DAY, disabled_child=disabled) == rate
+
+
+def test_the_scale_is_a_dated_rule_with_its_source():
+    assert "PSU" in EFFORT_RATES[0].source and "CNAF" in RESOURCES_CEILING.source
+    rules.set_value(RESOURCES_CEILING.key, "7500", valid_from=date(2027, 1, 1), note="Circulaire annuelle")
+    db.session.commit()
+    assert cnaf_hourly_rate(Decimal("20000"), 1, date(2026, 12, 31)) == Decimal("4.33")
+    assert cnaf_hourly_rate(Decimal("20000"), 1, date(2027, 1, 1)) == Decimal("4.64")
+
+
+def _booking(start, end, arrived=None, left=None):
+    return OccasionalBooking(day=DAY, starts_at=start, ends_at=end, arrived_at=arrived, left_at=left)
+
+
+@pytest.mark.parametrize("booked, recorded, realised, billed", [
+    ((time(18, 0), time(21, 0)), (time(18, 0), time(21, 0)), "3.00", "3.00"),
+    ((time(18, 0), time(21, 0)), (time(18, 10), time(20, 0)), "2.00", "3.00"),    # left early: billed as booked
+    ((time(18, 0), time(21, 0)), (time(18, 0), time(21, 20)), "3.50", "3.50"),    # stayed late: a started half-hour
+    ((time(18, 0), time(21, 0)), (time(17, 40), time(21, 0)), "3.50", "3.50"),
+    ((time(18, 0), time(21, 0)), (None, None), "0.00", "3.00"),                    # absent
+])
+def test_hours_realised_and_billed_from_arrival_and_departure(booked, recorded, realised, billed):
+    r, b = booking_psu_hours(_booking(*booked, *recorded), 30)
+    assert (r, b) == (Decimal(realised), Decimal(billed))
+
+
+def test_a_provider_month_for_the_caf():
+    provider = make_provider()
+    _p, _h, child = make_family()
+    _p2, _h2, other = make_family(first_name="Nino")
+    rows = [(child, MONDAY, time(18, 0), time(21, 0), time(18, 5), time(21, 20), RequestStatus.CONFIRMED),
+            (other, MONDAY, time(5, 0), time(8, 0), None, None, RequestStatus.CONFIRMED),
+            (other, date(2026, 3, 17), time(5, 0), time(8, 0), time(5, 0), time(8, 0), RequestStatus.CANCELLED),
+            (child, date(2026, 4, 1), time(18, 0), time(21, 0), time(18, 0), time(21, 0), RequestStatus.CONFIRMED)]
+    for kid, day, start, end, arrived, left, status in rows:
+        db.session.add(OccasionalBooking(child_id=kid.id, provider_id=provider.id, day=day, starts_at=start,
+                                         ends_at=end, arrived_at=arrived, left_at=left, status=status,
+                                         band=CareBand.WALKING, submission_id="test"))
+    db.session.commit()
+    hours = provider_psu_hours(provider.id, date(2026, 3, 1), date(2026, 3, 31))
+    assert (hours.realised, hours.billed, hours.children, hours.bookings) == (Decimal("3.50"), Decimal("6.50"), 2, 2)
+
+
+@settings(max_examples=200, deadline=None)
+@given(start=st.integers(300, 1200), length=st.integers(30, 240), early=st.integers(-60, 60),
+       late=st.integers(-60, 60))
+def test_property_billed_covers_the_booking_and_the_presence(start, length, early, late):
+    def t(m):
+        return time(m // 60, m % 60)
+    arrive, leave = start + early, start + length + late
+    if not 0 <= arrive < leave <= 1439:
+        return
+    realised, billed = booking_psu_hours(_booking(t(start), t(start + length), t(arrive), t(leave)), 30)
+    assert billed >= realised
+    assert billed * 60 >= length and realised * 60 >= leave - arrive
