@@ -6,7 +6,7 @@ FLASK := $(VENV)/bin/flask --app app
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-dates venv translations chromium demo migrate clean extract-messages
+.PHONY: run test test-dates venv translations chromium node demo migrate clean extract-messages
 
 venv: $(VENV)/.installed
 
@@ -34,7 +34,14 @@ chromium:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 	  else echo "chromium is missing: sudo apt-get install chromium"; exit 1; fi; }
 
-test: venv translations chromium
+# Test tools from npm (package.json): ical.js reads the calendars as Thunderbird does.
+node: node_modules/.installed
+
+node_modules/.installed: package.json
+	npm install --no-audit --no-fund --silent
+	touch $@
+
+test: venv translations chromium node
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # The date-sensitive tests again with the clock set to the days that break date code:

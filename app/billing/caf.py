@@ -23,8 +23,6 @@ the rules are settings where a number is involved):
 from __future__ import annotations
 
 import calendar as pycal
-import csv
-import io
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, time
@@ -40,6 +38,7 @@ from app.billing.access import Action
 from app.billing.registry import AttendedSlot, aeeh_sources, caf_hours_sources
 from app.booking.models import ActivityKind, AgeBand, Site
 from app.errors import NotFound
+from app.exports import Table
 from app.extensions import db
 
 KINDS = (ActivityKind.PERISCOLAIRE.value, ActivityKind.EXTRASCOLAIRE.value)
@@ -217,37 +216,35 @@ BAND_LABELS = {"under6": _l("Moins de 6 ans"), "over6": _l("6 ans et plus")}
 SCHEME_LABELS = {"general": _l("Régime général (Caf)"), "other": _l("Autres régimes (MSA…)")}
 
 
-def report_csv(report: CafReport, detail: bool = False) -> str:
-    """Summary (or per child and day with detail=True) as CSV, semicolon-separated, decimal comma."""
-    out = io.StringIO()
-    w = csv.writer(out, delimiter=";", lineterminator="\r\n")
-
-    def h(value: Decimal) -> str:
-        return f"{value:.2f}".replace(".", ",")
-
-    w.writerow([_("Accueil"), report.site.name, _("Mois"), report.first.strftime("%Y-%m")])
-    if detail:
-        w.writerow([_("Date"), _("Enfant"), _("Type d'accueil"), _("Tranche d'âge"), _("Régime"), _("AEEH"),
-                    _("Créneaux"), _("Heures prévues"), _("Heures retenues")])
-        for d in report.days:
-            w.writerow([d.day.isoformat(), d.child_name, str(KIND_LABELS.get(d.kind, d.kind)), str(BAND_LABELS[d.band]),
-                        str(SCHEME_LABELS[d.scheme]), _("oui") if d.aeeh else _("non"), d.slots,
-                        h(hours(d.scheduled_minutes)), h(hours(d.counted_minutes))])
-        return out.getvalue()
-    w.writerow([_("Rubrique"), _("Type d'accueil"), _("Catégorie"), _("Enfants"), _("Heures réalisées")])
+def report_tables(report: CafReport) -> list[Table]:
+    """The report as three tables: the summary by category, the detail per child and day, the total."""
+    site, month = report.site.name, report.first.strftime("%Y-%m")
+    summary = Table("synthese", _("Synthèse"), [_("Accueil"), _("Mois"), _("Rubrique"), _("Type d'accueil"),
+                                                _("Catégorie"), _("Enfants"), _("Heures réalisées")])
     for kind in report.kinds:
         for band in BANDS:
             c = report.cell(kind, band)
-            w.writerow([_("Âge"), str(KIND_LABELS.get(kind, kind)), str(BAND_LABELS[band]), c.count, h(c.hours)])
+            summary.add(site, month, _("Âge"), str(KIND_LABELS.get(kind, kind)), str(BAND_LABELS[band]), c.count,
+                        c.hours)
     for scheme in SCHEMES:
         for kind in report.kinds:
             c = report.scheme_cell(scheme, kind)
-            w.writerow([_("Régime"), str(KIND_LABELS.get(kind, kind)), str(SCHEME_LABELS[scheme]), c.count, h(c.hours)])
+            summary.add(site, month, _("Régime"), str(KIND_LABELS.get(kind, kind)), str(SCHEME_LABELS[scheme]),
+                        c.count, c.hours)
     for kind in report.kinds:
         c = report.aeeh_by_kind.get(kind, Cell())
-        w.writerow([_("AEEH"), str(KIND_LABELS.get(kind, kind)), _("Enfants bénéficiaires de l'AEEH"), c.count, h(c.hours)])
-    w.writerow([_("Total"), "", "", report.total.count, h(report.total.hours)])
-    return out.getvalue()
+        summary.add(site, month, _("AEEH"), str(KIND_LABELS.get(kind, kind)),
+                    _("Enfants bénéficiaires de l'AEEH"), c.count, c.hours)
+    detail = Table("detail", _("Détail par enfant et par jour"),
+                   [_("Date"), _("Enfant"), _("Type d'accueil"), _("Tranche d'âge"), _("Régime"), _("AEEH"),
+                    _("Créneaux"), _("Heures prévues"), _("Heures retenues")])
+    for d in report.days:
+        detail.add(d.day, d.child_name, str(KIND_LABELS.get(d.kind, d.kind)), str(BAND_LABELS[d.band]),
+                   str(SCHEME_LABELS[d.scheme]), d.aeeh, d.slots, hours(d.scheduled_minutes),
+                   hours(d.counted_minutes))
+    total = Table("total", _("Total"), [_("Accueil"), _("Mois"), _("Enfants"), _("Heures réalisées")])
+    total.add(site, month, report.total.count, report.total.hours)
+    return [summary, detail, total]
 
 
 @dataclass

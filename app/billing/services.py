@@ -29,6 +29,7 @@ from app.billing.access import Action
 from app.billing.models import BillingMonth, BillingSettings, LineKind, Statement, StatementLine
 from app.billing.registry import BillingRules, LineDraft, money, statement_sources
 from app.errors import Conflict, NotFound, ValidationFailed
+from app.exports import Table
 from app.extensions import db, utcnow
 from app.families.models import Household, HouseholdMember
 
@@ -371,26 +372,18 @@ def closable_month(today: date | None = None) -> date:
     return _previous_month((today or clock.today()).replace(day=1))
 
 
-def statement_csv(view: StatementView) -> str:
-    """The statement as CSV (semicolon-separated, decimal comma, as French spreadsheets expect)."""
-    import csv
-    import io
-
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow([_("Relevé"), view.statement.number if view.statement else _("provisoire"),
-                     _("Mois"), view.first.strftime("%Y-%m"), _("Foyer"),
-                     view.statement.household_name if view.statement else view.household.name])
-    writer.writerow([_("Date"), _("Enfant"), _("Prestation"), _("Type"), _("Détail"), _("Prix unitaire"),
-                     _("Part facturée"), _("Montant")])
+def statement_tables(view: StatementView) -> list[Table]:
+    """The statement as two tables: its lines, and its total (never among the lines)."""
+    lines = Table("lignes", _("Lignes"), [_("Date"), _("Enfant"), _("Prestation"), _("Type"), _("Détail"),
+                                          _("Prix unitaire (€)"), _("Part facturée (%)"), _("Montant (€)")])
     for line in view.lines:
         kind = line.kind.value if hasattr(line.kind, "value") else line.kind
-        writer.writerow([line.day.isoformat() if line.day else "", line.child_name, line.label,
-                         str(KIND_LABELS.get(kind, kind)), line.detail,
-                         _fr(line.unit_price) if line.unit_price is not None else "",
-                         f"{line.share * 100:.0f} %" if line.share is not None else "", _fr(line.amount)])
-    writer.writerow(["", "", "", "", "", "", _("Total"), _fr(view.total)])
-    return out.getvalue()
+        lines.add(line.day, line.child_name, line.label, str(KIND_LABELS.get(kind, kind)), line.detail,
+                  line.unit_price, (line.share * 100).normalize() if line.share is not None else None, line.amount)
+    total = Table("total", _("Total"), [_("Relevé"), _("Mois"), _("Foyer"), _("Total (€)")])
+    total.add(view.statement.number if view.statement else _("provisoire"), view.first.strftime("%Y-%m"),
+              view.statement.household_name if view.statement else view.household.name, view.total)
+    return [lines, total]
 
 
 def _kind_labels():

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from app import clock
+from app import clock, exports
 from app.accounts.models import Role
 from app.accounts.permissions import roles_required
 from app.billing import caf, certificates, services, tariffs
@@ -27,13 +27,6 @@ register_nav(_l("Facturation"), "billing.months", [Role.ADMIN], order=60)
 register_nav(_l("Rapports Caf"), "billing.caf_index", [Role.DIRECTOR, Role.ADMIN], order=61)
 
 KIND_LABELS = services.KIND_LABELS
-
-
-def _csv(content: str, filename: str) -> Response:
-    # A BOM so that spreadsheet programs read the accents right.
-    response = Response("\ufeff" + content, mimetype="text/csv")
-    response.headers["Content-Disposition"] = f"attachment; filename={filename}"
-    return response
 
 
 # ---------------------------------------------------------------- parents
@@ -61,11 +54,13 @@ def statement(statement_id: int):
                            month_label=services.month_label, line_kind=LineKind)
 
 
-@bp.get("/releves/<int:statement_id>.csv")
+@bp.get("/releves/<int:statement_id>.xlsx", defaults={"fmt": "xlsx"})
+@bp.get("/releves/<int:statement_id>.csv", defaults={"fmt": "csv"})
 @roles_required(Role.PARENT, Role.ADMIN)
-def statement_csv(statement_id: int):
+def statement_csv(statement_id: int, fmt: str):
     view = services.get_statement(current_user, statement_id)
-    return _csv(services.statement_csv(view), f"releve-{view.statement.number}.csv")
+    return exports.respond(services.statement_tables(view), f"releve-{view.statement.number}", fmt,
+                           request.args.get("tableau"))
 
 
 @bp.get("/provisoire")
@@ -78,8 +73,9 @@ def provisional():
             raise
         flash(error.message, "warning")
         return redirect(url_for("billing.index"))
-    if request.args.get("format") == "csv":
-        return _csv(services.statement_csv(view), f"releve-provisoire-{view.first:%Y-%m}.csv")
+    if request.args.get("format") in ("csv", "xlsx"):
+        return exports.respond(services.statement_tables(view), f"releve-provisoire-{view.first:%Y-%m}",
+                               request.args["format"], request.args.get("tableau"))
     return render_template("billing/statement.html", view=view, kind_labels=KIND_LABELS,
                            month_label=services.month_label, line_kind=LineKind)
 
@@ -306,11 +302,11 @@ def caf_report(site_id: int, month: str):
                            charts=caf.charts(report))
 
 
-@bp.get("/caf/<int:site_id>/<month>/export.csv")
+@bp.get("/caf/<int:site_id>/<month>/export.xlsx", defaults={"fmt": "xlsx"})
+@bp.get("/caf/<int:site_id>/<month>/export.csv", defaults={"fmt": "csv"})
 @roles_required(Role.DIRECTOR, Role.ADMIN)
-def caf_report_csv(site_id: int, month: str):
+def caf_report_csv(site_id: int, month: str, fmt: str):
     first, _last = services.parse_month(month)
     report = caf.site_report(current_user, site_id, first)
-    detail = request.args.get("detail") == "1"
-    name = f"caf-{report.site.id}-{first:%Y-%m}{'-detail' if detail else ''}.csv"
-    return _csv(caf.report_csv(report, detail=detail), name)
+    table = "detail" if request.args.get("detail") == "1" else request.args.get("tableau")
+    return exports.respond(caf.report_tables(report), f"caf-{report.site.id}-{first:%Y-%m}", fmt, table)

@@ -4,8 +4,6 @@ Each public function is one use case and commits at most once.
 """
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -24,6 +22,7 @@ from app.booking.allocation_draw import lock_period
 from app.booking.allocation_models import AllocationPeriod, AllocationRequest, AllocationRequestItem
 from app.booking.models import Activity, AgeBand
 from app.errors import Conflict, NotFound, ValidationFailed
+from app.exports import Table
 from app.extensions import db, utcnow
 from app.families.models import Child
 
@@ -303,21 +302,19 @@ def transparency(user: User, period_id: int) -> Transparency:
     return result
 
 
-def export_csv(user: User, period_id: int) -> str:
-    """The committee's export: places and outcomes per session and age band, then the draw list
-    (draw number, criteria met, items asked and obtained). No names, no identifiers of families."""
+def export_tables(user: User, period_id: int) -> list[Table]:
+    """The committee's export, three tables: places and outcomes per session and age band, the draw
+    list (draw number, criteria met, items asked and obtained), the rules and the seed. No names, no
+    identifiers of families."""
     data = transparency(user, period_id)
     period = data.period
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
-    writer.writerow(["type", "date", "seance", "tranche_age", "places", "demandes", "confirmees",
-                     "liste_attente", "refusees"])
+    sessions = Table("seances", _("Séances"), [_("Date"), _("Séance"), _("Tranche d'âge"), _("Places"),
+                                               _("Demandes"), _("Confirmées"), _("Liste d'attente"), _("Refusées")])
     for row in data.sessions:
-        writer.writerow(["seance", row.day.isoformat(), row.label.split(" – ", 1)[-1], str(BAND_LABELS[row.band]),
-                         "" if row.places is None else row.places, row.requests, row.confirmed, row.waitlisted,
-                         row.refused])
-    writer.writerow([])
-    writer.writerow(["type", "numero_tirage", "criteres_remplis", "demandes", "obtenues"])
+        sessions.add(row.day, row.label.split(" – ", 1)[-1], str(BAND_LABELS[row.band]), row.places, row.requests,
+                     row.confirmed, row.waitlisted, row.refused)
+    draw = Table("tirage", _("Tirage"), [_("Numéro de tirage"), _("Critères remplis"), _("Demandes"),
+                                         _("Obtenues")])
     if period.is_drawn:
         requests = sorted((r for r in period.requests if r.active and r.draw_number),
                           key=lambda r: r.draw_number)
@@ -328,12 +325,11 @@ def export_csv(user: User, period_id: int) -> str:
                     if value:
                         met.add(code)
             labels = [str(CRITERIA[c].short) for c in period.rules if c in met]
-            writer.writerow(["tirage", request.draw_number, ", ".join(labels), request.items_requested or 0,
-                             request.items_confirmed or 0])
-    writer.writerow([])
-    writer.writerow(["regles", " > ".join(data.rules)])
-    writer.writerow(["graine", data.seed or ""])
-    return out.getvalue()
+            draw.add(request.draw_number, ", ".join(labels), request.items_requested or 0,
+                     request.items_confirmed or 0)
+    settings = Table("regles", _("Règles"), [_("Règles de priorité, dans l'ordre"), _("Graine du tirage")])
+    settings.add(" > ".join(str(r) for r in data.rules), data.seed or "")
+    return [sessions, draw, settings]
 
 
 def get_managed_period(user: User, period_id: int) -> AllocationPeriod:

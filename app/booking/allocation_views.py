@@ -1,11 +1,12 @@
 """Pages of allocation by draw, on the booking blueprint (imported at the bottom of booking/views.py)."""
 from __future__ import annotations
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from app import exports
 from app.accounts.models import Role
 from app.accounts.permissions import roles_required
 from app.booking import allocation, allocation_draw
@@ -62,12 +63,12 @@ def allocation_period(period_id: int):
                            draw_form=DrawForm(), now=utcnow(), band_labels=requests_service.BAND_LABELS)
 
 
-@bp.get("/tirages/<int:period_id>/export.csv")
+@bp.get("/tirages/<int:period_id>/export.xlsx", defaults={"fmt": "xlsx"})
+@bp.get("/tirages/<int:period_id>/export.csv", defaults={"fmt": "csv"})
 @login_required
-def allocation_export(period_id: int):
-    body = requests_service.export_csv(current_user, period_id)
-    return Response("\ufeff" + body, mimetype="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="tirage-{period_id}.csv"'})
+def allocation_export(period_id: int, fmt: str):
+    tables = requests_service.export_tables(current_user, period_id)
+    return exports.respond(tables, f"tirage-{period_id}", fmt, request.args.get("tableau"))
 
 
 @bp.route("/tirages/<int:period_id>/regles", methods=["GET", "POST"])

@@ -11,7 +11,7 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app
-from icalendar import Calendar, Event
+from icalendar import Event
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -24,8 +24,9 @@ from app.booking.models import (PLACE_STATUSES, Activity, Booking, BookingStatus
 from app.errors import NotFound
 from app.extensions import db, utcnow
 from app.families.models import Child
+from app.notifications import ical
 
-UID_DOMAIN = "pitchoun.grandcahors.fr"
+UID_DOMAIN = ical.UID_DOMAIN
 
 # Other domains (occasional care) add their events to the household feed
 # without booking importing them: fn(household_id, since) -> iterable of Event.
@@ -95,29 +96,12 @@ def renew_site_feed(user: User, site_id: int) -> CalendarFeedToken:
     return token
 
 
-def _calendar(name: str) -> Calendar:
-    cal = Calendar()
-    cal.add("prodid", "-//Grand Cahors//Pitchoun//FR")
-    cal.add("version", "2.0")
-    cal.add("calscale", "GREGORIAN")
-    cal.add("x-wr-calname", name)
-    cal.add("x-wr-timezone", "Europe/Paris")
-    return cal
-
-
 def _event(uid: str, session: Session, summary: str, sequence: int, stamp, cancelled: bool) -> Event:
     site = session.unit.activity.site
-    event = Event()
-    event.add("uid", uid)
-    event.add("dtstamp", stamp)
-    event.add("dtstart", session.starts_at())
-    event.add("dtend", session.ends_at())
-    event.add("summary", summary)
-    event.add("location", site.full_address)
-    event.add("sequence", sequence)
-    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
-    event.add("description", f"{site.name} – {session.unit.activity.name} ({session.unit.label})")
-    return event
+    return ical.new_event(uid=uid, start=session.starts_at(), end=session.ends_at(), summary=summary, stamp=stamp,
+                          sequence=sequence, status="CANCELLED" if cancelled else "CONFIRMED",
+                          location=site.full_address,
+                          description=f"{site.name} – {session.unit.activity.name} ({session.unit.label})")
 
 
 def household_calendar(token: str) -> bytes:
@@ -136,19 +120,19 @@ def household_calendar(token: str) -> bytes:
                  selectinload(Booking.session).selectinload(Session.unit).selectinload(Unit.activity)
                  .selectinload(Activity.site).selectinload(Site.commune))
         .order_by(Session.day, Booking.id)).all()
-    cal = _calendar("Pitchoun – réservations")
+    cal = ical.new_calendar("Pitchoun – réservations")
     for booking in bookings:
         cancelled = booking.status in (BookingStatus.CANCELLED, BookingStatus.LATE_CANCELLED)
         if cancelled and not _ever_held(booking):
             continue  # a waiting-list entry withdrawn before promotion never reached the calendar
         session = booking.session
         summary = f"{booking.child.first_name} – {session.unit.activity.site.name} ({session.unit.label})"
-        cal.add_component(_event(f"booking-{booking.id}@{UID_DOMAIN}", session, summary, booking.sequence,
+        cal.add_component(_event(ical.uid("booking", booking.id), session, summary, booking.sequence,
                                  booking.updated_at, cancelled))
     for source in list(_HOUSEHOLD_FEED_SOURCES):
         for event in source(row.household_id, since):
             cal.add_component(event)
-    return cal.to_ical()
+    return ical.to_bytes(cal)
 
 
 def _ever_held(booking: Booking) -> bool:
@@ -171,11 +155,11 @@ def site_calendar(token: str) -> bytes:
         .options(selectinload(Session.unit).selectinload(Unit.activity).selectinload(Activity.site)
                  .selectinload(Site.commune))
         .order_by(Session.day, Session.id)).all()
-    cal = _calendar(f"Pitchoun – {row.site.name}")
-    stamp = utcnow()
+    cal = ical.new_calendar(f"Pitchoun – {row.site.name}")
+    stamp = utcnow()  # sessions keep no time of change
     for session in sessions:
         children = session.taken_under6 + session.taken_over6
         summary = f"{session.unit.activity.name} ({session.unit.label}) – {children} enfant(s)"
-        cal.add_component(_event(f"session-{session.id}@{UID_DOMAIN}", session, summary,
+        cal.add_component(_event(ical.uid("session", session.id), session, summary,
                                  1 if session.cancelled else 0, stamp, session.cancelled))
-    return cal.to_ical()
+    return ical.to_bytes(cal)

@@ -15,6 +15,23 @@ from app.booking.models import Activity, Booking, BookingStatus, Session, Unit
 from app.extensions import db, utcnow
 
 
+# Called when a held booking is released (cancelled by the family or the centre), in the caller's
+# transaction: fn(child_id, site_id, now). Inclusion cancels a meeting that no longer has a purpose.
+_RELEASE_LISTENERS: list = []
+
+
+def register_release_listener(listener) -> None:
+    if listener not in _RELEASE_LISTENERS:
+        _RELEASE_LISTENERS.append(listener)
+
+
+def held_booking_released(booking: Booking, now: datetime) -> None:
+    db.session.flush()
+    site_id = booking.session.unit.activity.site_id
+    for listener in list(_RELEASE_LISTENERS):
+        listener(booking.child_id, site_id, now)
+
+
 def held_bookings(child_id: int, site_id: int) -> list[Booking]:
     """The child's bookings held for preparation at the site, earliest session first."""
     return list(db.session.scalars(

@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from icalendar import Calendar
 from sqlalchemy import select
 
+from app import clock
 from app.booking.models import SchoolHolidayPeriod
 from app.extensions import db
 
@@ -21,7 +22,11 @@ ZONE_IN_TEXT = re.compile(r"zones?\s+([A-C](?:\s*(?:,|et)\s*[A-C])*)", re.IGNORE
 
 
 def _as_date(value) -> date:
-    return value.date() if isinstance(value, datetime) else value
+    """The day in Paris: DTSTART:20251017T220000Z is midnight on 18 October in Paris, not the 17th.
+    A floating time (no zone) is already a Paris wall-clock time."""
+    if isinstance(value, datetime):
+        return clock.local(value).date() if value.tzinfo else value.date()
+    return value
 
 
 def _zones_of(text: str) -> set[str] | None:

@@ -448,12 +448,17 @@ def _promote(session: Session, now: datetime) -> list[Booking]:
 
 
 def _release(booking: Booking, session: Session, status: BookingStatus, now: datetime) -> None:
+    was_held = booking.status is BookingStatus.PENDING_PREPARATION
     if booking.status in PLACE_STATUSES:
         _add_taken(session, booking.age_band, -1)
     booking.status = status
     booking.cancelled_at = now
     booking.updated_at = now
     booking.sequence += 1
+    if was_held:
+        from app.booking.preparation import held_booking_released
+
+        held_booking_released(booking, now)
 
 
 def _locked_booking(booking_id: int) -> tuple[Booking, Session]:

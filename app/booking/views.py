@@ -19,6 +19,7 @@ from app.errors import DomainError, ValidationFailed
 from app.extensions import db, utcnow
 from app.families.models import Child
 from app.navigation import register_nav
+from app.notifications import ical
 
 bp = Blueprint("booking", __name__, url_prefix="/accueils")
 
@@ -120,10 +121,7 @@ def revoke_feed():
 
 
 def _ics(content: bytes) -> Response:
-    response = Response(content, mimetype="text/calendar")
-    response.headers["Content-Disposition"] = "inline; filename=pitchoun.ics"
-    response.headers["Cache-Control"] = "private, max-age=300"
-    return response
+    return ical.ics_response(content, "pitchoun.ics", cache_seconds=300)
 
 
 @bp.get("/calendrier/<token>.ics")

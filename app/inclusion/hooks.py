@@ -16,13 +16,15 @@ def init_app(app: Flask) -> None:
     from app.inclusion.adaptation import adaptation_check
     from app.inclusion.cards import extra_staff_for_session
     from app.inclusion.cards import register_card_provider as inclusion_cards
-    from app.inclusion.plans import preparation_check
+    from app.booking.preparation import register_release_listener
+    from app.inclusion.plans import cancel_meeting_without_held_bookings, preparation_check
     from app.inclusion.services import purge
     from app.notifications.jobs import register_daily_job
 
     # The adaptation check may refuse (rhythm only); the preparation check only ever holds.
     register_check(adaptation_check)
     register_check(preparation_check)
+    register_release_listener(cancel_meeting_without_held_bookings)
     register_card_provider(inclusion_cards)
     register_extra_staff_provider(extra_staff_for_session)
     register_daily_job("inclusion.purge", purge)
@@ -42,6 +44,8 @@ def init_app(app: Flask) -> None:
     register_kind("inclusion.meeting_proposal", _l("Enfant à préparer avant son arrivée"), essential=True,
                   roles=[Role.DIRECTOR])
     register_kind("inclusion.meeting_invitation", _l("Invitation à la rencontre de préparation"), essential=True,
+                  roles=[Role.PARENT])
+    register_kind("inclusion.meeting_cancelled", _l("Annulation de la rencontre de préparation"), essential=True,
                   roles=[Role.PARENT])
     register_kind("inclusion.plan_shared", _l("Projet d'accueil à lire et valider"), essential=True,
                   roles=[Role.PARENT])

@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 
 from flask import current_app
@@ -30,6 +30,7 @@ from app.families.models import Child
 from app.inclusion.access import Action, audit, is_guardian
 from app.inclusion.models import (PLAN_FIELDS, PLAN_TEXT_FIELDS, MeetingProposal, PlanStatus, PlanVersion,
                                   PreparationWaiver, ReceptionPlan)
+from app.notifications import ical
 from app.notifications.outbox import notify
 
 PARIS = clock.PARIS
@@ -123,62 +124,54 @@ def preparation_queue(user: User) -> list[WaitingChild]:
 
 # ---------------------------------------------------------------- meeting (iCalendar invitation)
 
-def meeting_uid(child_id: int, site_id: int) -> str:
-    return f"inclusion-meeting-{child_id}-{site_id}@pitchoun.grandcahors.fr"
+def meeting_uid(meeting: MeetingProposal) -> str:
+    """Stable for one meeting (moves keep it); a meeting proposed after a cancellation gets a new one."""
+    return ical.uid("inclusion-meeting", meeting.id)
 
 
-def meeting_ics(meeting: MeetingProposal, child: Child, site: Site) -> str:
-    """The invitation: METHOD:REQUEST, the director as ORGANIZER, the guardians as ATTENDEEs."""
-    from icalendar import Calendar, Event, vCalAddress, vText
-
-    cal = Calendar()
-    cal.add("prodid", "-//Grand Cahors//Pitchoun//FR")
-    cal.add("version", "2.0")
-    cal.add("method", "REQUEST")
-    event = Event()
-    event.add("uid", meeting_uid(child.id, site.id))
-    event.add("sequence", meeting.sequence)
-    event.add("dtstamp", utcnow())
-    start = meeting.starts_at.astimezone(PARIS)
-    event.add("dtstart", start.replace(second=0, microsecond=0))
-    event.add("dtend", start.replace(second=0, microsecond=0) + timedelta(minutes=meeting.duration_minutes))
-    event.add("summary", _("Rencontre pour préparer l'accueil de %(name)s", name=child.first_name))
-    event.add("location", meeting.location or site.full_address)
-    event.add("description", _("Rencontre entre la famille et la direction de %(site)s pour préparer "
-                               "l'accueil de %(name)s.", site=site.name, name=child.first_name))
+def meeting_ics(meeting: MeetingProposal, child: Child, site: Site, *, method: str = "REQUEST") -> str:
+    """The invitation (METHOD:REQUEST) or its cancellation (METHOD:CANCEL, same UID, next SEQUENCE):
+    the director as ORGANIZER, the guardians as ATTENDEEs."""
+    start = meeting.starts_at.replace(second=0, microsecond=0)
     director = meeting.director
-    organizer = vCalAddress(f"mailto:{director.email}")
-    organizer.params["cn"] = vText(director.display_name)
-    organizer.params["role"] = vText("CHAIR")
-    event["organizer"] = organizer
+    return ical.build_invitation(
+        uid=meeting_uid(meeting), sequence=meeting.sequence, method=method,
+        organizer=(director.email, director.display_name), organizer_role="CHAIR",
+        attendees=[(g.email, g.display_name) for g in guardians(child)],
+        start=start, end=start + timedelta(minutes=meeting.duration_minutes),
+        summary=_("Rencontre pour préparer l'accueil de %(name)s", name=child.first_name),
+        location=meeting.location or site.full_address,
+        description=_("Rencontre entre la famille et la direction de %(site)s pour préparer "
+                      "l'accueil de %(name)s.", site=site.name, name=child.first_name))
+
+
+def cancel_meeting_without_held_bookings(child_id: int, site_id: int, now: datetime | None = None) -> bool:
+    """Booking's release hook: once none of the child's bookings at the site is held any more (the
+    family or the centre cancelled them), a meeting still to come is cancelled: each guardian gets
+    METHOD:CANCEL, so the meeting leaves their calendar. Caller's transaction. Returns True if sent."""
+    now = now or utcnow()
+    if booking_preparation.held_bookings(child_id, site_id):
+        return False
+    meeting = db.session.scalar(select(MeetingProposal).where(MeetingProposal.child_id == child_id,
+                                                              MeetingProposal.site_id == site_id))
+    if meeting is None or _aware(meeting.starts_at) < now:
+        return False
+    child, site = db.session.get(Child, child_id), db.session.get(Site, site_id)
+    meeting.sequence += 1
+    ics = meeting_ics(meeting, child, site, method="CANCEL")
+    local = meeting.starts_at.astimezone(PARIS)
     for guardian in guardians(child):
-        attendee = vCalAddress(f"mailto:{guardian.email}")
-        attendee.params["cn"] = vText(guardian.display_name)
-        attendee.params["role"] = vText("REQ-PARTICIPANT")
-        attendee.params["partstat"] = vText("NEEDS-ACTION")
-        attendee.params["rsvp"] = vText("TRUE")
-        event.add("attendee", attendee, encode=0)
-    cal.add_component(_paris_vtimezone())
-    cal.add_component(event)
-    return cal.to_ical().decode("utf-8")
+        notify("inclusion.meeting_cancelled", guardian,
+               {"child_name": child.first_name, "site_name": site.name,
+                "when": local.strftime("%d/%m/%Y à %H:%M")},
+               attachments=[ical.calendar_attachment(ics, method="CANCEL", filename="annulation.ics")])
+    db.session.delete(meeting)
+    db.session.flush()
+    return True
 
 
-def _paris_vtimezone():
-    """Europe/Paris as a VTIMEZONE with the EU rules, so every calendar client reads local times right."""
-    from icalendar import Timezone, TimezoneDaylight, TimezoneStandard
-
-    tz = Timezone()
-    tz.add("tzid", "Europe/Paris")
-    for component, name, start, offsets, month in (
-            (TimezoneDaylight(), "CEST", datetime(1970, 3, 29, 2), (timedelta(hours=1), timedelta(hours=2)), 3),
-            (TimezoneStandard(), "CET", datetime(1970, 10, 25, 3), (timedelta(hours=2), timedelta(hours=1)), 10)):
-        component.add("tzname", name)
-        component.add("dtstart", start)
-        component.add("tzoffsetfrom", offsets[0])
-        component.add("tzoffsetto", offsets[1])
-        component.add("rrule", {"freq": "yearly", "bymonth": month, "byday": "-1su"})
-        tz.add_component(component)
-    return tz
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def propose_meeting(user: User, child_id: int, site_id: int, *, starts_at: datetime, duration_minutes: int = 60,
@@ -219,8 +212,7 @@ def propose_meeting(user: User, child_id: int, site_id: int, *, starts_at: datet
                {"child_name": child.first_name, "site_name": site.name, "director_name": user.display_name,
                 "when": local.strftime("%d/%m/%Y à %H:%M"), "location": meeting.location,
                 "url": f"{_base_url()}/inclusion/enfants/{child.id}"},
-               attachments=[{"filename": "invitation.ics", "content_type": "text/calendar", "method": "REQUEST",
-                             "content": ics}])
+               attachments=[ical.calendar_attachment(ics)])
     audit(user, child.id, "create", f"meeting:{meeting.id}", local.isoformat())
     db.session.commit()
     return meeting

@@ -1,8 +1,6 @@
 """The director's staffing dashboard and the monthly AEEH report (CAF inclusion supplement)."""
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -17,6 +15,7 @@ from app.accounts.models import Role, User
 from app.booking.models import (Activity, Attendance, AttendanceStatus, Booking, Session, Site, Unit)
 from app.booking.staffing import FullStaffing, full_staffing_for
 from app.errors import Forbidden, ValidationFailed
+from app.exports import Table
 from app.extensions import db
 from app.inclusion.access import staff_site_ids
 from app.inclusion.models import ChildNeeds
@@ -117,14 +116,13 @@ def aeeh_report(user: User, month: str) -> list[AeehLine]:
     return lines
 
 
-def aeeh_csv(lines: list[AeehLine], month: str) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
-    writer.writerow(["mois", "accueil", "enfants_aeeh", "heures_realisees", "complement_inclusif_eur"])
+def aeeh_table(lines: list[AeehLine], month: str) -> Table:
+    table = Table("complement-inclusif", _("Complément inclusif"),
+                  [_("Mois"), _("Accueil"), _("Enfants bénéficiaires de l'AEEH"), _("Heures réalisées"),
+                   _("Complément inclusif (€)")])
     for line in lines:
-        writer.writerow([month, line.site.name, line.children, f"{line.hours:.2f}".replace(".", ","),
-                         f"{line.supplement:.2f}".replace(".", ",")])
-    return out.getvalue()
+        table.add(month, line.site.name, line.children, line.hours, line.supplement)
+    return table
 
 
 def aeeh_children(child_ids, first: date, last: date) -> set[int]:

@@ -7,8 +7,6 @@ trail for what it reads or changes.
 """
 from __future__ import annotations
 
-import csv
-import io
 import os
 import secrets
 from dataclasses import dataclass
@@ -26,6 +24,7 @@ from app.accounts.models import User
 from app.accounts.permissions import require
 from app.booking.models import Attendance, AttendanceStatus, Booking, BookingStatus, Session
 from app.errors import NotFound, ValidationFailed
+from app.exports import Table
 from app.extensions import db, utcnow
 from app.families.models import Child
 from app.inclusion.access import Action, audit
@@ -237,18 +236,17 @@ def consultations_of(user: User, child_id: int) -> FileTrail:
     return FileTrail(child, entries, readers_of(child))
 
 
-def export_audit_csv(user: User) -> str:
-    """The administrator's export of the whole trail (CSV). Raises Forbidden."""
+def export_audit(user: User) -> Table:
+    """The administrator's export of the whole trail (one table). Raises Forbidden."""
     require(user, Action.EXPORT_AUDIT)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["at_utc", "actor_id", "actor", "role", "child_id", "action", "target", "detail"])
+    table = Table("journal", _("Journal des accès"),
+                  [_("Date et heure (Paris)"), _("N° de l'auteur"), _("Auteur"), _("Rôle"), _("N° de l'enfant"),
+                   _("Action"), _("Objet"), _("Détail")])
     for e in db.session.scalars(select(AuditEntry).order_by(AuditEntry.at, AuditEntry.id)):
-        writer.writerow([e.at.isoformat(), e.actor_id or "", e.actor_label, e.actor_role, e.child_id or "",
-                         e.action, e.target, e.detail])
+        table.add(e.at, e.actor_id, e.actor_label, e.actor_role, e.child_id, e.action, e.target, e.detail)
     audit(user, None, "export", "audit_trail")
     db.session.commit()
-    return out.getvalue()
+    return table
 
 
 def _plain(obj, fields) -> dict:

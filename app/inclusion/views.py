@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from app import clock
+from app import clock, exports
 from app.accounts.models import Role
 from app.accounts.permissions import roles_required
 from app.errors import DomainError
@@ -358,19 +358,19 @@ def aeeh():
     return render_template("inclusion/aeeh.html", lines=reports.aeeh_report(current_user, month), month=month)
 
 
-@bp.get("/rapport-aeeh.csv")
+@bp.get("/rapport-aeeh.xlsx", defaults={"fmt": "xlsx"})
+@bp.get("/rapport-aeeh.csv", defaults={"fmt": "csv"})  # registered first: url_for's default
 @login_required
 @roles_required(Role.DIRECTOR, Role.ADMIN)
-def aeeh_csv():
+def aeeh_csv(fmt: str):
     month = _month_arg()
-    body = reports.aeeh_csv(reports.aeeh_report(current_user, month), month)
-    return Response(body, mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="complement-inclusif-{month}.csv"'})
+    table = reports.aeeh_table(reports.aeeh_report(current_user, month), month)
+    return exports.respond([table], f"complement-inclusif-{month}", fmt)
 
 
-@bp.get("/journal.csv")
+@bp.get("/journal.xlsx", defaults={"fmt": "xlsx"})
+@bp.get("/journal.csv", defaults={"fmt": "csv"})
 @login_required
 @roles_required(Role.ADMIN)
-def audit_csv():
-    return Response(services.export_audit_csv(current_user), mimetype="text/csv",
-                    headers={"Content-Disposition": 'attachment; filename="journal-inclusion.csv"'})
+def audit_csv(fmt: str):
+    return exports.respond([services.export_audit(current_user)], "journal-inclusion", fmt)

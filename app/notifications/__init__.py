@@ -6,10 +6,12 @@ How a domain sends an e-mail:
    `register_kind("booking.promoted", _l("Place obtenue sur liste d'attente"), essential=True)`
    (app.notifications.kinds). Non-essential kinds can be switched off by
    each person on /notifications/preferences.
-2. Write the templates `app/templates/emails/booking/promoted.subject.txt`,
-   `.txt` and `.html`; the bodies extend `emails/_base.txt` / `emails/_base.html`
-   and fill the blocks `content`, `why` ("vous êtes inscrit sur la liste
-   d'attente de ...") and `link` (`{{ public_url("booking.my_bookings") }}`).
+2. Write the templates `app/templates/emails/booking/promoted.subject.txt`
+   and `.txt`; the body extends `emails/_base.txt` and fills the blocks
+   `content`, `why` ("vous êtes inscrit sur la liste d'attente de ...") and
+   `link` (`{{ public_url("booking.my_bookings") }}`). The HTML alternative is
+   built from the text by the one layout of every e-mail (app.notifications.layout,
+   emails/_layout.html): the same content, its first link as a button.
 3. In the use case, before its commit: `notify("booking.promoted", parent, {...})`.
    It returns the OutboxMessage, or None when the person switched the kind off.
    Attach an invitation with `attachments=[calendar_attachment(build_invitation(...))]`

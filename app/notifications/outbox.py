@@ -106,10 +106,10 @@ def notify(kind: str, to: User | str, context: dict | None = None, *, attachment
            dedup_key: str | None = None, preferences_checked: bool = False) -> OutboxMessage | None:
     """Render the e-mail templates of `kind` and enqueue the message (see `enqueue`).
 
-    Templates: `emails/<kind>.subject.txt`, `emails/<kind>.txt` and, when it
-    exists, `emails/<kind>.html` (kind "booking.promoted" -> "emails/booking/promoted.txt");
-    they extend `emails/_base.txt` / `emails/_base.html`, which add the
-    "Pourquoi ce message" footer and the link to the preferences.
+    Templates: `emails/<kind>.subject.txt` and `emails/<kind>.txt` (kind "booking.promoted" ->
+    "emails/booking/promoted.txt"), which may extend `emails/_base.txt` (the "Pourquoi ce message"
+    footer and the link to the preferences). The HTML alternative is built from the text part by
+    the one layout of every e-mail (app.notifications.layout), never per kind.
 
     Returns None, and adds nothing, when the kind is not essential and the
     recipient (a User, or the account with that address) switched it off
@@ -137,12 +137,12 @@ def notify(kind: str, to: User | str, context: dict | None = None, *, attachment
                    attachments=attachments, context=_jsonable(context), dedup_key=dedup_key)
 
 
-def render_message(kind: str, context: dict, *, essential: bool, kind_label) -> tuple[str, str, str | None]:
-    """(subject, text, html or None) of `kind`, always in the default language (French)."""
+def render_message(kind: str, context: dict, *, essential: bool, kind_label) -> tuple[str, str, str]:
+    """(subject, text, html) of `kind`, always in the default language (French)."""
     from flask import current_app
     from flask_babel import force_locale
-    from jinja2 import TemplateNotFound
 
+    from app.notifications.layout import compose_html
     from app.notifications.links import public_url
 
     context = dict(context)
@@ -164,13 +164,7 @@ def render_message(kind: str, context: dict, *, essential: bool, kind_label) -> 
         subject = render_template(f"{base}.subject.txt", **context).strip()
         context["subject"] = subject
         body_text = render_template(f"{base}.txt", **context)
-        try:
-            body_html = render_template(f"{base}.html", **context)
-        except TemplateNotFound as error:
-            if error.name != f"{base}.html":
-                raise
-            body_html = None
-    return subject, body_text, body_html
+    return subject, body_text, compose_html(subject=subject, body_text=body_text, kind=kind)
 
 
 def _jsonable(context: dict) -> dict:

@@ -33,6 +33,7 @@ from flask import current_app
 from sqlalchemy import and_, or_, select, update
 
 from app.extensions import db, utcnow
+from app.notifications.layout import compose_html
 from app.notifications.models import OutboxMessage, OutboxStatus
 
 log = logging.getLogger(__name__)
@@ -63,11 +64,26 @@ class Claim:
 
 
 class DeliveryError(Exception):
-    """The SMTP server could not be reached or refused the message."""
+    """The SMTP server could not be reached or refused the message (`permanent`: retrying cannot help)."""
 
-    def __init__(self, message: str, *, connection_lost: bool = False):
+    def __init__(self, message: str, *, connection_lost: bool = False, permanent: bool = False):
         super().__init__(message)
         self.connection_lost = connection_lost
+        self.permanent = permanent
+
+
+def ascii_address(address: str) -> str:
+    """The address with its domain in IDNA (xn--...), which every server takes: élise@crèche.fr ->
+    élise@xn--crche-6ra.fr. A non-ASCII local part stays: only a server offering SMTPUTF8
+    (RFC 6531) can take it, and `SmtpTransport.send` refuses it for good elsewhere."""
+    local, at, domain = address.strip().rpartition("@")
+    if not at:
+        return address.strip()
+    try:
+        domain = domain.encode("idna").decode("ascii")
+    except UnicodeError:
+        pass  # not a valid international domain: the server will say so
+    return f"{local}@{domain}"
 
 
 def _setting(name: str, default):
@@ -89,7 +105,7 @@ def build_email(message: OutboxMessage) -> EmailMessage:
     email = EmailMessage()
     email["Subject"] = message.subject
     email["From"] = sender
-    email["To"] = message.to_address
+    email["To"] = ascii_address(message.to_address)
     email["Date"] = format_datetime(utcnow())
     domain = parseaddr(sender)[1].rpartition("@")[2] or "pitchoun.local"
     created = message.created_at or utcnow()
@@ -98,8 +114,9 @@ def build_email(message: OutboxMessage) -> EmailMessage:
     email["Auto-Submitted"] = "auto-generated"
     email["X-Pitchoun-Kind"] = message.kind
     email.set_content(message.body_text)
-    if message.body_html:
-        email.add_alternative(message.body_html, subtype="html")
+    # Every message has its HTML alternative: rows enqueued without one get the common layout.
+    email.add_alternative(message.body_html or compose_html(subject=message.subject, body_text=message.body_text,
+                                                            kind=message.kind), subtype="html")
     attachments = list(message.attachments or [])
     for item in attachments:
         if item.get("method") and item.get("content") is not None:
@@ -159,7 +176,12 @@ class SmtpTransport:
         try:
             if self._smtp is None:
                 self._smtp = self._connect()
+            # smtplib asks for SMTPUTF8 (and BODY=8BITMIME) itself when an address needs it, and
+            # raises SMTPNotSupportedError when the server does not offer it: no retry can help.
             self._smtp.send_message(email)
+        except smtplib.SMTPNotSupportedError as error:
+            raise DeliveryError(f"the mail server does not offer SMTPUTF8, needed by {email['To']}: {error}",
+                                permanent=True) from error
         except smtplib.SMTPRecipientsRefused as error:
             codes = "; ".join(f"{code} {_text(msg)}" for code, msg in error.recipients.values())
             raise DeliveryError(f"recipient refused: {codes}") from error
@@ -297,7 +319,8 @@ def send_due(*, limit: int | None = None, now: datetime | None = None) -> SendRe
                 try:
                     transport.send(claim.email)
                 except DeliveryError as error:
-                    status = _mark_failure(claim.id, claim.token, claim.attempts, str(error), now or utcnow())
+                    status = _mark_failure(claim.id, claim.token, claim.attempts, str(error), now or utcnow(),
+                                           give_up=error.permanent)
                     report.errors.append(f"#{claim.id}: {error}")
                     if status == OutboxStatus.FAILED:
                         report.failed += 1

@@ -9,9 +9,9 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.families.models import Child
+from app.notifications import ical
 from app.occasional.models import HOLDING_STATUSES, OccasionalBooking, OccasionalProvider, RequestStatus
 
-UID_DOMAIN = "pitchoun.grandcahors.fr"
 _SHOWN = [*HOLDING_STATUSES, RequestStatus.CANCELLED, RequestStatus.DECLINED]
 
 
@@ -27,15 +27,11 @@ def household_events(household_id: int, since: date) -> list[Event]:
     events = []
     for booking in bookings:
         cancelled = booking.status not in HOLDING_STATUSES
-        event = Event()
-        event.add("uid", f"occasional-{booking.id}@{UID_DOMAIN}")
-        event.add("dtstamp", booking.updated_at)
-        event.add("dtstart", booking.starts())
-        event.add("dtend", booking.ends())
-        event.add("summary", f"{booking.child.first_name} – {booking.provider.name} (garde ponctuelle)")
-        event.add("location", booking.provider.full_address)
-        event.add("sequence", booking.sequence)
-        event.add("status", "CANCELLED" if cancelled
-                  else "TENTATIVE" if booking.status is RequestStatus.URGENT_PENDING else "CONFIRMED")
+        event = ical.new_event(
+            uid=ical.uid("occasional", booking.id), start=booking.starts(), end=booking.ends(),
+            summary=f"{booking.child.first_name} – {booking.provider.name} (garde ponctuelle)",
+            stamp=booking.updated_at, sequence=booking.sequence, location=booking.provider.full_address,
+            status="CANCELLED" if cancelled
+            else "TENTATIVE" if booking.status is RequestStatus.URGENT_PENDING else "CONFIRMED")
         events.append(event)
     return events

@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime, time
 
-from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text, UniqueConstraint, func
+from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text, UniqueConstraint, event, func, inspect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
@@ -293,6 +293,9 @@ class Workshop(db.Model):
     capacity: Mapped[int]
     cancelled: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
+    # iCalendar: SEQUENCE and DTSTAMP of the event, raised by every change a calendar shows.
+    sequence: Mapped[int] = mapped_column(default=0, server_default="0")
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
 
     relais: Mapped[Relais] = relationship()
     registrations: Mapped[list[WorkshopRegistration]] = relationship(
@@ -331,3 +334,15 @@ class WorkshopRegistration(db.Model):
 __all__ = ["Relais", "RelaisStaff", "Childminder", "Licence", "OwnChild", "CareContract",
            "AvailabilityDeclaration", "DemandStatus", "FamilyDemand", "IntroductionOutcome", "Introduction",
            "Workshop", "WorkshopRegistration"]
+
+
+WORKSHOP_CALENDAR_FIELDS = ("theme", "description", "day", "start_time", "end_time", "place", "cancelled")
+
+
+@event.listens_for(Workshop, "before_update")
+def _workshop_changed(_mapper, _connection, workshop: Workshop) -> None:
+    """Any change a calendar shows raises SEQUENCE and moves DTSTAMP, whatever code made it."""
+    state = inspect(workshop)
+    if any(state.attrs[name].history.has_changes() for name in WORKSHOP_CALENDAR_FIELDS):
+        workshop.sequence = (workshop.sequence or 0) + 1
+        workshop.updated_at = utcnow()

@@ -11,8 +11,6 @@
 """
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -21,6 +19,7 @@ from sqlalchemy import select
 
 from app.accounts.models import User
 from app.accounts.permissions import require
+from app.exports import Table
 from app.extensions import db
 from app.families.models import Commune
 from app.ram import availability as av
@@ -150,15 +149,14 @@ def _childminder_profiles(cm_key: str):
                    cm.offers_atypical_hours)
 
 
-def to_csv(obs: Observatory) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
+def to_table(obs: Observatory) -> Table:
     labels = metric_labels()
-    writer.writerow([_("Mois"), _("Commune") if obs.group_by == "commune" else _("Relais")]
-                    + [labels[m] for m in METRICS])
+    table = Table("observatoire", _("Observatoire"),
+                  [_("Mois"), _("Commune") if obs.group_by == "commune" else _("Relais")]
+                  + [labels[m] for m in METRICS])
     for month, name, cell in obs.rows():
-        writer.writerow([month.strftime("%Y-%m"), name] + [cell[m] for m in METRICS])
-    return out.getvalue()
+        table.add(month.strftime("%Y-%m"), name, *[cell[m] for m in METRICS])
+    return table
 
 
 # --- charts: geometry computed here, drawn as SVG by the template (no inline style) ---------------------

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from app import exports
 from app.accounts.models import Role
 from app.accounts.permissions import roles_required
 from app.errors import DomainError
@@ -223,10 +224,9 @@ def observatory_page():
                            csv_args=request.args.to_dict())
 
 
-@bp.get("/observatoire.csv")
+@bp.get("/observatoire.xlsx", defaults={"fmt": "xlsx"})
+@bp.get("/observatoire.csv", defaults={"fmt": "csv"})
 @roles_required(*STAFF)
-def observatory_csv():
+def observatory_csv(fmt: str):
     _form, obs = _observatory()
-    body = "\ufeff" + observatory.to_csv(obs)  # BOM: spreadsheet software then reads UTF-8
-    return Response(body, mimetype="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": "attachment; filename=observatoire-relais.csv"})
+    return exports.respond([observatory.to_table(obs)], "observatoire-relais", fmt)

@@ -3,13 +3,14 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.accounts.models import Role
 from app.accounts.permissions import can, roles_required
 from app.errors import DomainError
+from app.notifications import ical
 from app.ram import permissions as perm
 from app.ram import salary, services, workshops
 from app.ram.forms import SalaryForm, WorkshopForm, WorkshopRegistrationForm
@@ -96,8 +97,7 @@ def workshop_unregister(workshop_id: int):
 @bp.get("/<int:relais_id>/ateliers.ics")
 def workshop_ical(relais_id: int):
     """Public: calendar applications cannot log in, and the feed holds no personal data."""
-    return Response(workshops.ical_feed(relais_id), mimetype="text/calendar; charset=utf-8",
-                    headers={"Content-Disposition": f"inline; filename=ateliers-relais-{relais_id}.ics"})
+    return ical.ics_response(workshops.ical_feed(relais_id), f"ateliers-relais-{relais_id}.ics")
 
 
 @bp.get("/simulateur-salaire", endpoint="salary")

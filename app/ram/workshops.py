@@ -7,9 +7,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
-from flask import current_app
 from flask_babel import gettext as _
-from icalendar import Calendar, Event
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -17,7 +15,8 @@ from app import clock
 from app.accounts.models import User
 from app.accounts.permissions import require
 from app.errors import Conflict, NotFound, ValidationFailed
-from app.extensions import db, utcnow
+from app.extensions import db
+from app.notifications import ical
 from app.ram import permissions as perm
 from app.ram.models import Relais, Workshop, WorkshopRegistration
 from app.ram.services import childminder_of, today_local
@@ -119,25 +118,16 @@ def ical_feed(relais_id: int) -> bytes:
     relais = db.session.get(Relais, relais_id)
     if relais is None:
         raise NotFound()
-    calendar = Calendar()
-    calendar.add("prodid", "-//Pitchoun Grand Cahors//Relais Petite Enfance//FR")
-    calendar.add("version", "2.0")
-    calendar.add("x-wr-calname", f"Ateliers – {relais.name}")
-    calendar.add("x-wr-timezone", "Europe/Paris")
+    calendar = ical.new_calendar(f"Ateliers – {relais.name}")
     since = date.fromordinal(today_local().toordinal() - 60)
     workshops = db.session.scalars(select(Workshop).where(Workshop.relais_id == relais_id, Workshop.day >= since)
                                    .order_by(Workshop.day, Workshop.start_time))
-    host = current_app.config["PUBLIC_BASE_URL"].split("//")[-1].split("/")[0]
     for workshop in workshops:
-        event = Event()
-        event.add("uid", f"workshop-{workshop.id}@{host}")
-        event.add("summary", workshop.theme + (" (annulé)" if workshop.cancelled else ""))
-        event.add("dtstart", datetime.combine(workshop.day, workshop.start_time, PARIS))
-        event.add("dtend", datetime.combine(workshop.day, workshop.end_time, PARIS))
-        event.add("dtstamp", utcnow())
-        event.add("location", workshop.place)
-        if workshop.description:
-            event.add("description", workshop.description)
-        event.add("status", "CANCELLED" if workshop.cancelled else "CONFIRMED")
-        calendar.add_component(event)
-    return calendar.to_ical()
+        calendar.add_component(ical.new_event(
+            uid=ical.uid("workshop", workshop.id), summary=workshop.theme + (" (annulé)" if workshop.cancelled else ""),
+            start=clock.to_utc(datetime.combine(workshop.day, workshop.start_time)),
+            end=clock.to_utc(datetime.combine(workshop.day, workshop.end_time)),
+            stamp=workshop.updated_at, sequence=workshop.sequence, location=workshop.place,
+            description=workshop.description or None,
+            status="CANCELLED" if workshop.cancelled else "CONFIRMED"))
+    return ical.to_bytes(calendar)

@@ -8,6 +8,7 @@ from app.accounts.models import Role
 from app.billing import caf, registry
 from app.booking.models import ActivityKind, AttendanceStatus, UnitKind
 from app.errors import NotFound
+from app.exports import to_csv
 from app.extensions import db
 from app.families.models import BenefitScheme
 from tests.billing.factories import make_booking, make_unit_at, session_on
@@ -92,12 +93,12 @@ def test_hand_count_of_a_small_site(small_site):
 
 def test_csv_export_of_the_report(small_site):
     report = caf.site_report(make_user(Role.ADMIN), small_site["site"].id, MARCH_FIRST)
-    text = caf.report_csv(report)
-    assert "Âge;Périscolaire (dont mercredis);6 ans et plus;2;25,50" in text
-    assert "Régime;Extrascolaire (vacances);Régime général (Caf);1;11,00" in text
-    assert "AEEH;Extrascolaire (vacances);Enfants bénéficiaires de l'AEEH;1;11,00" in text
-    assert text.strip().endswith("Total;;;3;42,50")
-    detail = caf.report_csv(report, detail=True)
+    summary, detail, total = (to_csv(t).decode("utf-8-sig") for t in caf.report_tables(report))
+    assert "Âge;Périscolaire (dont mercredis);6 ans et plus;2;25,50" in summary
+    assert "Régime;Extrascolaire (vacances);Régime général (Caf);1;11,00" in summary
+    assert "AEEH;Extrascolaire (vacances);Enfants bénéficiaires de l'AEEH;1;11,00" in summary
+    assert "Total" not in summary  # the total is a table of its own
+    assert total.splitlines()[1] == f"{small_site['site'].name};2026-03;3;42,50"
     assert "2026-03-04;Léo" in detail and ";11,00;9,00" in detail
 
 

@@ -6,6 +6,7 @@ from io import BytesIO
 import pytest
 from sqlalchemy import func, select
 
+from app.exports import to_csv
 from app.accounts.models import Role
 from app.billing import certificates, services
 from app.billing.models import BillingMonth, LineKind, Statement, StatementLine
@@ -244,11 +245,12 @@ def test_statement_csv_uses_decimal_commas(world):
     _march(world)
     services.close_month(MARCH, today=AFTER_MAY)
     statement = db.session.scalar(select(Statement))
-    text = services.statement_csv(services.get_statement(world["parent"], statement.id))
-    rows = text.strip().split("\r\n")
-    assert rows[1].startswith("Date;Enfant;Prestation;Type;")
-    assert rows[-1].endswith(";Total;40,25")
-    assert any(";Annulation hors délai;" in row and row.endswith(";6,25;100 %;6,25") for row in rows)
+    lines, total = services.statement_tables(services.get_statement(world["parent"], statement.id))
+    rows = to_csv(lines).decode("utf-8-sig").strip().split("\r\n")
+    assert rows[0].startswith("Date;Enfant;Prestation;Type;")
+    assert not any("Total" in row for row in rows)  # the total is a table of its own
+    assert any(";Annulation hors délai;" in row and row.endswith(";6,25;100;6,25") for row in rows)
+    assert to_csv(total).decode("utf-8-sig").strip().split("\r\n")[1].endswith(";40,25")
 
 
 def test_statements_outlive_a_deleted_household(world):

@@ -151,9 +151,16 @@ def test_export_has_no_personal_data(login_as):
     response = login_as(pa).get(f"/accueils/tirages/{period.id}/export.csv")
     assert response.status_code == 200 and response.mimetype == "text/csv"
     body = response.get_data(as_text=True)
+    for table in ("tirage", "regles"):
+        body += login_as(pa).get(f"/accueils/tirages/{period.id}/export.csv?tableau={table}").get_data(as_text=True)
     for personal in ("Anna", "Basile", "Martin", pa.email, pb.email):
         assert personal not in body
-    assert "committee" in body and "seance" in body and "tirage" in body
+    assert body.startswith("\ufeffDate;Séance;Tranche d'âge;Places;")
+    draw = login_as(pa).get(f"/accueils/tirages/{period.id}/export.csv?tableau=tirage").get_data(as_text=True)
+    assert draw.splitlines()[0] == "\ufeffNuméro de tirage;Critères remplis;Demandes;Obtenues"
+    assert len(draw.splitlines()) == 3  # two requests drawn
+    rules = login_as(pa).get(f"/accueils/tirages/{period.id}/export.csv?tableau=regles").get_data(as_text=True)
+    assert "committee" in rules
 
 
 def test_pages_render_for_each_role(login_as):

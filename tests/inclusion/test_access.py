@@ -83,7 +83,9 @@ GET_ROUTES = {
     "/inclusion/encadrement": _row(403, director=200, director_elsewhere=200),
     "/inclusion/rapport-aeeh": _row(403, director=200, director_elsewhere=200, admin=200),
     "/inclusion/rapport-aeeh.csv": _row(403, director=200, director_elsewhere=200, admin=200),
+    "/inclusion/rapport-aeeh.xlsx": _row(403, director=200, director_elsewhere=200, admin=200),
     "/inclusion/journal.csv": _row(403, admin=200),
+    "/inclusion/journal.xlsx": _row(403, admin=200),
 }
 
 # Changes: the allowed roles are exercised by the journey tests (None: not sent here).
@@ -168,5 +170,5 @@ def test_audit_trail_export_is_admin_only_csv(world, make_client):
     response = _client(make_client, users, "admin").get("/inclusion/journal.csv")
     assert response.status_code == 200 and response.mimetype == "text/csv"
     body = response.get_data(as_text=True)
-    assert body.splitlines()[0].startswith("at_utc,actor_id")
+    assert body.splitlines()[0].startswith("\ufeffDate et heure (Paris);N° de l'auteur;Auteur;")
     assert f"document:{ids['d']}" in body

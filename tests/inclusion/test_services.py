@@ -11,6 +11,7 @@ from flask import current_app
 from icalendar import Calendar
 from sqlalchemy import func, select
 
+from app.exports import to_csv
 from app.accounts.models import Role
 from app.booking.models import ActivityKind, AttendanceStatus, BookingStatus, StaffingRegime, UnitKind
 from app.booking import services as booking_services
@@ -139,8 +140,8 @@ def test_export_of_all_data_about_the_child():
 
 def test_audit_export_needs_admin():
     with pytest.raises(Forbidden):
-        services.export_audit_csv(make_user(Role.DIRECTOR))
-    assert services.export_audit_csv(make_user(Role.ADMIN)).startswith("at_utc")
+        services.export_audit(make_user(Role.DIRECTOR))
+    assert services.export_audit(make_user(Role.ADMIN)).columns[0] == "Date et heure (Paris)"
 
 
 # ---------------------------------------------------------------- purge
@@ -463,7 +464,7 @@ def test_aeeh_report_on_hand_computed_numbers():
         (site.name, 2, Decimal("14.50"), Decimal("65.25"))]  # (9 + 3.5 + 2) h × 4.50 €
     admin_lines = reports.aeeh_report(make_user(Role.ADMIN), "2026-03")
     assert {l.site.name: l.children for l in admin_lines} == {site.name: 2, other.name: 0}
-    csv_text = reports.aeeh_csv(lines, "2026-03")
+    csv_text = to_csv(reports.aeeh_table(lines, "2026-03")).decode("utf-8-sig")
     assert csv_text.splitlines()[1] == f"2026-03;{site.name};2;14,50;65,25"
     with pytest.raises(ValidationFailed):
         reports.aeeh_report(director, "mars")

@@ -42,7 +42,7 @@ def test_message_arrives_with_recipients_subject_text_html_and_attachment(app, s
     text = email.get_body(("plain",)).get_content()
     html = email.get_body(("html",)).get_content()
     assert "Bonjour Nadia Roux," in text and "« Bilan de mars »" in text
-    assert "<strong>Bilan de mars</strong>" in html
+    assert "« Bilan de mars »" in html
     # Why it was sent, the page concerned, the preferences.
     assert "Pourquoi ce message : vous êtes un parent" in text
     assert "Page concernée : http://127.0.0.1:5000/inclusion/plans/42" in text

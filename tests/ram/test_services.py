@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from icalendar import Calendar
 
+from app.exports import to_csv
 from app.errors import Conflict, ValidationFailed
 from app.extensions import db
 from app.ram import observatory, salary, services, workshops
@@ -52,7 +53,7 @@ def test_observatory_counts_from_hand_built_records():
     assert obs.totals[feb]["unmet"] == 2
     by_commune = observatory.compute(staff, group_by="commune", first_month=jan, last_month=feb)
     assert by_commune.cells[(feb, "46088")]["met"] == 1
-    text = observatory.to_csv(obs)
+    text = to_csv(observatory.to_table(obs)).decode("utf-8-sig")
     assert text.splitlines()[0].startswith("Mois;Relais;Demandes reçues")
     assert "2027-02;Relais Douelle;0;1;1;1;3;0;0" in text
     charts = observatory.charts(obs)
