@@ -178,7 +178,7 @@ EXPECTED: dict[str, str] = {
     "families.edit_pickup POST": "vnnnnnnnl",
     "families.index GET": "oonnnnnnl",
     "families.invite GET": "oonnnnnnl",
-    "families.invite POST": "vonnnnnnl",
+    "families.invite POST": "vvnnnnnnl",
     "families.join GET": "oonnnnnnl",
     "families.join POST": "vvnnnnnnl",
     "families.join_with_token GET": "vvnnnnnnl",
