@@ -64,8 +64,8 @@ def index():
     invitation = invitations.pending_invitation(user) if household else None
     return render_template(
         "families/index.html", household=household, invitation=invitation,
-        invitation_url=url_for("families.join_with_token", token=invitations.invitation_token(invitation),
-                               _external=True) if invitation else None,
+        # The link the parent forwards: from PUBLIC_BASE_URL, like the e-mailed one, never from the Host.
+        invitation_url=invitations.invitation_url(invitations.invitation_token(invitation)) if invitation else None,
         max_guardians=invitations.max_guardians(), confirm_form=ConfirmForm())
 
 
