@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import urlsplit
 
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = Path(os.environ.get("PITCHOUN_INSTANCE_DIR", BASE_DIR / "instance"))
@@ -28,6 +29,23 @@ def _database_url(default: str) -> str:
 DEV_SECRET_KEY = "dev-only-not-secret"
 
 
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or not value.strip():
+        return default
+    return value.strip().lower() not in ("0", "false", "no", "off")
+
+
+def _host_list(name: str) -> list[str] | None:
+    value = os.environ.get(name, "")
+    hosts = [h.strip() for h in value.split(",") if h.strip()]
+    return hosts or None
+
+
+def _host_of(url: str) -> str:
+    return urlsplit(url).hostname or ""
+
+
 class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
     SQLALCHEMY_DATABASE_URI = _database_url(f"sqlite:///{INSTANCE_DIR / 'pitchoun.db'}")
@@ -39,7 +57,9 @@ class Config:
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
-    PERMANENT_SESSION_LIFETIME = 60 * 60 * 8
+    PERMANENT_SESSION_LIFETIME = 60 * 60 * 8  # idle: the cookie dies 8 h after the last request
+    # Absolute: a log-in is good for this long at most, however active the session.
+    SESSION_ABSOLUTE_LIFETIME = int(os.environ.get("SESSION_ABSOLUTE_LIFETIME", str(60 * 60 * 12)))
     WTF_CSRF_TIME_LIMIT = 60 * 60 * 8
     HSTS = False
 
@@ -50,9 +70,26 @@ class Config:
 
     # Rate limits: memory by default, Redis when RATELIMIT_STORAGE_URI says so
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
-    RATELIMIT_ENABLED = True
+    RATELIMIT_ENABLED = _flag("RATELIMIT_ENABLED", True)
+    # Refused log-ins (web form and API together) after which the account's password is
+    # not checked for the rest of the window; the owner signs in with an e-mailed link.
     LOGIN_FAILURES_PER_ACCOUNT = os.environ.get("LOGIN_FAILURES_PER_ACCOUNT", "5 per 15 minutes")
+    # Refused log-ins from one client address (the proxy-aware one, see TRUSTED_PROXIES).
     LOGIN_FAILURES_PER_ADDRESS = os.environ.get("LOGIN_FAILURES_PER_ADDRESS", "30 per 15 minutes")
+    SIGN_IN_LINKS_PER_ACCOUNT = os.environ.get("SIGN_IN_LINKS_PER_ACCOUNT", "5 per hour")
+    SIGN_IN_LINK_MAX_AGE = 15 * 60
+    SIGN_IN_LINK_REQUESTS_PER_ADDRESS = os.environ.get("SIGN_IN_LINK_REQUESTS_PER_ADDRESS", "20 per hour")
+    REGISTRATIONS_PER_ADDRESS = os.environ.get("REGISTRATIONS_PER_ADDRESS", "10 per hour")
+    REGISTRATION_EMAILS_PER_ADDRESS = os.environ.get("REGISTRATION_EMAILS_PER_ADDRESS", "3 per hour")
+    PASSWORD_RESETS_PER_ADDRESS = os.environ.get("PASSWORD_RESETS_PER_ADDRESS", "10 per hour")
+    EMAIL_VERIFICATION_MAX_AGE = 48 * 3600
+
+    # Reverse proxies in front of the application (0: none). With 1, the client
+    # address and scheme are read from the last X-Forwarded-For / X-Forwarded-Proto
+    # value, which that proxy wrote (werkzeug.middleware.proxy_fix.ProxyFix).
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
+    # Host names the application answers to (Flask's host check); None: any (development).
+    TRUSTED_HOSTS = _host_list("TRUSTED_HOSTS")
 
     # Passwords: argon2id, OWASP ASVS 5.0 (m=19 MiB, t=2, p=1 is the minimum)
     ARGON2_TIME_COST = 3
@@ -103,7 +140,18 @@ class TestConfig(Config):
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
+    # "__Host-": the browser accepts the cookie only over HTTPS, for the whole
+    # site and from this very host (no Domain attribute), so a sibling
+    # sub-domain cannot plant or overwrite it.
+    SESSION_COOKIE_NAME = "__Host-session"
+    REMEMBER_COOKIE_NAME = "__Host-remember_token"
+    SESSION_COOKIE_PATH = "/"
+    REMEMBER_COOKIE_PATH = "/"
+    SESSION_COOKIE_DOMAIN = None
+    REMEMBER_COOKIE_DOMAIN = None
     HSTS = True
+    # A request naming another host is refused (400): nothing is ever built from a forged Host.
+    TRUSTED_HOSTS = _host_list("TRUSTED_HOSTS") or [_host_of(Config.PUBLIC_BASE_URL)]
 
     @classmethod
     def check(cls) -> None:

@@ -36,6 +36,12 @@ ACCESS: dict[str, object] = {
     "accounts.forgot_password": PUBLIC,
     "accounts.reset_password": PUBLIC,
     "accounts.change_password": ANY_USER,
+    "accounts.account": ANY_USER,
+    "accounts.revoke_api_token": ANY_USER,
+    "accounts.registration_sent": PUBLIC,
+    "accounts.request_sign_in_link": PUBLIC,
+    "accounts.sign_in_with_link": PUBLIC,  # secret token in the URL
+    "accounts.verify_email": PUBLIC,       # secret token in the URL
     "accounts.admin_users": {AD},
     "accounts.admin_create_user": {AD},
     "accounts.admin_toggle_user": {AD},

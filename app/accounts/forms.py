@@ -26,6 +26,14 @@ class RegistrationForm(FlaskForm):
         DataRequired(REQUIRED), EqualTo("password", _l("Les deux mots de passe ne sont pas identiques."))])
 
 
+class SignInLinkForm(FlaskForm):
+    email = EmailField(_l("Adresse e-mail"), validators=[DataRequired(REQUIRED), Length(max=254)])
+
+
+class ConfirmForm(FlaskForm):
+    """A button only (CSRF): links opened from an e-mail act on POST, not on GET."""
+
+
 class ForgotPasswordForm(FlaskForm):
     email = EmailField(_l("Adresse e-mail"), validators=[DataRequired(REQUIRED), Length(max=254)])
 

@@ -4,7 +4,7 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Enum, String, func
+from sqlalchemy import Enum, ForeignKey, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db, utcnow
@@ -52,6 +52,14 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
     last_login_at: Mapped[datetime | None]
     password_changed_at: Mapped[datetime | None]
+    # When the owner proved the address is theirs (a link sent to it was opened).
+    # Accounts created by an administrator, the CLI or the demo are vouched for
+    # (the default); self-registered parents start unverified (None).
+    email_verified_at: Mapped[datetime | None] = mapped_column(default=utcnow, server_default=func.now())
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_version}"
@@ -74,3 +82,42 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role.value}>"
+
+
+class AccountToken(db.Model):
+    """A single-use secret sent by e-mail: password reset, one-time sign-in, address check.
+
+    Only the SHA-256 of the secret is stored, so a copy of the database opens
+    nothing; the secret itself carries nothing about the account (no id, no
+    part of the password hash). Used once (`used_at`, set by a conditional
+    update), then dead; dead too after `expires_at`.
+    """
+
+    __tablename__ = "account_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(20))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class ApiToken(db.Model):
+    """A bearer token of the JSON API, listed on the account page and revocable one by one.
+
+    Only the SHA-256 of the token is stored. `session_version` ties it to the
+    account's sessions: logging out everywhere or a new password revokes it.
+    """
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str] = mapped_column(String(100), default="")
+    session_version: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]

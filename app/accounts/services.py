@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from flask import current_app
 from flask_babel import gettext as _
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select, update
 
 from app.accounts.models import Role, User
@@ -14,15 +13,19 @@ from app.accounts.passwords import (
     password_problems,
     verify_password,
 )
+from app.accounts import throttle, tokens
 from app.accounts.scopes import assign_scope
 from app.errors import Conflict, DomainError, ValidationFailed
 from app.extensions import db, utcnow
+from app.notifications.links import public_url
 from app.notifications.outbox import notify
 
 
 class InvalidCredentials(DomainError):
     code = "invalid_credentials"
     http_status = 401
+
+    offer_link = False
 
     def __init__(self):
         super().__init__(_("Adresse e-mail ou mot de passe incorrect."))
@@ -59,25 +62,84 @@ def _check_password(password: str, user_inputs: list[str]) -> None:
 
 
 def _new_user(email: str, password: str, role: Role, first_name: str = "", last_name: str = "",
-              phone: str = "") -> User:
+              phone: str = "", *, verified: bool = True) -> User:
     email = normalise_email(email)
+    _check_password(password, [email, email.split("@")[0], first_name, last_name])
     if find_user_by_email(email) is not None:
         raise EmailTaken(_("Un compte existe déjà avec cette adresse e-mail."), field="email")
-    _check_password(password, [email, email.split("@")[0], first_name, last_name])
     user = User(email=email, password_hash=hash_password(password), role=role, first_name=first_name.strip(),
                 last_name=last_name.strip(), phone=phone.strip(), password_changed_at=utcnow())
     db.session.add(user)
     db.session.flush()
+    if not verified:
+        # After the insert: a None given to the constructor would let the column default fire.
+        user.email_verified_at = None
+        db.session.flush()
     return user
 
 
-def register_parent(email: str, password: str, first_name: str, last_name: str, phone: str = "") -> User:
-    """Create a parent account (self-registration) and queue a welcome e-mail.
+def register_parent(email: str, password: str, first_name: str, last_name: str, phone: str = "") -> User | None:
+    """Self-registration of a parent. The answer does not tell whether the address had an account.
 
-    Raises EmailTaken, WeakPassword.
+    A new address gets an unverified account and an e-mail with the link that
+    confirms it (and signs in); until then the account cannot log in. An
+    address that already has an account gets an e-mail saying so, with a
+    password-reset link; nothing else changes. Both e-mails are limited per
+    address (REGISTRATION_EMAILS_PER_ADDRESS). Returns the new account, or
+    None. Raises WeakPassword (which does not depend on the address).
     """
-    user = _new_user(email, password, Role.PARENT, first_name, last_name, phone)
-    notify("account.welcome", user, {"user": user})
+    email = normalise_email(email)
+    existing = find_user_by_email(email)
+    if existing is not None:
+        _check_password(password, [email, email.split("@")[0], first_name, last_name])
+        burn_verification_time(password)  # as long as hashing a new password
+        if existing.active and throttle.allowed(current_app.config["REGISTRATION_EMAILS_PER_ADDRESS"],
+                                                "registration-email", email):
+            secret = tokens.issue(existing, tokens.RESET, current_app.config["PASSWORD_RESET_MAX_AGE"])
+            notify("account.already_registered", existing, {
+                "user": existing, "reset_url": public_url("accounts.reset_password", token=secret),
+                "login_url": public_url("accounts.login"),
+                "minutes": current_app.config["PASSWORD_RESET_MAX_AGE"] // 60})
+            db.session.commit()
+        return None
+    user = _new_user(email, password, Role.PARENT, first_name, last_name, phone, verified=False)
+    throttle.allowed(current_app.config["REGISTRATION_EMAILS_PER_ADDRESS"], "registration-email", email)
+    _queue_verification(user)
+    db.session.commit()
+    return user
+
+
+def _queue_verification(user: User) -> None:
+    max_age = current_app.config["EMAIL_VERIFICATION_MAX_AGE"]
+    secret = tokens.issue(user, tokens.VERIFY_EMAIL, max_age)
+    notify("account.verify_email", user, {"user": user, "verify_url": public_url("accounts.verify_email",
+                                                                                token=secret),
+                                          "hours": max_age // 3600})
+
+
+class InvalidVerificationLink(DomainError):
+    code = "invalid_verification_link"
+    http_status = 400
+
+
+def verify_email(secret: str) -> User:
+    """Confirm the address of the account the link was sent to; the link signs in. Single use.
+
+    Raises InvalidVerificationLink.
+    """
+    try:
+        user = tokens.consume(secret, tokens.VERIFY_EMAIL)
+    except tokens.TokenProblem as problem:
+        db.session.rollback()
+        raise InvalidVerificationLink(_("Ce lien de confirmation n'est pas valide ou a expiré. Connectez-vous "
+                                        "avec votre adresse et votre mot de passe : un nouveau lien vous sera "
+                                        "envoyé.") if problem.reason != "used" else
+                                      _("Ce lien de confirmation a déjà servi. Connectez-vous avec votre mot "
+                                        "de passe.")) from None
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()
+        notify("account.welcome", user, {"user": user})
+    user.last_login_at = utcnow()
     db.session.commit()
     return user
 
@@ -110,11 +172,35 @@ def create_user(email: str, password: str, role: Role, *, first_name: str = "", 
     return user
 
 
+class AccountThrottled(DomainError):
+    """Too many refused log-ins on this account: the password is not checked; a one-time link is offered."""
+
+    code = "rate_limited"
+    http_status = 429
+
+    def __init__(self):
+        super().__init__(_("Trop de tentatives de connexion ont échoué pour ce compte. Par sécurité, le mot de "
+                           "passe ne peut pas être essayé pendant quelques minutes. Vous pouvez vous connecter "
+                           "tout de suite avec un lien à usage unique envoyé à l'adresse du compte."))
+
+
+class AddressThrottled(DomainError):
+    code = "rate_limited"
+    http_status = 429
+
+    def __init__(self):
+        super().__init__(_("Trop de tentatives de connexion ont échoué depuis votre connexion Internet. "
+                           "Réessayez dans quelques minutes, ou demandez un lien de connexion par e-mail."))
+
+
 def authenticate(email: str, password: str) -> User:
-    """Return the active account matching the credentials, or raise InvalidCredentials.
+    """Return the active, verified account matching the credentials, or raise InvalidCredentials.
 
     The same time is spent whether or not the e-mail exists, and the message
-    does not say which part was wrong.
+    does not say which part was wrong. An account whose address is not yet
+    confirmed is refused with the same message, and its confirmation link is
+    sent again (at most REGISTRATION_EMAILS_PER_ADDRESS), so that a
+    registration cannot be told apart from an existing account.
     """
     user = find_user_by_email(email)
     if user is None or not user.active:
@@ -122,10 +208,99 @@ def authenticate(email: str, password: str) -> User:
         raise InvalidCredentials()
     if not verify_password(user.password_hash, password):
         raise InvalidCredentials()
+    if user.email_verified_at is None:
+        if throttle.allowed(current_app.config["REGISTRATION_EMAILS_PER_ADDRESS"], "registration-email",
+                            user.email):
+            _queue_verification(user)
+            db.session.commit()
+        raise InvalidCredentials()
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()
     db.session.commit()
+    return user
+
+
+def log_in(email: str, password: str, client_address: str) -> User:
+    """One log-in attempt by password, from the web form or the API (one shared counter).
+
+    After LOGIN_FAILURES_PER_ACCOUNT refused attempts the account's password
+    is not checked any more for a while (AccountThrottled): an attacker is
+    slowed down, and the owner signs in with a one-time link by e-mail
+    (`send_sign_in_link`), which the throttle does not stop. After
+    LOGIN_FAILURES_PER_ADDRESS refused attempts from one client address,
+    that address is refused (AddressThrottled). Raises InvalidCredentials too.
+    """
+    key = normalise_email(email)
+    if throttle.address_blocked(client_address):
+        raise AddressThrottled()
+    if throttle.account_throttled(key):
+        raise AccountThrottled()
+    try:
+        return authenticate(email, password)
+    except InvalidCredentials as error:
+        throttle.record_failure(key, client_address)
+        # The refusal that reaches the limit offers the one-time link already.
+        error.offer_link = throttle.account_throttled(key)
+        raise
+
+
+class InvalidSignInLink(DomainError):
+    code = "invalid_sign_in_link"
+    http_status = 400
+
+
+def send_sign_in_link(email: str) -> None:
+    """Queue a one-time sign-in link for the account, if there is an active one; say nothing either way.
+
+    At most SIGN_IN_LINKS_PER_ACCOUNT e-mails per account; the link works once,
+    for SIGN_IN_LINK_MAX_AGE seconds, even while the password is throttled.
+    """
+    user = find_user_by_email(email)
+    if user is None or not user.active:
+        return
+    if not throttle.allowed(current_app.config["SIGN_IN_LINKS_PER_ACCOUNT"], "sign-in-link", user.email):
+        return
+    max_age = current_app.config["SIGN_IN_LINK_MAX_AGE"]
+    secret = tokens.issue(user, tokens.SIGN_IN, max_age)
+    notify("account.sign_in_link", user, {"user": user, "sign_in_url": public_url("accounts.sign_in_with_link",
+                                                                                  token=secret),
+                                          "minutes": max_age // 60})
+    db.session.commit()
+
+
+def check_sign_in_link(secret: str) -> User:
+    """The account a sign-in link opens, without using it. Raises InvalidSignInLink."""
+    try:
+        return tokens.find(secret, tokens.SIGN_IN)[1]
+    except tokens.TokenProblem as problem:
+        raise _sign_in_problem(problem) from None
+
+
+def _sign_in_problem(problem: tokens.TokenProblem) -> InvalidSignInLink:
+    if problem.reason == "used":
+        return InvalidSignInLink(_("Ce lien de connexion a déjà servi : il ne fonctionne qu'une fois. "
+                                   "Demandez-en un nouveau."))
+    if problem.reason == "expired":
+        return InvalidSignInLink(_("Ce lien de connexion a expiré. Demandez-en un nouveau."))
+    return InvalidSignInLink(_("Ce lien de connexion n'est pas valide. Demandez-en un nouveau."))
+
+
+def sign_in_with_link(secret: str) -> User:
+    """Use up a one-time sign-in link and return its account (the address is proved too).
+
+    The account's refused log-ins are forgotten. Raises InvalidSignInLink.
+    """
+    try:
+        user = tokens.consume(secret, tokens.SIGN_IN)
+    except tokens.TokenProblem as problem:
+        db.session.rollback()
+        raise _sign_in_problem(problem) from None
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()
+    user.last_login_at = utcnow()
+    db.session.commit()
+    throttle.clear_account(user.email)
     return user
 
 
@@ -152,48 +327,66 @@ def _set_password(user: User, new_password: str) -> None:
     user.password_hash = hash_password(new_password)
     user.password_changed_at = utcnow()
     user.session_version = user.session_version + 1
-
-
-def _reset_serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="password-reset")
+    tokens.retire_all(user, tokens.RESET, tokens.SIGN_IN)  # links sent before the change stop working
 
 
 def make_reset_token(user: User) -> str:
-    # The token carries a fragment of the current hash: once the password
-    # changes, every earlier link stops working (single use).
-    return _reset_serializer().dumps({"uid": user.id, "h": user.password_hash[-16:]})
+    """A new password-reset secret for `user` (PASSWORD_RESET_MAX_AGE, single use), in the caller's transaction.
+
+    Random: it carries nothing of the account (no id, no part of the password hash).
+    """
+    return tokens.issue(user, tokens.RESET, current_app.config["PASSWORD_RESET_MAX_AGE"])
 
 
-def request_password_reset(email: str, reset_url_for) -> None:
+def reset_link(secret: str) -> str:
+    """The address of the reset page for `secret`, always built from PUBLIC_BASE_URL."""
+    return public_url("accounts.reset_password", token=secret)
+
+
+def request_password_reset(email: str) -> None:
     """Queue a reset link for the account, if there is one; say nothing either way."""
     user = find_user_by_email(email)
     if user is None or not user.active:
         return
-    token = make_reset_token(user)
-    notify("account.password_reset", user, {"user": user, "reset_url": reset_url_for(token),
+    secret = make_reset_token(user)
+    notify("account.password_reset", user, {"user": user, "reset_url": reset_link(secret),
                                              "minutes": current_app.config["PASSWORD_RESET_MAX_AGE"] // 60})
     db.session.commit()
 
 
 def user_for_reset_token(token: str) -> User:
-    """The account a reset link is for. Raises InvalidResetLink when expired, used or forged."""
+    """The account a reset link is for. Raises InvalidResetLink when expired, used or forged. Writes nothing."""
     try:
-        data = _reset_serializer().loads(token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"])
-    except SignatureExpired:
-        raise InvalidResetLink(_("Ce lien a expiré. Demandez un nouveau lien de réinitialisation.")) from None
-    except BadSignature:
-        raise InvalidResetLink(_("Ce lien n'est pas valide. Demandez un nouveau lien de réinitialisation.")) from None
-    user = db.session.get(User, data.get("uid")) if isinstance(data, dict) else None
-    if user is None or not user.active or user.password_hash[-16:] != data.get("h"):
-        raise InvalidResetLink(_("Ce lien a déjà été utilisé. Demandez un nouveau lien de réinitialisation."))
-    return user
+        return tokens.find(token, tokens.RESET)[1]
+    except tokens.TokenProblem as problem:
+        raise _reset_problem(problem) from None
+
+
+def _reset_problem(problem: tokens.TokenProblem) -> InvalidResetLink:
+    if problem.reason == "expired":
+        return InvalidResetLink(_("Ce lien a expiré. Demandez un nouveau lien de réinitialisation."))
+    if problem.reason == "used":
+        return InvalidResetLink(_("Ce lien a déjà été utilisé. Demandez un nouveau lien de réinitialisation."))
+    return InvalidResetLink(_("Ce lien n'est pas valide. Demandez un nouveau lien de réinitialisation."))
 
 
 def reset_password(token: str, new_password: str) -> User:
-    """Set a new password from a reset link; ends every session. Raises InvalidResetLink, WeakPassword."""
+    """Set a new password from a reset link (used up); ends every session; the address is proved.
+
+    Raises InvalidResetLink, WeakPassword.
+    """
     user = user_for_reset_token(token)
+    _check_password(new_password, [user.email, user.email.split("@")[0], user.first_name, user.last_name])
+    try:
+        tokens.consume(token, tokens.RESET)
+    except tokens.TokenProblem as problem:
+        db.session.rollback()
+        raise _reset_problem(problem) from None
     _set_password(user, new_password)
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()
     db.session.commit()
+    throttle.clear_account(user.email)
     return user
 
 

@@ -7,13 +7,15 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
-from app.accounts import services
+from app.accounts import api_tokens, services
 from app.accounts.forms import (
     ChangePasswordForm,
+    ConfirmForm,
     ForgotPasswordForm,
     LoginForm,
     RegistrationForm,
     ResetPasswordForm,
+    SignInLinkForm,
     StaffAccountForm,
 )
 from app.accounts.models import Role, User
@@ -21,29 +23,23 @@ from app.accounts.permissions import roles_required
 from app.errors import DomainError
 from app.extensions import db, limiter
 from app.navigation import register_nav
+from app.security import mark_session_start
 from app.urls import safe_next_url
 from app.forms import show_domain_error as _apply_form_error
 
 bp = Blueprint("accounts", __name__)
 
 register_nav(_l("Comptes"), "accounts.admin_users", [Role.ADMIN], order=90)
+register_nav(_l("Mon compte"), "accounts.account", list(Role), order=94)
 
 
-def _login_failed(response) -> bool:
-    return bool(g.get("login_failed"))
+def _client_address() -> str:
+    """The client's address as the reverse proxy saw it (TRUSTED_PROXIES)."""
+    return request.remote_addr or "unknown"
 
 
-def _account_key() -> str:
-    return "account:" + services.normalise_email(request.form.get("email", ""))
-
-
-def limit_failed_logins(view):
-    """Count failed attempts per account and per address; successes never count."""
-    view = limiter.limit(lambda: current_app.config["LOGIN_FAILURES_PER_ACCOUNT"], key_func=_account_key,
-                         methods=["POST"], deduct_when=_login_failed, scope="login-account")(view)
-    view = limiter.limit(lambda: current_app.config["LOGIN_FAILURES_PER_ADDRESS"], methods=["POST"],
-                         deduct_when=_login_failed, scope="login-address")(view)
-    return view
+def _per_address(setting: str, scope: str):
+    return limiter.limit(lambda: current_app.config[setting], methods=["POST"], scope=scope)
 
 
 def start_session(user: User) -> None:
@@ -54,22 +50,59 @@ def start_session(user: User) -> None:
     if lang:
         session["lang"] = lang
     login_user(user)
+    mark_session_start()
 
 
 @bp.route("/connexion", methods=["GET", "POST"])
-@limit_failed_logins
 def login():
     form = LoginForm(next=request.args.get("next", ""))
+    link_form = None
     if form.validate_on_submit():
         try:
-            user = services.authenticate(form.email.data, form.password.data)
-        except services.InvalidCredentials as error:
-            g.login_failed = True
+            user = services.log_in(form.email.data, form.password.data, _client_address())
+        except (services.InvalidCredentials, services.AccountThrottled, services.AddressThrottled) as error:
             form.form_errors.append(error.message)
-            return render_template("accounts/login.html", form=form), 401
+            if not isinstance(error, services.InvalidCredentials) or error.offer_link:
+                link_form = SignInLinkForm(email=form.email.data)
+            return render_template("accounts/login.html", form=form, link_form=link_form), error.http_status
         start_session(user)
         return redirect(safe_next_url(form.next.data) or url_for("main.home"))
-    return render_template("accounts/login.html", form=form)
+    return render_template("accounts/login.html", form=form, link_form=link_form)
+
+
+@bp.route("/connexion/lien", methods=["GET", "POST"])
+@_per_address("SIGN_IN_LINK_REQUESTS_PER_ADDRESS", "sign-in-link-request")
+def request_sign_in_link():
+    """Ask for a one-time sign-in link by e-mail (the same answer whether or not the account exists)."""
+    form = SignInLinkForm(email=request.args.get("email", ""))
+    if form.validate_on_submit():
+        services.send_sign_in_link(form.email.data)
+        flash(_("Si un compte existe pour cette adresse, un e-mail avec un lien de connexion vient de lui être "
+                "envoyé. Le lien est valable %(minutes)d minutes et ne sert qu'une fois.",
+                minutes=current_app.config["SIGN_IN_LINK_MAX_AGE"] // 60), "info")
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/sign_in_link.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/connexion/lien/<token>", methods=["GET", "POST"])
+def sign_in_with_link(token: str):
+    """GET shows a button (an e-mail scanner opening the link must not use it up); POST signs in."""
+    try:
+        services.check_sign_in_link(token)
+    except services.InvalidSignInLink as error:
+        flash(error.message, "error")
+        return redirect(url_for("accounts.request_sign_in_link"))
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            user = services.sign_in_with_link(token)
+        except services.InvalidSignInLink as error:
+            flash(error.message, "error")
+            return redirect(url_for("accounts.request_sign_in_link"))
+        start_session(user)
+        flash(_("Vous êtes connecté."), "success")
+        return redirect(url_for("main.home"))
+    return render_template("accounts/sign_in_with_link.html", form=form)
 
 
 @bp.post("/deconnexion")
@@ -82,30 +115,53 @@ def logout():
 
 
 @bp.route("/inscription", methods=["GET", "POST"])
+@_per_address("REGISTRATIONS_PER_ADDRESS", "register")
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     form = RegistrationForm()
     if form.validate_on_submit():
         try:
-            user = services.register_parent(form.email.data, form.password.data, form.first_name.data,
-                                            form.last_name.data, form.phone.data or "")
+            services.register_parent(form.email.data, form.password.data, form.first_name.data,
+                                     form.last_name.data, form.phone.data or "")
         except DomainError as error:
             _apply_form_error(form, error)
         else:
-            start_session(user)
-            flash(_("Votre compte est créé. Complétez maintenant votre foyer."), "success")
-            return redirect(url_for("main.home"))
+            # The same answer whether or not the address already had an account: the
+            # explanation goes to the address itself.
+            return redirect(url_for("accounts.registration_sent"))
     return render_template("accounts/register.html", form=form), 422 if form.errors else 200
 
 
+@bp.get("/inscription/envoyee")
+def registration_sent():
+    return render_template("accounts/registration_sent.html",
+                           hours=current_app.config["EMAIL_VERIFICATION_MAX_AGE"] // 3600)
+
+
+@bp.route("/inscription/confirmer/<token>", methods=["GET", "POST"])
+def verify_email(token: str):
+    """GET shows a button; POST confirms the address and signs in."""
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            user = services.verify_email(token)
+        except services.InvalidVerificationLink as error:
+            flash(error.message, "error")
+            return redirect(url_for("accounts.login"))
+        start_session(user)
+        flash(_("Votre adresse est confirmée et votre compte est prêt. Complétez maintenant votre foyer."),
+              "success")
+        return redirect(url_for("main.home"))
+    return render_template("accounts/verify_email.html", form=form)
+
+
 @bp.route("/mot-de-passe-oublie", methods=["GET", "POST"])
-@limiter.limit("10 per hour", methods=["POST"], scope="password-reset")
+@_per_address("PASSWORD_RESETS_PER_ADDRESS", "password-reset")
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        services.request_password_reset(
-            form.email.data, lambda token: url_for("accounts.reset_password", token=token, _external=True))
+        services.request_password_reset(form.email.data)
         flash(_("Si un compte existe pour cette adresse, un e-mail avec un lien vient de lui être envoyé. "
                 "Le lien est valable une heure."), "info")
         return redirect(url_for("accounts.login"))
@@ -130,6 +186,22 @@ def reset_password(token: str):
             flash(_("Votre mot de passe est modifié. Connectez-vous avec le nouveau."), "success")
             return redirect(url_for("accounts.login"))
     return render_template("accounts/reset_password.html", form=form)
+
+
+@bp.get("/mon-compte")
+@login_required
+def account():
+    user = current_user._get_current_object()
+    return render_template("accounts/account.html", user=user, api_tokens=api_tokens.tokens_of(user),
+                           form=ConfirmForm())
+
+
+@bp.post("/mon-compte/jetons/<int:token_id>/revoquer")
+@login_required
+def revoke_api_token(token_id: int):
+    api_tokens.revoke_token(current_user._get_current_object(), token_id)
+    flash(_("Le jeton est révoqué : l'application qui l'utilisait doit se reconnecter."), "success")
+    return redirect(url_for("accounts.account"))
 
 
 @bp.route("/mon-compte/mot-de-passe", methods=["GET", "POST"])

@@ -13,7 +13,7 @@ from app.accounts import services as account_services
 from app.api.auth import issue_token
 from app.api.openapi import openapi_document
 from app.errors import ValidationFailed
-from app.extensions import csrf, limiter, utcnow
+from app.extensions import csrf, utcnow
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
@@ -33,34 +33,23 @@ def json_body() -> dict:
     return data
 
 
-def _token_failed(response) -> bool:
-    return bool(g.get("login_failed"))
-
-
-def _account_key() -> str:
-    data = request.get_json(silent=True)
-    email = data.get("email") if isinstance(data, dict) else ""
-    return "account:" + account_services.normalise_email(email if isinstance(email, str) else "")
-
-
 @bp.post("/auth/token")
-@limiter.limit(lambda: current_app.config["LOGIN_FAILURES_PER_ACCOUNT"], key_func=_account_key,
-               deduct_when=_token_failed, scope="login-account")
-@limiter.limit(lambda: current_app.config["LOGIN_FAILURES_PER_ADDRESS"], deduct_when=_token_failed,
-               scope="login-address")
 def auth_token():
-    """Exchange e-mail and password for a bearer token (rate-limited like the login form)."""
+    """Exchange e-mail and password for a bearer token.
+
+    The refused attempts count in the same counters as the web log-in form
+    (accounts.services.log_in): after LOGIN_FAILURES_PER_ACCOUNT of them,
+    the account answers 429 here too until the window passes or the owner
+    signs in with the e-mailed link.
+    """
     data = json_body()
     email, password = data.get("email"), data.get("password")
     if not isinstance(email, str) or not isinstance(password, str) or not email or not password:
         raise ValidationFailed(_("Indiquez « email » et « password » (chaînes de caractères)."))
-    try:
-        user = account_services.authenticate(email, password)
-    except account_services.InvalidCredentials:
-        g.login_failed = True
-        raise
-    return jsonify({"token": issue_token(user), "token_type": "Bearer",
-                    "expires_in": current_app.config["API_TOKEN_MAX_AGE"]})
+    label = data.get("label") if isinstance(data.get("label"), str) else ""
+    user = account_services.log_in(email, password, request.remote_addr or "unknown")
+    return jsonify({"token": issue_token(user, label or request.headers.get("User-Agent", "")[:100]),
+                    "token_type": "Bearer", "expires_in": current_app.config["API_TOKEN_MAX_AGE"]})
 
 
 @bp.get("/openapi.json")

@@ -1,16 +1,21 @@
 """Inviting a second guardian into a household.
 
-A guardian creates an invitation; its link (or the code at its end) carries
-a token signed with the application's secret. Another parent account redeems
-it to join the household. The row behind the token makes it expiring
+A guardian creates an invitation for one e-mail address; its link (or the
+code at its end) carries a token signed with the application's secret. Only
+an account with that very address, verified (the owner opened a link sent to
+it), can redeem it and join the household: a link forwarded to, or
+intercepted by, someone else opens nothing, and shows nothing of the
+household. The row behind the token makes it expiring
 (FAMILIES_INVITATION_MAX_AGE seconds, 7 days by default), single-use and
-revocable; a new invitation cancels the previous pending one.
+revocable; a new invitation cancels the previous pending one. Only a guardian
+whose own address is verified can invite, and a household sends at most
+`families.invitations_per_day` invitations a day (a dated rule).
 """
 from __future__ import annotations
 
 import re
 import secrets
-from datetime import timedelta
+from datetime import time, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -18,9 +23,10 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from app import clock, rules
 from app.accounts.models import User
 from app.accounts.permissions import require
-from app.errors import Conflict, NotFound, ValidationFailed
+from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db, utcnow
 from app.families.models import Household, HouseholdInvitation, HouseholdMember
 from app.families.services import _as_id, _commit, household_id_of, require_household, use_case
@@ -80,6 +86,48 @@ class HouseholdFull(Conflict):
                            n=limit))
 
 
+INVITATIONS_PER_DAY = rules.define(
+    "families.invitations_per_day", kind=int, default=3, minimum=1,
+    label="Invitations d'un second responsable qu'un foyer peut envoyer par jour",
+    source="Délibération du conseil communautaire (protection contre l'envoi d'e-mails en nombre)",
+    unit="invitations par jour")
+
+
+class InvitationForAnotherAddress(Forbidden):
+    code = "invitation_for_another_address"
+
+    def __init__(self):
+        super().__init__(_("Cette invitation a été envoyée à une autre adresse e-mail que celle de votre compte. "
+                           "Elle ne peut être acceptée que par le compte Pitchoun de la personne invitée : "
+                           "demandez à l'autre parent de vous inviter avec l'adresse de votre compte."))
+
+
+class EmailNotVerified(Forbidden):
+    code = "email_not_verified"
+
+    def __init__(self):
+        super().__init__(_("Confirmez d'abord l'adresse e-mail de votre compte (lien reçu à l'inscription) : "
+                           "les invitations entre parents demandent une adresse vérifiée."))
+
+
+class TooManyInvitations(Conflict):
+    code = "too_many_invitations"
+
+    def __init__(self, limit: int):
+        super().__init__(_("Votre foyer a déjà envoyé %(n)d invitations aujourd'hui. Réessayez demain.", n=limit),
+                         field="email")
+
+
+def plain_label(text: str, limit: int = 80) -> str:
+    """A name typed by a person, made safe to quote in an e-mail to someone else: one line, no
+    control characters, short, and nothing a mail client would turn into a link."""
+    text = "".join(ch if ch.isprintable() else " " for ch in (text or ""))
+    text = " ".join(text.split())[:limit]
+    text = re.sub(r"(?i)(https?|ftp|javascript|data):/*|www\.|://", "", text)
+    text = re.sub(r"(\w)\.(?=[A-Za-z]{2,}\b)", r"\1[.]", text)  # "evil.example" -> "evil[.]example"
+    return text.replace("<", "‹").replace(">", "›")
+
+
 def invitation_max_age() -> int:
     return int(current_app.config.get("FAMILIES_INVITATION_MAX_AGE", DEFAULT_INVITATION_MAX_AGE))
 
@@ -133,18 +181,32 @@ def create_invitation(user: User, email: str = "") -> tuple[HouseholdInvitation,
     """
     household = require_household(user)
     require(user, "families.invite_guardian", household)
+    if user.email_verified_at is None:
+        raise EmailNotVerified()
     limit = max_guardians()
     if _guardian_count(household.id) >= limit:
         raise HouseholdFull(limit)
     email = (email or "").strip().lower()
-    if email:
-        if len(email) > 254 or not _EMAIL_RE.match(email):
-            raise ValidationFailed(_("Saisissez une adresse e-mail valide, par exemple nom@exemple.fr."),
-                                   field="email")
-        member_emails = {m.user.email.lower() for m in household.members}
-        if email in member_emails:
-            raise ValidationFailed(_("Cette adresse est celle d'un responsable déjà membre du foyer."),
-                                   field="email")
+    if not email:
+        raise ValidationFailed(_("Saisissez l'adresse e-mail de l'autre parent : seul son compte Pitchoun, "
+                                 "à cette adresse, pourra accepter l'invitation."), field="email")
+    if len(email) > 254 or not _EMAIL_RE.match(email):
+        raise ValidationFailed(_("Saisissez une adresse e-mail valide, par exemple nom@exemple.fr."),
+                               field="email")
+    member_emails = {m.user.email.lower() for m in household.members}
+    if email in member_emails:
+        raise ValidationFailed(_("Cette adresse est celle d'un responsable déjà membre du foyer."),
+                               field="email")
+    # Lock the household row: two invitations sent at once count one after the other.
+    db.session.scalar(select(Household.id).where(Household.id == household.id).with_for_update())
+    today = clock.today()
+    per_day = INVITATIONS_PER_DAY.value(on=today)
+    sent_today = db.session.scalar(
+        select(func.count()).select_from(HouseholdInvitation)
+        .where(HouseholdInvitation.household_id == household.id,
+               HouseholdInvitation.created_at >= clock.at_paris(today, time(0))))
+    if sent_today >= per_day:
+        raise TooManyInvitations(per_day)
     now = utcnow()
     db.session.execute(
         update(HouseholdInvitation)
@@ -157,10 +219,11 @@ def create_invitation(user: User, email: str = "") -> tuple[HouseholdInvitation,
     db.session.add(invitation)
     db.session.flush()
     token = invitation_token(invitation)
-    if email:
-        notify("families.invitation", email, {
-            "inviter_name": user.display_name, "household_name": household.name,
-            "invitation_url": invitation_url(token), "days": max(1, invitation_max_age() // 86400)})
+    # The names are typed by the sender: quoted as plain, single-line labels (and escaped in HTML).
+    notify("families.invitation", email, {
+        "inviter_name": plain_label(user.display_name) + f" ({user.email})",
+        "household_name": plain_label(household.name),
+        "invitation_url": invitation_url(token), "days": max(1, invitation_max_age() // 86400)})
     _commit()
     return invitation, token
 
@@ -178,11 +241,12 @@ def revoke_invitation(user: User, invitation_id) -> None:
     _commit()
 
 
-def check_invitation(token: str) -> HouseholdInvitation:
-    """The invitation behind `token`, if it can still be used. Writes nothing.
+def check_invitation(token: str, for_user: User | None = None) -> HouseholdInvitation:
+    """The invitation behind `token`, if it can still be used (by `for_user`, when given). Writes nothing.
 
     Raises InvalidInvitation (forged or truncated), InvitationExpired,
-    InvitationUsed, InvitationRevoked.
+    InvitationUsed, InvitationRevoked; with `for_user`, EmailNotVerified and
+    InvitationForAnotherAddress, before anything of the household is shown.
     """
     token = (token or "").strip()
     if "/" in token:  # a whole link pasted where the code was asked
@@ -204,7 +268,18 @@ def check_invitation(token: str) -> HouseholdInvitation:
         raise InvitationRevoked()
     if invitation.expires_at <= utcnow():
         raise InvitationExpired()
+    if for_user is not None:
+        _check_addressee(invitation, for_user)
     return invitation
+
+
+def _check_addressee(invitation: HouseholdInvitation, user: User) -> None:
+    """Only the verified account of the invited address may use the invitation."""
+    if user.email_verified_at is None:
+        raise EmailNotVerified()
+    invited = (invitation.invited_email or "").strip().lower()
+    if not invited or not secrets.compare_digest(invited.encode(), (user.email or "").strip().lower().encode()):
+        raise InvitationForAnotherAddress()
 
 
 @use_case
@@ -218,7 +293,7 @@ def redeem_invitation(user: User, token: str, relationship_to_children: str = ""
     HouseholdFull.
     """
     require(user, "families.join_household")
-    invitation = check_invitation(token)
+    invitation = check_invitation(token, for_user=user)
     if household_id_of(user) is not None:
         raise AlreadyInHousehold()
     # Lock the household row so that two joins cannot both pass the count.

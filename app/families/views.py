@@ -16,7 +16,7 @@ from flask_login import current_user
 from app import clock
 from app.accounts.models import Role
 from app.accounts.permissions import roles_required
-from app.errors import Conflict, ValidationFailed
+from app.errors import Conflict, Forbidden, ValidationFailed
 from app.families import contacts, invitations, services
 from app.families.forms import (
     BENEFIT_SCHEME_LABELS,
@@ -64,8 +64,8 @@ def index():
     invitation = invitations.pending_invitation(user) if household else None
     return render_template(
         "families/index.html", household=household, invitation=invitation,
-        invitation_url=url_for("families.join_with_token", token=invitations.invitation_token(invitation),
-                               _external=True) if invitation else None,
+        # The link the parent forwards: from PUBLIC_BASE_URL, like the e-mailed one, never from the Host.
+        invitation_url=invitations.invitation_url(invitations.invitation_token(invitation)) if invitation else None,
         max_guardians=invitations.max_guardians(), confirm_form=ConfirmForm())
 
 
@@ -359,7 +359,7 @@ def join():
     if form.validate_on_submit():
         try:
             invitations.redeem_invitation(_user(), form.code.data, form.relationship_to_children.data or "")
-        except (ValidationFailed, Conflict) as error:
+        except (ValidationFailed, Conflict, Forbidden) as error:
             _apply_form_error(form, error)
         else:
             flash(_("Vous avez rejoint le foyer."), "success")
@@ -373,16 +373,16 @@ def join_with_token(token: str):
     user = _user()
     form = JoinConfirmForm()
     try:
-        invitation = invitations.check_invitation(token)
+        invitation = invitations.check_invitation(token, for_user=user)  # nothing shown to another account
         if services.household_id_of(user) is not None:
             raise invitations.AlreadyInHousehold()
-    except (ValidationFailed, Conflict) as error:
+    except (ValidationFailed, Conflict, Forbidden) as error:
         return render_template("families/join.html", form=None, invitation=None, error=error.message), \
             error.http_status
     if form.validate_on_submit():
         try:
             invitations.redeem_invitation(user, token, form.relationship_to_children.data or "")
-        except (ValidationFailed, Conflict) as error:
+        except (ValidationFailed, Conflict, Forbidden) as error:
             return render_template("families/join.html", form=None, invitation=None, error=error.message), \
                 error.http_status
         flash(_("Vous avez rejoint le foyer."), "success")

@@ -91,3 +91,6 @@ def unregister_kind(kind: str) -> None:
 # The account kinds: the kernel sends them, so they are registered here.
 register_kind("account.welcome", _l("Bienvenue après la création du compte"), essential=True)
 register_kind("account.password_reset", _l("Lien de réinitialisation du mot de passe"), essential=True)
+register_kind("account.sign_in_link", _l("Lien de connexion à usage unique"), essential=True)
+register_kind("account.verify_email", _l("Confirmation de l'adresse e-mail à l'inscription"), essential=True)
+register_kind("account.already_registered", _l("Inscription avec une adresse qui a déjà un compte"), essential=True)

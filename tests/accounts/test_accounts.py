@@ -1,7 +1,9 @@
 """Registration, password reset and change, rate limits, admin pages, CLI, API tokens."""
 import re
+from datetime import datetime, timezone
 
 import pytest
+import time_machine
 from sqlalchemy import func, select
 
 from app.accounts import services
@@ -23,14 +25,38 @@ def register(client, **overrides):
     return client.post("/inscription", data=data)
 
 
-def test_parent_registers_and_is_logged_in(client):
+def _link_in(kind: str, to: str, path_prefix: str) -> str:
+    message = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == kind, OutboxMessage.to_address == to)
+                                 .order_by(OutboxMessage.id.desc())).first()
+    assert message is not None, f"no {kind} message to {to}"
+    return re.search(r"https?://\S+?(" + re.escape(path_prefix) + r"\S+)", message.body_text).group(1)
+
+
+def test_parent_registers_confirms_the_address_and_is_logged_in(client):
     response = register(client)
-    assert response.status_code == 302
+    assert response.status_code == 302 and response.headers["Location"].endswith("/inscription/envoyee")
     user = db.session.scalar(select(User).where(User.email == "ines.delmas@example.fr"))
-    assert user.role == Role.PARENT
+    assert user.role == Role.PARENT and not user.email_verified
     assert user.password_hash.startswith("$argon2id$")
+    assert client.get("/accueil").status_code == 302  # not logged in before the address is confirmed
+    # Not even with the right password: the same refusal as a wrong one (and the link is sent again).
+    assert login(client, user, GOOD_PASSWORD).status_code == 401
+    path = _link_in("account.verify_email", user.email, "/inscription/confirmer/")
+    assert client.get(path).status_code == 200  # GET does not use the link (e-mail scanners)
+    assert client.post(path, data={"csrf_token": get_csrf(client, path)}).status_code == 302
     assert client.get("/accueil").status_code == 200
-    assert db.session.scalar(select(OutboxMessage.kind).where(OutboxMessage.to_address == user.email)) == "account.welcome"
+    db.session.refresh(user)
+    assert user.email_verified
+    assert "account.welcome" in db.session.scalars(select(OutboxMessage.kind)
+                                                  .where(OutboxMessage.to_address == user.email)).all()
+    assert client.post(path, data={"csrf_token": get_csrf(client, "/connexion")}).status_code == 302  # single use
+    assert login(client, user, GOOD_PASSWORD).status_code == 302
+
+
+def test_verification_email_carries_no_text_chosen_by_the_registrant(client):
+    register(client, first_name="Gagnez http://evil.example", last_name="Promo")
+    message = db.session.scalar(select(OutboxMessage).where(OutboxMessage.kind == "account.verify_email"))
+    assert "evil.example" not in message.body_text + message.subject + (message.body_html or "")
 
 
 @pytest.mark.parametrize("password, message", [
@@ -46,11 +72,38 @@ def test_weak_passwords_are_refused_in_french(client, password, message):
     assert db.session.scalar(select(func.count(User.id))) == 0
 
 
-def test_duplicate_email_is_refused(client):
-    make_user(email="ines.delmas@example.fr")
-    response = register(client, email="Ines.Delmas@Example.fr")
-    assert "Un compte existe déjà" in response.get_data(as_text=True)
-    assert db.session.scalar(select(func.count(User.id))) == 1
+def test_registration_answers_the_same_whether_or_not_the_account_exists(client, make_client):
+    """Issue #17 item 8: the page said "Un compte existe déjà"; the explanation now goes by e-mail."""
+    owner = make_user(email="ines.delmas@example.fr")
+    existing = register(client, email="Ines.Delmas@Example.fr")
+    fresh = register(make_client(), email="nouvelle@example.fr")
+    assert (existing.status_code, existing.headers["Location"]) == (fresh.status_code, fresh.headers["Location"])
+    assert "existe" not in existing.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(User.id))) == 2
+    db.session.refresh(owner)
+    assert owner.password_hash == make_user.__globals__["_hash"](DEFAULT_PASSWORD)  # unchanged
+    # The owner is told by e-mail, with a way in.
+    path = _link_in("account.already_registered", owner.email, "/reinitialiser/")
+    assert make_client().get(path).status_code == 200
+
+
+def test_registration_is_rate_limited_per_address(app, make_client):
+    app.config["REGISTRATIONS_PER_ADDRESS"] = "2 per hour"
+    try:
+        c = make_client()
+        assert register(c, email="a1@example.fr").status_code == 302
+        assert register(c, email="a2@example.fr").status_code == 302
+        assert register(c, email="a3@example.fr").status_code == 429
+    finally:
+        app.config["REGISTRATIONS_PER_ADDRESS"] = "10 per hour"
+
+
+def test_registration_emails_to_one_address_are_limited(make_client):
+    make_user(email="cible@example.fr")
+    for _ in range(6):
+        register(make_client(), email="cible@example.fr")
+    assert db.session.scalar(select(func.count(OutboxMessage.id))
+                             .where(OutboxMessage.to_address == "cible@example.fr")) == 3
 
 
 def test_registration_field_errors_are_tied_to_fields(client):
@@ -93,13 +146,14 @@ def test_password_reset_for_unknown_email_says_the_same_and_sends_nothing(client
 
 def test_expired_reset_link_is_refused(app, client):
     user = make_user()
-    token = services.make_reset_token(user)
-    app.config["PASSWORD_RESET_MAX_AGE"] = -1
-    try:
+    with time_machine.travel(datetime(2026, 3, 29, 0, 30, tzinfo=timezone.utc), tick=False):  # a time change
+        token = services.make_reset_token(user)
+        db.session.commit()
+    with time_machine.travel(datetime(2026, 3, 29, 1, 29, tzinfo=timezone.utc), tick=False):
+        assert services.user_for_reset_token(token) == user
+    with time_machine.travel(datetime(2026, 3, 29, 1, 30, tzinfo=timezone.utc), tick=False):
         with pytest.raises(services.InvalidResetLink, match="expiré"):
             services.user_for_reset_token(token)
-    finally:
-        app.config["PASSWORD_RESET_MAX_AGE"] = 3600
 
 
 def test_forged_reset_link_is_refused():
@@ -132,10 +186,12 @@ def test_failed_logins_are_limited_per_account(client, make_client):
     user = make_user()
     for _ in range(5):
         assert login(client, user, "wrong-password-xx").status_code == 401
-    # Even the right password is refused now, from any address, for this account.
+    # The password is not checked any more for a while, from any address, for this account;
+    # the page offers the one-time link instead (see test_throttling.py).
     blocked = login(make_client(), user)
     assert blocked.status_code == 429
     assert "Trop de tentatives" in blocked.get_data(as_text=True)
+    assert "lien de connexion" in blocked.get_data(as_text=True)
     # Another account is not affected.
     assert login(make_client(), make_user()).status_code == 302
 

@@ -12,7 +12,8 @@ def test_public_pages_are_accessible(live_server, page_factory, viewport):
     name, size = viewport
     page = page_factory(size)
     for path, label in [("/", "landing"), ("/connexion", "login"), ("/inscription", "register"),
-                        ("/mot-de-passe-oublie", "forgot"), ("/accessibilite", "accessibility")]:
+                        ("/mot-de-passe-oublie", "forgot"), ("/accessibilite", "accessibility"),
+                        ("/connexion/lien", "sign-in-link"), ("/inscription/envoyee", "registration-sent")]:
         page.goto(live_server + path)
         assert_accessible(page, f"kernel-{label}-{name}")
 
@@ -43,6 +44,23 @@ def test_parent_registers_with_the_keyboard(live_server, page_factory):
                   "Quercy-Vignes-Ete-2026"]:
         page.keyboard.type(value)
         page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    page.wait_for_url(live_server + "/inscription/envoyee")
+    assert_accessible(page, "kernel-registration-sent")
+    # The confirmation link from the e-mail, then its button, with the keyboard.
+    import re
+
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.notifications.models import OutboxMessage
+
+    db.session.remove()
+    body = db.session.scalar(select(OutboxMessage.body_text).where(OutboxMessage.kind == "account.verify_email"))
+    db.session.remove()  # end the read: on SQLite it holds the write lock the server needs
+    page.goto(live_server + re.search(r"https?://\S+?(/inscription/confirmer/\S+)", body).group(1))
+    assert_accessible(page, "kernel-verify-email")
+    page.get_by_role("button", name="Confirmer mon adresse").focus()
     page.keyboard.press("Enter")
     page.wait_for_url(live_server + "/accueil")
     assert "Bonjour Inès Delmas" in page.content()

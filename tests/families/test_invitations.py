@@ -17,12 +17,16 @@ from app.families.invitations import (
     HouseholdFull,
     InvalidInvitation,
     InvitationExpired,
+    InvitationForAnotherAddress,
     InvitationRevoked,
     InvitationUsed,
 )
 from app.families.models import HouseholdInvitation, HouseholdMember
 from app.notifications.models import OutboxMessage
 from tests.families.factories import guardian, make_family, make_parent, make_user
+
+
+JOINER = "second.parent@example.fr"
 
 
 def members(household) -> int:
@@ -33,8 +37,8 @@ def members(household) -> int:
 def test_valid_invitation_joins_the_household_and_tells_the_first_guardian():
     household = make_family()
     first = guardian(household)
-    second = make_parent(first_name="Yann", last_name="Cayrou")
-    invitation, token = invitations.create_invitation(first)
+    second = make_parent(first_name="Yann", last_name="Cayrou", email=JOINER)
+    invitation, token = invitations.create_invitation(first, JOINER)
     assert invitations.pending_invitation(first).id == invitation.id
     joined = invitations.redeem_invitation(second, token, "père")
     assert joined.id == household.id and members(household) == 2
@@ -86,7 +90,7 @@ def test_invitation_needs_a_household():
 
 def test_expired_invitation_is_refused():
     household = make_family()
-    invitation, token = invitations.create_invitation(guardian(household))
+    invitation, token = invitations.create_invitation(guardian(household), JOINER)
     invitation.expires_at = utcnow() - timedelta(minutes=1)
     db.session.commit()
     second = make_parent()
@@ -100,7 +104,7 @@ def test_token_older_than_the_maximum_age_is_expired(monkeypatch):
     household = make_family()
     week_ago = int(time.time()) - invitations.DEFAULT_INVITATION_MAX_AGE - 60
     monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: week_ago)
-    _invitation, token = invitations.create_invitation(guardian(household))
+    _invitation, token = invitations.create_invitation(guardian(household), JOINER)
     monkeypatch.undo()
     with pytest.raises(InvitationExpired):
         invitations.check_invitation(token)
@@ -108,8 +112,8 @@ def test_token_older_than_the_maximum_age_is_expired(monkeypatch):
 
 def test_used_invitation_is_refused_to_a_second_account():
     household = make_family()
-    _invitation, token = invitations.create_invitation(guardian(household))
-    invitations.redeem_invitation(make_parent(), token)
+    _invitation, token = invitations.create_invitation(guardian(household), JOINER)
+    invitations.redeem_invitation(make_parent(email=JOINER), token)
     latecomer = make_parent()
     with pytest.raises(InvitationUsed) as error:
         invitations.redeem_invitation(latecomer, token)
@@ -120,7 +124,7 @@ def test_used_invitation_is_refused_to_a_second_account():
 def test_parent_already_in_a_household_cannot_join_another():
     household = make_family()
     other = make_family("Durand")
-    invitation, token = invitations.create_invitation(guardian(household))
+    invitation, token = invitations.create_invitation(guardian(household), guardian(other).email)
     with pytest.raises(AlreadyInHousehold) as error:
         invitations.redeem_invitation(guardian(other), token)
     assert "déjà rattaché à un foyer" in error.value.message
@@ -131,15 +135,15 @@ def test_parent_already_in_a_household_cannot_join_another():
 
 def test_a_guardian_cannot_redeem_their_own_invitation():
     household = make_family()
-    _invitation, token = invitations.create_invitation(guardian(household))
-    with pytest.raises(AlreadyInHousehold):
+    _invitation, token = invitations.create_invitation(guardian(household), JOINER)
+    with pytest.raises((AlreadyInHousehold, InvitationForAnotherAddress)):
         invitations.redeem_invitation(guardian(household), token)
 
 
 def test_new_invitation_revokes_the_previous_one():
     household = make_family()
-    _first, old_token = invitations.create_invitation(guardian(household))
-    second, new_token = invitations.create_invitation(guardian(household))
+    _first, old_token = invitations.create_invitation(guardian(household), JOINER)
+    second, new_token = invitations.create_invitation(guardian(household), JOINER)
     with pytest.raises(InvitationRevoked) as error:
         invitations.check_invitation(old_token)
     assert "annulée" in error.value.message
@@ -148,15 +152,15 @@ def test_new_invitation_revokes_the_previous_one():
 
 def test_revoke_invitation():
     household = make_family()
-    invitation, token = invitations.create_invitation(guardian(household))
+    invitation, token = invitations.create_invitation(guardian(household), JOINER)
     invitations.revoke_invitation(guardian(household), invitation.id)
     with pytest.raises(InvitationRevoked):
-        invitations.redeem_invitation(make_parent(), token)
+        invitations.redeem_invitation(make_parent(email=JOINER), token)
 
 
 def test_revoking_another_households_invitation_is_not_found():
     household = make_family()
-    invitation, token = invitations.create_invitation(guardian(household))
+    invitation, token = invitations.create_invitation(guardian(household), JOINER)
     with pytest.raises(NotFound):
         invitations.revoke_invitation(guardian(make_family("Durand")), invitation.id)
     assert invitations.check_invitation(token).id == invitation.id
@@ -172,7 +176,7 @@ def test_forged_tokens_are_invalid(token):
 
 def test_token_whose_nonce_does_not_match_is_invalid():
     household = make_family()
-    invitation, _token = invitations.create_invitation(guardian(household))
+    invitation, _token = invitations.create_invitation(guardian(household), JOINER)
     forged = invitations._serializer().dumps({"i": invitation.id, "n": "0" * 32})
     with pytest.raises(InvalidInvitation):
         invitations.check_invitation(forged)
@@ -180,39 +184,39 @@ def test_token_whose_nonce_does_not_match_is_invalid():
 
 def test_a_pasted_link_is_accepted_as_code():
     household = make_family()
-    invitation, token = invitations.create_invitation(guardian(household))
+    invitation, token = invitations.create_invitation(guardian(household), JOINER)
     assert invitations.check_invitation(" " + invitations.invitation_url(token) + " ").id == invitation.id
 
 
 def test_household_is_limited_to_two_guardians():
     household = make_family()
-    _invitation, token = invitations.create_invitation(guardian(household))
-    invitations.redeem_invitation(make_parent(), token)
+    _invitation, token = invitations.create_invitation(guardian(household), JOINER)
+    invitations.redeem_invitation(make_parent(email=JOINER), token)
     with pytest.raises(HouseholdFull) as error:
-        invitations.create_invitation(guardian(household))
+        invitations.create_invitation(guardian(household), JOINER)
     assert "déjà 2 responsables" in error.value.message
 
 
 def test_redeem_refused_when_household_filled_meanwhile():
     household = make_family()
-    invitation, token = invitations.create_invitation(guardian(household))
+    invitation, token = invitations.create_invitation(guardian(household), JOINER)
     # Another guardian joined by some other route (e.g. the service desk).
     db.session.add(HouseholdMember(household_id=household.id, user_id=make_parent().id))
     db.session.commit()
     with pytest.raises(HouseholdFull):
-        invitations.redeem_invitation(make_parent(), token)
+        invitations.redeem_invitation(make_parent(email=JOINER), token)
 
 
 def test_staff_cannot_redeem_an_invitation():
     household = make_family()
-    _invitation, token = invitations.create_invitation(guardian(household))
+    _invitation, token = invitations.create_invitation(guardian(household), JOINER)
     with pytest.raises(Forbidden):
         invitations.redeem_invitation(make_user(Role.ANIMATOR), token)
 
 
 def test_a_failure_while_inviting_writes_nothing(monkeypatch):
     household = make_family()
-    first, first_token = invitations.create_invitation(guardian(household))
+    first, first_token = invitations.create_invitation(guardian(household), JOINER)
 
     def broken_notify(*args, **kwargs):
         raise RuntimeError("outbox unavailable")
@@ -236,10 +240,10 @@ def test_two_accounts_redeeming_at_once_only_one_joins(monkeypatch):
     """The race: both passed check_invitation before either wrote. The conditional
     update lets only the first through (control: without it, both would join)."""
     household = make_family()
-    invitation, token = invitations.create_invitation(guardian(household))
-    invitations.redeem_invitation(make_parent(), token)
+    invitation, token = invitations.create_invitation(guardian(household), JOINER)
+    invitations.redeem_invitation(make_parent(email=JOINER), token)
     stale = db.session.get(HouseholdInvitation, invitation.id)
-    monkeypatch.setattr(invitations, "check_invitation", lambda _token: stale)
+    monkeypatch.setattr(invitations, "check_invitation", lambda _token, for_user=None: stale)
     monkeypatch.setattr(invitations, "max_guardians", lambda: 3)
     with pytest.raises(InvitationUsed):
         invitations.redeem_invitation(make_parent(), token)

@@ -38,7 +38,7 @@ def snapshot() -> list:
 @pytest.fixture
 def family_a():
     household = make_family("Martin", children=2)
-    invitation, token = invitations.create_invitation(guardian(household))
+    invitation, token = invitations.create_invitation(guardian(household), "second.parent@example.fr")
     return {"household": household, "child": household.children[0].id,
             "pickup": household.pickup_persons[0].id, "contact": household.emergency_contacts[0].id,
             "invitation": invitation.id, "token": token}
@@ -301,7 +301,7 @@ def test_invitation_flow_through_the_pages(login_as):
     assert first.post("/foyer/invitation", data={"csrf_token": token, "email": "yann@example.fr"}).status_code == 302
     invitation_token = _token_on_index(first)
 
-    second_parent = make_parent(first_name="Yann", last_name="Cayrou")
+    second_parent = make_parent(first_name="Yann", last_name="Cayrou", email="yann@example.fr")
     second = login_as(second_parent)
     page = second.get(f"/foyer/rejoindre/{invitation_token}").get_data(as_text=True)
     assert "Foyer Martin" in page and "Camille Martin" in page
@@ -319,8 +319,8 @@ def test_invitation_flow_through_the_pages(login_as):
 
 def test_join_by_pasting_the_code(login_as):
     household = make_family()
-    _invitation, token = invitations.create_invitation(guardian(household))
-    client = login_as(make_parent())
+    _invitation, token = invitations.create_invitation(guardian(household), "second.parent@example.fr")
+    client = login_as(make_parent(email="second.parent@example.fr"))
     response = client.post("/foyer/rejoindre", data={"csrf_token": get_csrf(client, "/foyer/rejoindre"),
                                                      "code": token})
     assert response.status_code == 302
@@ -337,7 +337,7 @@ def test_join_with_a_wrong_code_shows_the_reason(login_as):
 
 def test_expired_invitation_page(login_as):
     household = make_family()
-    invitation, token = invitations.create_invitation(guardian(household))
+    invitation, token = invitations.create_invitation(guardian(household), "second.parent@example.fr")
     invitation.expires_at = utcnow() - timedelta(seconds=1)
     db.session.commit()
     client = login_as(make_parent())
@@ -350,8 +350,9 @@ def test_expired_invitation_page(login_as):
 
 def test_invitation_page_refuses_a_parent_already_in_a_household(login_as):
     household = make_family()
-    _invitation, token = invitations.create_invitation(guardian(household))
-    client = login_as(guardian(make_family("Durand")))
+    durand = guardian(make_family("Durand"))
+    _invitation, token = invitations.create_invitation(guardian(household), durand.email)
+    client = login_as(durand)
     response = client.get(f"/foyer/rejoindre/{token}")
     assert response.status_code == 409 and "déjà rattaché à un foyer" in response.get_data(as_text=True)
     before = snapshot()
@@ -361,7 +362,7 @@ def test_invitation_page_refuses_a_parent_already_in_a_household(login_as):
 
 def test_revoke_invitation_through_the_page(login_as):
     household = make_family()
-    invitation, token = invitations.create_invitation(guardian(household))
+    invitation, token = invitations.create_invitation(guardian(household), "second.parent@example.fr")
     client = login_as(guardian(household))
     response = client.post(f"/foyer/invitation/{invitation.id}/annuler",
                            data={"csrf_token": get_csrf(client, "/foyer/")})

@@ -151,4 +151,9 @@ def build_world() -> World:
     }
     # `child_id` under a childminder's URL is her own child's id.
     world.ids["own_child_id"] = own_child.id
+    # An API token of parent A (listed on her account page, revocable by her only).
+    from app.accounts.api_tokens import issue_token, tokens_of
+
+    issue_token(parent_a, "Agenda du téléphone")
+    world.ids["token_id"] = tokens_of(parent_a)[0].id
     return world
