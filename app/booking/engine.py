@@ -381,3 +381,28 @@ def close_session(session: Session, now: datetime) -> list[Booking]:
 def set_capacity(session: Session, band: AgeBand, value: int) -> None:
     """Set a band's capacity (row locked); the caller checked it is not below the places taken."""
     setattr(session, f"capacity_{band.value}", value)
+
+
+# ---------------------------------------------------------------- units counted otherwise (occasional care)
+# Occasional care counts its places per 30-minute block (app/occasional/models.py, OccasionalBlock,
+# with `free(band)` and `add_taken(band, delta)`); it locks its blocks in ascending id order
+# (occasional.blocks.ensure_and_lock) and takes or gives back its places here, all blocks or none.
+
+def claim_all(blocks, band) -> bool:
+    """Take one place of `band` in every block (rows locked by the caller), or none if one is full."""
+    if any(block.free(band) <= 0 for block in blocks):
+        return False
+    for block in blocks:
+        block.add_taken(band, 1)
+    return True
+
+
+def give_back(blocks, band) -> None:
+    """Give back one place of `band` in every block (rows locked by the caller)."""
+    for block in blocks:
+        block.add_taken(band, -1)
+
+
+def next_order(column, *where) -> int:
+    """The next waiting-list order: one more than the largest `column` among the rows matching `where`."""
+    return (db.session.scalar(select(func.max(column)).where(*where)) or 0) + 1
