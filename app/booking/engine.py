@@ -406,3 +406,9 @@ def give_back(blocks, band) -> None:
 def next_order(column, *where) -> int:
     """The next waiting-list order: one more than the largest `column` among the rows matching `where`."""
     return (db.session.scalar(select(func.max(column)).where(*where)) or 0) + 1
+
+
+def record_past(booking: Booking, session: Session) -> None:
+    """Count a booking written as history (demo data of past months): it holds a place if its status does."""
+    if booking.status in PLACE_STATUSES:
+        _add_taken(session, booking.age_band, 1)

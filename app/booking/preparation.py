@@ -33,5 +33,7 @@ def confirm_held_booking(booking: Booking, now: datetime | None = None) -> bool:
 
 def confirm_held_bookings(child_id: int, site_id: int, now: datetime | None = None) -> list[Booking]:
     """Confirm every booking of the child held for preparation at the site (caller's transaction)."""
-    confirmed = [b for b in held_bookings(child_id, site_id) if confirm_held_booking(b, now)]
+    held = held_bookings(child_id, site_id)
+    engine.lock_sessions({b.session_id for b in held})  # every lock at once, in ascending id order
+    confirmed = [b for b in held if confirm_held_booking(b, now)]
     return confirmed
