@@ -13,7 +13,7 @@ from app.booking.allocation_models import AllocationRequestItem
 from app.booking.models import Booking, BookingStatus, Session, UnitKind
 from app.extensions import db
 from tests.booking.allocation_factories import AFTER_CLOSE, FIRST_DAY, add_request, make_draw_setup, make_family
-from tests.booking.factories import NOW, WEDNESDAY, make_parent_with_child, make_session, make_unit
+from tests.booking.factories import NOW, make_parent_with_child, make_session, make_unit
 
 # WEDNESDAY is 18 March 2026: its cancellation deadline is Monday 16 March, 12:00 in Paris (11:00 UTC).
 AFTER_DEADLINE = datetime(2026, 3, 17, 9, 0, tzinfo=timezone.utc)

@@ -32,7 +32,8 @@ from app.booking.models import (ACTIVE_STATUSES, PLACE_STATUSES, ActivityKind, A
 from app.errors import ValidationFailed
 from app.extensions import db
 from app.families.models import Child
-from tests.booking.factories import make_activity, make_parent_with_child, make_session, make_site, make_staff, make_unit
+from tests.booking.factories import (make_activity, make_parent_with_child, make_session, make_site, make_staff,
+                                     make_unit)
 from tests.conftest import _empty_all_tables
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)  # requests closed, every booking deadline ahead
