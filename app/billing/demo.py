@@ -27,6 +27,7 @@ from sqlalchemy import select
 
 from app import clock
 from app.accounts.models import User
+from app.booking import engine
 from app.booking.catalogue import price_for, public_holidays
 from app.booking.models import (PLACE_STATUSES, Activity, ActivityKind, AgeBand, Attendance, AttendanceStatus,
                                 Booking, BookingStatus, Session, Site)
@@ -90,11 +91,7 @@ def _book(child: Child, session: Session, household: Household, status: BookingS
                       submission_id=str(uuid.uuid4()), created_at=booked_at, updated_at=booked_at)
     if status is BookingStatus.LATE_CANCELLED:
         booking.cancelled_at = datetime.combine(session.day - timedelta(days=1), time(8), tzinfo=timezone.utc)
-    else:
-        if band is AgeBand.UNDER6:
-            session.taken_under6 += 1
-        else:
-            session.taken_over6 += 1
+    engine.record_past(booking, session)  # the counters change only in the booking engine
     db.session.add(booking)
     db.session.flush()
     if attendance is not None:

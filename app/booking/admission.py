@@ -1,32 +1,33 @@
 """Admission checks: an extension point run before a child takes a place.
 
 Other domains (inclusion) register a check when the app is created; booking
-never imports them. A check is `fn(child, session) -> Admission`:
-CONFIRM (nothing to say), HOLD (the place is taken but the booking waits
-for preparation: status pending_preparation), or a refusal carrying a
-French reason. Refusing a disabled child is never a valid use of this hook:
-it exists to prepare the welcome, not to block.
+never imports them. A check is `fn(child, session) -> Admission`, and an
+Admission is one of two values only: CONFIRM (nothing to say) or HOLD (the
+place is taken but the booking waits for preparation: status
+pending_preparation). A check cannot refuse a child: only booking's own
+rules (app/booking/engine.py) refuse, each with a stable code and a reason
+the family can act on. `evaluate` raises TypeError for any other value, so a
+check that tries to refuse fails loudly in its own tests instead of leaving
+a place empty where nobody looks (promotion, the draw).
 """
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable
 from contextvars import ContextVar
-from dataclasses import dataclass
 
 
-@dataclass(frozen=True)
-class Admission:
-    decision: str  # "confirm", "hold" or "refuse"
-    reason: str = ""
-    code: str = "admission_refused"
+class Admission(enum.Enum):
+    CONFIRM = "confirm"
+    HOLD = "hold"
 
-    @classmethod
-    def refuse(cls, reason: str, code: str = "admission_refused") -> Admission:
-        return cls("refuse", reason, code)
+    @property
+    def decision(self) -> str:
+        return self.value
 
 
-CONFIRM = Admission("confirm")
-HOLD = Admission("hold")
+CONFIRM = Admission.CONFIRM
+HOLD = Admission.HOLD
 
 AdmissionCheck = Callable[[object, object], Admission]
 _CHECKS: list[AdmissionCheck] = []
@@ -44,14 +45,13 @@ def unregister_check(check: AdmissionCheck) -> None:
 
 
 def evaluate(child, session) -> Admission:
-    """The combined decision: the first refusal wins, then any hold, else confirm."""
+    """The combined decision: HOLD if any check holds, else CONFIRM. Every check runs (a hold may write)."""
     held = False
-    for check in list(_CHECKS):
+    for check in _CHECKS:
         result = check(child, session)
-        if result.decision == "refuse":
-            return result
-        if result.decision == "hold":
-            held = True
+        if not isinstance(result, Admission):
+            raise TypeError(f"admission check {check!r} returned {result!r}: only CONFIRM or HOLD")
+        held = held or result is HOLD
     return HOLD if held else CONFIRM
 
 
@@ -61,7 +61,7 @@ def foresee(child, session) -> Admission:
     Checks see `foreseeing()` true and must then only decide, not write (a
     check that would write, such as telling the directors, returns its
     decision and writes when evaluated for real). A HOLD must therefore be
-    evaluated again in the writing transaction; CONFIRM and refusals stand.
+    evaluated again in the writing transaction; CONFIRM stands.
     """
     token = _foreseeing.set(True)
     try:

@@ -18,7 +18,6 @@ providers with `register_priority_provider("reception_plan", fn)`, where
 """
 from __future__ import annotations
 
-import contextvars
 import random
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
@@ -32,7 +31,6 @@ from sqlalchemy.orm import selectinload
 
 from app.accounts.models import Role, User
 from app.accounts.permissions import policy, require
-from app.booking import admission
 from app.booking.access import Action
 from app.booking.allocation_models import AllocationPeriod, AllocationRequest, AllocationRequestItem, PeriodStatus
 from app.booking.models import Session, Unit
@@ -200,29 +198,12 @@ def allocate(candidates: Iterable[Candidate], places: dict[tuple[int, str], int]
 
 
 # ---------------------------------------------------------------- nothing decided during the window
-
-_drawing: contextvars.ContextVar[bool] = contextvars.ContextVar("allocation_drawing", default=False)
-
+# (the rule itself is booking's: engine.check_not_drawn refuses first come, first served meanwhile)
 
 def period_of_session(session: Session) -> AllocationPeriod | None:
     return db.session.scalar(select(AllocationPeriod).where(
         AllocationPeriod.activity_id == session.unit.activity_id, AllocationPeriod.first_day <= session.day,
         AllocationPeriod.last_day >= session.day))
-
-
-def _draw_mode_check(child, session) -> admission.Admission:
-    """Refuse first-come bookings on a session whose period waits for its draw."""
-    if _drawing.get():
-        return admission.CONFIRM
-    period = period_of_session(session)
-    if period is None or period.is_drawn:
-        return admission.CONFIRM
-    return admission.Admission.refuse(
-        _("Les places de cette période sont attribuées par tirage au sort : faites une demande avant le %(when)s.",
-          when=_local(period.requests_close_at)), code="allocation_by_draw")
-
-
-admission.register_check(_draw_mode_check)
 
 
 def _local(moment: datetime) -> str:

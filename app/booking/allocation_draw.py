@@ -14,14 +14,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.accounts.models import User
-from app.booking import admission
-from app.booking.allocation import (CRITERIA, Candidate, Decision, Wish, _drawing, _local, allocate, draw_numbers,
+from app.booking import admission, engine
+from app.booking.allocation import (CRITERIA, Candidate, Decision, Wish, _local, allocate, draw_numbers,
                                     get_period, period_sessions, require_manager, session_label)
 from app.booking.allocation_models import AllocationPeriod, AllocationRequest, AllocationRequestItem, PeriodStatus
-from app.booking.models import ACTIVE_STATUSES, AgeBand, Booking, BookingStatus, Session
+from app.booking.catalogue import price_for
+from app.booking.errors import BookingRefused, OverlappingBooking
+from app.booking.models import AgeBand, Booking, Session
 from app.errors import Conflict, NotFound
 from app.extensions import db, utcnow
 from app.families.models import Child, Household
+
 
 class WindowStillOpen(Conflict):
     code = "allocation_window_open"
@@ -66,25 +69,35 @@ def lock_period(period_id: int) -> AllocationPeriod:
     return period
 
 
-def _eligibility(child: Child, session: Session, now: datetime) -> tuple[str | None, str]:
-    """(age band, "") when the child may take part in the draw for this session, else (None, reason)."""
-    activity = session.unit.activity
-    if session.cancelled:
-        return None, _("Séance annulée.")
-    if db.session.scalar(select(Booking.id).where(Booking.child_id == child.id, Booking.session_id == session.id,
-                                                  Booking.status.in_(ACTIVE_STATUSES))):
-        return None, _("Déjà inscrit à cette séance.")
-    age = child.age_on(session.day)
-    if not activity.min_age <= age <= activity.max_age:
-        return None, _("%(name)s aura %(age)s ans ce jour-là ; cette activité accueille les enfants de %(min)s "
-                       "à %(max)s ans.", name=child.first_name, age=age, min=activity.min_age,
-                       max=activity.max_age)
-    if now > activity.booking_deadline(session.day):
-        return None, _("La date limite de réservation de cette séance était passée au moment du tirage.")
-    decision = admission.evaluate(child, session)
-    if decision.decision == "refuse":
-        return None, decision.reason or _("L'inscription ne peut pas être acceptée pour le moment.")
-    return AgeBand.for_age(age).value, ""
+def _eligibility(child: Child, household: Household, session: Session, now: datetime) -> tuple[str | None, str]:
+    """(age band, "") when the engine's rules let the child take part in the draw for this session, else
+    (None, the French reason of the rule that refuses)."""
+    try:
+        return engine.check_request(child, household, session, now, drawing=True).value, ""
+    except BookingRefused as refusal:
+        return None, refusal.message
+
+
+def _one_per_time_slot(wishes: dict, refused: dict) -> None:
+    """A child gets at most one of the wishes that overlap on a day: the one the family ranked first.
+
+    Decided before the draw (so that the published seed replays it): the
+    other ones are refused with the reason, as `book()` refuses a second
+    booking at the same time of a day.
+    """
+    kept: dict[int, list[tuple[int, Session]]] = {}
+    ordered = sorted((w for w in wishes.items() if w[0] not in refused),
+                     key=lambda w: (w[1][0].child_id, w[1][0].rank, w[0]))
+    for item_id, (item, _request, session) in ordered:
+        mine = kept.setdefault(item.child_id, [])
+        clash = next((rank for rank, other in mine if engine.overlaps(session, other)), None)
+        if clash is not None:
+            refused[item_id] = OverlappingBooking(_(
+                "%(name)s a demandé une autre séance à la même heure ce jour-là (préférence %(rank)s) : une seule "
+                "des deux peut être attribuée.", name=item.child.first_name, rank=clash)).message
+            item.age_band = None
+            continue
+        mine.append((item.rank, session))
 
 
 def _reason(status: str, wish_priority: list, period: AllocationPeriod, rank: int, number: int,
@@ -116,8 +129,6 @@ def run_draw(user: User | None, period_id: int, *, seed: str | None = None, simu
     `user` None means the command line. Raises NotFound (not the site's
     director), WindowStillOpen (real draw before the close).
     """
-    from app.booking import services as engine  # the one booking engine
-
     now = now or utcnow()
     try:
         period = lock_period(period_id)
@@ -132,7 +143,7 @@ def run_draw(user: User | None, period_id: int, *, seed: str | None = None, simu
                                     when=_local(period.requests_close_at)))
         seed = (seed or "").strip() or secrets.token_hex(8)
         sessions = {s.id: s for s in period_sessions(period)}
-        locked = engine._lock_sessions(sessions)
+        locked = engine.lock_sessions(sessions)
         requests = list(db.session.scalars(
             select(AllocationRequest).where(AllocationRequest.period_id == period.id,
                                             AllocationRequest.withdrawn_at.is_(None))
@@ -141,66 +152,59 @@ def run_draw(user: User | None, period_id: int, *, seed: str | None = None, simu
             .order_by(AllocationRequest.id)))
         numbers = draw_numbers((r.id for r in requests), seed)
         places = {(sid, band.value): s.remaining(band) for sid, s in locked.items() for band in AgeBand}
-        token = _drawing.set(True)
-        try:
-            candidates, refused, wishes = [], {}, {}
-            for request in requests:
-                request.draw_number = numbers[request.id]
-                for item in request.items:
-                    session = locked.get(item.session_id)
-                    if session is None:  # session moved out of the period since the request
-                        refused[item.id] = _("Cette séance ne fait plus partie de la période.")
-                        continue
-                    band, why = _eligibility(item.child, session, now)
-                    wish = Wish(item, request, request.household, item.child, session)
-                    item.priority = [CRITERIA[code].value(wish, period) for code in period.rules if code in CRITERIA]
-                    item.age_band = band
-                    wishes[item.id] = (item, request, session)
-                    if band is None:
-                        refused[item.id] = why
-                        continue
-                    candidates.append(Candidate(item.id, request.id, item.child_id, item.session_id, band,
-                                                item.rank, tuple(item.priority), request.siblings_together))
-            decisions = allocate(candidates, places, seed)
-            booked_by = user.id if user is not None else None
-            for decision in decisions:
-                item, request, session = wishes[decision.item_id]
-                band = AgeBand(item.age_band)
-                hold = admission.evaluate(item.child, session).decision == "hold"
-                booking = Booking(child_id=item.child_id, session_id=session.id, age_band=band,
-                                  submission_id=f"draw-{period.id}", booked_by_id=booked_by, created_at=now,
-                                  updated_at=now, price=engine.price_for(session.unit_id, request.household,
-                                                                         session.day))
-                if decision.status == "confirmed" and engine._claim_place(session, band):
-                    booking.status = BookingStatus.PENDING_PREPARATION if hold else BookingStatus.CONFIRMED
-                else:
-                    booking.status = BookingStatus.WAITLISTED
-                    booking.waitlist_order = engine._next_waitlist_order(session)
-                db.session.add(booking)
-                db.session.flush()
-                item.booking_id = booking.id
-                item.outcome = booking.status.value
-                item.draw_order = decision.order
-            split = {d.item_id for d in decisions if d.split}
-            for item_id, (item, request, session) in wishes.items():
-                if item_id in refused:
-                    item.outcome, item.reason = "refused", refused[item_id]
-                    item.booking_id = item.draw_order = item.waitlist_position = None
+        candidates, refused, wishes = [], {}, {}
+        for request in requests:
+            request.draw_number = numbers[request.id]
+            for item in request.items:
+                session = locked.get(item.session_id)
+                if session is None:  # session moved out of the period since the request
+                    refused[item.id] = _("Cette séance ne fait plus partie de la période.")
                     continue
-                booking = db.session.get(Booking, item.booking_id)
-                item.waitlist_position = engine.waitlist_position(booking)
-                item.reason = _reason(item.outcome, item.priority, period, item.rank, request.draw_number,
-                                      item.waitlist_position, item_id in split)
-            for item_id, why in refused.items():
-                if item_id not in wishes:
-                    item = db.session.get(AllocationRequestItem, item_id)
-                    item.outcome, item.reason = "refused", why
-            for request in requests:
-                request.items_requested = len(request.items)
-                request.items_confirmed = sum(1 for i in request.items
-                                              if i.outcome in ("confirmed", "pending_preparation"))
-        finally:
-            _drawing.reset(token)
+                band, why = _eligibility(item.child, request.household, session, now)
+                wish = Wish(item, request, request.household, item.child, session)
+                item.priority = [CRITERIA[code].value(wish, period) for code in period.rules if code in CRITERIA]
+                item.age_band = band
+                wishes[item.id] = (item, request, session)
+                if band is None:
+                    refused[item.id] = why
+        _one_per_time_slot(wishes, refused)
+        for item_id, (item, request, session) in wishes.items():
+            if item_id not in refused:
+                candidates.append(Candidate(item.id, request.id, item.child_id, item.session_id, item.age_band,
+                                            item.rank, tuple(item.priority), request.siblings_together))
+        decisions = allocate(candidates, places, seed)
+        booked_by = user.id if user is not None else None
+        for decision in decisions:
+            item, request, session = wishes[decision.item_id]
+            booking = Booking(child_id=item.child_id, session_id=session.id, age_band=AgeBand(item.age_band),
+                              submission_id=f"draw-{period.id}", booked_by_id=booked_by, created_at=now,
+                              updated_at=now, price=price_for(session.unit_id, request.household, session.day))
+            given = decision.status == "confirmed"
+            engine.place(booking, session, engine.admit(item.child, session) if given else admission.CONFIRM,
+                         give=given)
+            db.session.add(booking)
+            db.session.flush()
+            item.booking_id = booking.id
+            item.outcome = booking.status.value
+            item.draw_order = decision.order
+        split = {d.item_id for d in decisions if d.split}
+        for item_id, (item, request, session) in wishes.items():
+            if item_id in refused:
+                item.outcome, item.reason = "refused", refused[item_id]
+                item.booking_id = item.draw_order = item.waitlist_position = None
+                continue
+            booking = db.session.get(Booking, item.booking_id)
+            item.waitlist_position = engine.waitlist_position(booking)
+            item.reason = _reason(item.outcome, item.priority, period, item.rank, request.draw_number,
+                                  item.waitlist_position, item_id in split)
+        for item_id, why in refused.items():
+            if item_id not in wishes:
+                item = db.session.get(AllocationRequestItem, item_id)
+                item.outcome, item.reason = "refused", why
+        for request in requests:
+            request.items_requested = len(request.items)
+            request.items_confirmed = sum(1 for i in request.items
+                                          if i.outcome in ("confirmed", "pending_preparation"))
         period.seed = seed
         period.places_at_draw = {f"{sid}:{band}": n for (sid, band), n in places.items()}
         period.status = PeriodStatus.DRAWN

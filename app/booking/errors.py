@@ -47,9 +47,9 @@ class OverlappingBooking(BookingRefused):
     default_message = _l("Cet enfant est déjà inscrit à une autre séance à la même heure ce jour-là.")
 
 
-class AdmissionRefused(BookingRefused):
-    code = "admission_refused"
-    default_message = _l("L'inscription ne peut pas être acceptée pour le moment.")
+class DrawPending(BookingRefused):
+    code = "allocation_by_draw"
+    default_message = _l("Les places de cette période sont attribuées par tirage au sort : faites une demande.")
 
 
 class CancellationClosed(Conflict):

@@ -266,6 +266,11 @@ class Booking(db.Model):
     # When the request that made this booking reached the server (the start of the HTTP request,
     # before waiting for any lock); None for bookings made outside a request. Audits fairness.
     requested_at: Mapped[datetime | None]
+    # When the place was given from the waiting list (the free-cancellation grace period runs from it).
+    promoted_at: Mapped[datetime | None]
+    # Why promotion passed this waiting child over (the child keeps their position); shown to the family.
+    passed_over_code: Mapped[str | None] = mapped_column(String(40))
+    passed_over_reason: Mapped[str | None] = mapped_column(String(500))
 
     child: Mapped[Child] = relationship()
     session: Mapped[Session] = relationship()

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from app.booking import engine
 from app.booking.models import Activity, Booking, BookingStatus, Session, Unit
 from app.extensions import db, utcnow
 
@@ -43,18 +44,13 @@ def held_bookings(child_id: int, site_id: int) -> list[Booking]:
 
 
 def confirm_held_booking(booking: Booking, now: datetime | None = None) -> bool:
-    """Confirm one held booking (caller's transaction). Returns False if it was not held."""
-    if booking.status is not BookingStatus.PENDING_PREPARATION:
-        return False
-    now = now or utcnow()
-    booking.status = BookingStatus.CONFIRMED
-    booking.updated_at = now
-    booking.sequence += 1
-    db.session.flush()
-    return True
+    """Confirm one held booking through the engine (caller's transaction). Returns False if it was not held."""
+    return engine.confirm_held(booking, now or utcnow())
 
 
 def confirm_held_bookings(child_id: int, site_id: int, now: datetime | None = None) -> list[Booking]:
     """Confirm every booking of the child held for preparation at the site (caller's transaction)."""
-    confirmed = [b for b in held_bookings(child_id, site_id) if confirm_held_booking(b, now)]
+    held = held_bookings(child_id, site_id)
+    engine.lock_sessions({b.session_id for b in held})  # every lock at once, in ascending id order
+    confirmed = [b for b in held if confirm_held_booking(b, now)]
     return confirmed

@@ -15,26 +15,36 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from app import clock
 from app.accounts.models import User
 from app.accounts.permissions import require
-from app.booking import admission
+from app.booking import admission, engine, staffing
 from app.booking.access import Action, household_of
 from app.booking.catalogue import price_for
-from app.booking.eligibility import age_refusal
-from app.booking.errors import (AdmissionRefused, AgeOutOfRange, AlreadyBooked, BookingClosed, BookingNotOpen,
-                                BookingRefused, CancellationClosed, NotCancellable, OverlappingBooking,
-                                ResidentsFirst, SessionCancelled, SessionNotFound)
+from app.booking.errors import (
+    BookingRefused,
+    CancellationClosed,
+    NotCancellable,
+    OverlappingBooking,
+    SessionNotFound,
+)
 from app.booking.idempotency import KEY_MAX, stored_response
-from app.booking.models import (ACTIVE_STATUSES, PLACE_STATUSES, Activity, AgeBand, Booking, BookingStatus,
-                                IdempotencyKey, Session, Unit)
+from app.booking.models import (
+    ACTIVE_STATUSES,
+    Activity,
+    AgeBand,
+    Booking,
+    BookingStatus,
+    IdempotencyKey,
+    Session,
+    Unit,
+)
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db, read_phase, utcnow
 from app.families.models import Child, Household, HouseholdMember
@@ -80,112 +90,12 @@ class SubmissionResult:
         return cls(data["submission_id"], [ItemResult(**i) for i in data["items"]], replayed)
 
 
-# ---------------------------------------------------------------- locking (the capacity guard)
+# ---------------------------------------------------------------- the engine (app/booking/engine.py)
 
-# A session's unit, activity and site, loaded with it (the rules and the e-mail need them).
-_WITH_SITE = joinedload(Session.unit).joinedload(Unit.activity).joinedload(Activity.site)
-
-
-def _lock_sessions(session_ids) -> dict[int, Session]:
-    """Lock the sessions' rows in ascending id order and reload them from the database."""
-    ids = sorted(set(session_ids))
-    rows = db.session.scalars(select(Session).where(Session.id.in_(ids)).order_by(Session.id)
-                              .options(_WITH_SITE).with_for_update(of=Session)
-                              .execution_options(populate_existing=True))
-    return {s.id: s for s in rows}
-
-
-def _claim_place(session: Session, band: AgeBand) -> bool:
-    """Take one place of `band` if one is free. The session row is locked by the caller."""
-    if session.taken(band) >= session.capacity(band):
-        return False
-    _add_taken(session, band, 1)
-    return True
-
-
-def _add_taken(session: Session, band: AgeBand, delta: int) -> None:
-    if band is AgeBand.UNDER6:
-        session.taken_under6 = session.taken_under6 + delta
-    else:
-        session.taken_over6 = session.taken_over6 + delta
-
-
-# ---------------------------------------------------------------- rules
-
-def _local(moment: datetime) -> str:
-    # Translators: a Babel date pattern; translate only the quoted word.
-    return format_datetime(moment, _("d MMMM yyyy 'à' HH:mm"))
-
-
-def _already_booked(child: Child, session: Session) -> bool:
-    return db.session.scalar(select(Booking.id).where(Booking.child_id == child.id, Booking.session_id == session.id,
-                                                      Booking.status.in_(ACTIVE_STATUSES))) is not None
-
-
-def _check_rules(child: Child, household: Household, session: Session, now: datetime) -> AgeBand:
-    """Raise the BookingRefused that applies, or return the child's age band on that day.
-
-    These rules read the session, the child and the household, and the
-    child's own bookings: they are checked before the session is locked.
-    What concurrent requests change (cancellation, an active booking of the
-    same child, the places) is checked again under the lock, in `_book_item`.
-    """
-    activity = session.unit.activity
-    if session.cancelled:
-        raise SessionCancelled()
-    unit = session.unit
-    same_day = db.session.execute(
-        select(Session.id, Unit.start_time, Unit.end_time).join(Booking, Booking.session_id == Session.id)
-        .join(Unit, Session.unit_id == Unit.id)
-        .where(Booking.child_id == child.id, Booking.status.in_(ACTIVE_STATUSES), Session.day == session.day,
-               Session.cancelled.is_(False))).all()
-    if any(row.id == session.id for row in same_day):
-        raise AlreadyBooked()
-    if any(row.start_time < unit.end_time and unit.start_time < row.end_time for row in same_day):
-        raise OverlappingBooking()
-    refusal = age_refusal(child, activity, session.day)
-    if refusal is not None:
-        raise AgeOutOfRange(refusal.reason, code=refusal.code)
-    age = child.age_on(session.day)
-    opens = session.effective_opens_at()
-    if opens is not None and now < opens:
-        raise BookingNotOpen(_("Les réservations ouvrent le %(when)s.", when=_local(opens)))
-    deadline = activity.booking_deadline(session.day)
-    if now > deadline:
-        raise BookingClosed(_("La date limite de réservation était le %(when)s.", when=_local(deadline)))
-    if activity.residents_first_until and now < activity.residents_first_until and not household.is_resident:
-        raise ResidentsFirst(_("Jusqu'au %(when)s, les réservations sont réservées aux habitants du Grand Cahors.",
-                               when=_local(activity.residents_first_until)))
-    return AgeBand.for_age(age)
-
-
-def _next_waitlist_order(session: Session) -> int:
-    current = db.session.scalar(select(func.max(Booking.waitlist_order)).where(Booking.session_id == session.id))
-    return (current or 0) + 1
-
-
-def waitlist_position(booking: Booking) -> int | None:
-    """Position (1 = next) among the children of the same age band waiting for this session."""
-    if booking.status is not BookingStatus.WAITLISTED:
-        return None
-    return db.session.scalar(select(func.count(Booking.id)).where(
-        Booking.session_id == booking.session_id, Booking.status == BookingStatus.WAITLISTED,
-        Booking.age_band == booking.age_band, Booking.waitlist_order <= booking.waitlist_order))
-
-
-def waitlist_positions(bookings) -> dict[int, int]:
-    """{booking id: position} for the waitlisted ones among `bookings`, in one query (see waitlist_position)."""
-    waiting = [b for b in bookings if b.status is BookingStatus.WAITLISTED]
-    if not waiting:
-        return {}
-    rows = db.session.execute(select(Booking.id, Booking.session_id, Booking.age_band, Booking.waitlist_order)
-                              .where(Booking.session_id.in_({b.session_id for b in waiting}),
-                                     Booking.status == BookingStatus.WAITLISTED)).all()
-    positions = {}
-    for b in waiting:
-        positions[b.id] = sum(1 for r in rows if r.session_id == b.session_id and r.age_band == b.age_band
-                              and r.waitlist_order <= b.waitlist_order)
-    return positions
+# Kept importable from here: the waiting-list positions are read by pages and the API.
+waitlist_position = engine.waitlist_position
+waitlist_positions = engine.waitlist_positions
+_WITH_SITE = engine.WITH_SITE
 
 
 @dataclass
@@ -196,10 +106,6 @@ class _Checked:
     band: AgeBand
     price: object
     admission: admission.Admission | None = None  # foreseen before the lock (one-item submissions)
-
-
-def _overlaps(a: Session, b: Session) -> bool:
-    return (a.day == b.day and a.unit.start_time < b.unit.end_time and b.unit.start_time < a.unit.end_time)
 
 
 def _book_item(user: User, item: _Checked, booked_here: list[Session], locked: dict[int, Session],
@@ -213,34 +119,15 @@ def _book_item(user: User, item: _Checked, booked_here: list[Session], locked: d
     position (None when it has a place).
     """
     child, session = item.child, item.session
-    if any(_overlaps(session, other) for other in booked_here):
+    if any(engine.overlaps(session, other) for other in booked_here):
         raise OverlappingBooking()
-    decision = item.admission
-    if decision is None or decision.decision == "hold":  # a hold may have something to write
-        decision = admission.evaluate(child, session)
-    if decision.decision == "refuse":
-        raise AdmissionRefused(decision.reason or None, code=decision.code)
-    session = locked.get(session.id) or _lock_sessions([session.id])[session.id]
-    if session.cancelled:
-        raise SessionCancelled()
-    if _already_booked(child, session):
-        raise AlreadyBooked()
+    decision = engine.admit(child, session, item.admission)
+    session = locked.get(session.id) or engine.lock_sessions([session.id])[session.id]
+    engine.check_locked(child, session)
     booking = Booking(child_id=child.id, session_id=session.id, age_band=item.band, submission_id=submission_id,
                       booked_by_id=user.id, price=item.price, created_at=now, updated_at=now,
                       requested_at=requested_at)
-    position = None
-    if _claim_place(session, item.band):
-        booking.status = (BookingStatus.PENDING_PREPARATION if decision.decision == "hold"
-                          else BookingStatus.CONFIRMED)
-    else:
-        booking.status = BookingStatus.WAITLISTED
-        last, waiting = db.session.execute(select(
-            func.max(Booking.waitlist_order),
-            func.count(Booking.id).filter(Booking.status == BookingStatus.WAITLISTED,
-                                          Booking.age_band == item.band))
-            .where(Booking.session_id == session.id)).one()
-        booking.waitlist_order = (last or 0) + 1
-        position = waiting + 1  # the new booking is the last of its band
+    position = engine.place(booking, session, decision)
     db.session.add(booking)
     db.session.flush()
     return booking, position
@@ -319,7 +206,7 @@ def book(user: User, items, idempotency_key: str | None = None, now: datetime | 
             for child_id, session_id in pairs:
                 child, session = children[child_id], sessions[session_id]
                 try:
-                    band = _check_rules(child, household, session, now)
+                    band = engine.check_request(child, household, session, now)
                 except BookingRefused as refusal:
                     checked[child_id, session_id] = refusal
                     continue
@@ -332,7 +219,7 @@ def book(user: User, items, idempotency_key: str | None = None, now: datetime | 
         result = SubmissionResult(str(uuid.uuid4()))
         # Several items: lock every session first, in ascending id order, then book in the family's
         # order. One item (the API's case): lock its session only after the admission checks.
-        locked = _lock_sessions(sessions) if len(pairs) > 1 else {}
+        locked = engine.lock_sessions(sessions) if len(pairs) > 1 else {}
         booked_here: dict[int, list[Session]] = {}
         for child_id, session_id in pairs:
             item = checked[child_id, session_id]
@@ -393,9 +280,7 @@ def _guardians(household: Household) -> list[User]:
     return [m.user for m in household.members if m.user.active]
 
 
-def _describe(session: Session) -> str:
-    unit = session.unit
-    return f"{session.day:%d/%m/%Y} – {unit.activity.site.name}, {unit.activity.name} ({unit.label})"
+_describe = engine.describe
 
 
 def _notify_submission(guardians: list[User], result: SubmissionResult, children, sessions) -> None:
@@ -415,59 +300,11 @@ def _notify_submission(guardians: list[User], result: SubmissionResult, children
                                                "submission_id": result.submission_id}, preferences_checked=True)
 
 
-def _promote(session: Session, now: datetime) -> list[Booking]:
-    """Give the session's free places to the first eligible waiting children (row already locked)."""
-    promoted = []
-    if session.cancelled:
-        return promoted
-    for band in AgeBand:
-        if session.taken(band) >= session.capacity(band):
-            continue
-        waiting = db.session.scalars(
-            select(Booking).where(Booking.session_id == session.id, Booking.status == BookingStatus.WAITLISTED,
-                                  Booking.age_band == band)
-            .order_by(Booking.waitlist_order, Booking.id).options(selectinload(Booking.child))).all()
-        for booking in waiting:
-            if session.taken(band) >= session.capacity(band):
-                break
-            decision = admission.evaluate(booking.child, session)
-            if decision.decision == "refuse":
-                continue
-            booking.status = (BookingStatus.PENDING_PREPARATION if decision.decision == "hold"
-                              else BookingStatus.CONFIRMED)
-            booking.updated_at = now
-            booking.sequence += 1
-            _add_taken(session, band, 1)
-            promoted.append(booking)
-            for guardian in _guardians(booking.child.household):
-                notify("booking.promoted", guardian, {"child_name": booking.child.first_name,
-                                                      "session": _describe(session),
-                                                      "path": "/accueils/mes-reservations"})
-    db.session.flush()
-    return promoted
-
-
-def _release(booking: Booking, session: Session, status: BookingStatus, now: datetime) -> None:
-    was_held = booking.status is BookingStatus.PENDING_PREPARATION
-    if booking.status in PLACE_STATUSES:
-        _add_taken(session, booking.age_band, -1)
-    booking.status = status
-    booking.cancelled_at = now
-    booking.updated_at = now
-    booking.sequence += 1
-    if was_held:
-        from app.booking.preparation import held_booking_released
-
-        held_booking_released(booking, now)
-
-
 def _locked_booking(booking_id: int) -> tuple[Booking, Session]:
-    booking = db.session.get(Booking, booking_id)
-    if booking is None:
+    found = engine.lock_booking(booking_id)
+    if found is None:
         raise NotFound()
-    session = _lock_sessions([booking.session_id])[booking.session_id]
-    db.session.refresh(booking)
-    return booking, session
+    return found
 
 
 def cancel_booking(user: User, booking_id: int, now: datetime | None = None) -> Booking:
@@ -488,9 +325,8 @@ def cancel_booking(user: User, booking_id: int, now: datetime | None = None) -> 
         raise NotCancellable()
     if now > session.ends_at():
         raise CancellationClosed()
-    late = booking.status in PLACE_STATUSES and now > session.unit.activity.cancel_deadline(session.day)
-    _release(booking, session, BookingStatus.LATE_CANCELLED if late else BookingStatus.CANCELLED, now)
-    _promote(session, now)
+    engine.release(booking, session, engine.cancellation_status(booking, session, now), now)
+    engine.promote(session, now)
     db.session.commit()
     return booking
 
@@ -508,11 +344,11 @@ def cancel_by_centre(user: User, booking_id: int, now: datetime | None = None) -
     booking, session = _locked_booking(booking_id)
     if booking.status not in ACTIVE_STATUSES:
         raise NotCancellable()
-    _release(booking, session, BookingStatus.CANCELLED, now)
+    engine.release(booking, session, BookingStatus.CANCELLED, now)
     for guardian in _guardians(booking.child.household):
         notify("booking.cancelled", guardian, {"child_name": booking.child.first_name,
                                                "session": _describe(session), "path": "/accueils/mes-reservations"})
-    _promote(session, now)
+    engine.promote(session, now)
     db.session.commit()
     return booking
 
@@ -532,21 +368,22 @@ def adjust_session(user: User, session_id: int, *, capacity_under6: int | None =
     if session is None:
         raise NotFound()
     require(user, Action.MANAGE_SITE, session.unit.activity.site_id)
-    session = _lock_sessions([session_id])[session_id]
+    session = engine.lock_sessions([session_id])[session_id]
     for band, value in ((AgeBand.UNDER6, capacity_under6), (AgeBand.OVER6, capacity_over6)):
         if value is None:
             continue
         if value < session.taken(band):
             raise ValidationFailed(_("%(n)s places sont déjà réservées : la capacité ne peut pas être plus basse.",
                                      n=session.taken(band)), field=f"capacity_{band.value}")
-        setattr(session, f"capacity_{band.value}", value)
+        engine.set_capacity(session, band, value)
+    staffing.check_capacity(session.capacity_under6, session.capacity_over6, session.day)
     if animators_planned is not None:
         if animators_planned < 0:
             raise ValidationFailed(_("Nombre d'animateurs non valide."), field="animators_planned")
         session.animators_planned = animators_planned
     if opens_at is not None or clear_opens_at:
         session.opens_at = opens_at
-    promoted = _promote(session, now)
+    promoted = engine.promote(session, now)
     db.session.commit()
     return promoted
 
@@ -561,17 +398,13 @@ def cancel_session(user: User, session_id: int, now: datetime | None = None) -> 
     if session is None:
         raise NotFound()
     require(user, Action.MANAGE_SITE, session.unit.activity.site_id)
-    session = _lock_sessions([session_id])[session_id]
-    session.cancelled = True
-    bookings = db.session.scalars(select(Booking).where(Booking.session_id == session.id,
-                                                        Booking.status.in_(ACTIVE_STATUSES))).all()
+    session = engine.lock_sessions([session_id])[session_id]
+    bookings = engine.close_session(session, now)
     for booking in bookings:
-        _release(booking, session, BookingStatus.CANCELLED, now)
         for guardian in _guardians(booking.child.household):
             notify("booking.cancelled", guardian, {"child_name": booking.child.first_name,
                                                    "session": _describe(session),
                                                    "path": "/accueils/mes-reservations"})
-    session.taken_under6 = session.taken_over6 = 0
     db.session.commit()
     return len(bookings)
 

@@ -150,35 +150,13 @@ def schedule(child_id: int, site_id: int) -> list[StepView]:
 
 
 def adaptation_check(child, session):
-    """Booking's admission check: refuse a unit longer than the adaptation step of that day."""
-    from app.booking.admission import CONFIRM, Admission
+    """Booking's admission check: adaptation shapes a child's first days, it never refuses a place.
 
-    site_id = session.unit.activity.site_id
-    period = _period(child.id, site_id)
-    steps = _steps(period, site_id)
-    if not steps:
-        return CONFIRM
-    if period is None and is_returning(child.id, site_id, before=session.day):
-        return CONFIRM
-    days = sorted(set(booked_days(child.id, site_id)) | {session.day})
-    index = days.index(session.day)
-    if index >= len(steps):
-        return CONFIRM
-    step = steps[index]
-    if step.allows(session.unit):
-        return CONFIRM
-    limits = []
-    if step.max_unit_hours is not None:
-        limits.append(_("%(h)s heures au plus", h=f"{step.max_unit_hours.normalize():f}".replace(".", ",")))
-    if not step.meal_allowed:
-        limits.append(_("sans repas"))
-    return Admission.refuse(
-        _("Période d'adaptation : le %(day)s sera la %(n)s étape (« %(label)s ») de l'accueil de %(name)s. "
-          "Choisissez ce jour-là un accueil plus court (%(limits)s) ; les journées plus longues viennent "
-          "après les premières étapes.", day=session.day.strftime("%d/%m/%Y"),
-          n=_("1re") if index == 0 else _("%(n)se", n=index + 1), label=step.label, name=child.first_name,
-          limits=", ".join(limits)),
-        code="adaptation_step")
+    Admission checks may only CONFIRM or HOLD (app/booking/admission.py).
+    """
+    from app.booking.admission import CONFIRM
+
+    return CONFIRM
 
 
 # ---------------------------------------------------------------- the director's changes

@@ -21,6 +21,7 @@ from sqlalchemy.orm import selectinload
 from app import clock
 from app.accounts.models import Role, User
 from app.accounts.permissions import can
+from app.booking import engine
 from app.booking.access import Action as BookingAction
 from app.booking.access import household_of
 from app.booking.idempotency import Replay, claim_key
@@ -178,9 +179,8 @@ def _money(value) -> str | None:
 
 
 def _next_waitlist_order(provider_id: int, day: date) -> int:
-    current = db.session.scalar(select(func.max(OccasionalBooking.waitlist_order)).where(
-        OccasionalBooking.provider_id == provider_id, OccasionalBooking.day == day))
-    return (current or 0) + 1
+    return engine.next_order(OccasionalBooking.waitlist_order, OccasionalBooking.provider_id == provider_id,
+                             OccasionalBooking.day == day)
 
 
 def waitlist_position(booking: OccasionalBooking) -> int | None:
@@ -245,7 +245,7 @@ def _answer_range(user, provider, child, household, day, start, end, now, submis
     if locked is None:
         locked = ensure_and_lock(provider, [(day, s) for s in starts])
     blocks = [locked[(day, s)] for s in starts]
-    full = [b for b in blocks if b.free(band) <= 0]
+    full = [b for b in blocks if b.free(band) <= 0]  # the answer lists them; engine.claim_all decides
     hourly = hourly_price(provider, household)
     booking = OccasionalBooking(
         child_id=child.id, provider_id=provider.id, pattern_id=pattern.id if pattern else None, day=day, starts_at=start, ends_at=end,
@@ -263,8 +263,7 @@ def _answer_range(user, provider, child, household, day, start, end, now, submis
         booking.status = RequestStatus.WAITLISTED
         booking.waitlist_order = _next_waitlist_order(provider.id, day)
     else:
-        for block in blocks:
-            block.add_taken(band, 1)
+        engine.claim_all(blocks, band)  # every block has a place (checked above, rows locked)
         booking.ever_held = True
         booking.status = (RequestStatus.URGENT_PENDING if is_urgent(provider, day, start, now)
                           else RequestStatus.CONFIRMED)
@@ -460,8 +459,7 @@ def release_and_promote(provider: OccasionalProvider, bookings: list[OccasionalB
     for booking in bookings:
         db.session.refresh(booking)
         if booking.status in HOLDING_STATUSES:
-            for s in booking.block_starts():
-                locked[(booking.day, s)].add_taken(booking.band, -1)
+            engine.give_back([locked[(booking.day, s)] for s in booking.block_starts()], booking.band)
         booking.status = status
         booking.cancelled_at = booking.updated_at = now
         booking.sequence += 1
@@ -473,9 +471,7 @@ def release_and_promote(provider: OccasionalProvider, bookings: list[OccasionalB
         if booking.status is not RequestStatus.WAITLISTED:
             continue
         blocks = [locked[(booking.day, s)] for s in booking.block_starts()]
-        if all(b.free(booking.band) > 0 for b in blocks):
-            for block in blocks:
-                block.add_taken(booking.band, 1)
+        if engine.claim_all(blocks, booking.band):
             booking.status = RequestStatus.CONFIRMED
             booking.ever_held = True
             booking.updated_at = now

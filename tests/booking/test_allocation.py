@@ -15,7 +15,7 @@ from app.booking.models import AgeBand, Booking, BookingStatus, Session
 from app.errors import NotFound
 from app.extensions import db
 from app.notifications.models import OutboxMessage
-from tests.booking.allocation_factories import (AFTER_CLOSE, NOW, UNDER6_BIRTH, add_request, make_draw_setup,
+from tests.booking.allocation_factories import (AFTER_CLOSE, FIRST_DAY, NOW, UNDER6_BIRTH, add_request, make_draw_setup,
                                                 make_family)
 from tests.booking.factories import make_site, make_staff
 from tests.factories import make_user
@@ -243,7 +243,10 @@ def test_families_served_less_last_time_come_first():
     run_draw(director, earlier.id, seed="first", now=AFTER_CLOSE)
     served = {i.request.household_id: i.outcome for i in db.session.scalars(select(AllocationRequestItem))}
     unlucky = ha if served[ha.id] == "waitlisted" else hb
-    _d, later, (s2,) = make_draw_setup(over6=1, rules=("fewer_last_time",), site=make_site("Accueil de Pradines"))
+    # A later week: on the same day both children already hold s1 (confirmed or waitlisted), and the
+    # engine never gives a child two bookings at the same time of a day.
+    _d, later, (s2,) = make_draw_setup(over6=1, rules=("fewer_last_time",), site=make_site("Accueil de Pradines"),
+                                       first_day=FIRST_DAY + timedelta(days=7))
     add_request(later, ha, ca, [s2])
     add_request(later, hb, cb, [s2])
     for seed in ("a", "b", "c"):

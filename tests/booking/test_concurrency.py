@@ -14,7 +14,7 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from app.booking import services
+from app.booking import engine, services
 from app.booking.models import AgeBand, Booking, BookingStatus, Session
 from app.extensions import db
 from tests.booking.factories import future_wednesday, make_parent_with_child, make_session, make_unit
@@ -121,8 +121,8 @@ def test_control_naive_read_then_write_overbooks(live_server, monkeypatch):
         session_row.taken_over6 = taken + 1
         return True
 
-    monkeypatch.setattr(services, "_lock_sessions", naive_lock)
-    monkeypatch.setattr(services, "_claim_place", naive_claim)
+    monkeypatch.setattr(engine, "lock_sessions", naive_lock)
+    monkeypatch.setattr(engine, "claim", naive_claim)
     results = _race(live_server, families, session)
     monkeypatch.undo()
 

@@ -202,19 +202,33 @@ def test_admission_hold_takes_the_place_as_pending_preparation():
     assert db.session.get(Session, session.id).taken_over6 == 1
 
 
-def test_admission_refusal_is_reported():
+def test_an_admission_check_can_hold_but_never_refuse():
+    """Issue 15: the extension point's type is CONFIRM or HOLD; a check that tries to refuse fails loudly."""
     session = make_session()
     parent, _h, child = make_parent_with_child()
+    assert not hasattr(admission.Admission, "refuse")
 
     def refuse(child, session):
-        return admission.Admission.refuse("Dossier incomplet.", "file_incomplete")
+        return "refuse"
 
     admission.register_check(refuse)
     try:
-        item = services.book(parent, [(child.id, session.id)], now=NOW).items[0]
+        with pytest.raises(TypeError):
+            services.book(parent, [(child.id, session.id)], now=NOW)
     finally:
         admission.unregister_check(refuse)
-    assert (item.status, item.code, item.reason) == ("refused", "file_incomplete", "Dossier incomplet.")
+    assert db.session.scalar(select(func.count(Booking.id))) == 0  # nothing half-written
+
+    def hold(child, session):
+        return admission.HOLD
+
+    admission.register_check(hold)
+    try:
+        item = services.book(parent, [(child.id, session.id)], now=NOW).items[0]
+    finally:
+        admission.unregister_check(hold)
+    assert item.status == "pending_preparation"
+    assert db.session.get(Session, session.id).taken(AgeBand.OVER6) == 1
 
 
 def test_cancellation_promotes_first_waiting_child_and_emails_them():

@@ -343,24 +343,12 @@ def _adaptation_world():
     return site, director, parent, child, morning, whole
 
 
-def test_whole_day_before_the_short_steps_is_refused_with_a_french_reason():
+def test_a_new_childs_first_whole_day_is_accepted():
+    """Issue 15: adaptation shapes the first days; it never refuses a place (it used to answer adaptation_step)."""
     site, director, parent, child, morning, whole = _adaptation_world()
     result = booking_services.book(parent, [(child.id, make_session(whole, day=WEDNESDAYS[0]).id)], now=NOW)
-    item = result.items[0]
-    assert item.status == "refused" and item.code == "adaptation_step"
-    assert "adaptation" in item.reason and "Une heure avec un parent" in item.reason
-    assert "besoin" not in item.reason.lower()  # about the rhythm, never about the child's needs
-    assert book(parent, child, make_session(morning, day=WEDNESDAYS[0])).status is BookingStatus.CONFIRMED
-    assert book(parent, child, make_session(morning, day=WEDNESDAYS[1])).status is BookingStatus.CONFIRMED
-    # Third day: "a morning with lunch" (6 h max): a whole day is still too long.
-    refused = booking_services.book(parent, [(child.id, make_session(whole, day=WEDNESDAYS[2]).id)], now=NOW)
-    assert refused.items[0].code == "adaptation_step"
-    # Fifth booked day is beyond every step: a whole day is fine.
-    for day in (WEDNESDAYS[2], WEDNESDAYS[2] + timedelta(days=7)):
-        book(parent, child, make_session(morning, day=day))
-    late = WEDNESDAYS[2] + timedelta(days=14)
-    assert book(parent, child, make_session(whole, day=late)).status is BookingStatus.CONFIRMED
-    assert [s.day for s in adaptation.schedule(child.id, site.id)] == WEDNESDAYS + [WEDNESDAYS[2] + timedelta(days=7)]
+    assert result.items[0].status == "confirmed", result.items[0]
+    assert book(parent, child, make_session(whole, day=WEDNESDAYS[1])).status is BookingStatus.CONFIRMED
 
 
 def test_returning_or_skipped_child_books_whole_days():

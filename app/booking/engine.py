@@ -1,0 +1,422 @@
+"""The booking engine: the one place where a child's place is checked, given, queued or taken back.
+
+Every path that gives or takes a place calls these functions: a family's
+booking (web and API, `services.book`), the draw (`allocation_draw.run_draw`),
+promotion from the waiting list (after a cancellation, a capacity increase,
+a held booking released), a centre's cancellation, the confirmation of a
+held booking (`preparation`). No other module writes `taken_*`, a booking's
+status or its waiting-list order.
+
+Rules. `check_request` raises the BookingRefused that applies (each with a
+stable code and a French reason the family can act on): cancelled session,
+already booked, overlapping booking, age, opening, deadline, residents
+first, places given by draw. These are booking's own rules, the only ones
+that may refuse. The admission checks other domains register
+(`admission.evaluate`) may only CONFIRM or HOLD (pending_preparation).
+
+Places. `lock_sessions` locks session rows in ascending id order (SELECT ...
+FOR UPDATE on PostgreSQL; on SQLite every writing transaction starts with
+BEGIN IMMEDIATE). `place` claims a place of the child's age band under that
+lock or puts the booking at the end of the waiting list. `release` gives a
+place back and `promote` gives free places to the first waiting children of
+the band whom the rules admit; a child passed over keeps their position and
+the reason is stored on the booking for the family to see.
+
+Every function here writes in the caller's transaction and never commits.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask_babel import format_datetime
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from app import clock, rules
+from app.booking import admission
+from app.booking.eligibility import age_refusal
+from app.booking.errors import (
+    AgeOutOfRange,
+    AlreadyBooked,
+    BookingClosed,
+    BookingNotOpen,
+    BookingRefused,
+    DrawPending,
+    OverlappingBooking,
+    ResidentsFirst,
+    SessionCancelled,
+)
+from app.booking.models import (
+    ACTIVE_STATUSES,
+    PLACE_STATUSES,
+    Activity,
+    AgeBand,
+    Booking,
+    BookingStatus,
+    Session,
+    Unit,
+)
+from app.extensions import db
+from app.notifications.outbox import notify
+
+PROMOTION_GRACE_DAYS = rules.define(
+    "booking.promotion_grace_days", kind=int, default=0,
+    label="Délai d'annulation sans frais d'une place obtenue depuis la liste d'attente après la date limite "
+          "d'annulation (0 = le jour même)",
+    source="Délibération du conseil communautaire", unit="jours", minimum=0)
+
+# A session's unit, activity and site, loaded with it (the rules and the e-mails need them).
+WITH_SITE = joinedload(Session.unit).joinedload(Unit.activity).joinedload(Activity.site)
+
+
+# ---------------------------------------------------------------- locks and counters
+
+def lock_sessions(session_ids) -> dict[int, Session]:
+    """Lock the sessions' rows in ascending id order and reload them from the database."""
+    ids = sorted(set(session_ids))
+    rows = db.session.scalars(select(Session).where(Session.id.in_(ids)).order_by(Session.id)
+                              .options(WITH_SITE).with_for_update(of=Session)
+                              .execution_options(populate_existing=True))
+    return {s.id: s for s in rows}
+
+
+def lock_booking(booking_id: int) -> tuple[Booking, Session] | None:
+    """The booking and its session, the session's row locked; None if there is no such booking."""
+    booking = db.session.get(Booking, booking_id)
+    if booking is None:
+        return None
+    session = lock_sessions([booking.session_id])[booking.session_id]
+    db.session.refresh(booking)
+    return booking, session
+
+
+def claim(session: Session, band: AgeBand) -> bool:
+    """Take one place of `band` if one is free. The session row is locked by the caller."""
+    if session.taken(band) >= session.capacity(band):
+        return False
+    _add_taken(session, band, 1)
+    return True
+
+
+def _add_taken(session: Session, band: AgeBand, delta: int) -> None:
+    if band is AgeBand.UNDER6:
+        session.taken_under6 = session.taken_under6 + delta
+    else:
+        session.taken_over6 = session.taken_over6 + delta
+
+
+# ---------------------------------------------------------------- rules
+
+def local_moment(moment: datetime) -> str:
+    # Translators: a Babel date pattern; translate only the quoted word.
+    return format_datetime(moment, _("d MMMM yyyy 'à' HH:mm"))
+
+
+def check_age(child, activity: Activity, day) -> AgeBand:
+    """The child's age band on `day`, or AgeOutOfRange when the activity does not take the child that day
+    (by age in years or months, or from school entry: see booking.eligibility)."""
+    refusal = age_refusal(child, activity, day)
+    if refusal is not None:
+        raise AgeOutOfRange(refusal.reason, code=refusal.code)
+    return AgeBand.for_age(child.age_on(day))
+
+
+def overlaps(a: Session, b: Session) -> bool:
+    return a.day == b.day and a.unit.start_time < b.unit.end_time and b.unit.start_time < a.unit.end_time
+
+
+def check_request(child, household, session: Session, now: datetime, *, drawing: bool = False) -> AgeBand:
+    """Raise the BookingRefused that applies to this request, or return the child's age band that day.
+
+    These rules read the session, the child, the household and the child's
+    own bookings: they are checked before the session is locked. What
+    concurrent requests change (cancellation, an active booking of the same
+    child, the places) is checked again under the lock (`check_locked`).
+    With `drawing` (the draw of an allocation period), the opening, the
+    residents' priority and the draw-mode rule are the draw's own business.
+    """
+    activity = session.unit.activity
+    if session.cancelled:
+        raise SessionCancelled()
+    unit = session.unit
+    same_day = db.session.execute(
+        select(Session.id, Unit.start_time, Unit.end_time).join(Booking, Booking.session_id == Session.id)
+        .join(Unit, Session.unit_id == Unit.id)
+        .where(Booking.child_id == child.id, Booking.status.in_(ACTIVE_STATUSES), Session.day == session.day,
+               Session.cancelled.is_(False))).all()
+    if any(row.id == session.id for row in same_day):
+        raise AlreadyBooked()
+    if any(row.start_time < unit.end_time and unit.start_time < row.end_time for row in same_day):
+        raise OverlappingBooking()
+    band = check_age(child, activity, session.day)
+    deadline = activity.booking_deadline(session.day)
+    if now > deadline:
+        if drawing:
+            raise BookingClosed(_("La date limite de réservation de cette séance était passée au moment du "
+                                  "tirage."))
+        raise BookingClosed(_("La date limite de réservation était le %(when)s.", when=local_moment(deadline)))
+    if drawing:
+        return band
+    opens = session.effective_opens_at()
+    if opens is not None and now < opens:
+        raise BookingNotOpen(_("Les réservations ouvrent le %(when)s.", when=local_moment(opens)))
+    if activity.residents_first_until and now < activity.residents_first_until and not household.is_resident:
+        raise ResidentsFirst(_("Jusqu'au %(when)s, les réservations sont réservées aux habitants du Grand Cahors.",
+                               when=local_moment(activity.residents_first_until)))
+    check_not_drawn(session)
+    return band
+
+
+def check_not_drawn(session: Session) -> None:
+    """First come, first served is closed on a session whose allocation period waits for its draw."""
+    from app.booking.allocation import (
+        period_of_session,  # allocation's models and queries
+    )
+
+    period = period_of_session(session)
+    if period is not None and not period.is_drawn:
+        raise DrawPending(_("Les places de cette période sont attribuées par tirage au sort : faites une demande "
+                            "avant le %(when)s.", when=local_moment(period.requests_close_at)))
+
+
+def check_locked(child, session: Session) -> None:
+    """The rules concurrent requests can change, checked again once the session's row is locked."""
+    if session.cancelled:
+        raise SessionCancelled()
+    if db.session.scalar(select(Booking.id).where(Booking.child_id == child.id, Booking.session_id == session.id,
+                                                  Booking.status.in_(ACTIVE_STATUSES))) is not None:
+        raise AlreadyBooked()
+
+
+def promotion_refusal(booking: Booking, session: Session) -> BookingRefused | None:
+    """The rule that keeps a waiting child from this place now (None: the rules admit the child).
+
+    A child's protection: the same age range as when booking, and never two
+    places at the same time of a day.
+    """
+    try:
+        check_age(booking.child, session.unit.activity, session.day)
+    except BookingRefused as refusal:
+        return refusal
+    others = db.session.scalars(
+        select(Session).join(Booking, Booking.session_id == Session.id)
+        .where(Booking.child_id == booking.child_id, Booking.id != booking.id, Booking.status.in_(PLACE_STATUSES),
+               Session.day == session.day, Session.cancelled.is_(False)).options(WITH_SITE)).all()
+    if any(overlaps(session, other) for other in others):
+        return OverlappingBooking(_("%(name)s a déjà une place à la même heure ce jour-là : annulez-la pour "
+                                    "recevoir celle-ci.", name=booking.child.first_name))
+    return None
+
+
+# ---------------------------------------------------------------- giving a place
+
+def admit(child, session: Session, foreseen: admission.Admission | None = None) -> admission.Admission:
+    """CONFIRM or HOLD from the admission checks (a foreseen CONFIRM stands; a HOLD may have something to write)."""
+    if foreseen is admission.CONFIRM:
+        return foreseen
+    return admission.evaluate(child, session)
+
+
+def next_waitlist_order(session: Session) -> int:
+    current = db.session.scalar(select(func.max(Booking.waitlist_order)).where(Booking.session_id == session.id))
+    return (current or 0) + 1
+
+
+def place(booking: Booking, session: Session, decision: admission.Admission, *, give: bool = True) -> int | None:
+    """Give `booking` a place of its band (the session locked by the caller) or queue it at the end.
+
+    With `give` False (the draw's waiting list) it is queued without trying.
+    Returns its waiting-list position, None when it has a place.
+    """
+    if give and claim(session, booking.age_band):
+        booking.status = (BookingStatus.PENDING_PREPARATION if decision.decision == "hold"
+                          else BookingStatus.CONFIRMED)
+        return None
+    booking.status = BookingStatus.WAITLISTED
+    last, waiting = db.session.execute(select(
+        func.max(Booking.waitlist_order),
+        func.count(Booking.id).filter(Booking.status == BookingStatus.WAITLISTED,
+                                      Booking.age_band == booking.age_band))
+        .where(Booking.session_id == session.id)).one()
+    booking.waitlist_order = (last or 0) + 1
+    return waiting + 1  # the new booking is the last of its band
+
+
+def waitlist_position(booking: Booking) -> int | None:
+    """Position (1 = next) among the children of the same age band waiting for this session."""
+    if booking.status is not BookingStatus.WAITLISTED:
+        return None
+    return db.session.scalar(select(func.count(Booking.id)).where(
+        Booking.session_id == booking.session_id, Booking.status == BookingStatus.WAITLISTED,
+        Booking.age_band == booking.age_band, Booking.waitlist_order <= booking.waitlist_order))
+
+
+def waitlist_positions(bookings) -> dict[int, int]:
+    """{booking id: position} for the waitlisted ones among `bookings`, in one query (see waitlist_position)."""
+    waiting = [b for b in bookings if b.status is BookingStatus.WAITLISTED]
+    if not waiting:
+        return {}
+    rows = db.session.execute(select(Booking.id, Booking.session_id, Booking.age_band, Booking.waitlist_order)
+                              .where(Booking.session_id.in_({b.session_id for b in waiting}),
+                                     Booking.status == BookingStatus.WAITLISTED)).all()
+    positions = {}
+    for b in waiting:
+        positions[b.id] = sum(1 for r in rows if r.session_id == b.session_id and r.age_band == b.age_band
+                              and r.waitlist_order <= b.waitlist_order)
+    return positions
+
+
+def describe(session: Session) -> str:
+    unit = session.unit
+    return f"{session.day:%d/%m/%Y} – {unit.activity.site.name}, {unit.activity.name} ({unit.label})"
+
+
+def _guardians(child) -> list:
+    return [m.user for m in child.household.members if m.user.active]
+
+
+def promote(session: Session, now: datetime) -> list[Booking]:
+    """Give the session's free places to the first waiting children whom the rules admit (row locked).
+
+    Per age band, in waiting-list order. A child the rules keep from the
+    place now is passed over: they keep their position and the reason is
+    stored on their booking (`passed_over_code`, `passed_over_reason`).
+    Each promoted family is told ("booking.promoted").
+    """
+    promoted: list[Booking] = []
+    if session.cancelled:
+        return promoted
+    for band in AgeBand:
+        if session.taken(band) >= session.capacity(band):
+            continue
+        waiting = db.session.scalars(
+            select(Booking).where(Booking.session_id == session.id, Booking.status == BookingStatus.WAITLISTED,
+                                  Booking.age_band == band)
+            .order_by(Booking.waitlist_order, Booking.id).options(selectinload(Booking.child))).all()
+        for booking in waiting:
+            if session.taken(band) >= session.capacity(band):
+                break
+            refusal = promotion_refusal(booking, session)
+            if refusal is not None:
+                booking.passed_over_code, booking.passed_over_reason = refusal.code, refusal.message[:500]
+                continue
+            decision = admission.evaluate(booking.child, session)
+            claim(session, band)
+            booking.status = (BookingStatus.PENDING_PREPARATION if decision.decision == "hold"
+                              else BookingStatus.CONFIRMED)
+            booking.promoted_at = now
+            booking.passed_over_code = booking.passed_over_reason = None
+            booking.updated_at = now
+            booking.sequence += 1
+            promoted.append(booking)
+            for guardian in _guardians(booking.child):
+                notify("booking.promoted", guardian, {"child_name": booking.child.first_name,
+                                                      "session": describe(session),
+                                                      "path": "/accueils/mes-reservations"})
+    db.session.flush()
+    return promoted
+
+
+def confirm_held(booking: Booking, now: datetime) -> bool:
+    """Confirm a held (pending_preparation) booking: it keeps the place it holds. False if it was not held.
+
+    The session's row is locked first, so that a concurrent cancellation is seen.
+    """
+    lock_sessions([booking.session_id])
+    db.session.refresh(booking)
+    if booking.status is not BookingStatus.PENDING_PREPARATION:
+        return False
+    booking.status = BookingStatus.CONFIRMED
+    booking.updated_at = now
+    booking.sequence += 1
+    db.session.flush()
+    return True
+
+
+# ---------------------------------------------------------------- taking a place back
+
+def cancellation_status(booking: Booking, session: Session, now: datetime) -> BookingStatus:
+    """CANCELLED, or LATE_CANCELLED (charged) when a family cancels a place after the cancellation deadline.
+
+    Never late: a waiting-list booking, a booking held for preparation (the
+    family never pays for a welcome the centre did not prepare), and a place
+    given from the waiting list after the deadline, until the grace period
+    (`booking.promotion_grace_days`, in days after the day it was given) ends.
+    """
+    if booking.status is not BookingStatus.CONFIRMED:
+        return BookingStatus.CANCELLED
+    deadline = session.unit.activity.cancel_deadline(session.day)
+    if now <= deadline:
+        return BookingStatus.CANCELLED
+    given = booking.promoted_at
+    if given is not None and given > deadline:
+        given_day = clock.local_date(given)
+        if clock.local_date(now) <= given_day + timedelta(days=PROMOTION_GRACE_DAYS.value(on=given_day)):
+            return BookingStatus.CANCELLED
+    return BookingStatus.LATE_CANCELLED
+
+
+def release(booking: Booking, session: Session, status: BookingStatus, now: datetime) -> None:
+    """End an active booking with `status` (the session row locked); its place, if any, is freed.
+
+    Releasing a held booking tells preparation's listeners (inclusion cancels a meeting
+    that no longer has a purpose)."""
+    was_held = booking.status is BookingStatus.PENDING_PREPARATION
+    if booking.status in PLACE_STATUSES:
+        _add_taken(session, booking.age_band, -1)
+    booking.status = status
+    booking.cancelled_at = now
+    booking.updated_at = now
+    booking.sequence += 1
+    if was_held:
+        from app.booking.preparation import held_booking_released  # preparation imports the engine
+
+        held_booking_released(booking, now)
+
+
+def close_session(session: Session, now: datetime) -> list[Booking]:
+    """Cancel a whole session (row locked): every active booking is cancelled; returns them."""
+    session.cancelled = True
+    bookings = db.session.scalars(select(Booking).where(Booking.session_id == session.id,
+                                                        Booking.status.in_(ACTIVE_STATUSES))).all()
+    for booking in bookings:
+        release(booking, session, BookingStatus.CANCELLED, now)
+    session.taken_under6 = session.taken_over6 = 0
+    return list(bookings)
+
+
+def set_capacity(session: Session, band: AgeBand, value: int) -> None:
+    """Set a band's capacity (row locked); the caller checked it is not below the places taken."""
+    setattr(session, f"capacity_{band.value}", value)
+
+
+# ---------------------------------------------------------------- units counted otherwise (occasional care)
+# Occasional care counts its places per 30-minute block (app/occasional/models.py, OccasionalBlock,
+# with `free(band)` and `add_taken(band, delta)`); it locks its blocks in ascending id order
+# (occasional.blocks.ensure_and_lock) and takes or gives back its places here, all blocks or none.
+
+def claim_all(blocks, band) -> bool:
+    """Take one place of `band` in every block (rows locked by the caller), or none if one is full."""
+    if any(block.free(band) <= 0 for block in blocks):
+        return False
+    for block in blocks:
+        block.add_taken(band, 1)
+    return True
+
+
+def give_back(blocks, band) -> None:
+    """Give back one place of `band` in every block (rows locked by the caller)."""
+    for block in blocks:
+        block.add_taken(band, -1)
+
+
+def next_order(column, *where) -> int:
+    """The next waiting-list order: one more than the largest `column` among the rows matching `where`."""
+    return (db.session.scalar(select(func.max(column)).where(*where)) or 0) + 1
+
+
+def record_past(booking: Booking, session: Session) -> None:
+    """Count a booking written as history (demo data of past months): it holds a place if its status does."""
+    if booking.status in PLACE_STATUSES:
+        _add_taken(session, booking.age_band, 1)
