@@ -1,4 +1,4 @@
-"""household declarations
+"""household declarations; billing charging settings become dated rules
 
 Revision ID: 1795b8fe9345
 Revises: 7b350eea7406
@@ -45,8 +45,22 @@ def upgrade():
 
     # ### end Alembic commands ###
 
+    # The charging settings (one billing_settings row, if an administrator saved them) become
+    # dated rules applying from 2000-01-01; the table stays, unused, for the record.
+    for key, expression in (
+            ("billing.charge_late_cancellations",
+             "CASE WHEN charge_late_cancellations THEN 'true' ELSE 'false' END"),
+            ("billing.late_cancellation_share", "CAST(late_cancellation_share AS VARCHAR(20))"),
+            ("billing.charge_unjustified_absences",
+             "CASE WHEN charge_unjustified_absences THEN 'true' ELSE 'false' END")):
+        op.execute(sa.text(
+            f"INSERT INTO rule_value (key, value, valid_from, note, created_at, created_by_id) "
+            f"SELECT '{key}', {expression}, '2000-01-01', 'billing_settings', updated_at, updated_by_id "
+            f"FROM billing_settings WHERE id = (SELECT MIN(id) FROM billing_settings)"))
+
 
 def downgrade():
+    op.execute(sa.text("DELETE FROM rule_value WHERE note = 'billing_settings'"))
     with op.batch_alter_table('household_declaration', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_household_declaration_status'))
         batch_op.drop_index(batch_op.f('ix_household_declaration_household_id'))
