@@ -55,6 +55,8 @@ ACCESS: dict[str, object] = {
     "families.remove_emergency_contact": {P},
     "families.remove_pickup": {P},
     "families.revoke_invitation": {P},
+    "rules_admin.index": {AD},
+    "rules_admin.record": {AD},
     "families.declaration_queue": {AD},
     "families.declaration_proof": {AD},
     "families.validate_declaration": {AD},

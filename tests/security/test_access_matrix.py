@@ -181,6 +181,8 @@ EXPECTED: dict[str, str] = {
     "families.remove_pickup GET": "onnnnnnnl",
     "families.remove_pickup POST": "onnnnnnnl",
     "families.revoke_invitation POST": "onnnnnnnl",
+    "rules_admin.index GET": "nnnnnnnol",
+    "rules_admin.record POST": "nnnnnnnvl",
     "families.declaration_queue GET": "nnnnnnnol",
     "families.declaration_proof GET": "nnnnnnnol",
     "families.validate_declaration POST": "nnnnnnnol",

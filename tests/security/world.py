@@ -147,7 +147,7 @@ def build_world() -> World:
                    "ram_staff": ram_staff, "admin": admin, "anonymous": None}
     world.ids = {
         "user_id": parent_a.id, "child_id": child_a.id, "contact_id": contact.id, "pickup_id": pickup.id,
-        "invitation_id": invitation.id, "declaration_id": declaration.id, "site_id": site_x.id, "activity_id": unit.activity_id,
+        "invitation_id": invitation.id, "declaration_id": declaration.id, "key": "caf.inclusion_rate_per_hour", "site_id": site_x.id, "activity_id": unit.activity_id,
         "session_id": session_x.id, "booking_id": booking_a.id, "period_id": draw_period.id,
         "statement_id": statement.id, "certificate_id": certificate.id, "tariff_id": tariff.id,
         "unit_id": billing_unit.id, "version_id": version.id, "document_id": document.id,
