@@ -18,6 +18,7 @@ from app.booking import admission
 from app.booking.allocation import (CRITERIA, Candidate, Decision, Wish, _drawing, _local, allocate, draw_numbers,
                                     get_period, period_sessions, require_manager, session_label)
 from app.booking.allocation_models import AllocationPeriod, AllocationRequest, AllocationRequestItem, PeriodStatus
+from app.booking.errors import BookingRefused
 from app.booking.models import ACTIVE_STATUSES, AgeBand, Booking, BookingStatus, Session
 from app.errors import Conflict, NotFound
 from app.extensions import db, utcnow
@@ -143,7 +144,7 @@ def run_draw(user: User | None, period_id: int, *, seed: str | None = None, simu
         places = {(sid, band.value): s.remaining(band) for sid, s in locked.items() for band in AgeBand}
         token = _drawing.set(True)
         try:
-            candidates, refused, wishes = [], {}, {}
+            candidates, refused, wishes, prices = [], {}, {}, {}
             for request in requests:
                 request.draw_number = numbers[request.id]
                 for item in request.items:
@@ -159,6 +160,11 @@ def run_draw(user: User | None, period_id: int, *, seed: str | None = None, simu
                     if band is None:
                         refused[item.id] = why
                         continue
+                    try:  # never free by accident: no applicable tariff refuses the wish
+                        prices[item.id] = engine.price_for(session.unit_id, request.household, session.day)
+                    except BookingRefused as refusal:
+                        refused[item.id] = refusal.message
+                        continue
                     candidates.append(Candidate(item.id, request.id, item.child_id, item.session_id, band,
                                                 item.rank, tuple(item.priority), request.siblings_together))
             decisions = allocate(candidates, places, seed)
@@ -169,8 +175,7 @@ def run_draw(user: User | None, period_id: int, *, seed: str | None = None, simu
                 hold = admission.evaluate(item.child, session).decision == "hold"
                 booking = Booking(child_id=item.child_id, session_id=session.id, age_band=band,
                                   submission_id=f"draw-{period.id}", booked_by_id=booked_by, created_at=now,
-                                  updated_at=now, price=engine.price_for(session.unit_id, request.household,
-                                                                         session.day))
+                                  updated_at=now, price=prices[item.id])
                 if decision.status == "confirmed" and engine._claim_place(session, band):
                     booking.status = BookingStatus.PENDING_PREPARATION if hold else BookingStatus.CONFIRMED
                 else:

@@ -103,3 +103,23 @@ def test_tariff_gaps_listed_for_administrators_only(client):
         login(client, admin)
         page = client.get("/facturation/tarifs").get_data(as_text=True)
     assert "Tarifs manquants" in page and "QF 0 et plus" in page and "refuser la réservation" in page
+
+
+def test_draw_refuses_a_wish_without_tariff_instead_of_booking_it_free():
+    from app.booking.allocation_draw import run_draw
+    from tests.booking.allocation_factories import AFTER_CLOSE, add_request, make_draw_setup, make_family
+
+    director, period, (session,) = make_draw_setup(rules=())
+    db.session.execute(Tariff.__table__.delete().where(Tariff.unit_id == session.unit_id,
+                                                       Tariff.resident.is_(False)))
+    db.session.commit()
+    _pa, resident, children_a = make_family()
+    _pb, outsider, children_b = make_family(resident=False)
+    add_request(period, resident, children_a, [session])
+    add_request(period, outsider, children_b, [session])
+    result = run_draw(director, period.id, seed="tarif", now=AFTER_CLOSE)
+    statuses = sorted(o.status for o in result.outcomes)
+    assert statuses == ["confirmed", "refused"]
+    refused = next(o for o in result.outcomes if o.status == "refused")
+    assert "Aucun tarif" in refused.reason
+    assert [b.price for b in db.session.scalars(select(Booking))] == [Decimal("8.50")]
