@@ -20,6 +20,7 @@ BLUEPRINT_MODULES = (
     "app.billing.views",
     "app.notifications.views",
     "app.occasional.views",
+    "app.rules.views",
     "app.api.views",
 )
 

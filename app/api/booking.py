@@ -317,7 +317,8 @@ document_path("/bookings", "post", {
         "404": error_response("Enfant d'un autre foyer ou inconnu (not_found), séance inconnue "
                               "(session_not_found)"),
         "409": error_response("Réservation refusée : booking_not_open, booking_closed, already_booked, "
-                              "session_cancelled, residents_first, age_out_of_range, admission_refused"),
+                              "session_cancelled, residents_first, age_out_of_range, admission_refused, "
+                              "no_applicable_tariff"),
         "422": error_response("Requête mal formée, ou clé d'idempotence déjà utilisée pour une autre demande "
                               "(idempotency_key_reused)"),
     },

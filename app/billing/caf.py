@@ -9,8 +9,8 @@ the rules are settings where a number is involved):
   unit's scheduled duration, whatever the arrival and departure times.
 - Wednesdays of périscolaire activities (the Plan mercredi) are capped per
   child and per day at the site: at most 9 h when the child's day includes
-  a meal (CAF_WEDNESDAY_CAP_WITH_MEAL_MINUTES, 540), otherwise at most 4 h
-  for each half-day attended (CAF_WEDNESDAY_CAP_HALF_DAY_MINUTES, 240): a
+  a meal (rule caf.wednesday_cap_with_meal_minutes, 540), otherwise at most 4 h
+  for each half-day attended (rule caf.wednesday_cap_half_day_minutes, 240): a
   slot covers the morning if it starts before 12:00 and the afternoon if it
   ends after 14:00. Wednesdays of extrascolaire activities (holiday
   Wednesdays) are holiday days and are not capped.
@@ -18,7 +18,11 @@ the rules are settings where a number is involved):
 - Households of the CAF general scheme are counted apart from the others
   (MSA, other schemes).
 - AEEH children (complément inclusif): their number and their hours, from
-  the AEEH sources registered by the inclusion module.
+  the AEEH sources registered by the inclusion module. These hours are
+  computed here once (`site_hours`), for this report and for the inclusion
+  module's AEEH report alike.
+- The detail export names children but never shows who receives AEEH
+  (health-related data): the CAF needs only the counts and hours.
 """
 from __future__ import annotations
 
@@ -28,10 +32,10 @@ from dataclasses import dataclass, field
 from datetime import date, time
 from decimal import ROUND_HALF_UP, Decimal
 
-from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from app import rules
 from app.accounts.models import User
 from app.accounts.permissions import require
 from app.billing.access import Action
@@ -40,6 +44,21 @@ from app.booking.models import ActivityKind, AgeBand, Site
 from app.errors import NotFound
 from app.exports import Table
 from app.extensions import db
+
+AEEH_RATE = rules.define(
+    "caf.inclusion_rate_per_hour", kind=Decimal, default=Decimal("4.50"), minimum=Decimal("0"),
+    unit=_l("€ par heure réalisée"),
+    label=_l("Complément inclusif ALSH : montant par heure réalisée d'un enfant bénéficiaire de l'AEEH"),
+    source=_l("CNAF, complément inclusif des accueils de loisirs (depuis 2024)"))
+
+WEDNESDAY_CAP_WITH_MEAL = rules.define(
+    "caf.wednesday_cap_with_meal_minutes", kind=int, default=540, minimum=0, maximum=1440, unit=_l("minutes"),
+    label=_l("Heures réalisées retenues au plus par enfant un mercredi scolaire avec repas"),
+    source=_l("CNAF, prestation de service ALSH, Plan mercredi : 9 h par jour avec repas"))
+WEDNESDAY_CAP_HALF_DAY = rules.define(
+    "caf.wednesday_cap_half_day_minutes", kind=int, default=240, minimum=0, maximum=720, unit=_l("minutes"),
+    label=_l("Heures réalisées retenues au plus par enfant et par demi-journée un mercredi scolaire sans repas"),
+    source=_l("CNAF, prestation de service ALSH, Plan mercredi : 4 h par demi-journée"))
 
 KINDS = (ActivityKind.PERISCOLAIRE.value, ActivityKind.EXTRASCOLAIRE.value)
 BANDS = (AgeBand.UNDER6.value, AgeBand.OVER6.value)
@@ -132,21 +151,21 @@ class CafReport:
 
     @property
     def aeeh_amount(self) -> Decimal:
-        rate = Decimal(str(current_app.config.get("CAF_INCLUSION_RATE_PER_HOUR", "4.50")))
-        return (self.aeeh.hours * rate).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        """The indicative complément inclusif: AEEH hours × the rate in force on the month's first day."""
+        return (self.aeeh.hours * AEEH_RATE.value(on=self.first)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 def _wednesday_cap(slots: list[AttendedSlot]) -> int:
-    config = current_app.config
+    day = slots[0].day
     if any(s.with_meal for s in slots):
-        return int(config.get("CAF_WEDNESDAY_CAP_WITH_MEAL_MINUTES", 540))
+        return WEDNESDAY_CAP_WITH_MEAL.value(on=day)
     halves = set()
     for s in slots:
         if s.start < NOON:
             halves.add("morning")
         if s.end > AFTERNOON_FROM:
             halves.add("afternoon")
-    return int(config.get("CAF_WEDNESDAY_CAP_HALF_DAY_MINUTES", 240)) * max(1, len(halves))
+    return WEDNESDAY_CAP_HALF_DAY.value(on=day) * max(1, len(halves))
 
 
 def count_hours(site: Site, first: date, last: date, slots: list[AttendedSlot], aeeh_children: set[int]) -> CafReport:
@@ -191,6 +210,14 @@ def site_report(user: User, site_id: int, first: date) -> CafReport:
     if site is None:
         raise NotFound()
     require(user, Action.VIEW_CAF_REPORT, site)
+    return site_hours(site, first)
+
+
+def site_hours(site: Site, first: date) -> CafReport:
+    """The hours counted for the CAF at `site` in the month of `first` (no access check: callers check).
+
+    The one computation of attended and AEEH hours: the CAF report and the
+    inclusion module's AEEH report both read it."""
     first = first.replace(day=1)
     last = first.replace(day=pycal.monthrange(first.year, first.month)[1])
     slots: list[AttendedSlot] = []
@@ -235,12 +262,13 @@ def report_tables(report: CafReport) -> list[Table]:
         c = report.aeeh_by_kind.get(kind, Cell())
         summary.add(site, month, _("AEEH"), str(KIND_LABELS.get(kind, kind)),
                     _("Enfants bénéficiaires de l'AEEH"), c.count, c.hours)
+    # No AEEH column: beside a child's name it would disclose a disability (counts and hours only).
     detail = Table("detail", _("Détail par enfant et par jour"),
-                   [_("Date"), _("Enfant"), _("Type d'accueil"), _("Tranche d'âge"), _("Régime"), _("AEEH"),
+                   [_("Date"), _("Enfant"), _("Type d'accueil"), _("Tranche d'âge"), _("Régime"),
                     _("Créneaux"), _("Heures prévues"), _("Heures retenues")])
     for d in report.days:
         detail.add(d.day, d.child_name, str(KIND_LABELS.get(d.kind, d.kind)), str(BAND_LABELS[d.band]),
-                   str(SCHEME_LABELS[d.scheme]), d.aeeh, d.slots, hours(d.scheduled_minutes),
+                   str(SCHEME_LABELS[d.scheme]), d.slots, hours(d.scheduled_minutes),
                    hours(d.counted_minutes))
     total = Table("total", _("Total"), [_("Accueil"), _("Mois"), _("Enfants"), _("Heures réalisées")])
     total.add(site, month, report.total.count, report.total.hours)

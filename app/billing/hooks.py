@@ -52,6 +52,10 @@ def init_app(flask_app: Flask) -> None:
 
     register_statement_source(booking_statement_lines)
     register_caf_hours_source(booking_attended_slots)
+    from app.billing.pricing import booking_price
+    from app.booking.pricing import register_pricer
+
+    register_pricer(booking_price)
     flask_app.add_template_filter(euros, "euros")
     flask_app.add_template_filter(decimal_fr, "decimal_fr")
     flask_app.add_template_global(qf_notice, "billing_qf_notice")

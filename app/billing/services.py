@@ -18,19 +18,20 @@ from decimal import Decimal
 from flask import current_app
 from flask_babel import format_date
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from app import clock
+from app import clock, rules
 from app.accounts.models import User
 from app.accounts.permissions import require
 from app.billing.access import Action
-from app.billing.models import BillingMonth, BillingSettings, LineKind, Statement, StatementLine
+from app.billing.models import BillingMonth, LineKind, Statement, StatementLine
 from app.billing.registry import BillingRules, LineDraft, money, statement_sources
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.exports import Table
-from app.extensions import db, utcnow
+from app.extensions import db
 from app.families.models import Household, HouseholdMember
 
 ZERO = Decimal("0.00")
@@ -62,40 +63,63 @@ def _previous_month(first: date) -> date:
 
 # ---------------------------------------------------------------- rules
 
-def current_rules() -> BillingRules:
-    """The charging rules in force: the settings row, else the configuration defaults."""
-    row = db.session.scalar(select(BillingSettings).order_by(BillingSettings.id).limit(1))
-    if row is not None:
-        return BillingRules(row.charge_late_cancellations, money(row.late_cancellation_share),
-                            row.charge_unjustified_absences)
-    config = current_app.config
-    return BillingRules(bool(config.get("BILLING_CHARGE_LATE_CANCELLATIONS", True)),
-                        money(config.get("BILLING_LATE_CANCELLATION_SHARE", Decimal("1.00"))),
-                        bool(config.get("BILLING_CHARGE_UNJUSTIFIED_ABSENCES", True)))
+CHARGE_LATE_CANCELLATIONS = rules.define(
+    "billing.charge_late_cancellations", kind=bool, default=True,
+    label=_l("Facturer les annulations hors délai"),
+    source=_l("Règlement de fonctionnement des accueils de loisirs (délibération du conseil communautaire)"))
+LATE_CANCELLATION_SHARE = rules.define(
+    "billing.late_cancellation_share", kind=Decimal, default=Decimal("1.00"), minimum=Decimal("0"),
+    maximum=Decimal("1"), unit=_l("part du prix (0 à 1)"),
+    label=_l("Part du prix facturée pour une annulation hors délai"),
+    source=_l("Règlement de fonctionnement des accueils de loisirs (délibération du conseil communautaire)"))
+CHARGE_UNJUSTIFIED_ABSENCES = rules.define(
+    "billing.charge_unjustified_absences", kind=bool, default=True,
+    label=_l("Facturer les absences non justifiées"),
+    source=_l("Règlement de fonctionnement des accueils de loisirs (délibération du conseil communautaire)"))
+EARLIEST = date(2000, 1, 1)
+
+
+def current_rules(on: date | None = None) -> BillingRules:
+    """The charging rules in force on `on` (today by default): dated rules, see the settings page.
+
+    A month is charged with the rules in force on its last day."""
+    day = on or clock.today()
+    return BillingRules(CHARGE_LATE_CANCELLATIONS.value(on=day), money(LATE_CANCELLATION_SHARE.value(on=day)),
+                        CHARGE_UNJUSTIFIED_ABSENCES.value(on=day))
+
+
+def _first_open_month() -> date:
+    last_closed = db.session.scalar(select(BillingMonth.month).order_by(BillingMonth.month.desc()).limit(1))
+    if last_closed is None:
+        return EARLIEST
+    return (last_closed.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
 def update_rules(user: User, *, charge_late_cancellations: bool, late_cancellation_share: Decimal,
                  charge_unjustified_absences: bool) -> BillingRules:
     """Change the charging rules for the months not closed yet (administrator).
 
-    Closed months keep the rules they were closed with. Raises Forbidden, ValidationFailed.
+    Records the three dated rules from the first month not closed yet; closed
+    months keep the rules they were closed with. Raises Forbidden, ValidationFailed.
     """
     require(user, Action.MANAGE_BILLING)
     share = money(late_cancellation_share)
     if not ZERO <= share <= Decimal("1.00"):
         raise ValidationFailed(_("La part facturée doit être comprise entre 0 et 100 %."),
                                field="late_cancellation_percent")
-    row = db.session.scalar(select(BillingSettings).order_by(BillingSettings.id).limit(1))
-    if row is None:
-        row = BillingSettings()
-        db.session.add(row)
-    row.charge_late_cancellations = bool(charge_late_cancellations)
-    row.late_cancellation_share = share
-    row.charge_unjustified_absences = bool(charge_unjustified_absences)
-    row.updated_at = utcnow()
-    row.updated_by_id = user.id
-    db.session.commit()
-    return current_rules()
+    try:
+        start = _first_open_month()
+        note = str(_l("Réglages de facturation"))
+        rules.set_value(CHARGE_LATE_CANCELLATIONS.key, bool(charge_late_cancellations), valid_from=start,
+                        by_user_id=user.id, note=note)
+        rules.set_value(LATE_CANCELLATION_SHARE.key, share, valid_from=start, by_user_id=user.id, note=note)
+        rules.set_value(CHARGE_UNJUSTIFIED_ABSENCES.key, bool(charge_unjustified_absences), valid_from=start,
+                        by_user_id=user.id, note=note)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return current_rules(max(start, clock.today()))
 
 
 def _rules_of(month: BillingMonth) -> BillingRules:
@@ -240,12 +264,12 @@ def close_month(month: str | date, user: User | None = None, today: date | None 
     if later is not None:
         raise Conflict(_("Le mois de %(month)s est déjà clôturé : un mois antérieur ne peut plus l'être.",
                          month=month_label(later)), code="later_month_closed")
-    rules = current_rules()
+    month_rules = current_rules(last)
     try:
         closing = BillingMonth(month=first, closed_by_id=user.id if user else None,
-                               charge_late_cancellations=rules.charge_late_cancellations,
-                               late_cancellation_share=rules.late_cancellation_share,
-                               charge_unjustified_absences=rules.charge_unjustified_absences)
+                               charge_late_cancellations=month_rules.charge_late_cancellations,
+                               late_cancellation_share=month_rules.late_cancellation_share,
+                               charge_unjustified_absences=month_rules.charge_unjustified_absences)
         db.session.add(closing)
         try:
             db.session.flush()
@@ -255,7 +279,7 @@ def close_month(month: str | date, user: User | None = None, today: date | None 
             return CloseResult(first, True, existing.statements_count if existing else 0,
                                existing.total if existing else ZERO)
         by_household: dict[int, list[LineDraft]] = defaultdict(list)
-        for draft in month_drafts(first, last, None, rules):
+        for draft in month_drafts(first, last, None, month_rules):
             by_household[draft.household_id].append(draft)
         adjustments = adjustment_drafts(first)
         for concerns, draft in adjustments:
@@ -324,7 +348,7 @@ def provisional_statement(user: User, month: str | date | None = None, today: da
     first, last = parse_month(month or (today or clock.today()))
     if _is_closed(first):
         raise Conflict(_("Ce mois est clôturé : consultez son relevé."), code="month_closed")
-    drafts = month_drafts(first, last, household.id, current_rules())
+    drafts = month_drafts(first, last, household.id, current_rules(last))
     drafts += [d for _m, d in adjustment_drafts(first, household.id)]
     drafts.sort(key=_order)
     view = StatementView(household, first, last, drafts, money(sum((d.amount for d in drafts), ZERO)))

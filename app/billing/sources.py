@@ -20,6 +20,8 @@ from app.extensions import db
 from app.families.models import BenefitScheme, Child
 
 SOURCE = "booking"
+# Held (pending_preparation) bookings hold a place but are not billed until confirmed.
+BILLED_STATUSES = (BookingStatus.CONFIRMED, BookingStatus.LATE_CANCELLED)
 ONE = Decimal("1.00")
 ZERO = Decimal("0.00")
 
@@ -31,9 +33,12 @@ def _label(booking: Booking) -> str:
 
 def booking_statement_lines(first: date, last: date, household_id: int | None,
                             rules: BillingRules) -> list[LineDraft]:
-    """One line per booking of the month holding a place or cancelled late.
+    """One line per confirmed booking of the month, or cancelled late.
 
-    Order of the rules: a late cancellation is charged at the configured
+    A booking held `pending_preparation` is not billed while held: the family
+    never pays for a preparation the centre has not done. Once confirmed it
+    gets its line (after a closed month, as an adjustment on the next
+    statement). Order of the rules: a late cancellation is charged at the configured
     share (or not at all); a child marked present pays the price; an absence
     justified (marked so by the centre, or a certificate uploaded) is listed
     and not charged; an unjustified absence is charged when the rule says so;
@@ -41,7 +46,7 @@ def booking_statement_lines(first: date, last: date, household_id: int | None,
     """
     query = (select(Booking).join(Session).join(Child)
              .where(Session.day.between(first, last),
-                    Booking.status.in_((*PLACE_STATUSES, BookingStatus.LATE_CANCELLED)))
+                    Booking.status.in_(BILLED_STATUSES))
              .options(selectinload(Booking.child), selectinload(Booking.attendance),
                       selectinload(Booking.session).selectinload(Session.unit).selectinload(Unit.activity)
                       .selectinload(Activity.site))

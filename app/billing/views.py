@@ -12,7 +12,7 @@ from flask_login import current_user
 from app import clock, exports
 from app.accounts.models import Role
 from app.accounts.permissions import roles_required
-from app.billing import caf, certificates, services, tariffs
+from app.billing import caf, certificates, pricing, services, tariffs
 from app.billing.forms import (CertificateForm, CloseMonthForm, EndTariffForm, RenewGridForm, SettingsForm,
                                 TariffForm)
 from app.billing.models import LineKind
@@ -195,8 +195,11 @@ def settings():
 @bp.get("/tarifs")
 @roles_required(Role.ADMIN)
 def tariff_grid():
+    today = clock.today()
     return render_template("billing/tariffs.html", grid=tariffs.tariff_grid(current_user),
-                           describe=tariffs.describe, today=clock.today(), renew_form=RenewGridForm())
+                           gaps=pricing.tariff_gaps(current_user, on=today),
+                           fallback=pricing.MISSING_TARIFF_FALLBACK,
+                           describe=tariffs.describe, today=today, renew_form=RenewGridForm())
 
 
 @bp.post("/tarifs/activites/<int:activity_id>/nouvelle-grille")

@@ -18,7 +18,8 @@ from app.accounts.models import Role, User
 from app.accounts.passwords import hash_password
 from app.booking.allocation_models import AllocationPeriod, AllocationRequest, AllocationRequestItem
 from app.booking.allocation_requests import DEFAULT_RULES
-from app.booking.models import Activity, ActivityKind, Session, Site, SiteStaff, StaffingRegime, Unit, UnitKind
+from app.booking.models import (Activity, ActivityKind, Session, Site, SiteStaff, StaffingRegime, Tariff, Unit,
+                                UnitKind)
 from app.extensions import db, utcnow
 from app.families.models import Child, Commune, Household, HouseholdMember
 
@@ -70,6 +71,14 @@ def _site_activity_unit(lines: list[str]) -> tuple[Site, Activity, Unit]:
         unit = Unit(activity=activity, label="Journée avec repas", kind=UnitKind.WHOLE_DAY, start_time=time(8, 30),
                     end_time=time(17, 30), with_meal=True)
         db.session.add(unit)
+        db.session.flush()
+        # A booking without an applicable tariff is refused: the demo's grid covers every family.
+        from app.booking.demo import BANDS, NON_RESIDENT_DAY
+
+        for qf_min, qf_max, resident, price in [*((a, b, True, p) for a, b, p in BANDS),
+                                                (0, None, False, NON_RESIDENT_DAY)]:
+            db.session.add(Tariff(unit=unit, qf_min=qf_min, qf_max=qf_max, resident=resident, price=price,
+                                  valid_from=date(2020, 9, 1)))
         db.session.flush()
     director = db.session.scalar(select(User).join(SiteStaff, SiteStaff.user_id == User.id)
                                  .where(SiteStaff.site_id == site.id, User.role == Role.DIRECTOR).limit(1))

@@ -18,9 +18,9 @@ from app.booking import admission, engine
 from app.booking.allocation import (CRITERIA, Candidate, Decision, Wish, _local, allocate, draw_numbers,
                                     get_period, period_sessions, require_manager, session_label)
 from app.booking.allocation_models import AllocationPeriod, AllocationRequest, AllocationRequestItem, PeriodStatus
-from app.booking.catalogue import price_for
 from app.booking.errors import BookingRefused, OverlappingBooking
 from app.booking.models import AgeBand, Booking, Session
+from app.booking.pricing import price_for
 from app.errors import Conflict, NotFound
 from app.extensions import db, utcnow
 from app.families.models import Child, Household
@@ -152,7 +152,7 @@ def run_draw(user: User | None, period_id: int, *, seed: str | None = None, simu
             .order_by(AllocationRequest.id)))
         numbers = draw_numbers((r.id for r in requests), seed)
         places = {(sid, band.value): s.remaining(band) for sid, s in locked.items() for band in AgeBand}
-        candidates, refused, wishes = [], {}, {}
+        candidates, refused, wishes, prices = [], {}, {}, {}
         for request in requests:
             request.draw_number = numbers[request.id]
             for item in request.items:
@@ -167,6 +167,11 @@ def run_draw(user: User | None, period_id: int, *, seed: str | None = None, simu
                 wishes[item.id] = (item, request, session)
                 if band is None:
                     refused[item.id] = why
+                    continue
+                try:  # never free by accident: no applicable tariff refuses the wish
+                    prices[item.id] = price_for(session.unit_id, request.household, session.day)
+                except BookingRefused as refusal:
+                    refused[item.id] = refusal.message
         _one_per_time_slot(wishes, refused)
         for item_id, (item, request, session) in wishes.items():
             if item_id not in refused:
@@ -178,7 +183,7 @@ def run_draw(user: User | None, period_id: int, *, seed: str | None = None, simu
             item, request, session = wishes[decision.item_id]
             booking = Booking(child_id=item.child_id, session_id=session.id, age_band=AgeBand(item.age_band),
                               submission_id=f"draw-{period.id}", booked_by_id=booked_by, created_at=now,
-                              updated_at=now, price=price_for(session.unit_id, request.household, session.day))
+                              updated_at=now, price=prices[item.id])
             given = decision.status == "confirmed"
             engine.place(booking, session, engine.admit(item.child, session) if given else admission.CONFIRM,
                          give=given)

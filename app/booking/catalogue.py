@@ -236,8 +236,10 @@ def price_for(unit: Unit | int, household: Household, day: date) -> Decimal | No
 
 
 def pick_price(tariffs, household: Household, day: date) -> Decimal | None:
-    """The price among already loaded `tariffs` of one unit (see price_for)."""
-    qf = household.family_quotient
+    """The price among already loaded `tariffs` of one unit (see price_for).
+
+    The validated quotient familial counts only until its validity date."""
+    qf = household.family_quotient_on(day)
     valid = sorted((t for t in tariffs if t.resident == household.is_resident and t.valid_from <= day
                     and (t.valid_until is None or t.valid_until >= day)), key=lambda t: t.qf_min)
     if not valid:

@@ -26,7 +26,6 @@ from app.accounts.models import User
 from app.accounts.permissions import require
 from app.booking import admission, engine, staffing
 from app.booking.access import Action, household_of
-from app.booking.catalogue import price_for
 from app.booking.errors import (
     BookingRefused,
     CancellationClosed,
@@ -45,6 +44,7 @@ from app.booking.models import (
     Session,
     Unit,
 )
+from app.booking.pricing import price_for
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db, read_phase, utcnow
 from app.families.models import Child, Household, HouseholdMember
@@ -207,11 +207,12 @@ def book(user: User, items, idempotency_key: str | None = None, now: datetime | 
                 child, session = children[child_id], sessions[session_id]
                 try:
                     band = engine.check_request(child, household, session, now)
+                    price = price_for(session.unit_id, household, session.day)  # never free by accident
                 except BookingRefused as refusal:
                     checked[child_id, session_id] = refusal
                     continue
                 checked[child_id, session_id] = _Checked(
-                    child, session, band, price_for(session.unit_id, household, session.day),
+                    child, session, band, price,
                     # One item: its admission checks need not wait for the writing transaction.
                     admission.foresee(child, session) if len(pairs) == 1 else None)
             guardians = recipients("booking.submitted", _guardians(household))

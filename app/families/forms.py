@@ -3,10 +3,12 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, EmailField, IntegerField, SelectField, StringField, TelField
+from flask_wtf.file import FileField
+from wtforms import (BooleanField, DateField, EmailField, IntegerField, SelectField, StringField, TelField,
+                     TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from app.families.models import BenefitScheme, SchoolLevel
+from app.families.models import BenefitScheme, ProofKind, SchoolLevel
 
 REQUIRED = _l("Ce champ est obligatoire.")
 OUTSIDE = "hors"  # the choice "outside the agglomeration" (NULL commune)
@@ -42,6 +44,10 @@ class HouseholdForm(FlaskForm):
     benefit_scheme = SelectField(_l("Régime de prestations familiales"),
                                  choices=[(k.value, v) for k, v in BENEFIT_SCHEME_LABELS.items()],
                                  validators=[DataRequired(REQUIRED)])
+    proof_kind = SelectField(_l("Type de justificatif"), choices=[
+        (ProofKind.CAF_CERTIFICATE.value, _l("Attestation de quotient familial (CAF ou MSA)")),
+        (ProofKind.TAX_NOTICE.value, _l("Avis d'imposition"))], validators=[Optional()])
+    proof = FileField(_l("Justificatif (PDF, PNG ou JPEG, 5 Mo au plus)"))
     guardian_relationship = StringField(_l("Votre lien avec les enfants"), validators=[Optional(), Length(max=50)])
     guardian_works = BooleanField(_l("J'exerce une activité professionnelle ou je suis en formation"))
 
@@ -90,3 +96,8 @@ class JoinConfirmForm(FlaskForm):
     """Accepting an invitation opened from its link (the token is in the URL)."""
 
     relationship_to_children = StringField(_l("Votre lien avec les enfants"), validators=[Optional(), Length(max=50)])
+
+
+class RefuseDeclarationForm(FlaskForm):
+    reason = TextAreaField(_l("Motif du refus, lu par la famille"), validators=[
+        DataRequired(_l("Indiquez à la famille pourquoi la déclaration est refusée.")), Length(max=1000)])

@@ -3,7 +3,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Enum, ForeignKey, String, func
+from sqlalchemy import Enum, ForeignKey, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
@@ -77,9 +77,20 @@ class Household(db.Model):
         back_populates="household", cascade="all, delete-orphan"
     )
 
+    # commune_insee, family_quotient and its validity are the values a staff member validated
+    # (HouseholdDeclaration): they set the price and the "residents first" priority.
+
     @property
     def is_resident(self) -> bool:
         return self.commune_insee is not None
+
+    def family_quotient_on(self, day: date) -> int | None:
+        """The validated quotient familial, or None (highest band) when there is none or it expired before `day`."""
+        if self.family_quotient is None:
+            return None
+        if self.family_quotient_valid_until is not None and self.family_quotient_valid_until < day:
+            return None
+        return self.family_quotient
 
 
 class HouseholdMember(db.Model):
@@ -181,3 +192,48 @@ class HouseholdInvitation(db.Model):
 
     def is_pending(self, now: datetime) -> bool:
         return self.used_at is None and self.revoked_at is None and self.expires_at > now
+
+
+class DeclarationStatus(str, enum.Enum):
+    PENDING = "pending"
+    VALIDATED = "validated"
+    REFUSED = "refused"
+    SUPERSEDED = "superseded"  # replaced by a newer declaration before anyone checked it
+
+
+class ProofKind(str, enum.Enum):
+    CAF_CERTIFICATE = "caf_certificate"  # attestation de quotient familial CAF or MSA
+    TAX_NOTICE = "tax_notice"  # avis d'imposition
+
+
+class HouseholdDeclaration(db.Model):
+    """A change of commune or quotient familial declared by a family, waiting for a staff check.
+
+    Until it is validated the household keeps its validated values (or none:
+    non-resident, highest band)."""
+
+    __tablename__ = "household_declaration"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("household.id", ondelete="CASCADE"), index=True)
+    # NULL commune means "outside the agglomeration".
+    commune_insee: Mapped[str | None] = mapped_column(ForeignKey("commune.insee"))
+    family_quotient: Mapped[int | None]
+    family_quotient_valid_until: Mapped[date | None]
+    status: Mapped[DeclarationStatus] = mapped_column(
+        Enum(DeclarationStatus, native_enum=False, length=20, validate_strings=True),
+        default=DeclarationStatus.PENDING, index=True)
+    proof_kind: Mapped[ProofKind | None] = mapped_column(
+        Enum(ProofKind, native_enum=False, length=20, validate_strings=True))
+    proof_stored_name: Mapped[str | None] = mapped_column(String(80))
+    proof_original_name: Mapped[str] = mapped_column(String(200), default="")
+    proof_content_type: Mapped[str] = mapped_column(String(50), default="")
+    declared_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    declared_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None]
+    refusal_reason: Mapped[str] = mapped_column(Text, default="")
+
+    household: Mapped[Household] = relationship()
+    commune: Mapped[Commune | None] = relationship()
+    declared_by: Mapped[User | None] = relationship(foreign_keys=[declared_by_id])

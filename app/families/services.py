@@ -29,6 +29,7 @@ from app.accounts.models import Role, User
 from app.accounts.permissions import policy, require
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
+from app.families import declarations
 from app.families.communes import list_communes, load_communes  # noqa: F401  (part of this module's API)
 from app.families.models import (
     BenefitScheme,
@@ -283,6 +284,8 @@ class HouseholdData:
     # About the guardian filling in the form (their own membership).
     guardian_relationship: str = ""
     guardian_works: bool = False
+    # The attestation CAF / avis d'imposition backing a declared change (app.families.declarations.Proof).
+    proof: object = None
 
 
 def _validated_household(data: HouseholdData, current: Household | None, today: date) -> dict:
@@ -313,6 +316,12 @@ def _validated_household(data: HouseholdData, current: Household | None, today: 
                                  "sa date de validité vide."), field="family_quotient")
     changed = current is None or (current.family_quotient, current.family_quotient_valid_until) != (
         quotient, valid_until)
+    if changed and current is not None:
+        from app.families.declarations import pending_declaration
+
+        pending = pending_declaration(current.id)
+        changed = pending is None or (pending.family_quotient, pending.family_quotient_valid_until) != (
+            quotient, valid_until)
     # A quotient that expired since it was entered must not block an address
     # change; only a newly entered quotient has to be current.
     if valid_until is not None and changed:
@@ -328,9 +337,17 @@ def _validated_household(data: HouseholdData, current: Household | None, today: 
     return values
 
 
+def _declared(values: dict) -> tuple:
+    """Take the commune and QF out of `values`: they become a declaration for staff to check."""
+    return (values.pop("commune_insee"), values.pop("family_quotient"), values.pop("family_quotient_valid_until"))
+
+
 @use_case
 def create_household(user: User, data: HouseholdData, *, today: date | None = None) -> Household:
     """Create `user`'s household with `user` as its first guardian.
+
+    The commune and quotient familial given are a declaration for staff to
+    check: until validated, the household counts as non-resident without QF.
 
     A parent account belongs to at most one household. Raises Forbidden (not
     a parent), HouseholdExists (already has one, or joined one meanwhile),
@@ -343,18 +360,31 @@ def create_household(user: User, data: HouseholdData, *, today: date | None = No
     values = _validated_household(data, None, today or clock.today())
     if not values["name"]:
         values["name"] = _("Foyer %(name)s", name=user.last_name).strip() if user.last_name else _("Mon foyer")
+    declared = _declared(values)
+    # Until a staff member checks them, the commune and QF do not count: non-resident, highest band.
     household = Household(**values)
     household.members.append(HouseholdMember(
         user_id=user.id, relationship_to_children=_text(data.guardian_relationship, 50, "guardian_relationship"),
         works=bool(data.guardian_works)))
     db.session.add(household)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise HouseholdExists(_("Votre compte est déjà rattaché à un foyer.")) from None
+    if declared != (None, None, None):
+        declarations.record(user, household, *declared, proof=data.proof)
     _commit(_("Votre compte est déjà rattaché à un foyer."), HouseholdExists)
     return household
 
 
 @use_case
 def update_household(user: User, data: HouseholdData, *, today: date | None = None) -> Household:
-    """Change the household's address, commune, quotient familial, scheme and the guardian's own details.
+    """Change the household's address, scheme and the guardian's own details; declare commune and QF.
+
+    A different commune or quotient familial is recorded as a declaration that
+    waits for a staff check (app.families.declarations); until then the
+    validated values keep setting the price and the priority.
 
     Raises NoHousehold, ValidationFailed.
     """
@@ -364,8 +394,10 @@ def update_household(user: User, data: HouseholdData, *, today: date | None = No
     if not values["name"]:
         values["name"] = household.name
     relationship = _text(data.guardian_relationship, 50, "guardian_relationship")
+    declared = _declared(values)
     for key, value in values.items():
         setattr(household, key, value)
+    declarations.record(user, household, *declared, proof=data.proof)
     member = db.session.scalar(select(HouseholdMember).where(HouseholdMember.user_id == user.id))
     member.relationship_to_children = relationship
     member.works = bool(data.guardian_works)

@@ -8,7 +8,7 @@ belongs to another household.
 from __future__ import annotations
 
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -17,7 +17,7 @@ from app import clock
 from app.accounts.models import Role
 from app.accounts.permissions import roles_required
 from app.errors import Conflict, Forbidden, ValidationFailed
-from app.families import contacts, invitations, services
+from app.families import contacts, declarations, invitations, services
 from app.families.forms import (
     BENEFIT_SCHEME_LABELS,
     OUTSIDE,
@@ -29,6 +29,7 @@ from app.families.forms import (
     JoinConfirmForm,
     JoinForm,
     PersonForm,
+    RefuseDeclarationForm,
 )
 from app.navigation import register_nav
 from app.forms import show_domain_error as _apply_form_error
@@ -36,6 +37,7 @@ from app.forms import show_domain_error as _apply_form_error
 bp = Blueprint("families", __name__, url_prefix="/foyer")
 
 register_nav(_l("Mon foyer"), "families.index", [Role.PARENT], order=10)
+register_nav(_l("Quotients et communes à vérifier"), "families.declaration_queue", [Role.ADMIN], order=75)
 
 parents_only = roles_required(Role.PARENT)
 
@@ -66,11 +68,23 @@ def index():
         "families/index.html", household=household, invitation=invitation,
         # The link the parent forwards: from PUBLIC_BASE_URL, like the e-mailed one, never from the Host.
         invitation_url=invitations.invitation_url(invitations.invitation_token(invitation)) if invitation else None,
-        max_guardians=invitations.max_guardians(), confirm_form=ConfirmForm())
+        max_guardians=invitations.max_guardians(), confirm_form=ConfirmForm(),
+        pending_declaration=declarations.pending_declaration(household.id) if household else None,
+        last_decision=declarations.latest_decision(household.id) if household else None)
+
+
+def _proof(form: HouseholdForm) -> declarations.Proof | None:
+    upload = request.files.get(form.proof.name)
+    if upload is None or not upload.filename:
+        return None
+    from app import uploads
+
+    return declarations.Proof(uploads.read_limited(upload.stream), upload.filename,
+                              form.proof_kind.data or declarations.ProofKind.CAF_CERTIFICATE.value)
 
 
 def _household_data(form: HouseholdForm) -> services.HouseholdData:
-    return services.HouseholdData(
+    return services.HouseholdData(proof=_proof(form),
         name=form.name.data or "", address=form.address.data or "", commune_insee=form.commune_value(),
         family_quotient=form.family_quotient.data, family_quotient_valid_until=form.family_quotient_valid_until.data,
         benefit_scheme=form.benefit_scheme.data, guardian_relationship=form.guardian_relationship.data or "",
@@ -92,7 +106,8 @@ def create_household():
         except (ValidationFailed, Conflict) as error:
             _apply_form_error(form, error)
         else:
-            flash(_("Votre foyer est créé. Ajoutez maintenant vos enfants."), "success")
+            flash(_("Votre foyer est créé. Ajoutez maintenant vos enfants. Votre commune et votre quotient "
+                    "familial seront pris en compte après vérification par le service enfance-jeunesse."), "success")
             return redirect(url_for("families.index"))
     return _render_form("families/household_form.html", form, creating=True)
 
@@ -105,10 +120,12 @@ def edit_household():
     if household is None:
         return redirect(url_for("families.create_household"))
     member = next(m for m in household.members if m.user_id == user.id)
+    # The form shows what the family last declared: the pending declaration, else the validated values.
+    declared = declarations.pending_declaration(household.id) or household
     form = HouseholdForm(data=None if request.method == "POST" else {
-        "name": household.name, "address": household.address, "commune_insee": household.commune_insee or OUTSIDE,
-        "family_quotient": household.family_quotient,
-        "family_quotient_valid_until": household.family_quotient_valid_until,
+        "name": household.name, "address": household.address, "commune_insee": declared.commune_insee or OUTSIDE,
+        "family_quotient": declared.family_quotient,
+        "family_quotient_valid_until": declared.family_quotient_valid_until,
         "benefit_scheme": household.benefit_scheme.value,
         "guardian_relationship": member.relationship_to_children, "guardian_works": member.works})
     form.set_commune_choices(services.list_communes())
@@ -118,9 +135,63 @@ def edit_household():
         except (ValidationFailed, Conflict) as error:
             _apply_form_error(form, error)
         else:
-            flash(_("Les informations du foyer sont enregistrées."), "success")
+            flash(_("Les informations du foyer sont enregistrées. Un changement de commune ou de quotient "
+                    "familial compte après vérification par le service enfance-jeunesse."), "success")
             return redirect(url_for("families.index"))
-    return _render_form("families/household_form.html", form, creating=False)
+    return _render_form("families/household_form.html", form, creating=False,
+                        pending=declarations.pending_declaration(household.id))
+
+
+# ---------------------------------------------------------------- staff: declarations to check
+
+@bp.get("/verifications")
+@roles_required(Role.ADMIN)
+def declaration_queue():
+    return render_template("families/declaration_queue.html", declarations=declarations.queue(_user()),
+                           proof_labels=declarations.PROOF_LABELS, refuse_form=RefuseDeclarationForm(),
+                           confirm_form=ConfirmForm())
+
+
+@bp.get("/verifications/<int:declaration_id>/justificatif")
+@roles_required(Role.ADMIN)
+def declaration_proof(declaration_id: int):
+    declaration, path = declarations.open_proof(_user(), declaration_id)
+    return send_file(path, mimetype=declaration.proof_content_type, as_attachment=True,
+                     download_name=declaration.proof_original_name, max_age=0)
+
+
+@bp.post("/verifications/<int:declaration_id>/valider")
+@roles_required(Role.ADMIN)
+def validate_declaration(declaration_id: int):
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            declarations.validate(_user(), declaration_id)
+        except (ValidationFailed, Conflict) as error:
+            flash(error.message, "error")
+        else:
+            flash(_("Déclaration validée : la famille est prévenue par e-mail."), "success")
+    return redirect(url_for("families.declaration_queue"))
+
+
+@bp.post("/verifications/<int:declaration_id>/refuser")
+@roles_required(Role.ADMIN)
+def refuse_declaration(declaration_id: int):
+    form = RefuseDeclarationForm()
+    error_message = None
+    if form.validate_on_submit():
+        try:
+            declarations.refuse(_user(), declaration_id, form.reason.data)
+        except (ValidationFailed, Conflict) as error:
+            error_message = error.message
+        else:
+            flash(_("Déclaration refusée : la famille est prévenue par e-mail, avec le motif."), "success")
+            return redirect(url_for("families.declaration_queue"))
+    else:
+        error_message = " ".join(str(e) for e in form.reason.errors) or _("Le formulaire a expiré : recommencez.")
+    return render_template("families/declaration_queue.html", declarations=declarations.queue(_user()),
+                           proof_labels=declarations.PROOF_LABELS, refuse_form=form, confirm_form=ConfirmForm(),
+                           refuse_error=(declaration_id, error_message)), 422
 
 
 # ---------------------------------------------------------------- children

@@ -1,18 +1,16 @@
 """The director's staffing dashboard and the monthly AEEH report (CAF inclusion supplement)."""
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.accounts.models import Role, User
-from app.booking.models import (Activity, Attendance, AttendanceStatus, Booking, Session, Site, Unit)
+from app.booking.models import (Activity, Session, Site, Unit)
 from app.booking.staffing import FullStaffing, full_staffing_for
 from app.errors import Forbidden, ValidationFailed
 from app.exports import Table
@@ -21,9 +19,6 @@ from app.inclusion.access import staff_site_ids
 from app.inclusion.models import ChildNeeds
 from app.inclusion.cards import children_with_plan
 
-# CAF counts Wednesdays at most 9 h a day with a meal, 4 h without (shared/domain.md).
-WEDNESDAY_CAP_WITH_MEAL = Decimal("9")
-WEDNESDAY_CAP_WITHOUT_MEAL = Decimal("4")
 
 
 @dataclass
@@ -77,42 +72,27 @@ def _month_bounds(month: str) -> tuple[date, date]:
 
 def aeeh_report(user: User, month: str) -> list[AeehLine]:
     """Per site (the director's; every site for the administrator): the children receiving AEEH who
-    attended in the month, their hours actually attended (a slot counts whole if attended; Wednesdays
-    capped at 9 h a day with a meal, 4 h without) and the CAF supplement (CAF_INCLUSION_RATE_PER_HOUR).
+    attended in the month, their hours actually attended and the CAF supplement (rule
+    caf.inclusion_rate_per_hour).
+
+    The hours are billing's CAF count (`billing.caf.site_hours`), computed once for both reports: a
+    slot counts whole if attended; school-period (périscolaire) Wednesdays are capped at 9 h a day
+    with a meal, else 4 h per half-day attended; holiday Wednesdays are not capped.
     Raises Forbidden, ValidationFailed.
     """
+    from app.billing.caf import site_hours
+
     if user.role == Role.ADMIN:
         site_ids = set(db.session.scalars(select(Site.id)))
     elif user.role == Role.DIRECTOR:
         site_ids = staff_site_ids(user, Role.DIRECTOR)
     else:
         raise Forbidden()
-    first, end = _month_bounds(month)
-    rate = Decimal(str(current_app.config["CAF_INCLUSION_RATE_PER_HOUR"]))
-    rows = db.session.execute(
-        select(Activity.site_id, Booking.child_id, Session.day, Unit.start_time, Unit.end_time, Unit.with_meal)
-        .join(Session, Booking.session_id == Session.id).join(Unit, Session.unit_id == Unit.id)
-        .join(Activity, Unit.activity_id == Activity.id).join(Attendance, Attendance.booking_id == Booking.id)
-        .join(ChildNeeds, ChildNeeds.child_id == Booking.child_id)
-        .where(ChildNeeds.has_aeeh.is_(True), Attendance.status == AttendanceStatus.PRESENT,
-               Session.day >= first, Session.day < end, Activity.site_id.in_(site_ids))).all()
-    per_day: dict[tuple[int, int, date], list[Decimal, bool]] = defaultdict(lambda: [Decimal("0"), False])
-    for site_id, child_id, day, start, stop, with_meal in rows:
-        minutes = (stop.hour * 60 + stop.minute) - (start.hour * 60 + start.minute)
-        entry = per_day[(site_id, child_id, day)]
-        entry[0] += Decimal(minutes) / Decimal(60)
-        entry[1] = entry[1] or with_meal
-    hours: dict[int, Decimal] = defaultdict(lambda: Decimal("0"))
-    children: dict[int, set[int]] = defaultdict(set)
-    for (site_id, child_id, day), (total, meal) in per_day.items():
-        if day.weekday() == 2:
-            total = min(total, WEDNESDAY_CAP_WITH_MEAL if meal else WEDNESDAY_CAP_WITHOUT_MEAL)
-        hours[site_id] += total
-        children[site_id].add(child_id)
+    first, _end = _month_bounds(month)
     lines = []
     for site in db.session.scalars(select(Site).where(Site.id.in_(site_ids)).order_by(Site.name)):
-        h = hours[site.id].quantize(Decimal("0.01"))
-        lines.append(AeehLine(site, len(children[site.id]), h, (h * rate).quantize(Decimal("0.01"))))
+        report = site_hours(site, first)
+        lines.append(AeehLine(site, report.aeeh.count, report.aeeh.hours, report.aeeh_amount))
     return lines
 
 

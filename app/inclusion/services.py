@@ -19,7 +19,7 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy import delete, func, select, update
 from werkzeug.utils import secure_filename
 
-from app import clock, rules
+from app import clock, rules, uploads
 from app.accounts.models import User
 from app.accounts.permissions import require
 from app.booking.models import Attendance, AttendanceStatus, Booking, BookingStatus, Session
@@ -35,12 +35,8 @@ NEEDS_TEXT_FIELDS = ("allergies", "diet", "medication", "emergency_protocol", "d
                      "communication", "to_avoid", "what_helps")
 NEEDS_FIELDS = ("needs_particular_care", "has_pai", "has_aeeh") + NEEDS_TEXT_FIELDS
 
-# Recognised by their first bytes, never by their name.
-MAGIC = ((b"%PDF-", "application/pdf", "pdf"),
-         (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
-         (b"\xff\xd8\xff", "image/jpeg", "jpg"))
-# Markup a browser could be tricked into running, even behind a valid signature.
-MARKUP = (b"<html", b"<script", b"<!doctype html", b"<body", b"<svg", b"<iframe")
+# The generic file checks live in the kernel (app.uploads), shared with families' proofs.
+MAGIC, MARKUP, sniff = uploads.MAGIC, uploads.MARKUP, uploads.sniff
 
 
 def get_child(user: User, child_id: int, action: str = Action.READ_FILE) -> Child:
@@ -127,17 +123,6 @@ def upload_dir() -> Path:
     return path
 
 
-def sniff(content: bytes) -> tuple[str, str] | None:
-    """(content type, extension) from the file's first bytes, or None if not an accepted type."""
-    for magic, content_type, extension in MAGIC:
-        if content.startswith(magic):
-            head = content[:4096].lower()
-            if any(marker in head for marker in MARKUP):
-                return None
-            return content_type, extension
-    return None
-
-
 def upload_document(user: User, child_id: int, *, filename: str, content: bytes,
                     kind: DocumentKind | str = DocumentKind.PAI) -> NeedDocument:
     """A guardian adds a PDF, PNG or JPEG document (PAI, prescription).
@@ -147,16 +132,7 @@ def upload_document(user: User, child_id: int, *, filename: str, content: bytes,
     ValidationFailed (empty, too large, not a PDF/PNG/JPEG).
     """
     child = get_child(user, child_id, Action.EDIT_NEEDS)
-    limit = current_app.config["MAX_UPLOAD_BYTES"]
-    if not content:
-        raise ValidationFailed(_("Le fichier est vide."), field="document")
-    if len(content) > limit:
-        raise ValidationFailed(_("Le fichier dépasse la taille maximale de %(mb)s Mo.",
-                                 mb=round(limit / 1024 / 1024, 1)), field="document")
-    sniffed = sniff(content)
-    if sniffed is None:
-        raise ValidationFailed(_("Seuls les fichiers PDF, PNG ou JPEG sont acceptés."), field="document")
-    content_type, extension = sniffed
+    content_type, extension = uploads.check_document(content, field="document")
     try:
         kind = DocumentKind(kind)
     except ValueError:

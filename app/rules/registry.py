@@ -32,6 +32,8 @@ class Rule:
     unit: str = ""
     minimum: Any = None
     maximum: Any = None
+    # For a str rule: the accepted values, as (value, French label) pairs.
+    choices: tuple = ()
 
     def value(self, on: date | None = None) -> Any:
         """The value in force on `on` (today in Paris by default)."""
@@ -59,6 +61,8 @@ class Rule:
                     raise ValueError(raw)
             else:
                 parsed = raw
+                if self.choices and parsed not in {value for value, _label in self.choices}:
+                    raise ValueError(raw)
         except (ValueError, InvalidOperation) as error:
             raise RuleError(field="value") from error
         if self.minimum is not None and parsed < self.minimum:
@@ -67,6 +71,15 @@ class Rule:
             raise RuleError(_l("La valeur doit être au plus %(maximum)s.", maximum=self.maximum), field="value")
         return parsed
 
+    def describe(self, value: Any) -> str:
+        """The value as administrators read it (the label of a choice, oui/non)."""
+        if self.kind is bool:
+            return str(_l("oui")) if value else str(_l("non"))
+        for choice, label in self.choices:
+            if choice == value:
+                return str(label)
+        return str(value)
+
     def format(self, value: Any) -> str:
         if self.kind is bool:
             return "true" if value else "false"
@@ -74,11 +87,11 @@ class Rule:
 
 
 def define(key: str, *, kind: type, default: Any, label: str, source: str, unit: str = "",
-           minimum: Any = None, maximum: Any = None) -> Rule:
+           minimum: Any = None, maximum: Any = None, choices: tuple = ()) -> Rule:
     """Declare a rule once; declaring the same key twice with other terms is a programming error."""
     if kind not in _KINDS:
         raise TypeError(f"rule {key}: kind must be one of {_KINDS}")
-    rule = Rule(key, kind, default, label, source, unit, minimum, maximum)
+    rule = Rule(key, kind, default, label, source, unit, minimum, maximum, tuple(choices))
     existing = _RULES.get(key)
     if existing is not None and existing != rule:
         raise ValueError(f"rule {key} is defined twice with different terms")

@@ -98,7 +98,14 @@ def test_director_creates_a_session_open_at_once(client):
     assert session.day == school_day and session.capacity_over6 == 12
     assert body["capacity"] == {"under6": 8, "over6": 12} and body["remaining"] == body["capacity"]
     assert (body["start"], body["end"], body["unit"]["kind"]) == ("08:30", "17:30", "whole_day")
-    # Open for booking at once.
+    # Open for booking at once (once the new unit has a tariff: without one a booking is refused).
+    from decimal import Decimal
+
+    from app.booking.models import Tariff
+
+    db.session.add(Tariff(unit_id=session.unit_id, qf_min=0, qf_max=None, resident=True, price=Decimal("8.50"),
+                          valid_from=school_day))
+    db.session.commit()
     parent, _h, child = make_parent_with_child()
     booked = client.post("/api/v1/bookings", headers=bearer(parent),
                          json={"child_id": child.id, "session_id": body["id"]})

@@ -21,7 +21,9 @@ def make_unit_at(site=None, *, kind=ActivityKind.PERISCOLAIRE, label="Journée a
                  start=time(8, 30), end=time(17, 30), with_meal=True, activity=None, activity_name="Mercredis"):
     activity = activity or make_activity(site or make_site(), kind=kind, name=activity_name,
                                          regime=StaffingRegime.PEDT_LONG)
-    return make_unit(activity, label=label, kind=unit_kind, start=start, end=end, with_meal=with_meal)
+    # Billing tests set their own tariffs (bookings here carry their frozen price).
+    return make_unit(activity, label=label, kind=unit_kind, start=start, end=end, with_meal=with_meal,
+                     tariffs=False)
 
 
 def session_on(unit, day: date) -> Session:

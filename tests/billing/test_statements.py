@@ -264,3 +264,30 @@ def test_statements_outlive_a_deleted_household(world):
     assert services.close_month(APRIL, today=AFTER_MAY).statements == 0
     admin = make_user(Role.ADMIN)
     assert services.get_statement(admin, statement.id).total == Decimal("40.25")
+
+
+def test_held_booking_is_billed_only_once_confirmed(world):
+    """Issue 16: a booking held pending_preparation that the centre never prepared was billed "Réservé"."""
+    from app.booking.preparation import confirm_held_booking
+
+    s11 = session_on(world["day"], date(2026, 3, 11))
+    s18 = session_on(world["day"], date(2026, 3, 18))
+    never_prepared = make_booking(world["leo"], s11, price="8.50", status=BookingStatus.PENDING_PREPARATION)
+    prepared_later = make_booking(world["emma"], s18, price="8.50", status=BookingStatus.PENDING_PREPARATION)
+
+    preview = services.provisional_statement(world["parent"], MARCH, today=date(2026, 3, 20))
+    assert preview.total == Decimal("0.00")
+    assert not [line for line in preview.lines if line.reference.startswith("booking:")]
+
+    services.close_month(MARCH, today=AFTER_MAY)
+    assert db.session.scalar(select(func.count(Statement.id))) == 0  # nothing to bill in March
+
+    # The centre finishes Emma's preparation and confirms her booking after March was closed:
+    # the place is billed once, as an adjustment on April's statement; Léo's is still never billed.
+    confirm_held_booking(prepared_later)
+    db.session.commit()
+    services.close_month(APRIL, today=AFTER_MAY)
+    april = db.session.scalar(select(Statement).where(Statement.month == date(2026, 4, 1)))
+    assert [(line.kind, line.reference, line.amount) for line in april.lines] == [
+        (LineKind.ADJUSTMENT, f"booking:{prepared_later.id}", Decimal("8.50"))]
+    assert never_prepared.status is BookingStatus.PENDING_PREPARATION

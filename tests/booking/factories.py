@@ -41,13 +41,18 @@ def make_activity(site: Site | None = None, *, kind=ActivityKind.PERISCOLAIRE, m
 
 
 def make_unit(activity: Activity | None = None, *, label: str = "Journée avec repas", kind=UnitKind.WHOLE_DAY,
-              start=time(8, 30), end=time(17, 30), with_meal: bool = True, price: Decimal | None = None) -> Unit:
+              start=time(8, 30), end=time(17, 30), with_meal: bool = True, price: Decimal | None = None,
+              tariffs: bool = True) -> Unit:
+    """A unit with one tariff for every QF (`price`, 8.50 € by default) for residents and for other
+    families, since 2020 (a booking without an applicable tariff is refused); `tariffs=False`: none."""
     activity = activity or make_activity()
     unit = Unit(activity=activity, label=label, kind=kind, start_time=start, end_time=end, with_meal=with_meal)
     db.session.add(unit)
-    if price is not None:
-        db.session.add(Tariff(unit=unit, qf_min=0, qf_max=None, resident=True, price=price,
-                              valid_from=date(2025, 9, 1)))
+    if tariffs:
+        for resident in (True, False):
+            db.session.add(Tariff(unit=unit, qf_min=0, qf_max=None, resident=resident,
+                                  price=Decimal("8.50") if price is None else price,
+                                  valid_from=date(2020, 9, 1)))
     db.session.commit()
     return unit
 

@@ -319,7 +319,7 @@ def test_centre_cancellation_and_session_cancellation_notify_families():
 
 
 def test_price_by_quotient_band_residency_and_validity():
-    unit = make_unit()
+    unit = make_unit(tariffs=False)
     for qf_min, qf_max, price in ((0, 600, "4.00"), (601, 1200, "8.00"), (1201, None, "12.00")):
         db.session.add(Tariff(unit=unit, qf_min=qf_min, qf_max=qf_max, resident=True, price=Decimal(price),
                               valid_from=date(2025, 9, 1), valid_until=date(2026, 8, 31)))

@@ -257,7 +257,7 @@ def test_director_edits_rules_and_adds_a_tariff(login_as):
     from app.booking.models import Activity, Tariff
 
     site = make_site()
-    unit = make_unit(make_activity(site))
+    unit = make_unit(make_activity(site), tariffs=False)
     client = login_as(make_staff(site))
     url = f"/accueils/activites/{unit.activity_id}"
     page = client.get(url).get_data(as_text=True)

@@ -10,7 +10,7 @@ from app.accounts.models import Role
 from app.accounts.permissions import can
 from app.errors import Forbidden, NotFound, ValidationFailed
 from app.extensions import db
-from app.families import services
+from app.families import declarations, services
 from app.families.models import BenefitScheme, Child, Household, HouseholdMember, SchoolLevel
 from app.families.services import ChildData, HouseholdData
 from tests.families.factories import guardian, make_child, make_commune, make_family, make_parent, make_user
@@ -45,8 +45,10 @@ def test_parent_creates_household_and_becomes_its_guardian():
     parent = make_parent(last_name="Martin")
     household = services.create_household(parent, household_data(), today=TODAY)
     assert household.name == "Foyer Martin"
-    assert household.commune.name == "Cahors"
-    assert household.family_quotient == 780
+    # The commune and QF given wait for a staff check: not resident, no QF until then.
+    assert household.commune_insee is None and household.family_quotient is None
+    pending = declarations.pending_declaration(household.id)
+    assert (pending.commune_insee, pending.family_quotient) == ("46042", 780)
     assert services.household_of(parent).id == household.id
     member = db.session.scalar(select(HouseholdMember).where(HouseholdMember.user_id == parent.id))
     assert (member.relationship_to_children, member.works) == ("mère", True)
@@ -112,7 +114,8 @@ def test_update_household_changes_address_commune_and_guardian_details():
                               today=TODAY)
     db.session.expire_all()
     household = db.session.get(Household, household.id)
-    assert household.address == "3 chemin de la Plaine" and household.commune.name == "Pradines"
+    assert household.address == "3 chemin de la Plaine" and household.commune.name == "Cahors"
+    assert declarations.pending_declaration(household.id).commune_insee == "46224"  # waits for a check
     assert household.members[0].relationship_to_children == "père"
     assert household.name == "Foyer Martin"  # an empty name keeps the current one
 

@@ -460,8 +460,11 @@ def test_aeeh_report_on_hand_computed_numbers():
         reports.aeeh_report(make_user(Role.RAM_STAFF), "2026-03")
 
 
-def test_aeeh_rate_is_a_setting(monkeypatch):
-    monkeypatch.setitem(current_app.config, "CAF_INCLUSION_RATE_PER_HOUR", Decimal("5.00"))
+def test_aeeh_rate_is_a_setting():
+    from app import rules
+
+    rules.set_value("caf.inclusion_rate_per_hour", "5.00", valid_from=date(2026, 1, 1))
+    db.session.commit()
     site = make_site()
     director = make_staff(site, Role.DIRECTOR)
     parent, _h, child = make_parent_with_child()
@@ -507,3 +510,36 @@ def test_register_card_only_for_staff_of_the_session_site_and_audited():
                                                                      AuditEntry.target == "card")) == 1
     with pytest.raises(NotFound):
         cards_module.today_cards(elsewhere, session.id)
+
+
+def test_aeeh_hours_are_computed_once_for_the_inclusion_and_caf_reports():
+    """Issue 16: for the same child and month, 13 h / 58.50 € (inclusion) vs 19 h / 85.50 € (CAF).
+
+    A school Wednesday morning and afternoon without a meal count 4 h per half-day (8 h, not 4 h);
+    a holiday Wednesday of 11 h with a meal is not capped (11 h, not 9 h).
+    """
+    from app.billing import caf
+
+    site = make_site()
+    director = make_staff(site, Role.DIRECTOR)
+    wednesdays = make_activity(site)
+    morning = make_unit(wednesdays, label="Matin", kind=UnitKind.MORNING, start=time(8, 0), end=time(12, 0),
+                        with_meal=False)
+    afternoon = make_unit(wednesdays, label="Après-midi", kind=UnitKind.AFTERNOON, start=time(13, 30),
+                          end=time(17, 30), with_meal=False)
+    holidays = make_unit(make_activity(site, name="Vacances", kind=ActivityKind.EXTRASCOLAIRE,
+                                       regime=StaffingRegime.EXTRASCOLAIRE),
+                         label="Journée", start=time(7, 30), end=time(18, 30), with_meal=True)
+    parent, _h, child = make_parent_with_child()
+    make_needs(child, needs_particular_care=False, has_aeeh=True)
+    attend(book(parent, child, make_session(morning, day=date(2026, 3, 18))))
+    attend(book(parent, child, make_session(afternoon, day=date(2026, 3, 18))))
+    attend(book(parent, child, make_session(holidays, day=date(2026, 3, 4))))
+    [line] = reports.aeeh_report(director, "2026-03")
+    caf_report = caf.site_report(director, site.id, date(2026, 3, 1))
+    assert (line.children, line.hours, line.supplement) == (1, Decimal("19.00"), Decimal("85.50"))
+    assert (caf_report.aeeh.count, caf_report.aeeh.hours, caf_report.aeeh_amount) == (
+        line.children, line.hours, line.supplement)
+    # The CAF detail export names children without saying who receives AEEH.
+    detail = caf.report_csv(caf_report, detail=True)
+    assert "AEEH" not in detail and child.first_name in detail

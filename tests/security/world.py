@@ -94,6 +94,15 @@ def build_world() -> World:
     invitation = HouseholdInvitation(household_id=household_a.id, nonce="n" * 32, created_by_user_id=parent_a.id,
                                      expires_at=datetime.now(timezone.utc) + timedelta(days=7))
     db.session.add_all([pickup, contact, invitation])
+    # Household A's declared QF, with its proof, waiting for an administrator's check.
+    from app import uploads
+    from app.families.models import HouseholdDeclaration
+
+    declaration = HouseholdDeclaration(household_id=household_a.id, commune_insee=None, family_quotient=500,
+                                       family_quotient_valid_until=date(2099, 12, 31),
+                                       proof_stored_name=uploads.store(PDF, "pdf", "household-proofs"),
+                                       proof_original_name="attestation.pdf", proof_content_type="application/pdf")
+    db.session.add(declaration)
 
     # Allocation by draw at site X, with household A's request.
     _director, draw_period, draw_sessions = make_draw_setup(site=site_x)
@@ -138,7 +147,7 @@ def build_world() -> World:
                    "ram_staff": ram_staff, "admin": admin, "anonymous": None}
     world.ids = {
         "user_id": parent_a.id, "child_id": child_a.id, "contact_id": contact.id, "pickup_id": pickup.id,
-        "invitation_id": invitation.id, "site_id": site_x.id, "activity_id": unit.activity_id,
+        "invitation_id": invitation.id, "declaration_id": declaration.id, "key": "caf.inclusion_rate_per_hour", "site_id": site_x.id, "activity_id": unit.activity_id,
         "session_id": session_x.id, "booking_id": booking_a.id, "period_id": draw_period.id,
         "statement_id": statement.id, "certificate_id": certificate.id, "tariff_id": tariff.id,
         "unit_id": billing_unit.id, "version_id": version.id, "document_id": document.id,
