@@ -11,6 +11,7 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
 from icalendar import Calendar, Event
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -19,6 +20,7 @@ from app import clock
 from app.accounts.models import User
 from app.accounts.permissions import require
 from app.booking.access import Action, household_of
+from app.booking.hooks import day_plans
 from app.booking.models import (PLACE_STATUSES, Activity, Booking, BookingStatus, CalendarFeedToken, Session, Site,
                                 Unit)
 from app.errors import NotFound
@@ -105,18 +107,24 @@ def _calendar(name: str) -> Calendar:
     return cal
 
 
-def _event(uid: str, session: Session, summary: str, sequence: int, stamp, cancelled: bool) -> Event:
+def _event(uid: str, session: Session, summary: str, sequence: int, stamp, cancelled: bool, plan=None) -> Event:
     site = session.unit.activity.site
     event = Event()
     event.add("uid", uid)
     event.add("dtstamp", stamp)
-    event.add("dtstart", session.starts_at())
-    event.add("dtend", session.ends_at())
+    # A day plan (an adaptation step) gives that day's own arrival and pick-up times.
+    event.add("dtstart", plan.starts_at(session.day) if plan else session.starts_at())
+    event.add("dtend", plan.ends_at(session.day) if plan else session.ends_at())
     event.add("summary", summary)
     event.add("location", site.full_address)
     event.add("sequence", sequence)
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
-    event.add("description", f"{site.name} – {session.unit.activity.name} ({session.unit.label})")
+    description = f"{site.name} – {session.unit.activity.name} ({session.unit.label})"
+    if plan:
+        description += "\n" + plan.title + " – " + ", ".join(
+            [_("avec un parent") if plan.with_parent else _("sans parent"),
+             _("avec repas") if plan.with_meal else _("sans repas")])
+    event.add("description", description)
     return event
 
 
@@ -137,6 +145,7 @@ def household_calendar(token: str) -> bytes:
                  .selectinload(Activity.site).selectinload(Site.commune))
         .order_by(Session.day, Booking.id)).all()
     cal = _calendar("Pitchoun – réservations")
+    plans = day_plans(b.id for b in bookings if b.status in PLACE_STATUSES)
     for booking in bookings:
         cancelled = booking.status in (BookingStatus.CANCELLED, BookingStatus.LATE_CANCELLED)
         if cancelled and not _ever_held(booking):
@@ -144,7 +153,7 @@ def household_calendar(token: str) -> bytes:
         session = booking.session
         summary = f"{booking.child.first_name} – {session.unit.activity.site.name} ({session.unit.label})"
         cal.add_component(_event(f"booking-{booking.id}@{UID_DOMAIN}", session, summary, booking.sequence,
-                                 booking.updated_at, cancelled))
+                                 booking.updated_at, cancelled, plans.get(booking.id)))
     for source in list(_HOUSEHOLD_FEED_SOURCES):
         for event in source(row.household_id, since):
             cal.add_component(event)

@@ -38,7 +38,7 @@ def test_inclusion_pages_are_accessible(live_server, browser):
     services.upload_document(parent, child.id, filename="pai.pdf", content=PDF)
     version = plans.save_draft(director, child.id, site.id, referent="Inès", goals="Jouer avec le groupe")
     plans.share(director, version.id)
-    adaptation.set_child_steps(director, child.id, site.id, [{"label": "Une heure", "max_unit_hours": "4.5"}])
+    adaptation.set_child_steps(director, child.id, site.id, [{"label": "Une heure", "arrival": "09:30", "pickup": "10:30", "with_parent": True}])
     child_id, site_id, version_id = child.id, site.id, version.id
     parent_email, director_email = parent.email, director.email
     db.session.commit()  # and open no other transaction: on SQLite it would hold the write lock
