@@ -97,6 +97,9 @@ def test_api_answers_201_for_a_new_childs_first_whole_day(client):
                                json={"child_id": child.id, "session_id": session.id})
     assert response.status_code == 201, response.get_json()
     assert response.get_json()["status"] == "confirmed"
+    assert response.get_json()["adaptation_step"] == {
+        "title": "Adaptation, étape 1 sur 4 : Une heure avec un parent", "arrival": "09:30", "pickup": "10:30",
+        "with_parent": True, "with_meal": False}
     assert adaptation.schedule(child.id, site.id)[0].day == WEDNESDAYS[0]
 
 
