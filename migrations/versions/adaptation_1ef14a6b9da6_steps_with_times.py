@@ -10,6 +10,8 @@ Revises: 7b350eea7406
 Create Date: 2026-12-03 08:00:49.762828
 
 """
+from datetime import time
+
 from alembic import op
 import sqlalchemy as sa
 
@@ -43,6 +45,22 @@ def upgrade():
 
     with op.batch_alter_table('adaptation_template_step', schema=None) as batch_op:
         _times(batch_op)
+
+    # The demo's default steps (and copies of them) get the times they describe; any other step
+    # keeps the booked unit's hours until its director sets them.
+    for name in ('adaptation_template_step', 'adaptation_step'):
+        table = sa.table(name, sa.column('label', sa.String), sa.column('arrival', sa.Time),
+                         sa.column('pickup', sa.Time), sa.column('with_parent', sa.Boolean))
+        for label, arrival, pickup, parent in DEFAULT_TIMES:
+            op.execute(table.update().where(table.c.label == label)
+                       .values(arrival=arrival, pickup=pickup, with_parent=parent))
+
+
+DEFAULT_TIMES = (
+    ("Une heure avec un parent", time(9, 30), time(10, 30), True),
+    ("Une matinée sans repas", None, time(11, 45), False),
+    ("Une matinée avec repas", None, time(13, 30), False),
+)
 
 
 def _untimes(batch_op):

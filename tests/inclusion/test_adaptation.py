@@ -127,12 +127,12 @@ def test_a_site_without_template_has_no_steps():
 
 def test_a_returning_child_has_no_steps_on_new_bookings():
     site, _director, parent, child, morning, _whole = _world()
-    make_template_days = [date(2026, 3, 4), date(2026, 3, 5), date(2026, 3, 6), date(2026, 3, 9)]
-    for day in make_template_days:  # last spring: the four first days were the steps, attended
+    first_days = [date(2026, 3, 4), date(2026, 3, 5), date(2026, 3, 6), date(2026, 3, 9)]
+    for day in first_days:  # last spring: the four first days were the steps, attended
         attend(book(parent, child, make_session(morning, day=day)))
     new = book(parent, child, make_session(morning, day=WEDNESDAYS[1]))
     assert day_plans([new.id]) == {}
-    assert [s.day for s in adaptation.schedule(child.id, site.id)] == make_template_days
+    assert [s.day for s in adaptation.schedule(child.id, site.id)] == first_days
 
 
 def test_director_skips_the_period_for_a_child_known_from_before():
