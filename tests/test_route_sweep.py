@@ -145,6 +145,8 @@ ACCESS: dict[str, object] = {
     "inclusion.confirm_without_plan": {DI},
     "inclusion.site_template": {DI},
     "inclusion.child_steps": {DI},
+    "inclusion.edit_step": {DI},
+    "inclusion.adaptations": {DI},
     "inclusion.skip_adaptation": {DI},
     "inclusion.record_step": {DI},
     "inclusion.today_cards": {AN, DI},

@@ -15,6 +15,7 @@ from app.api.openapi import document_path, document_schema, error_response
 from app.api.views import bp, json_body
 from app.booking import catalogue, services
 from app.booking.errors import BookingRefused
+from app.booking.hooks import day_plans
 from app.booking.models import PARIS, AgeBand, Booking, Session, Site
 from app.booking.session_creation import create_session_on
 from app.errors import Forbidden, NotFound, ValidationFailed
@@ -157,9 +158,17 @@ def create_booking():
     item = result.items[0]
     if item.status == "refused":
         raise BookingRefused(item.reason, code=item.code)
+    plan = day_plans([item.booking_id]).get(item.booking_id) if item.booking_id else None
     return jsonify({"id": item.booking_id, "child_id": item.child_id, "session_id": item.session_id,
                     "status": item.status, "waitlist_position": item.waitlist_position,
-                    "price": item.price}), 201
+                    "price": item.price, "adaptation_step": _plan_json(plan)}), 201
+
+
+def _plan_json(plan) -> dict | None:
+    if plan is None:
+        return None
+    return {"title": plan.title, "arrival": plan.arrival.strftime("%H:%M"), "pickup": plan.pickup.strftime("%H:%M"),
+            "with_parent": plan.with_parent, "with_meal": plan.with_meal}
 
 
 @bp.delete("/bookings/<int:booking_id>")
@@ -244,6 +253,15 @@ document_schema("BookingResult", {
         "waitlist_position": {"type": ["integer", "null"], "minimum": 1,
                               "description": "Rang sur la liste d'attente (1 = le prochain) ; null sinon."},
         "price": {"type": ["string", "null"], "description": "Prix en euros, par exemple \"7.50\"."},
+        "adaptation_step": {
+            "type": ["object", "null"],
+            "description": "Étape d'adaptation de ce jour (premiers jours de l'enfant dans l'accueil) ; "
+                           "null sinon. La réservation reste celle demandée ; l'étape dit quand arriver, "
+                           "quand repartir, si un parent reste et si l'enfant prend le repas.",
+            "required": ["title", "arrival", "pickup", "with_parent", "with_meal"],
+            "properties": {"title": {"type": "string"}, "arrival": _TIME, "pickup": _TIME,
+                           "with_parent": {"type": "boolean"}, "with_meal": {"type": "boolean"}},
+        },
     },
 })
 document_schema("Booking", {

@@ -11,6 +11,7 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
 from icalendar import Event
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -19,6 +20,7 @@ from app import clock
 from app.accounts.models import User
 from app.accounts.permissions import require
 from app.booking.access import Action, household_of
+from app.booking.hooks import day_plans
 from app.booking.models import (PLACE_STATUSES, Activity, Booking, BookingStatus, CalendarFeedToken, Session, Site,
                                 Unit)
 from app.errors import NotFound
@@ -96,12 +98,17 @@ def renew_site_feed(user: User, site_id: int) -> CalendarFeedToken:
     return token
 
 
-def _event(uid: str, session: Session, summary: str, sequence: int, stamp, cancelled: bool) -> Event:
+def _event(uid: str, session: Session, summary: str, sequence: int, stamp, cancelled: bool, plan=None) -> Event:
     site = session.unit.activity.site
-    return ical.new_event(uid=uid, start=session.starts_at(), end=session.ends_at(), summary=summary, stamp=stamp,
-                          sequence=sequence, status="CANCELLED" if cancelled else "CONFIRMED",
-                          location=site.full_address,
-                          description=f"{site.name} – {session.unit.activity.name} ({session.unit.label})")
+    description = f"{site.name} – {session.unit.activity.name} ({session.unit.label})"
+    if plan:  # a day plan (an adaptation step) gives that day's own arrival and pick-up times
+        description += "\n" + plan.title + " – " + ", ".join(
+            [_("avec un parent") if plan.with_parent else _("sans parent"),
+             _("avec repas") if plan.with_meal else _("sans repas")])
+    return ical.new_event(uid=uid, start=plan.starts_at(session.day) if plan else session.starts_at(),
+                          end=plan.ends_at(session.day) if plan else session.ends_at(), summary=summary,
+                          stamp=stamp, sequence=sequence, status="CANCELLED" if cancelled else "CONFIRMED",
+                          location=site.full_address, description=description)
 
 
 def household_calendar(token: str) -> bytes:
@@ -121,6 +128,7 @@ def household_calendar(token: str) -> bytes:
                  .selectinload(Activity.site).selectinload(Site.commune))
         .order_by(Session.day, Booking.id)).all()
     cal = ical.new_calendar("Pitchoun – réservations")
+    plans = day_plans(b.id for b in bookings if b.status in PLACE_STATUSES)
     for booking in bookings:
         cancelled = booking.status in (BookingStatus.CANCELLED, BookingStatus.LATE_CANCELLED)
         if cancelled and not _ever_held(booking):
@@ -128,7 +136,7 @@ def household_calendar(token: str) -> bytes:
         session = booking.session
         summary = f"{booking.child.first_name} – {session.unit.activity.site.name} ({session.unit.label})"
         cal.add_component(_event(ical.uid("booking", booking.id), session, summary, booking.sequence,
-                                 booking.updated_at, cancelled))
+                                 booking.updated_at, cancelled, plans.get(booking.id)))
     for source in list(_HOUSEHOLD_FEED_SOURCES):
         for event in source(row.household_id, since):
             cal.add_component(event)

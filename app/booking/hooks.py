@@ -1,7 +1,79 @@
-"""Booking's plug-ins into the kernel: the "site" staff scope."""
+"""Booking's plug-ins into the kernel (the "site" staff scope), and the day-plan registry.
+
+Day plans: another domain (inclusion's adaptation steps) may say that on a
+booked day the child keeps other hours than the unit's: when to arrive, when
+to be collected, whether a parent stays, whether the child has lunch. A
+provider is `fn(booking_ids) -> {booking_id: DayPlan}`; booking shows the plan
+on the family's pages, the e-mail, the registers and the calendar feed, and
+never imports the provider. Nothing in a plan is health data.
+"""
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
 from flask import Flask
+
+
+@dataclass(frozen=True)
+class DayPlan:
+    title: str  # e.g. "Adaptation, étape 1 sur 4 : une heure avec un parent"
+    arrival: time
+    pickup: time
+    with_parent: bool
+    with_meal: bool
+
+    def starts_at(self, day: date) -> datetime:
+        from app.clock import PARIS
+
+        return datetime.combine(day, self.arrival, tzinfo=PARIS)
+
+    def ends_at(self, day: date) -> datetime:
+        from app.clock import PARIS
+
+        return datetime.combine(day, self.pickup, tzinfo=PARIS)
+
+
+DayPlanProvider = Callable[[list[int]], dict[int, DayPlan]]
+_DAY_PLAN_PROVIDERS: list[DayPlanProvider] = []
+
+
+def register_day_plan_provider(provider: DayPlanProvider) -> None:
+    if provider not in _DAY_PLAN_PROVIDERS:
+        _DAY_PLAN_PROVIDERS.append(provider)
+
+
+def unregister_day_plan_provider(provider: DayPlanProvider) -> None:
+    if provider in _DAY_PLAN_PROVIDERS:
+        _DAY_PLAN_PROVIDERS.remove(provider)
+
+
+def day_plans(booking_ids: Iterable[int]) -> dict[int, DayPlan]:
+    """The plans the providers give for these bookings, by booking id (the first provider wins)."""
+    ids = sorted({int(i) for i in booking_ids if i is not None})
+    plans: dict[int, DayPlan] = {}
+    if not ids:
+        return plans
+    for provider in list(_DAY_PLAN_PROVIDERS):
+        for booking_id, plan in (provider(ids) or {}).items():
+            plans.setdefault(booking_id, plan)
+    return plans
+
+
+def submission_day_plans(submission_id: str) -> list[tuple[object, DayPlan]]:
+    """(booking, plan) for the bookings of one submission that carry a plan (the e-mail's list)."""
+    from sqlalchemy import select
+
+    from app.booking.models import Booking
+    from app.extensions import db
+
+    if not submission_id:
+        return []
+    bookings = db.session.scalars(select(Booking).where(Booking.submission_id == submission_id)
+                                  .order_by(Booking.id)).all()
+    plans = day_plans(b.id for b in bookings)
+    return [(b, plans[b.id]) for b in bookings if b.id in plans]
 
 
 def assign_sites(user, site_ids: list[int]) -> None:
@@ -23,11 +95,14 @@ def assign_sites(user, site_ids: list[int]) -> None:
     db.session.flush()
 
 
-def init_app(app: Flask) -> None:
+def init_app(flask_app: Flask) -> None:
     import app.booking.access  # noqa: F401  (registers the booking policies)
     from app.accounts.scopes import register_scope
 
     register_scope("site", assign_sites)
+    # Templates (pages and e-mails) show the day plans without the views knowing who provides them.
+    flask_app.add_template_global(day_plans, "day_plans")
+    flask_app.add_template_global(submission_day_plans, "submission_day_plans")
 
     from flask_babel import lazy_gettext as _l
 

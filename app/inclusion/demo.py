@@ -22,9 +22,10 @@ def load_demo() -> list[str]:
     for site in sites:
         exists = db.session.scalar(select(AdaptationTemplateStep.id).where(AdaptationTemplateStep.site_id == site.id))
         if exists is None:
-            for position, (label, hours, meal) in enumerate(DEFAULT_TEMPLATE, start=1):
+            for position, (label, arrival, pickup, parent, meal) in enumerate(DEFAULT_TEMPLATE, start=1):
                 db.session.add(AdaptationTemplateStep(site_id=site.id, position=position, label=label,
-                                                      max_unit_hours=hours, meal_allowed=meal))
+                                                      arrival=arrival, pickup=pickup, with_parent=parent,
+                                                      with_meal=meal))
             lines.append(f"Adaptation steps for {site.name}")
     child = db.session.scalar(select(Child).where(Child.needs_particular_care.is_(True)).order_by(Child.id))
     if child is None:

@@ -3,8 +3,8 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import (BooleanField, DateField, DecimalField, IntegerField, RadioField, SelectField, StringField,
-                     TextAreaField)
+from wtforms import (BooleanField, DateField, DecimalField, FieldList, Form, FormField, IntegerField, RadioField,
+                     SelectField, StringField, TextAreaField, TimeField)
 from wtforms.fields import DateTimeLocalField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
@@ -73,10 +73,46 @@ class PlanForm(FlaskForm):
     review_on = DateField(_l("Date du prochain bilan"), validators=[Optional()])
 
 
+class StepRowForm(Form):
+    """One step in the steps editor (a row of the table; an empty label drops the row)."""
+
+    # Not "label": a FormField row already has a .label attribute.
+    title = StringField(_l("Étape"), validators=[Optional(), Length(max=150)])
+    arrival = TimeField(_l("Arrivée"), validators=[Optional()])
+    pickup = TimeField(_l("Départ"), validators=[Optional()])
+    with_parent = BooleanField(_l("Avec un parent"))
+    with_meal = BooleanField(_l("Avec le repas"))
+
+
 class StepsForm(FlaskForm):
-    steps = TextAreaField(
-        _l("Étapes, une par ligne : libellé ; durée maximale en heures (vide : sans limite) ; repas (oui/non)"),
-        validators=[Optional(), Length(max=3000)])
+    steps = FieldList(FormField(StepRowForm), min_entries=0, max_entries=12)
+
+
+def steps_form(steps, blank: int = 2) -> StepsForm:
+    """The editor filled with these steps (template rows or a child's planned steps), plus blank rows."""
+    form = StepsForm()
+    if not form.is_submitted():
+        for s in steps:
+            form.steps.append_entry({"title": s.label, "arrival": s.arrival, "pickup": s.pickup,
+                                     "with_parent": s.with_parent, "with_meal": s.with_meal})
+        for _i in range(min(blank, 12 - len(form.steps))):
+            form.steps.append_entry()
+    return form
+
+
+def steps_data(form: StepsForm) -> list[dict]:
+    return [{**row.data, "label": row.data["title"]} for row in form.steps]
+
+
+class StepEditForm(FlaskForm):
+    """The director changes one step of a child: its day, its hours, the parent, the meal, or skips it."""
+
+    day = SelectField(_l("Jour"), validators=[Optional()])
+    arrival = TimeField(_l("Arrivée"), validators=[Optional()])
+    pickup = TimeField(_l("Départ"), validators=[Optional()])
+    with_parent = BooleanField(_l("Un parent reste avec l'enfant"))
+    with_meal = BooleanField(_l("L'enfant prend le repas"))
+    skipped = BooleanField(_l("Passer cette étape"))
 
 
 class StepRecordForm(FlaskForm):
@@ -84,22 +120,3 @@ class StepRecordForm(FlaskForm):
         ("validated", _l("Validée : on passe à l'étape suivante")),
         ("extended", _l("Prolongée : on refait cette étape"))], validators=[DataRequired(REQUIRED)])
     note = TextAreaField(_l("Observations"), validators=[Optional(), Length(max=2000)])
-
-
-def parse_steps_text(text: str) -> list[dict]:
-    steps = []
-    for line in (text or "").splitlines():
-        parts = [p.strip() for p in line.split(";")]
-        if not parts or not parts[0]:
-            continue
-        steps.append({"label": parts[0], "max_unit_hours": parts[1] if len(parts) > 1 else "",
-                      "meal_allowed": len(parts) > 2 and parts[2].lower() in ("oui", "yes", "o", "1")})
-    return steps
-
-
-def steps_text(steps) -> str:
-    lines = []
-    for s in steps:
-        hours = "" if s.max_unit_hours is None else f"{s.max_unit_hours.normalize():f}"
-        lines.append(f"{s.label} ; {hours} ; {'oui' if s.meal_allowed else 'non'}")
-    return "\n".join(lines)

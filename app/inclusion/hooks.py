@@ -1,4 +1,4 @@
-"""Inclusion's plug-ins into booking: admission checks, register cards, extra staff.
+"""Inclusion's plug-ins into booking: the preparation check, register cards, extra staff, adaptation steps.
 
 Booking never imports inclusion; everything is registered here when the app is created.
 """
@@ -13,7 +13,8 @@ def init_app(app: Flask) -> None:
     from app.booking.allocation import register_priority_provider
     from app.booking.register_cards import register_card_provider
     from app.booking.staffing import register_extra_staff_provider
-    from app.inclusion.adaptation import adaptation_check
+    from app.booking.hooks import register_day_plan_provider
+    from app.inclusion.adaptation import day_plans
     from app.inclusion.cards import extra_staff_for_session
     from app.inclusion.cards import register_card_provider as inclusion_cards
     from app.booking.preparation import register_release_listener
@@ -21,10 +22,11 @@ def init_app(app: Flask) -> None:
     from app.inclusion.services import purge
     from app.notifications.jobs import register_daily_job
 
-    # The adaptation check may refuse (rhythm only); the preparation check only ever holds.
-    register_check(adaptation_check)
+    # The preparation check only ever holds. Adaptation is no admission check: it never refuses nor
+    # holds a place; it gives the step's hours to the booked days through booking's day plans.
     register_check(preparation_check)
     register_release_listener(cancel_meeting_without_held_bookings)
+    register_day_plan_provider(day_plans)
     register_card_provider(inclusion_cards)
     register_extra_staff_provider(extra_staff_for_session)
     register_daily_job("inclusion.purge", purge)
@@ -35,11 +37,14 @@ def init_app(app: Flask) -> None:
     from flask_babel import lazy_gettext as _l
 
     from app.accounts.models import Role
-    from app.billing.registry import register_aeeh_source
+    from app.billing.registry import register_aeeh_source, register_statement_source
+    from app.inclusion.adaptation import statement_lines as adaptation_lines
     from app.inclusion.reports import aeeh_children
     from app.notifications.kinds import register_kind
 
     register_aeeh_source(aeeh_children)
+    # Adaptation days billed at the planned hours or not at all (rule "inclusion.adaptation_billing").
+    register_statement_source(adaptation_lines)
     # The preparation of a child's welcome cannot be switched off: it is the point of the module.
     register_kind("inclusion.meeting_proposal", _l("Enfant à préparer avant son arrivée"), essential=True,
                   roles=[Role.DIRECTOR])

@@ -7,10 +7,10 @@ families.Child.needs_particular_care (GDPR art. 9).
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 
-from sqlalchemy import Enum, ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import Enum, ForeignKey, Numeric, String, Text, Time, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
@@ -190,9 +190,12 @@ class AdaptationTemplateStep(db.Model):
     site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"), index=True)
     position: Mapped[int]
     label: Mapped[str] = mapped_column(String(150))
-    # The longest unit bookable on that day (None: any) and whether a meal is allowed.
-    max_unit_hours: Mapped[Decimal | None] = mapped_column(Numeric(4, 2))
-    meal_allowed: Mapped[bool] = mapped_column(default=False)
+    # When the child arrives and is collected that day (None: the booked unit's start / end),
+    # whether a parent stays, whether the child has lunch (only when the booked unit has a meal).
+    arrival: Mapped[time | None] = mapped_column(Time)
+    pickup: Mapped[time | None] = mapped_column(Time)
+    with_parent: Mapped[bool] = mapped_column(default=False)
+    with_meal: Mapped[bool] = mapped_column(default=False)
 
 
 class AdaptationPeriod(db.Model):
@@ -223,14 +226,22 @@ class AdaptationStep(db.Model):
     period_id: Mapped[int] = mapped_column(ForeignKey("adaptation_period.id", ondelete="CASCADE"), index=True)
     position: Mapped[int]
     label: Mapped[str] = mapped_column(String(150))
-    max_unit_hours: Mapped[Decimal | None] = mapped_column(Numeric(4, 2))
-    meal_allowed: Mapped[bool] = mapped_column(default=False)
+    arrival: Mapped[time | None] = mapped_column(Time)
+    pickup: Mapped[time | None] = mapped_column(Time)
+    with_parent: Mapped[bool] = mapped_column(default=False)
+    with_meal: Mapped[bool] = mapped_column(default=False)
+    # The director's overrides: the step moved to one of the child's booked days, or skipped.
+    day: Mapped[date | None]
+    skipped: Mapped[bool] = mapped_column(default=False)
+    updated_at: Mapped[datetime | None]
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     status: Mapped[StepStatus] = mapped_column(_enum(StepStatus), default=StepStatus.PLANNED)
     note: Mapped[str] = mapped_column(Text, default="")
     recorded_at: Mapped[datetime | None]
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
 
     period: Mapped[AdaptationPeriod] = relationship(back_populates="steps")
+    updated_by: Mapped[User | None] = relationship(foreign_keys=[updated_by_id])
 
 
 class AuditEntry(db.Model):

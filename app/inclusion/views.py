@@ -16,8 +16,8 @@ from app.errors import DomainError
 from app.inclusion import adaptation, plans, reports, services
 from app.inclusion import cards as inclusion_cards
 from app.inclusion.access import ACCESS_MONTHS, Action, is_guardian
-from app.inclusion.forms import (DocumentForm, MeetingForm, NeedsForm, PlanForm, ReasonForm, StepRecordForm,
-                                 StepsForm, parse_steps_text, steps_text)
+from app.inclusion.forms import (DocumentForm, MeetingForm, NeedsForm, PlanForm, ReasonForm, StepEditForm,
+                                 StepRecordForm, steps_data, steps_form)
 from app.inclusion.models import PLAN_FIELDS, PlanStatus
 from app.navigation import register_nav
 from app.forms import show_domain_error as _form_error
@@ -27,6 +27,7 @@ PARIS = clock.PARIS
 
 register_nav(_l("Besoins et accueil"), "inclusion.my_children", [Role.PARENT], order=40)
 register_nav(_l("Préparation des accueils"), "inclusion.queue", [Role.DIRECTOR], order=40)
+register_nav(_l("Adaptations"), "inclusion.adaptations", [Role.DIRECTOR], order=40)
 register_nav(_l("Encadrement"), "inclusion.dashboard", [Role.DIRECTOR], order=41)
 register_nav(_l("Rapport AEEH"), "inclusion.aeeh", [Role.DIRECTOR, Role.ADMIN], order=42)
 register_nav(_l("Journal des accès (CSV)"), "inclusion.audit_csv", [Role.ADMIN], order=43)
@@ -252,23 +253,54 @@ def confirm_without_plan(booking_id: int):
 
 # ---------------------------------------------------------------- adaptation
 
+@bp.get("/adaptations")
+@login_required
+@roles_required(Role.DIRECTOR)
+def adaptations():
+    return render_template("inclusion/adaptations.html", rows=adaptation.upcoming_adaptations(current_user),
+                           sites=adaptation.director_sites(current_user))
+
+
 @bp.route("/accueils/<int:site_id>/adaptation", methods=["GET", "POST"])
 @login_required
 @roles_required(Role.DIRECTOR)
 def site_template(site_id: int):
     template = adaptation.template_for_director(current_user, site_id)
-    form = StepsForm()
-    if request.method == "GET":
-        form.steps.data = steps_text(template)
+    form = steps_form(template)
     if form.validate_on_submit():
         try:
-            adaptation.set_site_template(current_user, site_id, parse_steps_text(form.steps.data))
+            adaptation.set_site_template(current_user, site_id, steps_data(form))
         except DomainError as error:
-            _form_error(form, error)
+            form.form_errors.append(error.message)
         else:
             flash(_("Les étapes d'adaptation de l'accueil sont enregistrées."), "success")
             return redirect(url_for(".site_template", site_id=site_id))
-    return render_template("inclusion/steps_form.html", form=form, child=None, site_id=site_id, steps=[])
+    return render_template("inclusion/steps_form.html", form=form, child=None, site_id=site_id, steps=[]), 422 if form.form_errors else 200
+
+
+def _step_forms(child_id: int, site_id: int, steps) -> dict:
+    days = adaptation.booked_days(child_id, site_id)
+    forms = {}
+    for step in steps:
+        form = StepEditForm(prefix=f"step{step.position}", formdata=None, data={
+            "day": step.pinned_day.isoformat() if step.pinned_day else "", "arrival": step.arrival,
+            "pickup": step.pickup, "with_parent": step.with_parent, "with_meal": step.with_meal,
+            "skipped": step.skipped})
+        form.day.choices = _day_choices(days)
+        forms[step.position] = form
+    return forms
+
+
+def _day_choices(days):
+    return [("", _("le jour réservé suivant"))] + [(d.isoformat(), d.strftime("%d/%m/%Y")) for d in days]
+
+
+def _render_child_steps(child, site_id, form, step_forms=None, status=200):
+    steps = adaptation.schedule(child.id, site_id)
+    forms = _step_forms(child.id, site_id, steps)
+    forms.update(step_forms or {})
+    return render_template("inclusion/steps_form.html", form=form, child=child, site_id=site_id, steps=steps,
+                           step_forms=forms, record_form=StepRecordForm(), skip_form=ReasonForm(), paris=PARIS), status
 
 
 @bp.route("/enfants/<int:child_id>/accueils/<int:site_id>/adaptation", methods=["GET", "POST"])
@@ -276,20 +308,44 @@ def site_template(site_id: int):
 @roles_required(Role.DIRECTOR)
 def child_steps(child_id: int, site_id: int):
     child, _plan = plans.get_plan(current_user, child_id, site_id)
-    form = StepsForm()
-    steps = adaptation.schedule(child_id, site_id)
-    if request.method == "GET":
-        form.steps.data = steps_text([s for s in steps if s.status == "planned"])
+    form = steps_form([s for s in adaptation.schedule(child_id, site_id) if s.status == "planned"], blank=1)
     if form.validate_on_submit():
         try:
-            adaptation.set_child_steps(current_user, child_id, site_id, parse_steps_text(form.steps.data))
+            adaptation.set_child_steps(current_user, child_id, site_id, steps_data(form))
         except DomainError as error:
-            _form_error(form, error)
+            if error.http_status == 404:
+                raise
+            form.form_errors.append(error.message)
         else:
             flash(_("Les étapes de %(name)s sont enregistrées.", name=child.first_name), "success")
             return redirect(url_for(".child_steps", child_id=child_id, site_id=site_id))
-    return render_template("inclusion/steps_form.html", form=form, child=child, site_id=site_id, steps=steps,
-                           record_form=StepRecordForm(), skip_form=ReasonForm())
+    return _render_child_steps(child, site_id, form, status=422 if form.errors else 200)
+
+
+@bp.post("/enfants/<int:child_id>/accueils/<int:site_id>/adaptation/etapes/<int:position>")
+@login_required
+@roles_required(Role.DIRECTOR)
+def edit_step(child_id: int, site_id: int, position: int):
+    from datetime import date
+
+    child, _plan = plans.get_plan(current_user, child_id, site_id)
+    form = StepEditForm(prefix=f"step{position}")
+    form.day.choices = _day_choices(adaptation.booked_days(child_id, site_id))
+    if form.validate_on_submit():
+        try:
+            adaptation.update_step(current_user, child_id, site_id, position,
+                                   day=date.fromisoformat(form.day.data) if form.day.data else None,
+                                   arrival=form.arrival.data, pickup=form.pickup.data,
+                                   with_parent=form.with_parent.data, with_meal=form.with_meal.data,
+                                   skipped=form.skipped.data)
+        except DomainError as error:
+            if error.http_status == 404:
+                raise
+            _form_error(form, error)
+        else:
+            flash(_("L'étape est modifiée."), "success")
+            return redirect(url_for(".child_steps", child_id=child_id, site_id=site_id))
+    return _render_child_steps(child, site_id, steps_form([], blank=0), {position: form}, status=422)
 
 
 @bp.post("/enfants/<int:child_id>/accueils/<int:site_id>/adaptation/passer")

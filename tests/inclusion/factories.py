@@ -18,17 +18,20 @@ WEDNESDAYS = [WEDNESDAY, WEDNESDAY + timedelta(days=7), WEDNESDAY + timedelta(da
 
 
 def make_morning_unit(site=None, **fields):
-    """A Wednesday morning without lunch (3.5 h): fits the short adaptation steps."""
+    """A Wednesday morning without lunch (3.5 h)."""
     activity = make_activity(site) if site is not None else make_activity()
     return make_unit(activity, label="Matin sans repas", kind=UnitKind.MORNING, start=time(8, 30),
                      end=time(12, 0), with_meal=False, **fields)
 
 
-def make_template(site, steps=(("Une heure avec un parent", "4.5", False), ("Une matinée sans repas", "4.5", False),
-                               ("Une matinée avec repas", "6", True), ("Une journée entière", None, True))):
-    for position, (label, hours, meal) in enumerate(steps, start=1):
-        db.session.add(AdaptationTemplateStep(site_id=site.id, position=position, label=label,
-                                              max_unit_hours=Decimal(hours) if hours else None, meal_allowed=meal))
+def make_template(site, steps=(("Une heure avec un parent", time(9, 30), time(10, 30), True, False),
+                               ("Une matinée sans repas", None, time(11, 45), False, False),
+                               ("Une matinée avec repas", None, time(13, 30), False, True),
+                               ("Une journée entière", None, None, False, True))):
+    """The site's adaptation template: (label, arrival, pick-up, with a parent, with the meal) per step."""
+    for position, (label, arrival, pickup, parent, meal) in enumerate(steps, start=1):
+        db.session.add(AdaptationTemplateStep(site_id=site.id, position=position, label=label, arrival=arrival,
+                                              pickup=pickup, with_parent=parent, with_meal=meal))
     db.session.commit()
 
 

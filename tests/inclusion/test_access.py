@@ -40,9 +40,10 @@ def world():
     version = plans.save_draft(users["director"], child.id, site.id, referent="Inès")
     plans.share(users["director"], version.id)
     period = adaptation.set_child_steps(users["director"], child.id, site.id,
-                                        [{"label": "Une heure", "max_unit_hours": "4.5"}])
+                                        [{"label": "Une heure", "arrival": "09:30", "pickup": "10:30",
+                                          "with_parent": True}])
     ids = {"c": child.id, "s": site.id, "d": document.id, "v": version.id, "b": booking.id,
-           "se": session.id, "st": period.steps[0].id}
+           "se": session.id, "st": period.steps[0].id, "p": period.steps[0].position}
     return users, ids
 
 
@@ -76,6 +77,7 @@ GET_ROUTES = {
     "/inclusion/preparation": _row(403, director=200, director_elsewhere=200),
     "/inclusion/enfants/{c}/accueils/{s}/rencontre": DIRECTOR_PAGE,
     "/inclusion/reservations/{b}/confirmer": DIRECTOR_PAGE,
+    "/inclusion/adaptations": _row(403, director=200, director_elsewhere=200),
     "/inclusion/accueils/{s}/adaptation": DIRECTOR_PAGE,
     "/inclusion/enfants/{c}/accueils/{s}/adaptation": DIRECTOR_PAGE,
     "/inclusion/seances/{se}/a-savoir": _row(403, director=200, animator=200, director_elsewhere=404,
@@ -101,6 +103,8 @@ POST_ROUTES = {
     "/inclusion/accueils/{s}/adaptation": _row(403, director=None, director_elsewhere=404),
     "/inclusion/enfants/{c}/accueils/{s}/adaptation": _row(403, director=None, director_elsewhere=404),
     "/inclusion/enfants/{c}/accueils/{s}/adaptation/passer": _row(403, director=None, director_elsewhere=404),
+    "/inclusion/enfants/{c}/accueils/{s}/adaptation/etapes/{p}": _row(403, director=None,
+                                                                       director_elsewhere=404),
     "/inclusion/etapes/{st}/bilan": _row(403, director=None, director_elsewhere=404),
 }
 
@@ -109,7 +113,7 @@ def test_every_inclusion_route_is_in_the_sweep(app):
     rules = {r.rule for r in app.url_map.iter_rules() if r.rule.startswith("/inclusion")}
     swept = {u.replace("{c}", "<int:child_id>").replace("{s}", "<int:site_id>").replace("{d}", "<int:document_id>")
              .replace("{v}", "<int:version_id>").replace("{b}", "<int:booking_id>")
-             .replace("{se}", "<int:session_id>").replace("{st}", "<int:step_id>")
+             .replace("{se}", "<int:session_id>").replace("{st}", "<int:step_id>").replace("{p}", "<int:position>")
              for u in list(GET_ROUTES) + list(POST_ROUTES)}
     assert rules == swept
 

@@ -44,7 +44,8 @@ def test_inclusion_pages_are_accessible(live_server, browser):
     services.upload_document(parent, child.id, filename="pai.pdf", content=PDF)
     version = plans.save_draft(director, child.id, site.id, referent="Inès", goals="Jouer avec le groupe")
     plans.share(director, version.id)
-    adaptation.set_child_steps(director, child.id, site.id, [{"label": "Une heure", "max_unit_hours": "4.5"}])
+    adaptation.set_child_steps(director, child.id, site.id,
+                               [{"label": "Une heure", "arrival": "09:30", "pickup": "10:30", "with_parent": True}])
     child_id, site_id, version_id = child.id, site.id, version.id
     parent_email, director_email = parent.email, director.email
     db.session.commit()  # and open no other transaction: on SQLite it would hold the write lock
@@ -61,7 +62,8 @@ def test_inclusion_pages_are_accessible(live_server, browser):
     office = browser.new_context().new_page()
     _login(office, base, director_email)
     for path in ("/inclusion/preparation", f"/inclusion/enfants/{child_id}/accueils/{site_id}/projet",
-                 f"/inclusion/enfants/{child_id}/accueils/{site_id}/adaptation", "/inclusion/encadrement"):
+                 f"/inclusion/enfants/{child_id}/accueils/{site_id}/adaptation", "/inclusion/encadrement",
+                 "/inclusion/adaptations", f"/inclusion/accueils/{site_id}/adaptation"):
         office.goto(base + path)
         assert office.locator("h1").count() == 1, path
         assert _serious(office) == [], path

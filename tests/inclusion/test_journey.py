@@ -21,8 +21,8 @@ from tests.conftest import get_csrf
 from tests.factories import make_user
 from tests.inclusion.factories import WEDNESDAYS, book, make_morning_unit, make_template
 
-SHORT_STEPS = [{"label": "Une heure avec un parent", "max_unit_hours": "4.5", "meal_allowed": False},
-               {"label": "Une matinée sans repas", "max_unit_hours": "4.5", "meal_allowed": False}]
+SHORT_STEPS = [{"label": "Une heure avec un parent", "arrival": "09:30", "pickup": "10:30", "with_parent": True},
+               {"label": "Une matinée sans repas", "pickup": "11:45"}]
 
 
 def _world():
@@ -130,7 +130,9 @@ def test_journey_through_http(login_as):
     assert response.status_code == 302
     version_id = int(response.headers["Location"].rsplit("/", 1)[1])
     response = office.post(f"/inclusion/enfants/{child.id}/accueils/{site.id}/adaptation", data={
-        "csrf_token": token, "steps": "Une heure avec un parent ; 4,5 ; non\nUne matinée sans repas ; 4,5 ; non"})
+        "csrf_token": token, "steps-0-title": "Une heure avec un parent", "steps-0-arrival": "09:30",
+        "steps-0-pickup": "10:30", "steps-0-with_parent": "y", "steps-1-title": "Une matinée sans repas",
+        "steps-1-pickup": "11:45"})
     assert response.status_code == 302
     assert office.post(f"/inclusion/projets/{version_id}/partager", data={"csrf_token": token}).status_code == 302
     token = get_csrf(family, "/accueil")

@@ -22,13 +22,13 @@ from app.families.models import HouseholdMember
 from app.inclusion import adaptation, plans, reports, services
 from app.inclusion import cards as cards_module
 from app.inclusion.models import (AuditEntry, NeedDocument, PlanStatus, PlanVersion, PreparationWaiver,
-                                  ReceptionPlan, StepStatus)
+                                  ReceptionPlan)
 from app.notifications.models import OutboxMessage
-from tests.booking.factories import (NOW, WEDNESDAY, make_activity, make_parent_with_child, make_session, make_site,
+from tests.booking.factories import (WEDNESDAY, make_activity, make_parent_with_child, make_session, make_site,
                                      make_staff, make_unit)
 from tests.factories import make_user
 from tests.inclusion.factories import (PDF, PNG, WEDNESDAYS, attend, book, make_active_plan, make_morning_unit,
-                                       make_needs, make_template)
+                                       make_needs)
 
 
 # ---------------------------------------------------------------- needs and documents
@@ -329,57 +329,7 @@ def test_professionals_need_the_family_consent():
 
 
 # ---------------------------------------------------------------- adaptation
-
-def _adaptation_world():
-    site = make_site()
-    make_template(site)
-    director = make_staff(site, Role.DIRECTOR)
-    activity = make_activity(site)
-    morning = make_unit(activity, label="Matin", kind=UnitKind.MORNING, start=time(8, 30), end=time(12, 0),
-                        with_meal=False)
-    whole = make_unit(activity, label="Journée", kind=UnitKind.WHOLE_DAY, start=time(8, 30), end=time(17, 30),
-                      with_meal=True)
-    parent, _h, child = make_parent_with_child()
-    return site, director, parent, child, morning, whole
-
-
-def test_a_new_childs_first_whole_day_is_accepted():
-    """Issue 15: adaptation shapes the first days; it never refuses a place (it used to answer adaptation_step)."""
-    site, director, parent, child, morning, whole = _adaptation_world()
-    result = booking_services.book(parent, [(child.id, make_session(whole, day=WEDNESDAYS[0]).id)], now=NOW)
-    assert result.items[0].status == "confirmed", result.items[0]
-    assert book(parent, child, make_session(whole, day=WEDNESDAYS[1])).status is BookingStatus.CONFIRMED
-
-
-def test_returning_or_skipped_child_books_whole_days():
-    site, director, parent, child, morning, whole = _adaptation_world()
-    attend(book(parent, child, make_session(morning, day=date(2026, 3, 11))))
-    assert book(parent, child, make_session(whole, day=WEDNESDAYS[0])).status is BookingStatus.CONFIRMED
-    p2, _h, newcomer = make_parent_with_child()
-    book(p2, newcomer, make_session(morning, day=WEDNESDAYS[1]))
-    adaptation.skip_period(director, newcomer.id, site.id, "Déjà accueilli dans un autre accueil de l'agglomération")
-    assert book(p2, newcomer, make_session(whole, day=WEDNESDAYS[2])).status is BookingStatus.CONFIRMED
-    assert adaptation.schedule(newcomer.id, site.id) == []
-
-
-def test_director_records_steps_and_extends_one():
-    site, director, parent, child, morning, whole = _adaptation_world()
-    book(parent, child, make_session(morning, day=WEDNESDAYS[0]))
-    period = adaptation.set_child_steps(director, child.id, site.id, [
-        {"label": "Une heure avec un parent", "max_unit_hours": "4.5"},
-        {"label": "Une matinée sans repas", "max_unit_hours": "4.5"}])
-    first = period.steps[0]
-    adaptation.record_step(director, first.id, "extended", "Pleurs au départ du parent")
-    labels = [(s.position, s.label, s.status) for s in period.steps]
-    assert labels == [(1, "Une heure avec un parent", StepStatus.EXTENDED),
-                      (2, "Une heure avec un parent", StepStatus.PLANNED),
-                      (3, "Une matinée sans repas", StepStatus.PLANNED)]
-    adaptation.record_step(director, period.steps[1].id, "validated", "Bien passé")
-    with pytest.raises(ValidationFailed):
-        adaptation.record_step(director, period.steps[2].id, "planned")
-    _child, schedules = adaptation.child_schedules(parent, child.id)
-    assert [s.status for s in schedules[0].steps] == ["extended", "validated", "planned"]
-    assert schedules[0].steps[0].day == WEDNESDAYS[0]
+# (tests/inclusion/test_adaptation.py: derivation, overrides, billing, pages)
 
 
 # ---------------------------------------------------------------- staffing

@@ -21,7 +21,7 @@ from app.booking.feeds import renew_household_feed
 from app.extensions import db
 from app.families.models import AuthorisedPickup, EmergencyContact, HouseholdInvitation
 from app.inclusion import services as inclusion_services
-from app.inclusion.models import AdaptationPeriod, AdaptationStep
+from app.inclusion.models import AdaptationPeriod, AdaptationStep, StepStatus
 from app.notifications.models import OutboxMessage, OutboxStatus
 from app.ram.models import Introduction, WorkshopRegistration
 from tests.billing.factories import MARCH, make_booking, make_unit_at, session_on
@@ -85,7 +85,9 @@ def build_world() -> World:
     version = make_active_plan(child_a, site_x)
     make_template(site_x)
     period = AdaptationPeriod(child_id=child_a.id, site_id=site_x.id)
-    period.steps.append(AdaptationStep(position=1, label="Une heure avec un parent"))
+    # Already recorded: the empty steps editor posted by the matrix replaces only planned steps,
+    # so the step stays for the later requests (bilan, edit).
+    period.steps.append(AdaptationStep(position=1, label="Une heure avec un parent", status=StepStatus.VALIDATED))
     db.session.add(period)
 
     # Household A's pick-up person, emergency contact, pending invitation.
@@ -151,7 +153,7 @@ def build_world() -> World:
         "session_id": session_x.id, "booking_id": booking_a.id, "period_id": draw_period.id,
         "statement_id": statement.id, "certificate_id": certificate.id, "tariff_id": tariff.id,
         "unit_id": billing_unit.id, "version_id": version.id, "document_id": document.id,
-        "step_id": period.steps[0].id, "childminder_id": target.id, "contract_id": contract.id,
+        "step_id": period.steps[0].id, "position": period.steps[0].position, "childminder_id": target.id, "contract_id": contract.id,
         "demand_id": demand.id, "introduction_id": introduction.id, "workshop_id": workshop.id,
         "relais_id": relais.id, "message_id": message.id,
         "provider_id": provider.id, "occasional_booking_id": occasional_booking_id, "pattern_id": pattern_id,
