@@ -24,7 +24,7 @@ from app.inclusion import cards as cards_module
 from app.inclusion.models import (AuditEntry, NeedDocument, PlanStatus, PlanVersion, PreparationWaiver,
                                   ReceptionPlan)
 from app.notifications.models import OutboxMessage
-from tests.booking.factories import (WEDNESDAY, make_activity, make_parent_with_child, make_session, make_site,
+from tests.booking.factories import (NOW, WEDNESDAY, make_activity, make_parent_with_child, make_session, make_site,
                                      make_staff, make_unit)
 from tests.factories import make_user
 from tests.inclusion.factories import (PDF, PNG, WEDNESDAYS, attend, book, make_active_plan, make_morning_unit,
