@@ -6,7 +6,7 @@ FLASK := $(VENV)/bin/flask --app app
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test venv translations chromium demo migrate clean extract-messages
+.PHONY: run test venv translations chromium htmlchecker demo migrate clean extract-messages
 
 venv: $(VENV)/.installed
 
@@ -34,7 +34,16 @@ chromium:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 	  else echo "chromium is missing: sudo apt-get install chromium"; exit 1; fi; }
 
-test: venv translations chromium
+# The W3C Nu HTML Checker (npm `vnu-jar`, pinned in package-lock.json; it runs on the system Java).
+# --ignore-scripts: its postinstall would try to download a Java runtime.
+htmlchecker: node_modules/.installed
+
+node_modules/.installed: package.json package-lock.json
+	@command -v java >/dev/null 2>&1 || { echo "java is missing: apt-get install default-jre-headless"; exit 1; }
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
+test: venv translations chromium htmlchecker
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 extract-messages: venv
@@ -42,4 +51,4 @@ extract-messages: venv
 	$(VENV)/bin/pybabel update -i app/translations/messages.pot -d app/translations
 
 clean:
-	rm -rf $(VENV) instance/pitchoun.db*
+	rm -rf $(VENV) node_modules instance/pitchoun.db*

@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, EmailField, IntegerField, SelectField, StringField, TelField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from app.families.models import BenefitScheme, SchoolLevel
+from app.forms import FlaskForm
 
 REQUIRED = _l("Ce champ est obligatoire.")
 OUTSIDE = "hors"  # the choice "outside the agglomeration" (NULL commune)
