@@ -25,12 +25,14 @@ def _record_arrival() -> None:
     g.arrived_at = utcnow()
 
 
-def json_body() -> dict:
-    """The request's JSON object, or a 422 with a French message."""
+def json_body(*names: str) -> dict:
+    """The request's JSON object holding only the fields `names`, or a 422 with a French message."""
+    from app.api.fields import only
+
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         raise ValidationFailed(_("Le corps de la requête doit être un objet JSON."))
-    return data
+    return only(data, names) if names else data
 
 
 def _token_failed(response) -> bool:
@@ -50,7 +52,7 @@ def _account_key() -> str:
                scope="login-address")
 def auth_token():
     """Exchange e-mail and password for a bearer token (rate-limited like the login form)."""
-    data = json_body()
+    data = json_body("email", "password")
     email, password = data.get("email"), data.get("password")
     if not isinstance(email, str) or not isinstance(password, str) or not email or not password:
         raise ValidationFailed(_("Indiquez « email » et « password » (chaînes de caractères)."))
