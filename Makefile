@@ -6,7 +6,7 @@ FLASK := $(VENV)/bin/flask --app app
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-dates venv translations chromium node demo migrate clean extract-messages
+.PHONY: run test test-dates venv translations chromium testtools demo migrate clean extract-messages
 
 venv: $(VENV)/.installed
 
@@ -34,14 +34,18 @@ chromium:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 	  else echo "chromium is missing: sudo apt-get install chromium"; exit 1; fi; }
 
-# Test tools from npm (package.json): ical.js reads the calendars as Thunderbird does.
-node: node_modules/.installed
+# Test tools from npm, pinned in package-lock.json: the W3C Nu HTML Checker (`vnu-jar`, run on the
+# system Java) and Mozilla's ical.js (reads the calendars as Thunderbird does).
+# --ignore-scripts: vnu-jar's postinstall would try to download a Java runtime.
+testtools: node_modules/.installed
 
-node_modules/.installed: package.json
-	npm install --no-audit --no-fund --silent
+node_modules/.installed: package.json package-lock.json
+	@command -v java >/dev/null 2>&1 || { echo "java is missing: apt-get install default-jre-headless"; exit 1; }
+	@command -v npm >/dev/null 2>&1 || { echo "npm is missing: apt-get install npm"; exit 1; }
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	touch $@
 
-test: venv translations chromium node
+test: venv translations chromium testtools
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # The date-sensitive tests again with the clock set to the days that break date code:
@@ -60,4 +64,4 @@ extract-messages: venv
 	$(VENV)/bin/pybabel update -i app/translations/messages.pot -d app/translations
 
 clean:
-	rm -rf $(VENV) instance/pitchoun.db*
+	rm -rf $(VENV) node_modules instance/pitchoun.db*

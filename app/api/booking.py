@@ -11,14 +11,14 @@ from sqlalchemy.orm import selectinload
 from app.accounts.models import Role
 from app.api import fields
 from app.api.auth import current_api_user, token_required
-from app.api.openapi import document_path, document_schema, error_response
+from app.api.openapi import IDEMPOTENCY_KEY, TIME_SCHEMA, date_schema, document_path, document_schema, error_response
 from app.api.views import bp, json_body
 from app.booking import catalogue, services
-from app.booking.errors import BookingRefused
+from app.booking.errors import BookingRefused, InvalidSchedule
 from app.booking.hooks import day_plans
 from app.booking.models import PARIS, AgeBand, Booking, Session, Site
-from app.booking.session_creation import create_session_on
-from app.errors import Forbidden, NotFound, ValidationFailed
+from app.booking.session_creation import MAX_CAPACITY, create_session_on
+from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db, utcnow
 
 MAX_RANGE_DAYS = 366
@@ -123,13 +123,18 @@ def create_session():
     if user.role not in (Role.DIRECTOR, Role.ADMIN):
         raise Forbidden(_("Seuls la direction de l'accueil et les administrateurs peuvent créer des séances."),
                         code="forbidden")
-    data = json_body()
-    session = create_session_on(
-        user, fields.identifier(data, "site_id"), fields.identifier(data, "activity_id"),
-        fields.day(data, "date"), fields.clock(data, "start"), fields.clock(data, "end"),
-        capacity_under6=fields.integer(data, "capacity_under6"),
-        capacity_over6=fields.integer(data, "capacity_over6"),
-        opens_at=fields.moment(data, "opens_at"))
+    data = json_body("site_id", "activity_id", "date", "start", "end", "capacity_under6", "capacity_over6",
+                     "opens_at")
+    try:
+        session = create_session_on(
+            user, fields.identifier(data, "site_id"), fields.identifier(data, "activity_id"),
+            fields.day(data, "date"), fields.clock(data, "start"), fields.clock(data, "end"),
+            capacity_under6=fields.integer(data, "capacity_under6", maximum=MAX_CAPACITY),
+            capacity_over6=fields.integer(data, "capacity_over6", maximum=MAX_CAPACITY),
+            opens_at=fields.moment(data, "opens_at"))
+    except InvalidSchedule as error:
+        # Today's date and the school calendar, not the request's form, refuse that day: a 409 like booking_closed.
+        raise Conflict(error.message, code=error.code, field=error.field) from None
     return jsonify(session_json(session)), 201
 
 
@@ -149,7 +154,7 @@ def list_bookings():
 def create_booking():
     require_parent()
     key = fields.idempotency_key(request.headers)
-    data = json_body()
+    data = json_body("child_id", "session_id")
     child_id, session_id = fields.identifier(data, "child_id"), fields.identifier(data, "session_id")
     result = services.book(current_api_user(), [(child_id, session_id)], idempotency_key=key,
                            requested_at=g.get("arrived_at"))
@@ -183,8 +188,8 @@ def cancel_booking(booking_id: int):
 
 _BANDS = {"type": "object", "required": ["under6", "over6"], "additionalProperties": False,
           "properties": {"under6": {"type": "integer", "minimum": 0}, "over6": {"type": "integer", "minimum": 0}}}
-_DATE = {"type": "string", "format": "date", "example": "2026-12-16"}
-_TIME = {"type": "string", "pattern": "^[0-9]{2}:[0-9]{2}$", "example": "08:30"}
+_DATE = date_schema("2026-12-16")
+_TIME = TIME_SCHEMA
 _ID = {"type": "integer", "minimum": 1, "maximum": fields.MAX_ID}
 _SECURITY = [{"bearerAuth": []}]
 
@@ -233,13 +238,20 @@ document_schema("Session", {
     },
 })
 document_schema("SessionInput", {
-    "type": "object",
+    "type": "object", "additionalProperties": False,
     "required": ["site_id", "activity_id", "date", "start", "end", "capacity_under6", "capacity_over6"],
+    "description": "Règles entre champs et selon le jour : end après start (sinon 422) ; au moins une place "
+                   "(capacity_under6 + capacity_over6 ≥ 1) ; date à venir, ni dimanche ni jour férié, en période "
+                   "scolaire pour le périscolaire et en vacances pour l'extrascolaire (sinon 409 "
+                   "invalid_schedule).",
+    "not": {"required": ["capacity_under6", "capacity_over6"],
+            "properties": {"capacity_under6": {"const": 0}, "capacity_over6": {"const": 0}}},
     "properties": {
-        "site_id": _ID, "activity_id": _ID, "date": _DATE, "start": _TIME, "end": _TIME,
-        "capacity_under6": {"type": "integer", "minimum": 0, "maximum": 300},
-        "capacity_over6": {"type": "integer", "minimum": 0, "maximum": 300},
-        "opens_at": {"type": ["string", "null"], "format": "date-time",
+        "site_id": _ID, "activity_id": _ID, "date": _DATE, "start": _TIME, "end": {**_TIME, "example": "17:30"},
+        "capacity_under6": {"type": "integer", "minimum": 0, "maximum": MAX_CAPACITY, "example": 8},
+        "capacity_over6": {"type": "integer", "minimum": 0, "maximum": MAX_CAPACITY, "example": 12},
+        "opens_at": {"type": ["string", "null"], "format": "date-time", "maxLength": 40,
+                     "pattern": "^(19[0-9]{2}|20[0-9]{2}|2100)-",
                      "description": "Ouverture des réservations ; sans elle, la séance est ouverte aussitôt. "
                                     "Sans fuseau : heure de Paris."},
     },
@@ -278,7 +290,7 @@ document_schema("Booking", {
     },
 })
 document_schema("BookingInput", {
-    "type": "object", "required": ["child_id", "session_id"],
+    "type": "object", "required": ["child_id", "session_id"], "additionalProperties": False,
     "properties": {"child_id": _ID, "session_id": _ID},
 })
 
@@ -294,10 +306,11 @@ document_path("/sessions", "get", {
     "parameters": [
         {"name": "site_id", "in": "query", "required": False, "schema": _ID},
         {"name": "from", "in": "query", "required": False, "schema": _DATE,
-         "description": "Premier jour (par défaut aujourd'hui)."},
+         "description": "Premier jour (par défaut aujourd'hui). Jamais vide : `?from=` est refusé (422)."},
         {"name": "to", "in": "query", "required": False, "schema": _DATE,
-         "description": f"Dernier jour inclus (par défaut from + {DEFAULT_RANGE_DAYS - 1} jours ; "
-                        f"au plus {MAX_RANGE_DAYS} jours en tout)."},
+         "description": f"Dernier jour inclus, from ≤ to (par défaut from + {DEFAULT_RANGE_DAYS - 1} jours ; "
+                        f"au plus {MAX_RANGE_DAYS} jours de from à to inclus, sinon 422). Jamais vide : "
+                        "`?to=` est refusé (422)."},
     ],
     "responses": {"200": _json(_list_of("sessions", "Session"), "Séances"), "401": _UNAUTHORIZED,
                   "404": error_response("Accueil inconnu (site_not_found)"),
@@ -311,9 +324,10 @@ document_path("/sessions", "post", {
         "403": error_response("Réservé à la direction et aux administrateurs (forbidden)"),
         "404": error_response("Accueil inconnu ou d'un autre directeur (not_found), activité d'un autre "
                               "accueil (activity_not_found)"),
-        "409": error_response("Une séance existe déjà à ces heures (session_exists)"),
-        "422": error_response("Requête mal formée, ou date impossible pour l'activité (invalid_schedule : "
-                              "date passée, jour férié, dimanche, vacances ou non selon le type d'activité)"),
+        "409": error_response("Une séance existe déjà à ces heures (session_exists), ou date impossible pour "
+                              "l'activité (invalid_schedule : date passée, jour férié, dimanche, vacances ou non "
+                              "selon le type d'activité, calendrier scolaire inconnu)"),
+        "422": error_response("Requête mal formée (error.field le nomme), fin avant début, aucune place"),
     },
 })
 document_path("/bookings", "get", {
@@ -323,10 +337,7 @@ document_path("/bookings", "get", {
 })
 document_path("/bookings", "post", {
     "summary": "Réserver une séance pour un enfant du foyer", "security": _SECURITY,
-    "parameters": [{"name": "Idempotency-Key", "in": "header", "required": False,
-                    "schema": {"type": "string", "pattern": "^[\\x21-\\x7e]{1,100}$"},
-                    "description": "Une nouvelle demande envoyée avec la même clé reçoit la première réponse "
-                                   "(même statut, même corps) sans rien réserver de plus."}],
+    "parameters": [IDEMPOTENCY_KEY],
     "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("BookingInput")}}},
     "responses": {
         "201": _json(_ref("BookingResult"), "Réservation confirmée, en liste d'attente ou en préparation"),

@@ -6,7 +6,7 @@ from flask import jsonify
 from app.api import fields
 from app.api.auth import current_api_user, token_required
 from app.api.booking import require_parent
-from app.api.openapi import document_path, document_schema, error_response
+from app.api.openapi import date_schema, document_path, document_schema, error_response, text_schema
 from app.api.views import bp, json_body
 from app.families import services as families
 from app.families.models import Child
@@ -28,7 +28,7 @@ def list_children():
 @token_required
 def create_child():
     require_parent()
-    data = json_body()
+    data = json_body("first_name", "last_name", "birth_date")
     child = families.add_child_creating_household(current_api_user(), families.ChildData(
         first_name=fields.text(data, "first_name", max_length=100),
         last_name=fields.text(data, "last_name", max_length=100),
@@ -37,13 +37,14 @@ def create_child():
 
 
 _CHILD_PROPERTIES = {
-    "first_name": {"type": "string", "minLength": 1, "maxLength": 100},
-    "last_name": {"type": "string", "minLength": 1, "maxLength": 100},
-    "birth_date": {"type": "string", "format": "date", "example": "2018-05-14"},
+    "first_name": text_schema(100),
+    "last_name": text_schema(100),
+    "birth_date": date_schema("2018-05-14", "Ni dans le futur, ni il y a plus de 18 ans (sinon 422)."),
 }
 document_schema("Child", {"type": "object", "required": ["id", "first_name", "last_name", "birth_date"],
                           "properties": {"id": {"type": "integer"}, **_CHILD_PROPERTIES}})
 document_schema("ChildInput", {"type": "object", "required": ["first_name", "last_name", "birth_date"],
+                               "additionalProperties": False,
                                "properties": _CHILD_PROPERTIES})
 _SECURITY = [{"bearerAuth": []}]
 _PARENTS_ONLY = error_response("Réservé aux comptes parents (parent_only)")

@@ -44,12 +44,12 @@ def text(data: dict, name: str, *, max_length: int, required: bool = True) -> st
     if any(unicodedata.category(c) in ("Cc", "Cs") for c in value):
         raise ValidationFailed(_("Le champ « %(field)s » contient des caractères non autorisés.", field=name),
                                field=name)
+    if len(value) > max_length:  # as sent, like the document's maxLength
+        raise ValidationFailed(_("Le champ « %(field)s » est trop long (%(n)d caractères au plus).",
+                                 field=name, n=max_length), field=name)
     value = value.strip()
     if required and not value:
         raise ValidationFailed(_("Le champ « %(field)s » est obligatoire.", field=name), field=name)
-    if len(value) > max_length:
-        raise ValidationFailed(_("Le champ « %(field)s » est trop long (%(n)d caractères au plus).",
-                                 field=name, n=max_length), field=name)
     return value
 
 
@@ -57,6 +57,8 @@ def integer(data: dict, name: str, *, minimum: int = 0, maximum: int = MAX_ID, r
     value = _value(data, name, required)
     if value is None:
         return None
+    if isinstance(value, float) and value.is_integer() and abs(value) <= 2**53:
+        value = int(value)  # JSON Schema's integers include 7.0
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValidationFailed(_("Le champ « %(field)s » doit être un nombre entier.", field=name), field=name)
     if not minimum <= value <= maximum:
@@ -116,9 +118,18 @@ def moment(data: dict, name: str, *, required: bool = False) -> datetime | None:
                              "(par exemple 2026-06-01T08:00:00+02:00).", field=name), field=name)
 
 
-def query_integer(args, name: str) -> int | None:
+def _query_value(args, name: str) -> str | None:
+    """A query parameter's raw value; sent empty (`?to=`) it is refused, never read as absent."""
     raw = args.get(name)
-    if raw is None or raw == "":
+    if raw == "":
+        raise ValidationFailed(_("Le paramètre « %(field)s » est vide : donnez une valeur ou retirez-le.",
+                                 field=name), field=name)
+    return raw
+
+
+def query_integer(args, name: str) -> int | None:
+    raw = _query_value(args, name)
+    if raw is None:
         return None
     if not re.fullmatch(r"\d{1,10}", raw) or not 1 <= int(raw) <= MAX_ID:
         raise ValidationFailed(_("Le paramètre « %(field)s » doit être un identifiant (nombre entier positif).",
@@ -127,10 +138,21 @@ def query_integer(args, name: str) -> int | None:
 
 
 def query_day(args, name: str) -> date | None:
-    raw = args.get(name)
-    if raw is None or raw == "":
+    raw = _query_value(args, name)
+    if raw is None:
         return None
     return day({name: raw}, name)
+
+
+def only(data: dict, names: tuple[str, ...]) -> dict:
+    """Refuse a field the operation does not know (the document says additionalProperties: false):
+    a misspelt optional field would otherwise be silently ignored."""
+    for key in data:
+        if key not in names:
+            shown = key if isinstance(key, str) and key.isprintable() and len(key) <= 50 else "?"
+            raise ValidationFailed(_("Le champ « %(field)s » n'est pas attendu ici.", field=shown),
+                                   field=shown)
+    return data
 
 
 def path_id(value: int) -> int:

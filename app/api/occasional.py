@@ -15,11 +15,12 @@ from flask_babel import gettext as _
 from app.api import fields
 from app.api.auth import current_api_user, token_required
 from app.api.booking import require_parent
-from app.api.openapi import document_path, document_schema, error_response
+from app.api.openapi import IDEMPOTENCY_KEY, date_schema, document_path, document_schema, error_response
 from app.api.views import bp, json_body
-from app.errors import ValidationFailed
+from app.errors import Conflict, ValidationFailed
 from app.occasional import services
 from app.occasional.blocks import availability as block_availability
+from app.occasional.errors import OutsideOpeningHours
 
 
 @bp.get("/occasional/availability")
@@ -44,14 +45,18 @@ def occasional_availability():
 def occasional_book():
     require_parent()
     key = fields.idempotency_key(request.headers)
-    data = json_body()
+    data = json_body("child_id", "provider_id", "date", "start", "end", "join_waitlist")
     child_id, provider_id = fields.identifier(data, "child_id"), fields.identifier(data, "provider_id")
     day, start, end = fields.day(data, "date"), fields.clock(data, "start"), fields.clock(data, "end")
     join = data.get("join_waitlist", False)
     if not isinstance(join, bool):
         raise ValidationFailed(_("Le champ « join_waitlist » doit valoir true ou false."), field="join_waitlist")
-    submission = services.request_care(current_api_user(), child_id, provider_id, day, start, end,
-                                       join_waitlist=join, idempotency_key=key)
+    try:
+        submission = services.request_care(current_api_user(), child_id, provider_id, day, start, end,
+                                           join_waitlist=join, idempotency_key=key)
+    except OutsideOpeningHours as error:
+        # The provider's hours on that day, not the request's form, refuse it: a 409 like provider_closed.
+        raise Conflict(error.message, code=error.code, field=error.field) from None
     answer = submission.answers[0]
     if (submission.child_id, submission.provider_id, answer.day, answer.start, answer.end) != (
             child_id, provider_id, day.isoformat(), start.strftime("%H:%M"), end.strftime("%H:%M")):
@@ -68,8 +73,10 @@ def occasional_book():
 
 # ---------------------------------------------------------------- OpenAPI
 
-_DATE = {"type": "string", "format": "date", "example": "2026-12-15"}
+_DATE = date_schema("2026-12-15")
 _TIME = {"type": "string", "pattern": "^[0-9]{2}:[0-9]{2}$", "example": "05:30"}
+# Requests fall on the half-hour (range_not_aligned otherwise).
+_HALF_HOUR = {"type": "string", "pattern": "^([01][0-9]|2[0-3]):(00|30)(:00)?$", "example": "05:30"}
 _ID = {"type": "integer", "minimum": 1, "maximum": fields.MAX_ID}
 _SECURITY = [{"bearerAuth": []}]
 _BANDS = {"type": "object", "required": ["not_walking", "walking"],
@@ -93,8 +100,11 @@ document_schema("OccasionalAvailability", {
     },
 })
 document_schema("OccasionalBookingInput", {
-    "type": "object", "required": ["child_id", "provider_id", "date", "start", "end"],
-    "properties": {"child_id": _ID, "provider_id": _ID, "date": _DATE, "start": _TIME, "end": _TIME,
+    "type": "object", "required": ["child_id", "provider_id", "date", "start", "end"], "additionalProperties": False,
+    "description": "start avant end (sinon 422 invalid_range) ; la plage doit tenir dans les horaires d'ouverture "
+                   "de la structure ce jour-là (sinon 409 outside_opening_hours).",
+    "properties": {"child_id": _ID, "provider_id": _ID, "date": _DATE, "start": _HALF_HOUR,
+                   "end": {**_HALF_HOUR, "example": "07:30"},
                    "join_waitlist": {"type": "boolean", "default": False,
                                      "description": "Si la plage est complète, rejoindre la liste d'attente."}},
 })
@@ -121,10 +131,7 @@ document_path("/occasional/availability", "get", {
 })
 document_path("/occasional/bookings", "post", {
     "summary": "Garde ponctuelle : demander une plage horaire pour un enfant du foyer", "security": _SECURITY,
-    "parameters": [{"name": "Idempotency-Key", "in": "header", "required": False,
-                    "schema": {"type": "string", "pattern": "^[\\x21-\\x7e]{1,100}$"},
-                    "description": "Une nouvelle demande envoyée avec la même clé reçoit la première réponse "
-                                   "sans rien réserver de plus."}],
+    "parameters": [IDEMPOTENCY_KEY],
     "requestBody": {"required": True, "content": {"application/json": {
         "schema": {"$ref": "#/components/schemas/OccasionalBookingInput"}}}},
     "responses": {
@@ -135,9 +142,10 @@ document_path("/occasional/bookings", "post", {
         "404": error_response("Enfant d'un autre foyer ou inconnu (child_not_found), structure inconnue "
                               "(provider_not_found)"),
         "409": error_response("Complet (blocks_full, avec error.full_blocks et error.alternatives), ou refusée : "
-                              "age_out_of_range, provider_closed, day_in_past, already_requested"),
+                              "age_out_of_range, provider_closed, outside_opening_hours (hors des horaires de "
+                              "ce jour-là), day_in_past, already_requested"),
         "422": error_response("Requête mal formée ; plage non alignée sur la demi-heure (range_not_aligned), "
-                              "fin avant début (invalid_range), hors des horaires (outside_opening_hours) ; "
-                              "clé d'idempotence réutilisée (idempotency_key_reused)"),
+                              "fin avant début (invalid_range) ; clé d'idempotence réutilisée "
+                              "(idempotency_key_reused)"),
     },
 })

@@ -19,6 +19,40 @@ ERROR_SCHEMA = {
 }
 
 
+# Building blocks stating what app.api.fields enforces, so that a schema-valid value is never refused
+# for its form (rules between fields or relative to today are written in the descriptions).
+def date_schema(example: str, description: str | None = None) -> dict:
+    """YYYY-MM-DD, a real day of a year from MIN_YEAR to MAX_YEAR (app.api.fields.day)."""
+    from app.api.fields import MAX_YEAR, MIN_YEAR
+
+    assert (MIN_YEAR, MAX_YEAR) == (1900, 2100), "update the pattern below"
+    schema = {"type": "string", "format": "date", "pattern": "^(19[0-9]{2}|20[0-9]{2}|2100)-[0-9]{2}-[0-9]{2}$",
+              "example": example}
+    return {**schema, "description": description} if description else schema
+
+
+# A text field: at most `max_length` characters as sent, no control character (C0, DEL, C1), not only
+# spaces (app.api.fields.text trims it with str.strip and refuses it empty).
+_CONTROL = "\\u0000-\\u001f\\u007f-\\u009f"
+_SPACE = " \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000"
+
+
+def text_schema(max_length: int) -> dict:
+    return {"type": "string", "minLength": 1, "maxLength": max_length,
+            "pattern": f"^[^{_CONTROL}]*[^{_SPACE}{_CONTROL}][^{_CONTROL}]*$"}
+
+
+TIME_SCHEMA = {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$", "example": "08:30"}
+IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key", "in": "header", "required": False,
+    "schema": {"type": "string", "pattern": "^[\\x21-\\x7e]{1,100}$"},
+    "description": "Clé choisie par le client (1 à 100 caractères ASCII visibles), nouvelle pour chaque demande. "
+                   "La même demande renvoyée avec la même clé reçoit la première réponse (même statut, même corps) "
+                   "sans rien réserver de plus ; une clé déjà utilisée pour une autre demande (autre enfant, "
+                   "autre séance ou plage) est refusée : 422 idempotency_key_reused.",
+}
+
+
 def error_response(description: str) -> dict:
     return {"description": description,
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
@@ -49,8 +83,8 @@ def openapi_document() -> dict:
 document_path("/auth/token", "post", {
     "summary": "Obtenir un jeton d'accès",
     "requestBody": {"required": True, "content": {"application/json": {"schema": {
-        "type": "object", "required": ["email", "password"],
-        "properties": {"email": {"type": "string"}, "password": {"type": "string"}}}}}},
+        "type": "object", "required": ["email", "password"], "additionalProperties": False,
+        "properties": {"email": {"type": "string", "minLength": 1}, "password": {"type": "string", "minLength": 1}}}}}},
     "responses": {
         "200": {"description": "Jeton", "content": {"application/json": {"schema": {
             "type": "object", "required": ["token"], "properties": {

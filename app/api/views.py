@@ -25,12 +25,14 @@ def _record_arrival() -> None:
     g.arrived_at = utcnow()
 
 
-def json_body() -> dict:
-    """The request's JSON object, or a 422 with a French message."""
+def json_body(*names: str) -> dict:
+    """The request's JSON object holding only the fields `names`, or a 422 with a French message."""
+    from app.api.fields import only
+
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         raise ValidationFailed(_("Le corps de la requête doit être un objet JSON."))
-    return data
+    return only(data, names) if names else data
 
 
 @bp.post("/auth/token")
@@ -42,7 +44,7 @@ def auth_token():
     the account answers 429 here too until the window passes or the owner
     signs in with the e-mailed link.
     """
-    data = json_body()
+    data = json_body("email", "password")
     email, password = data.get("email"), data.get("password")
     if not isinstance(email, str) or not isinstance(password, str) or not email or not password:
         raise ValidationFailed(_("Indiquez « email » et « password » (chaînes de caractères)."))

@@ -4,10 +4,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, DateTimeLocalField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
+from app.forms import FlaskForm
 from app import clock
 from app.booking.allocation import CRITERIA
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 from datetime import time
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DateField, DateTimeLocalField, DecimalField, IntegerField, RadioField,
                      SelectField, SelectMultipleField, StringField, TextAreaField, TimeField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.booking.models import ActivityKind, StaffingRegime, UnitKind
+from app.forms import FlaskForm
 
 KIND_CHOICES = [(ActivityKind.PERISCOLAIRE.value, _l("Périscolaire (dont mercredis)")),
                 (ActivityKind.EXTRASCOLAIRE.value, _l("Extrascolaire (vacances)"))]

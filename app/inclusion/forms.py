@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (BooleanField, DateField, DecimalField, FieldList, Form, FormField, IntegerField, RadioField,
                      SelectField, StringField, TextAreaField, TimeField)
 from wtforms.fields import DateTimeLocalField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from app.forms import FlaskForm
 
 REQUIRED = _l("Ce champ est obligatoire.")
 

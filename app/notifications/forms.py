@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField
 
+from app.forms import FlaskForm
 from app.notifications.kinds import MessageKind
 
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -19,6 +18,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
 
+from app.forms import FlaskForm
 from app.ram import schedule as sch
 
 REQUIRED = _l("Ce champ est obligatoire.")
@@ -125,8 +125,9 @@ class LicenceForm(FlaskForm):
 
 
 class OwnChildForm(FlaskForm):
-    first_name = StringField(_l("Prénom"), validators=[Optional(), Length(max=100)])
-    birth_date = DateField(_l("Date de naissance"), validators=[DataRequired(REQUIRED)])
+    # Own ids: the contract form of the same page has a `birth_date` too.
+    first_name = StringField(_l("Prénom"), validators=[Optional(), Length(max=100)], id="own_child_first_name")
+    birth_date = DateField(_l("Date de naissance"), validators=[DataRequired(REQUIRED)], id="own_child_birth_date")
 
 
 @_add_schedule_fields

@@ -148,7 +148,7 @@ def test_extrascolaire_runs_in_the_holidays(client):
     (ActivityKind.PERISCOLAIRE, "holiday", "tombe pendant les vacances scolaires"),
     (ActivityKind.EXTRASCOLAIRE, "school_day", "est hors des vacances scolaires"),
 ])
-def test_a_day_the_activity_cannot_run_gives_422_with_the_reason(client, kind, which, message):
+def test_a_day_the_activity_cannot_run_gives_409_with_the_reason(client, kind, which, message):
     school_day, holiday = school_calendar()
     day = {"public_holiday": next_day(today() + timedelta(days=1), set(range(7)), public_holiday=True),
            "past": today() - timedelta(days=1),
@@ -157,18 +157,18 @@ def test_a_day_the_activity_cannot_run_gives_422_with_the_reason(client, kind, w
            "holiday": holiday, "school_day": school_day}[which]
     activity = make_activity(kind=kind)
     response = client.post("/api/v1/sessions", headers=bearer(make_user(Role.ADMIN)), json=_payload(activity, day))
-    assert response.status_code == 422
+    assert response.status_code == 409
     error = error_of(response)
     assert error["code"] == "invalid_schedule" and error["field"] == "date" and message in error["message"]
     assert day.strftime("%d/%m/%Y") in error["message"]
     assert db.session.scalar(select(func.count(Session.id))) == 0
 
 
-def test_unknown_school_calendar_gives_422(client):
+def test_unknown_school_calendar_gives_409(client):
     activity = make_activity()
     day = next_day(today().replace(year=today().year + 40), {2})  # beyond the offline calendar
     response = client.post("/api/v1/sessions", headers=bearer(make_user(Role.ADMIN)), json=_payload(activity, day))
-    assert response.status_code == 422
+    assert response.status_code == 409
     assert "n'est pas connu" in error_of(response)["message"]
 
 
@@ -235,4 +235,22 @@ def test_another_sites_director_gets_404(client):
     assert response.status_code == 404
     error = error_of(response)
     assert error["code"] == "activity_not_found" and error["message"] == "Cette activité n'existe pas dans cet accueil."
+    assert db.session.scalar(select(func.count(Session.id))) == 0
+
+
+@pytest.mark.parametrize("query", ["to=", "from=", "site_id=", "from=2026-12-01&to="])
+def test_an_empty_query_parameter_is_refused_not_read_as_absent(client, query):
+    response = client.get(f"/api/v1/sessions?{query}", headers=bearer(make_user(Role.PARENT)))
+    assert response.status_code == 422
+    name = query.rsplit("&", 1)[-1].rstrip("=")
+    assert error_of(response)["field"] == name and "vide" in error_of(response)["message"]
+
+
+def test_a_field_the_operation_does_not_know_is_refused_and_nothing_is_created(client):
+    school_day, _holiday = school_calendar()
+    activity = make_activity()
+    payload = {**_payload(activity, school_day), "capacity_over_6": 12}
+    response = client.post("/api/v1/sessions", headers=bearer(make_user(Role.ADMIN)), json=payload)
+    assert response.status_code == 422
+    assert error_of(response)["field"] == "capacity_over_6"
     assert db.session.scalar(select(func.count(Session.id))) == 0

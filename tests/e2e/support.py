@@ -5,10 +5,12 @@ import json
 
 from tests.browser_support import ARTIFACTS, release_db, screenshot
 from tests.factories import DEFAULT_PASSWORD
+from tests.html_check import assert_valid_html, warm_up
 
 
 def keyboard_login(page, base_url: str, email: str, password: str = DEFAULT_PASSWORD) -> None:
     """From the log-in page, as a person with a keyboard: type, Tab, type, Enter."""
+    warm_up()  # the HTML checker of check(), started while the journey begins
     release_db()
     page.goto(f"{base_url}/connexion")
     page.get_by_label("Adresse e-mail").focus()
@@ -20,8 +22,10 @@ def keyboard_login(page, base_url: str, email: str, password: str = DEFAULT_PASS
 
 
 def check(page, journey: str, size: str, step: str) -> None:
-    """One <h1>, no sideways scroll on a phone, axe clean; the screenshot is kept."""
+    """One <h1>, no sideways scroll on a phone, valid HTML (W3C Nu checker), axe clean; the screenshot is kept."""
     assert page.locator("h1").count() == 1, (journey, step, page.url)
+    # The page as the browser holds it now (after its scripts), through the session's one checker.
+    assert_valid_html(page.content(), f"{journey} / {step} ({size}) {page.url}")
     if size == "phone":
         overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert overflow <= 0, (journey, step, overflow)

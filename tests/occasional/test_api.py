@@ -69,7 +69,7 @@ def test_booking_created_replayed_full_and_errors(client):
     assert unaligned.status_code == 422 and unaligned.get_json()["error"]["code"] == "range_not_aligned"
     closed = client.post("/api/v1/occasional/bookings", json={**body, "start": "09:00", "end": "10:00"},
                          headers=_auth(parent))
-    assert closed.status_code == 422 and closed.get_json()["error"]["code"] == "outside_opening_hours"
+    assert closed.status_code == 409 and closed.get_json()["error"]["code"] == "outside_opening_hours"
     missing = client.post("/api/v1/occasional/bookings", json={"child_id": child.id}, headers=_auth(parent))
     assert missing.status_code == 422 and missing.get_json()["error"]["field"] == "provider_id"
 

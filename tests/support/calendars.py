@@ -26,7 +26,7 @@ def _node() -> str:
     node = shutil.which("node")
     assert node, "node is required by the calendar tests (apt-get install nodejs npm)"
     if not (ROOT / "node_modules" / "ical.js").exists():
-        subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--silent"], cwd=ROOT, check=True,
+        subprocess.run(["npm", "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--silent"], cwd=ROOT, check=True,
                        timeout=300)
     return node
 

@@ -1,0 +1,77 @@
+"""What JSON Schema cannot carry, taught to Schemathesis's generator (SCHEMATHESIS_HOOKS).
+
+The OpenAPI document states every rule the API enforces: ranges, patterns and
+lengths in the schemas; rules between two fields or relative to today in the
+descriptions (JSON Schema has no way to compare two values, or a date with
+today). These hooks make the generated requests follow those described rules,
+so that "no schema-valid request is refused" means "no request following the
+document is refused". Each repair only touches values that are already valid on
+their own, so schema-invalid requests (negative testing) stay invalid.
+"""
+from __future__ import annotations
+
+import itertools
+import uuid
+from datetime import date, datetime, time, timedelta
+
+import schemathesis
+
+from app.api import views as _views  # noqa: F401  (imports the route modules in order)
+from app.api.booking import MAX_RANGE_DAYS
+from app.api.fields import MAX_YEAR
+from app.clock import today
+from app.families.services import MAX_CHILD_AGE
+
+_keys = itertools.count(1)
+_RUN = uuid.uuid4().hex[:8]
+LAST_DAY = date(MAX_YEAR, 12, 31)
+
+
+def _day(value) -> date | None:
+    try:
+        return date.fromisoformat(value) if isinstance(value, str) and len(value) == 10 else None
+    except ValueError:
+        return None
+
+
+def _clock(value) -> time | None:
+    try:
+        return time.fromisoformat(value) if isinstance(value, str) and len(value) in (5, 8) else None
+    except ValueError:
+        return None
+
+
+@schemathesis.hook
+def map_case(context, case):
+    operation = (case.method.upper(), case.path)
+    query = case.query if isinstance(case.query, dict) else None
+    body = case.body if isinstance(case.body, dict) else None
+    if operation == ("GET", "/sessions") and query:
+        # from ≤ to, and at most MAX_RANGE_DAYS days from `from` (today when absent) to `to`.
+        first = _day(query.get("from")) if "from" in query else today()
+        last = _day(query.get("to"))
+        if first is not None and last is not None and not 0 <= (last - first).days < MAX_RANGE_DAYS:
+            query["to"] = min(first + timedelta(days=last.toordinal() % MAX_RANGE_DAYS), LAST_DAY).isoformat()
+    if operation in (("POST", "/occasional/bookings"), ("POST", "/sessions")) and body:
+        # start before end.
+        start, end = _clock(body.get("start")), _clock(body.get("end"))
+        if start is not None and end is not None and start >= end:
+            if start == end:
+                later = (datetime.combine(date(2000, 1, 1), start) + timedelta(minutes=30)).time()
+                if later > start:
+                    body["end"] = later.strftime("%H:%M")
+                else:
+                    body["start"] = "00:00"
+            else:
+                body["start"], body["end"] = body["end"], body["start"]
+    if operation == ("POST", "/children") and body:
+        # Born neither in the future nor more than MAX_CHILD_AGE years ago.
+        born = _day(body.get("birth_date"))
+        if born is not None:
+            body["birth_date"] = (today() - timedelta(days=born.toordinal() % (365 * MAX_CHILD_AGE))).isoformat()
+    if case.headers and isinstance(case.headers.get("Idempotency-Key"), str):
+        # A new key for each new request (a key reused for another request is refused, by design).
+        key = case.headers["Idempotency-Key"]
+        if key and all("\x21" <= c <= "\x7e" for c in key) and len(key) <= 100:
+            case.headers["Idempotency-Key"] = f"{key[:80]}-{_RUN}-{next(_keys)}"
+    return case
