@@ -31,6 +31,7 @@ import multiprocessing as mp
 import sys
 import time
 from collections import defaultdict
+from decimal import Decimal
 from datetime import date, datetime, time as clock, timedelta, timezone
 from pathlib import Path
 
@@ -58,7 +59,9 @@ def build(app, parents: int, sessions: int, places: int):
     from app.accounts.models import Role, User
     from app.accounts.passwords import hash_password
     from app.api.auth import issue_token
-    from app.booking.models import Activity, ActivityKind, Session, Site, StaffingRegime, Unit, UnitKind
+    from app import clock as app_clock
+    from app.booking.models import Activity, ActivityKind, Session, Site, StaffingRegime, Tariff, Unit, UnitKind
+    from app.inclusion.models import AdaptationTemplateStep
     from app.extensions import db
     from app.families.models import Child, Commune, Household, HouseholdMember
     from bench.naive_app import bench_metadata
@@ -72,11 +75,24 @@ def build(app, parents: int, sessions: int, places: int):
                     opening_hours="7 h 30 – 18 h 30", phone="05 65 00 00 00")
         activity = Activity(site=site, name="Vacances d'hiver", kind=ActivityKind.EXTRASCOLAIRE, min_age=3,
                             max_age=13, regime=StaffingRegime.EXTRASCOLAIRE)
-        first_day = date.today() + timedelta(days=60)
+        first_day = app_clock.today() + timedelta(days=60)
+        db.session.add(activity)
+        db.session.flush()
+        # As on the demo, the site has an adaptation template: every child is new, so each first
+        # booking becomes an adaptation step (it never refuses a place; the answer shows the step).
+        for position, (label, arrival, pickup, parent) in enumerate(
+                [("Une heure avec un parent", clock(9, 30), clock(10, 30), True),
+                 ("Une matinée avec repas", None, clock(13, 30), False),
+                 ("Une journée entière", None, None, False)], start=1):
+            db.session.add(AdaptationTemplateStep(site_id=site.id, position=position, label=label, arrival=arrival,
+                                                  pickup=pickup, with_parent=parent, with_meal=position > 1))
         rows = []
         for i in range(sessions):
             unit = Unit(activity=activity, label=f"Journée {i + 1}", kind=UnitKind.WHOLE_DAY,
                         start_time=clock(8, 30), end_time=clock(17, 30))
+            # A booking without an applicable tariff is refused: one grid for every QF and residency.
+            db.session.add_all([Tariff(unit=unit, qf_min=0, qf_max=None, resident=resident, price=Decimal("12.00"),
+                                       valid_from=date(2020, 9, 1)) for resident in (True, False)])
             rows.append(Session(unit=unit, day=first_day + timedelta(days=i), capacity_under6=0,
                                 capacity_over6=places, opens_at=datetime(2100, 1, 1, tzinfo=timezone.utc)))
         db.session.add_all(rows)

@@ -2,14 +2,16 @@
 
 A hypothesis state machine books (whole days and mornings of the same day),
 cancels (family and centre), changes capacities up and down, runs a draw,
-holds bookings for preparation then confirms or releases them. After every
+holds bookings for preparation then confirms or releases them, and lets the
+director move, reshape or skip a child's adaptation steps. After every
 step it checks, from the rows and independently of the engine's code:
 - no session holds more than its capacity per age band, and the counters
   equal the rows holding a place;
 - no place is free while a waiting child whom the rules admit (age range,
   no other place at the same time of the day) waits for it;
 - no child has two active bookings at overlapping times;
-- every refusal carries a code and a French reason.
+- every refusal carries a code and a French reason;
+- adaptation changes never give or take a place.
 The control runs the same machine with one more path that confirms a
 booking by writing its row directly, bypassing the engine: it must fail.
 """
@@ -29,12 +31,14 @@ from app.booking.allocation_draw import run_draw
 from app.booking.allocation_models import AllocationPeriod, AllocationRequest, AllocationRequestItem
 from app.booking.models import (ACTIVE_STATUSES, PLACE_STATUSES, ActivityKind, AgeBand, Booking, BookingStatus,
                                 Session, StaffingRegime, Unit, UnitKind)
-from app.errors import ValidationFailed
+from app.errors import Forbidden, NotFound, ValidationFailed
 from app.extensions import db
 from app.families.models import Child
 from tests.booking.factories import (make_activity, make_parent_with_child, make_session, make_site, make_staff,
                                      make_unit)
+from app.inclusion import adaptation
 from tests.conftest import _empty_all_tables
+from tests.inclusion.factories import make_template
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)  # requests closed, every booking deadline ahead
 # Two under 6, three over 6, one too young for the activities (3 to 11 years).
@@ -52,6 +56,8 @@ class EngineMachine(RuleBasedStateMachine):
         super().__init__()
         _empty_all_tables()
         site = make_site()
+        make_template(site)  # every new child's first booked days become adaptation steps
+        self.site_id = site.id
         self.director = make_staff(site, Role.DIRECTOR)
         mercredis = make_activity(site, min_age=3, max_age=11)
         whole = make_unit(mercredis)
@@ -165,6 +171,25 @@ class EngineMachine(RuleBasedStateMachine):
         if booking is None:
             return
         services.cancel_booking(self._parent_of(booking.child_id), booking.id, now=NOW)
+
+    @rule(family=st.integers(0, 5), position=st.integers(1, 4), skip_step=st.booleans(), skip_all=st.booleans(),
+          arrival=st.sampled_from([None, time(9, 0), time(10, 0)]), with_parent=st.booleans())
+    def change_adaptation(self, family, position, skip_step, skip_all, arrival, with_parent):
+        child_id = self.families[family][1]
+        before = db.session.execute(select(Booking.id, Booking.status).order_by(Booking.id)).all()
+        try:
+            if skip_all:
+                adaptation.skip_period(self.director, child_id, self.site_id, "Déjà accueilli l'an dernier")
+            else:
+                adaptation.update_step(self.director, child_id, self.site_id, position, day=None, arrival=arrival,
+                                       pickup=None, with_parent=with_parent, with_meal=False, skipped=skip_step)
+        except (Forbidden, NotFound):  # no place at the site: the director cannot reach this child
+            db.session.rollback()
+        except ValidationFailed as refusal:
+            db.session.rollback()
+            assert _french(refusal.message), refusal.message
+        db.session.expire_all()
+        assert db.session.execute(select(Booking.id, Booking.status).order_by(Booking.id)).all() == before
 
     # ------------------------------------------------------------ the promises
 
