@@ -44,7 +44,7 @@ def auth_token():
     the account answers 429 here too until the window passes or the owner
     signs in with the e-mailed link.
     """
-    data = json_body("email", "password")
+    data = json_body("email", "password", "label")
     email, password = data.get("email"), data.get("password")
     if not isinstance(email, str) or not isinstance(password, str) or not email or not password:
         raise ValidationFailed(_("Indiquez « email » et « password » (chaînes de caractères)."))
