@@ -4,8 +4,11 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, DateField, DecimalField, IntegerField, SelectField, StringField
+from wtforms import BooleanField, DateField, DecimalField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
+
+from app.forms import IntegerField  # bounded to what the database holds
+
 
 class FrenchDecimalField(DecimalField):
     """Accepts "8,50" as well as "8.50"."""

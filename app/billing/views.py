@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from app.urls import id_arg, parse_id
 from app import clock
 from app.accounts.models import Role
 from app.accounts.permissions import roles_required
@@ -252,7 +253,7 @@ def unit_tariffs(unit_id: int):
 @roles_required(Role.ADMIN)
 def end_tariff(tariff_id: int):
     form = EndTariffForm()
-    unit_id = request.form.get("unit_id", type=int)
+    unit_id = parse_id(request.form.get("unit_id"))
     if form.validate():
         try:
             tariff = tariffs.end_tariff(current_user, tariff_id, form.valid_until.data)
@@ -270,7 +271,7 @@ def end_tariff(tariff_id: int):
 @bp.post("/tarifs/<int:tariff_id>/supprimer")
 @roles_required(Role.ADMIN)
 def delete_tariff(tariff_id: int):
-    unit_id = request.form.get("unit_id", type=int)
+    unit_id = parse_id(request.form.get("unit_id"))
     try:
         tariffs.delete_tariff(current_user, tariff_id)
         flash(_("Tarif supprimé."), "success")
@@ -286,7 +287,7 @@ def delete_tariff(tariff_id: int):
 @bp.get("/caf")
 @roles_required(Role.DIRECTOR, Role.ADMIN)
 def caf_index():
-    site_id = request.args.get("site", type=int)
+    site_id = id_arg("site")
     month = request.args.get("month")
     if site_id and month:
         first, _last = services.parse_month(month)

@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
+from app.urls import id_arg
 from app.accounts.models import Role
 from app.accounts.permissions import roles_required
 from app.booking import feeds, planner, services
@@ -33,8 +34,7 @@ def _record_arrival() -> None:
 
 
 def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
+    return id_arg(name)
 
 
 @bp.get("/reserver")

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, EmailField, IntegerField, SelectField, StringField, TelField
+from wtforms import BooleanField, DateField, EmailField, SelectField, StringField, TelField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from app.forms import IntegerField  # bounded to what the database holds
 from app.families.models import BenefitScheme, SchoolLevel
 
 REQUIRED = _l("Ce champ est obligatoire.")

@@ -3,10 +3,12 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import (BooleanField, DateField, DecimalField, IntegerField, RadioField, SelectField, StringField,
+from wtforms import (BooleanField, DateField, DecimalField, RadioField, SelectField, StringField,
                      TextAreaField)
 from wtforms.fields import DateTimeLocalField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from app.forms import IntegerField  # bounded to what the database holds
 
 REQUIRED = _l("Ce champ est obligatoire.")
 

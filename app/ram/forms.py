@@ -10,7 +10,6 @@ from wtforms import (
     DecimalField,
     EmailField,
     HiddenField,
-    IntegerField,
     RadioField,
     SelectField,
     StringField,
@@ -19,6 +18,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
 
+from app.forms import IntegerField  # bounded to what the database holds
 from app.ram import schedule as sch
 
 REQUIRED = _l("Ce champ est obligatoire.")
