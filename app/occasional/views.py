@@ -244,7 +244,9 @@ def day(provider_id: int):
 @roles_required(*STAFF)
 def attendance(booking_id: int):
     form = AttendanceForm()
-    booking = None
+    # Access first (404 for a booking of another provider or none): neither a refused form nor a
+    # refused record may send a stranger to the provider's day.
+    booking = coordination.staff_booking(current_user, booking_id)
     try:
         if not form.validate_on_submit():
             raise ValidationFailed(_("Heures non valides (HH:MM)."))
@@ -254,10 +256,6 @@ def attendance(booking_id: int):
         if error.http_status == 404:
             raise
         flash(error.message, "error")
-        from app.extensions import db
-        from app.occasional.models import OccasionalBooking
-
-        booking = db.session.get(OccasionalBooking, booking_id)
     return redirect(url_for("occasional.day", provider_id=booking.provider_id, date=booking.day.isoformat()))
 
 
