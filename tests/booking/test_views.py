@@ -1,7 +1,8 @@
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 
 import pytest
+import time_machine
 from sqlalchemy import func, select
 
 from app.accounts.models import Role
@@ -135,6 +136,7 @@ def test_director_manages_own_site_only(setup, login_as):
     assert client.get(f"/accueils/activites/{other_activity.id}").status_code == 404
 
 
+@time_machine.travel(datetime(2026, 1, 15, 9, 0, tzinfo=timezone.utc), tick=False)
 def test_director_generates_sessions_from_a_period(login_as):
     from tests.booking.factories import make_zone_c_holidays
 
@@ -154,6 +156,28 @@ def test_director_generates_sessions_from_a_period(login_as):
     assert days == [date(2026, 2, 4), date(2026, 2, 11), date(2026, 2, 18), date(2026, 3, 11), date(2026, 3, 18),
                     date(2026, 3, 25)]
     assert "6 séance(s) créée(s)" in body and "vacances scolaires" in body
+
+
+@time_machine.travel(datetime(2026, 3, 1, 23, 30, tzinfo=timezone.utc), tick=False)  # 2 March, 00:30 in Paris
+def test_generation_refuses_a_period_that_starts_before_today_like_the_api(login_as):
+    """Issue 17, item 10: the period form created sessions in the past; the API refused them."""
+    from tests.booking.factories import make_zone_c_holidays
+
+    make_zone_c_holidays()
+    site = make_site()
+    unit = make_unit(make_activity(site))
+    client = login_as(make_staff(site))
+    url = f"/accueils/activites/{unit.activity_id}/generer"
+    token = csrf_token_from(client.get(url).get_data(as_text=True))
+    data = {"csrf_token": token, "units": str(unit.id), "weekdays": "0", "last_day": "2026-03-31",
+            "mode": "all", "capacity_under6": "8", "capacity_over6": "12"}
+    response = client.post(url, data={**data, "first_day": "2026-03-01"})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200 and "01/03/2026 est déjà passé" in body
+    assert 'aria-invalid="true"' in body
+    assert db.session.scalar(select(func.count(Session.id))) == 0
+    response = client.post(url, data={**data, "first_day": "2026-03-02"})  # today in Paris
+    assert db.session.scalars(select(Session.day).order_by(Session.day)).all()[0] == date(2026, 3, 2)
 
 
 def test_session_page_register_staffing_and_attendance_by_animator(setup, login_as):
