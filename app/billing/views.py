@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from app import uploads
 from app.urls import id_arg, parse_id
 from app import clock
 from app.accounts.models import Role
@@ -118,9 +119,12 @@ def upload_certificate(booking_id: int):
 @roles_required(Role.PARENT, Role.DIRECTOR, Role.ADMIN)
 def download_certificate(certificate_id: int):
     certificate, path = certificates.get_certificate(current_user, certificate_id)
-    extension = path.suffix
-    return send_file(path, mimetype=certificate.content_type, as_attachment=True,
-                     download_name=f"certificat-{certificate.id}{extension}", max_age=0)
+    response = send_file(path, mimetype=certificate.content_type, as_attachment=True,
+                         download_name=uploads.download_name("certificat", certificate.id, certificate.content_type),
+                         max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
 
 
 @bp.get("/certificats")

@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import io
 import os
-import secrets
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -20,6 +19,7 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 from werkzeug.utils import secure_filename
 
+from app import uploads
 from app import clock
 from app.accounts.models import User
 from app.accounts.permissions import require
@@ -36,11 +36,6 @@ NEEDS_TEXT_FIELDS = ("allergies", "diet", "medication", "emergency_protocol", "d
 NEEDS_FIELDS = ("needs_particular_care", "has_pai", "has_aeeh") + NEEDS_TEXT_FIELDS
 
 # Recognised by their first bytes, never by their name.
-MAGIC = ((b"%PDF-", "application/pdf", "pdf"),
-         (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
-         (b"\xff\xd8\xff", "image/jpeg", "jpg"))
-# Markup a browser could be tricked into running, even behind a valid signature.
-MARKUP = (b"<html", b"<script", b"<!doctype html", b"<body", b"<svg", b"<iframe")
 
 
 def get_child(user: User, child_id: int, action: str = Action.READ_FILE) -> Child:
@@ -122,20 +117,10 @@ def read_file(user: User, child_id: int) -> ChildFile:
 # ---------------------------------------------------------------- documents
 
 def upload_dir() -> Path:
-    path = Path(current_app.config["UPLOAD_DIR"])
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return uploads.directory()
 
 
-def sniff(content: bytes) -> tuple[str, str] | None:
-    """(content type, extension) from the file's first bytes, or None if not an accepted type."""
-    for magic, content_type, extension in MAGIC:
-        if content.startswith(magic):
-            head = content[:4096].lower()
-            if any(marker in head for marker in MARKUP):
-                return None
-            return content_type, extension
-    return None
+sniff = uploads.sniff  # the whole file is scanned (app.uploads)
 
 
 def upload_document(user: User, child_id: int, *, filename: str, content: bytes,
@@ -162,9 +147,7 @@ def upload_document(user: User, child_id: int, *, filename: str, content: bytes,
     except ValueError:
         raise ValidationFailed(_("Type de document inconnu."), field="kind") from None
     original = secure_filename(os.path.basename((filename or "").replace("\\", "/")))[:150] or f"document.{extension}"
-    stored = f"{secrets.token_hex(24)}.{extension}"
-    path = upload_dir() / stored
-    path.write_bytes(content)
+    stored, path = uploads.store(content, extension)  # mode 0600, random name
     try:
         document = NeedDocument(child_id=child.id, kind=kind, original_name=original, stored_name=stored,
                                 content_type=content_type, size=len(content), uploaded_by_id=user.id)
