@@ -178,6 +178,8 @@ def test_markup_anywhere_in_the_file_is_refused_not_only_in_its_first_kilobytes(
     root = Path(app.config["UPLOAD_DIR"])
     before = _all_files(root)
     for response, model, row in _upload(parent_setup["client"], parent_setup, DEEP_POLYGLOT, "p.pdf"):
+        if response.status_code in (302, 303):  # the certificates page shows the refusal after a redirect
+            response = parent_setup["client"].get(response.headers["Location"])
         assert response.status_code in (200, 422) and "PDF, PNG ou JPEG" in response.get_data(as_text=True), model
         assert row is None
     assert _all_files(root) == before
