@@ -34,6 +34,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from app import clock
 from app.accounts.models import User
 from app.accounts.permissions import require
 from app.billing.access import Action
@@ -183,8 +184,11 @@ def count_hours(site: Site, first: date, last: date, slots: list[AttendedSlot], 
     return report
 
 
-def site_report(user: User, site_id: int, first: date) -> CafReport:
+def site_report(user: User, site_id: int, first: date, today: date | None = None) -> CafReport:
     """The CAF report of a site for the month starting `first`, from the attendance records.
+
+    Only attendance recorded for days already come counts (Europe/Paris): a record dated ahead, as
+    could be written before attendance was refused in advance, is never declared.
 
     Raises NotFound (unknown site, or a site the director does not run).
     """
@@ -195,8 +199,9 @@ def site_report(user: User, site_id: int, first: date) -> CafReport:
     first = first.replace(day=1)
     last = first.replace(day=pycal.monthrange(first.year, first.month)[1])
     slots: list[AttendedSlot] = []
+    today = today or clock.today()
     for source in caf_hours_sources():
-        slots.extend(source(site.id, first, last))
+        slots.extend(slot for slot in source(site.id, first, last) if slot.day <= today)
     child_ids = {s.child_id for s in slots}
     aeeh: set[int] = set()
     if child_ids:

@@ -254,6 +254,7 @@ def _render_session(session_id: int, form=None, status: int = 200):
     return render_template("booking/staff/session.html", session=session, rows=rows, waiting=waiting,
                            staffing=staffing_for(session), form=form or AdjustSessionForm(obj=session),
                            manager=can(current_user, Action.MANAGE_SITE, session.unit.activity.site_id),
+                           attendance_open=attendance.attendance_open(session),
                            attendance_labels=ATTENDANCE_LABELS, status_label=services.status_label), status
 
 
@@ -290,6 +291,11 @@ def adjust_session(session_id: int):
 @roles_required(*STAFF)
 def mark_attendance(session_id: int):
     session, rows, _waiting = attendance.session_register(current_user, session_id)
+    try:
+        attendance.check_attendance_open(session)
+    except DomainError as error:
+        flash(error.message, "error")
+        return redirect(url_for("booking.session_detail", session_id=session.id))
     count = 0
     for row in rows:
         status = request.form.get(f"status-{row.booking.id}")
