@@ -334,7 +334,7 @@ def test_a_name_with_line_breaks_never_adds_a_header(app):
     message = make_message(subject=f"Place confirmée pour {HOSTILE_NAME}", kind="test.meeting")
     assert "\n" not in message.subject and "\r" not in message.subject and "\x00" not in message.subject
     legacy = make_message()
-    legacy.subject = f"Place confirmée pour {HOSTILE_NAME}"  # as an old row could hold it
+    legacy.subject = f"Place confirmée pour {HOSTILE_NAME}".replace("\x00", "")  # as an old row could hold it
     legacy.to_address = "parent@example.fr\r\nBcc: intrus@example.com"
     for row in (message, legacy):
         email = build_email(row)
