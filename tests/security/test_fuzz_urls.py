@@ -95,3 +95,16 @@ def test_huge_identifiers_and_extreme_dates_never_break_a_page(app, make_client,
                     if response.status_code >= 500:
                         problems.append(f"GET {url}?{query}: {response.status_code}")
     assert not problems, "\n".join(problems)
+
+
+def test_huge_identifiers_inside_form_values_are_refused_not_500(login_as):
+    """Values that carry ids ("child:session" of the booking form) are parsed by app.urls.parse_id."""
+    from tests.booking.factories import make_parent_with_child
+
+    parent, _household, child = make_parent_with_child()
+    client = login_as(parent)
+    token = csrf_token_from(client.get("/accueils/reserver").get_data(as_text=True))
+    for value in (f"{child.id}:{HUGE_IDS[0]}", f"{HUGE_IDS[0]}:1", f"{HUGE_IDS[1]}:{HUGE_IDS[1]}"):
+        response = client.post("/accueils/reserver", data={"csrf_token": token, "item": value,
+                                                           "submission_key": "k-" + value[:20]})
+        assert response.status_code == 422, (value, response.status_code)
