@@ -55,6 +55,9 @@ def create_app(config: type[Config] | dict | str | None = None) -> Flask:
 
     import_all_models()
     _init_extensions(app)
+    from app.urls import register_converters
+
+    register_converters(app)  # before any route is added: every <int:...> is bounded
     _register_blueprints(app)
     _register_domain_hooks(app)
 

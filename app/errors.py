@@ -5,8 +5,9 @@ French `message`; views never build error responses by hand.
 """
 from __future__ import annotations
 
-from flask import Flask, jsonify, make_response, render_template, request
+from flask import Flask, current_app, jsonify, make_response, render_template, request
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
 
@@ -71,12 +72,50 @@ HTTP_MESSAGES = {
     413: _l("Le fichier envoyé est trop volumineux."),
     422: _l("Les informations saisies ne sont pas valides."),
     429: _l("Trop de tentatives. Merci de patienter quelques minutes avant de réessayer."),
+    503: _l("Le service est momentanément indisponible. Merci de réessayer dans quelques secondes."),
     500: _l("Une erreur inattendue s'est produite. L'équipe technique a été prévenue."),
 }
 
 HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
               405: "method_not_allowed", 409: "conflict", 413: "too_large", 422: "invalid",
-              429: "rate_limited", 500: "server_error"}
+              429: "rate_limited", 500: "server_error", 503: "unavailable"}
+
+# Seconds a client should wait before retrying when the database cannot be reached (a restart
+# of PostgreSQL takes a few seconds; the API's Idempotency-Key makes the retry safe).
+RETRY_AFTER_SECONDS = 5
+
+
+def is_database_unavailable(error: BaseException) -> bool:
+    """True for the errors of a database that cannot be reached or went away mid-request: a
+    refused or dropped connection, a pool that cannot hand one out, a SQLite file locked past its
+    wait. Not for a mistake in a query (those stay 500s, logged)."""
+    if isinstance(error, (sa_exc.DisconnectionError, sa_exc.TimeoutError)):
+        return True
+    if isinstance(error, sa_exc.DBAPIError):
+        if error.connection_invalidated:
+            return True
+        if isinstance(error, sa_exc.OperationalError):
+            text = str(error.orig).lower()
+            # SQLite: only the lock and open failures; a missing table is a bug, not an outage.
+            if type(error.orig).__module__.startswith("sqlite3"):
+                return any(word in text for word in ("locked", "unable to open", "disk i/o", "busy"))
+            return True
+    return False
+
+
+def unavailable_response():
+    """503, Retry-After and a French message, without touching the database: the HTML page is a
+    standalone template rendered without the context processors (which read the logged-in user)."""
+    message = str(HTTP_MESSAGES[503])
+    if wants_json():
+        response = make_response(jsonify({"error": {"code": HTTP_CODES[503], "message": message}}), 503)
+    else:
+        body = current_app.jinja_env.get_template("errors/503.html").render(message=message)
+        response = make_response(body, 503)
+        response.mimetype = "text/html"
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def error_response(status: int, code: str, message: str, field: str | None = None):
@@ -110,8 +149,15 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):
-        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
         from app.extensions import db
 
+        if is_database_unavailable(error):
+            app.logger.warning("Database unavailable on %s %s: %s", request.method, request.path, error)
+            try:
+                db.session.rollback()
+            except Exception:  # the connection is gone: nothing to roll back
+                db.session.invalidate()
+            return unavailable_response()
+        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
         db.session.rollback()
         return error_response(500, "server_error", str(HTTP_MESSAGES[500]))

@@ -1,10 +1,69 @@
-"""Helpers shared by every domain's forms."""
+"""Helpers and fields shared by every domain's forms.
+
+Every form takes its number and identifier fields from here, never from wtforms directly:
+an integer the database cannot store (above 2^31 - 1 on PostgreSQL's INTEGER columns; SQLite's
+driver raises OverflowError above 2^63) is refused on the field with a French message instead
+of reaching a query as a 500. tests/security/test_form_fields.py finds any form that does not.
+"""
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm as _FlaskForm
+from wtforms import HiddenField
+from wtforms import IntegerField as _WTFormsIntegerField
 from wtforms.widgets import Select
 
 from app.errors import DomainError
+from app.urls import MAX_ID, parse_id
+
+# The largest magnitude an integer field accepts (INTEGER columns).
+MAX_INTEGER = MAX_ID
+_MAX_DIGITS = len(str(MAX_INTEGER))
+
+
+class IntegerField(_WTFormsIntegerField):
+    """wtforms' IntegerField, bounded to what an INTEGER column holds, with French messages."""
+
+    def __init__(self, label=None, validators=None, invalid_value_message=None, **kwargs):
+        super().__init__(label, validators,
+                         invalid_value_message=invalid_value_message or _l("Saisissez un nombre entier."), **kwargs)
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        raw = str(valuelist[0]).strip()
+        digits = raw[1:] if raw[:1] in "+-" else raw
+        if digits.isascii() and digits.isdigit() and len(digits.lstrip("0")) > _MAX_DIGITS:
+            self.data = None
+            raise ValueError(str(_l("Ce nombre est trop grand.")))
+        super().process_formdata(valuelist)
+        if self.data is not None and abs(self.data) > MAX_INTEGER:
+            self.data = None
+            raise ValueError(str(_l("Ce nombre est trop grand.")))
+
+
+class IdField(HiddenField):
+    """A hidden identifier: `data` is a positive int the database can hold, or None."""
+
+    def process_formdata(self, valuelist):
+        self.data = parse_id(valuelist[0]) if valuelist else None
+
+    def _value(self):
+        return "" if self.data is None else str(self.data)
+
+
+def bounded_int(value) -> int:
+    """`coerce=` for SelectField and friends: int(), refusing what the database cannot hold."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    else:
+        text = str(value).strip()
+        if len(text.lstrip("+-").lstrip("0")) > _MAX_DIGITS:
+            raise ValueError("too large")
+        number = int(text)
+    if abs(number) > MAX_INTEGER:
+        raise ValueError("too large")
+    return number
 
 
 class FlaskForm(_FlaskForm):

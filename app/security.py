@@ -145,7 +145,8 @@ def register_security(app: Flask) -> None:
             headers.setdefault("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
         # Pages with personal data must not linger in shared caches or the
         # back-button history of a family centre's computer.
-        if not request.path.startswith(PUBLIC_CACHEABLE_PREFIXES) and (
+        # A 503 (database unreachable) sets no-store itself and must not look up the user again.
+        if response.status_code != 503 and not request.path.startswith(PUBLIC_CACHEABLE_PREFIXES) and (
             current_user.is_authenticated or request.path.startswith("/api/")
             or "Authorization" in request.headers
         ):

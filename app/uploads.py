@@ -1,9 +1,15 @@
-"""Checks and storage of uploaded documents, shared by every domain (kernel: imports no domain).
+"""Files uploaded by families (inclusion documents, medical certificates, proofs of QF or commune):
+one way to check, store and name them, for every domain that accepts a file (kernel: imports no
+domain).
 
-A file is recognised by its first bytes, never by its name or the browser's
-content type; markup a browser could be tricked into running is refused even
-behind a valid signature; the size is capped by MAX_UPLOAD_BYTES; the file is
-stored under UPLOAD_DIR with a random name, readable by the server only.
+- The type is read from the content (never the name or the browser's type): PDF, PNG or JPEG.
+- The whole file is scanned for markup a browser could be tricked into running (a PDF signature
+  followed, anywhere, by HTML or SVG): refused.
+- The size is capped by MAX_UPLOAD_BYTES.
+- Files are written with mode 0600 in directories of mode 0700 (outside the web root), under a
+  random name, never overwriting.
+- They are served as `<prefix>-<id>.<ext>`, the extension from the detected type: the uploader's
+  name and extension never reach the download.
 """
 from __future__ import annotations
 
@@ -17,12 +23,16 @@ from werkzeug.utils import secure_filename
 
 from app.errors import ValidationFailed
 
-# Recognised by their first bytes, never by their name.
-MAGIC = ((b"%PDF-", "application/pdf", "pdf"),
-         (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
-         (b"\xff\xd8\xff", "image/jpeg", "jpg"))
+# (leading bytes, content type, extension)
+SIGNATURES = ((b"%PDF-", "application/pdf", "pdf"),
+              (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
+              (b"\xff\xd8\xff", "image/jpeg", "jpg"))
+MAGIC = SIGNATURES
+EXTENSIONS = {content_type: extension for _magic, content_type, extension in SIGNATURES}
 # Markup a browser could be tricked into running, even behind a valid signature.
-MARKUP = (b"<html", b"<script", b"<!doctype html", b"<body", b"<svg", b"<iframe")
+MARKUP = (b"<html", b"<script", b"<!doctype html", b"<body", b"<svg", b"<iframe", b"<object", b"<embed",
+          b"javascript:")
+FILE_MODE, DIRECTORY_MODE = 0o600, 0o700
 
 
 def max_bytes() -> int:
@@ -30,11 +40,12 @@ def max_bytes() -> int:
 
 
 def sniff(content: bytes) -> tuple[str, str] | None:
-    """(content type, extension) from the file's first bytes, or None if not an accepted type."""
-    for magic, content_type, extension in MAGIC:
+    """(content type, extension) from the file's signature, or None if not an accepted type or if
+    markup appears anywhere in the file (not only in its first kilobytes)."""
+    for magic, content_type, extension in SIGNATURES:
         if content.startswith(magic):
-            head = content[:4096].lower()
-            if any(marker in head for marker in MARKUP):
+            lowered = content.lower()
+            if any(marker in lowered for marker in MARKUP):
                 return None
             return content_type, extension
     return None
@@ -48,7 +59,7 @@ def read_limited(stream) -> bytes:
 def check_document(content: bytes, field: str = "document") -> tuple[str, str]:
     """(content type, extension) of an accepted PDF, PNG or JPEG file.
 
-    Raises ValidationFailed on `field` (empty, too large, another type)."""
+    Raises ValidationFailed on `field` (empty, too large, another type or hidden markup)."""
     limit = max_bytes()
     if not content:
         raise ValidationFailed(_("Le fichier est vide."), field=field)
@@ -62,23 +73,35 @@ def check_document(content: bytes, field: str = "document") -> tuple[str, str]:
 
 
 def original_name(filename: str | None, extension: str, default: str = "document") -> str:
-    """A safe display name for the file the user sent."""
+    """A safe display name for the file the user sent (shown to staff, never used to serve it)."""
     return secure_filename(os.path.basename((filename or "").replace("\\", "/")))[:150] or f"{default}.{extension}"
 
 
-def directory(subdir: str = "") -> Path:
-    path = Path(current_app.config["UPLOAD_DIR"]) / subdir if subdir else Path(current_app.config["UPLOAD_DIR"])
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+def directory(subdir: str | None = None) -> Path:
+    """UPLOAD_DIR (or a sub-directory of it), created with mode 0700 and kept at 0700."""
+    root = Path(current_app.config["UPLOAD_DIR"])
+    path = root / subdir if subdir else root
+    for folder in ([root, path] if subdir else [root]):
+        folder.mkdir(parents=True, exist_ok=True, mode=DIRECTORY_MODE)
+        if folder.stat().st_mode & 0o777 != DIRECTORY_MODE:
+            os.chmod(folder, DIRECTORY_MODE)
     return path
 
 
-def store(content: bytes, extension: str, subdir: str = "") -> str:
-    """Write `content` under a new random name in UPLOAD_DIR/subdir (mode 0600); returns the name."""
-    stored = f"{secrets.token_hex(24)}.{extension}"
-    with open(os.open(directory(subdir) / stored, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
+def store(content: bytes, extension: str, subdir: str | None = None) -> tuple[str, Path]:
+    """Write `content` under a new random name with mode 0600; returns (name, path)."""
+    name = f"{secrets.token_hex(24)}.{extension.lstrip('.')}"
+    path = directory(subdir) / name
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+    with open(descriptor, "wb") as out:
         out.write(content)
-    return stored
+    return name, path
 
 
-def path_of(stored_name: str, subdir: str = "") -> Path:
+def path_of(stored_name: str, subdir: str | None = None) -> Path:
     return directory(subdir) / stored_name
+
+
+def download_name(prefix: str, identifier: int, content_type: str) -> str:
+    """`<prefix>-<id>.<ext>`, the extension from the type detected at upload."""
+    return f"{prefix}-{identifier}.{EXTENSIONS.get(content_type, 'bin')}"

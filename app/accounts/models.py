@@ -49,6 +49,10 @@ class User(UserMixin, db.Model):
     # Bumped on log-out and password change: every session cookie carrying an
     # older version is refused, so a stolen cookie dies with the log-out.
     session_version: Mapped[int] = mapped_column(default=1)
+    # Bumped on "log out everywhere", deactivation and a new password, not on an ordinary log-out:
+    # calendar feed URLs issued under an older generation stop working (phones keep subscribing
+    # across ordinary log-outs).
+    feed_generation: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
     last_login_at: Mapped[datetime | None]
     password_changed_at: Mapped[datetime | None]

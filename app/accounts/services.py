@@ -304,9 +304,13 @@ def sign_in_with_link(secret: str) -> User:
     return user
 
 
-def end_all_sessions(user: User) -> None:
-    """Invalidate every session of `user` (log-out everywhere)."""
-    db.session.execute(update(User).where(User.id == user.id).values(session_version=User.session_version + 1))
+def end_all_sessions(user: User, *, everywhere: bool = False) -> None:
+    """Invalidate every session of `user` (any log-out). `everywhere` (the "log out everywhere"
+    action) also revokes the account's calendar feed URLs."""
+    values = {"session_version": User.session_version + 1}
+    if everywhere:
+        values["feed_generation"] = User.feed_generation + 1
+    db.session.execute(update(User).where(User.id == user.id).values(**values))
     db.session.commit()
     db.session.refresh(user)
 
@@ -328,6 +332,7 @@ def _set_password(user: User, new_password: str) -> None:
     user.password_changed_at = utcnow()
     user.session_version = user.session_version + 1
     tokens.retire_all(user, tokens.RESET, tokens.SIGN_IN)  # links sent before the change stop working
+    user.feed_generation = (user.feed_generation or 0) + 1  # calendar feed URLs too
 
 
 def make_reset_token(user: User) -> str:
@@ -395,4 +400,5 @@ def set_active(user: User, active: bool) -> None:
     user.active = active
     if not active:
         user.session_version = user.session_version + 1
+        user.feed_generation = (user.feed_generation or 0) + 1  # calendar feed URLs too
     db.session.commit()

@@ -35,7 +35,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from app import rules
+from app import clock, rules
 from app.accounts.models import User
 from app.accounts.permissions import require
 from app.billing.access import Action
@@ -201,8 +201,11 @@ def count_hours(site: Site, first: date, last: date, slots: list[AttendedSlot], 
     return report
 
 
-def site_report(user: User, site_id: int, first: date) -> CafReport:
+def site_report(user: User, site_id: int, first: date, today: date | None = None) -> CafReport:
     """The CAF report of a site for the month starting `first`, from the attendance records.
+
+    Only attendance recorded for days already come counts (Europe/Paris): a record dated ahead, as
+    could be written before attendance was refused in advance, is never declared.
 
     Raises NotFound (unknown site, or a site the director does not run).
     """
@@ -210,19 +213,21 @@ def site_report(user: User, site_id: int, first: date) -> CafReport:
     if site is None:
         raise NotFound()
     require(user, Action.VIEW_CAF_REPORT, site)
-    return site_hours(site, first)
+    return site_hours(site, first, today)
 
 
-def site_hours(site: Site, first: date) -> CafReport:
+def site_hours(site: Site, first: date, today: date | None = None) -> CafReport:
     """The hours counted for the CAF at `site` in the month of `first` (no access check: callers check).
 
     The one computation of attended and AEEH hours: the CAF report and the
-    inclusion module's AEEH report both read it."""
+    inclusion module's AEEH report both read it. Only attendance of days already come
+    (Europe/Paris) counts."""
     first = first.replace(day=1)
     last = first.replace(day=pycal.monthrange(first.year, first.month)[1])
     slots: list[AttendedSlot] = []
+    today = today or clock.today()
     for source in caf_hours_sources():
-        slots.extend(source(site.id, first, last))
+        slots.extend(slot for slot in source(site.id, first, last) if slot.day <= today)
     child_ids = {s.child_id for s in slots}
     aeeh: set[int] = set()
     if child_ids:

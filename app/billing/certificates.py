@@ -8,7 +8,6 @@ outside the web root, with a random name.
 from __future__ import annotations
 
 import os
-import secrets
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from app import uploads
 from app import clock
 from app.accounts.models import Role, User
 from app.accounts.permissions import require
@@ -27,10 +27,6 @@ from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db, utcnow
 from app.families.models import Child
 
-# (content type, extension, leading bytes)
-SIGNATURES = (("application/pdf", ".pdf", b"%PDF-"),
-              ("image/png", ".png", b"\x89PNG\r\n\x1a\n"),
-              ("image/jpeg", ".jpg", b"\xff\xd8\xff"))
 SUBDIR = "certificates"
 JUSTIFY_WINDOW_DAYS = 90  # default of the BILLING_CERTIFICATE_WINDOW_DAYS setting
 
@@ -39,18 +35,11 @@ def window_days() -> int:
     return int(current_app.config.get("BILLING_CERTIFICATE_WINDOW_DAYS", JUSTIFY_WINDOW_DAYS))
 
 
-def sniff(data: bytes) -> tuple[str, str] | None:
-    """(content type, extension) recognised from the file's first bytes, or None."""
-    for content_type, extension, magic in SIGNATURES:
-        if data.startswith(magic):
-            return content_type, extension
-    return None
+sniff = uploads.sniff  # signature, and no markup anywhere in the file (app.uploads)
 
 
 def _directory() -> Path:
-    path = Path(current_app.config["UPLOAD_DIR"]) / SUBDIR
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return path
+    return uploads.directory(SUBDIR)
 
 
 def justifiable_bookings(user: User, today: date | None = None) -> list[Booking]:
@@ -116,10 +105,7 @@ def upload_certificate(user: User, booking_id: int, stream, filename: str = "",
     if kind is None:
         raise ValidationFailed(_("Le certificat doit être un fichier PDF, PNG ou JPEG."), field="certificate")
     content_type, extension = kind
-    stored_name = secrets.token_hex(16) + extension
-    path = _directory() / stored_name
-    with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
-        out.write(data)
+    stored_name, path = uploads.store(data, extension, SUBDIR)  # mode 0600, random name
     old_file = None
     try:
         certificate = db.session.scalar(select(AbsenceCertificate).where(AbsenceCertificate.booking_id == booking.id))

@@ -9,7 +9,6 @@ closed. Amounts are Decimal, rounded half up to the cent per line.
 """
 from __future__ import annotations
 
-import calendar as pycal
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -23,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from app import clock, rules
+from app import clock, months, rules
 from app.accounts.models import User
 from app.accounts.permissions import require
 from app.billing.access import Action
@@ -41,16 +40,7 @@ ZERO = Decimal("0.00")
 
 def parse_month(value: str | date) -> tuple[date, date]:
     """(first day, last day) of "YYYY-MM" or of the month of a date. Raises ValidationFailed."""
-    if isinstance(value, date):
-        first = value.replace(day=1)
-    else:
-        try:
-            year, number = (int(part) for part in str(value).strip().split("-"))
-            first = date(year, number, 1)
-        except ValueError:
-            raise ValidationFailed(_("Mois non valide : utilisez le format AAAA-MM (par exemple 2026-03)."),
-                                   field="month") from None
-    return first, first.replace(day=pycal.monthrange(first.year, first.month)[1])
+    return months.parse_month(value)
 
 
 def month_label(first: date) -> str:

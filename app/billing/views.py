@@ -9,7 +9,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from app import clock, exports
+from app import clock, exports, uploads
+from app.urls import id_arg, parse_id
 from app.accounts.models import Role
 from app.accounts.permissions import roles_required
 from app.billing import caf, certificates, pricing, services, tariffs
@@ -113,9 +114,12 @@ def upload_certificate(booking_id: int):
 @roles_required(Role.PARENT, Role.DIRECTOR, Role.ADMIN)
 def download_certificate(certificate_id: int):
     certificate, path = certificates.get_certificate(current_user, certificate_id)
-    extension = path.suffix
-    return send_file(path, mimetype=certificate.content_type, as_attachment=True,
-                     download_name=f"certificat-{certificate.id}{extension}", max_age=0)
+    response = send_file(path, mimetype=certificate.content_type, as_attachment=True,
+                         download_name=uploads.download_name("certificat", certificate.id, certificate.content_type),
+                         max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
 
 
 @bp.get("/certificats")
@@ -251,7 +255,7 @@ def unit_tariffs(unit_id: int):
 @roles_required(Role.ADMIN)
 def end_tariff(tariff_id: int):
     form = EndTariffForm()
-    unit_id = request.form.get("unit_id", type=int)
+    unit_id = parse_id(request.form.get("unit_id"))
     if form.validate():
         try:
             tariff = tariffs.end_tariff(current_user, tariff_id, form.valid_until.data)
@@ -269,7 +273,7 @@ def end_tariff(tariff_id: int):
 @bp.post("/tarifs/<int:tariff_id>/supprimer")
 @roles_required(Role.ADMIN)
 def delete_tariff(tariff_id: int):
-    unit_id = request.form.get("unit_id", type=int)
+    unit_id = parse_id(request.form.get("unit_id"))
     try:
         tariffs.delete_tariff(current_user, tariff_id)
         flash(_("Tarif supprimé."), "success")
@@ -285,7 +289,7 @@ def delete_tariff(tariff_id: int):
 @bp.get("/caf")
 @roles_required(Role.DIRECTOR, Role.ADMIN)
 def caf_index():
-    site_id = request.args.get("site", type=int)
+    site_id = id_arg("site")
     month = request.args.get("month")
     if site_id and month:
         first, _last = services.parse_month(month)

@@ -5,7 +5,7 @@ Directors and animators see only their own sites (NotFound otherwise).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -16,7 +16,8 @@ from app.accounts.permissions import require
 from app.booking.access import Action
 from app.booking.models import (ACTIVE_STATUSES, PLACE_STATUSES, AgeBand, Attendance, AttendanceStatus, Booking,
                                 BookingStatus, Session)
-from app.errors import NotFound, ValidationFailed
+from app import clock
+from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db, utcnow
 from app.families.models import Child
 
@@ -50,13 +51,29 @@ def session_register(user: User, session_id: int) -> tuple[Session, list[Registe
     return session, rows, waiting
 
 
+def attendance_open(session: Session, today: date | None = None) -> bool:
+    """Attendance is recorded from the session's day on (Europe/Paris), never in advance: a "present"
+    marked ahead would reach the CAF report at once and shut the family out of sending a certificate."""
+    return session.day <= (today or clock.today())
+
+
+def check_attendance_open(session: Session, today: date | None = None) -> None:
+    """Raises Conflict (code attendance_too_early) before the session's day."""
+    if not attendance_open(session, today):
+        raise Conflict(_("Les présences de cette séance pourront être notées à partir du %(day)s, le jour de la "
+                         "séance.", day=session.day.strftime("%d/%m/%Y")), code="attendance_too_early")
+
+
 def mark_attendance(user: User, booking_id: int, status: AttendanceStatus | str, late_departure: bool = False,
                     now: datetime | None = None) -> Attendance:
-    """Record a child's attendance (animator or director of the site). Raises NotFound, ValidationFailed."""
+    """Record a child's attendance (animator or director of the site), from the session's day on.
+
+    Raises NotFound, ValidationFailed, Conflict (attendance_too_early)."""
     booking = db.session.get(Booking, booking_id)
     if booking is None:
         raise NotFound()
     require(user, Action.MARK_ATTENDANCE, booking.session.unit.activity.site_id)
+    check_attendance_open(booking.session, clock.local_date(now) if now else None)
     if booking.status not in PLACE_STATUSES:
         raise ValidationFailed(_("Cet enfant n'a pas de place à cette séance."))
     status = AttendanceStatus(status)

@@ -13,6 +13,7 @@ import holidays as holidays_lib
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from app import clock
 from app.accounts.models import User
 from app.accounts.permissions import require
 from app.booking.access import Action
@@ -296,6 +297,14 @@ def check_session_day(activity: Activity, day: date) -> None:
 SCHOOL_WEEKS, HOLIDAYS, ALL_DAYS = "school_weeks", "holidays", "all"
 
 
+def check_not_past(day: date, today: date | None = None, *, field: str = "date") -> None:
+    """The one rule for every way of creating sessions (one by one, by period, from the API):
+    no session on a day already past in Europe/Paris. Raises InvalidSchedule."""
+    today = today or clock.today()
+    if day < today:
+        raise InvalidSchedule(_("Le %(day)s est déjà passé.", day=day.strftime("%d/%m/%Y")), field=field)
+
+
 @dataclass
 class GenerationResult:
     created: list[Session] = field(default_factory=list)
@@ -304,14 +313,17 @@ class GenerationResult:
 
 def generate_sessions(user: User, activity_id: int, *, unit_ids: list[int] | None, weekdays: set[int],
                       first_day: date, last_day: date, mode: str, capacity_under6: int, capacity_over6: int,
-                      animators_planned: int = 0, opens_at: datetime | None = None) -> GenerationResult:
+                      animators_planned: int = 0, opens_at: datetime | None = None,
+                      today: date | None = None) -> GenerationResult:
     """Create the sessions of a period: every chosen weekday (0 = Monday) between the two dates.
 
     Public holidays are always skipped; mode "school_weeks" skips the school
     holidays of the site's zone, "holidays" keeps only them. Existing
-    sessions are left as they are. Raises NotFound, ValidationFailed.
+    sessions are left as they are. Raises NotFound, ValidationFailed, InvalidSchedule (a period that
+    starts before today).
     """
     activity = get_activity(user, activity_id, Action.MANAGE_SITE)
+    check_not_past(first_day, today, field="first_day")
     if last_day < first_day or (last_day - first_day).days > 400:
         raise ValidationFailed(_("La période n'est pas valide (au plus un an)."), field="last_day")
     if not weekdays:

@@ -40,11 +40,23 @@ def register_household_feed_source(source) -> None:
         _HOUSEHOLD_FEED_SOURCES.append(source)
 
 
+def is_live(row: CalendarFeedToken | None) -> bool:
+    """A feed URL works while it is not revoked and its creator's account is in the state it was
+    issued in: active, and no "log out everywhere" or new password since (User.feed_generation).
+    An ordinary log-out leaves it working: phones keep subscribing."""
+    if row is None or row.revoked_at is not None:
+        return False
+    creator = row.created_by
+    return (creator is not None and creator.active
+            and (creator.feed_generation or 0) == (row.creator_feed_generation or 0))
+
+
 def _active_token(**where) -> CalendarFeedToken | None:
     query = select(CalendarFeedToken).where(CalendarFeedToken.revoked_at.is_(None))
     for name, value in where.items():
         query = query.where(getattr(CalendarFeedToken, name) == value)
-    return db.session.scalar(query.order_by(CalendarFeedToken.id.desc()))
+    row = db.session.scalar(query.order_by(CalendarFeedToken.id.desc()))
+    return row if is_live(row) else None
 
 
 def household_feed_token(user: User) -> CalendarFeedToken | None:
@@ -61,7 +73,8 @@ def renew_household_feed(user: User) -> CalendarFeedToken:
     for token in db.session.scalars(select(CalendarFeedToken).where(
             CalendarFeedToken.household_id == household.id, CalendarFeedToken.revoked_at.is_(None))):
         token.revoked_at = now
-    token = CalendarFeedToken(token=secrets.token_urlsafe(32), household_id=household.id, created_by_id=user.id)
+    token = CalendarFeedToken(token=secrets.token_urlsafe(32), household_id=household.id, created_by_id=user.id,
+                              creator_feed_generation=user.feed_generation or 0)
     db.session.add(token)
     db.session.commit()
     return token
@@ -92,7 +105,8 @@ def renew_site_feed(user: User, site_id: int) -> CalendarFeedToken:
             CalendarFeedToken.site_id == site_id, CalendarFeedToken.created_by_id == user.id,
             CalendarFeedToken.revoked_at.is_(None))):
         token.revoked_at = utcnow()
-    token = CalendarFeedToken(token=secrets.token_urlsafe(32), site_id=site_id, created_by_id=user.id)
+    token = CalendarFeedToken(token=secrets.token_urlsafe(32), site_id=site_id, created_by_id=user.id,
+                              creator_feed_generation=user.feed_generation or 0)
     db.session.add(token)
     db.session.commit()
     return token
@@ -116,7 +130,7 @@ def household_calendar(token: str) -> bytes:
     row = db.session.scalar(select(CalendarFeedToken).where(CalendarFeedToken.token == token,
                                                             CalendarFeedToken.household_id.is_not(None),
                                                             CalendarFeedToken.revoked_at.is_(None)))
-    if row is None:
+    if not is_live(row):
         raise NotFound()
     since = clock.today() - timedelta(days=current_app.config.get("CALENDAR_FEED_PAST_DAYS", 60))
     bookings = db.session.scalars(
@@ -154,7 +168,7 @@ def site_calendar(token: str) -> bytes:
     row = db.session.scalar(select(CalendarFeedToken).where(CalendarFeedToken.token == token,
                                                             CalendarFeedToken.site_id.is_not(None),
                                                             CalendarFeedToken.revoked_at.is_(None)))
-    if row is None:
+    if not is_live(row):
         raise NotFound()
     since = clock.today() - timedelta(days=60)
     sessions = db.session.scalars(

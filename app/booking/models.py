@@ -332,7 +332,11 @@ class CalendarFeedToken(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None]
+    # The creator's User.feed_generation when issued: the URL dies with a "log out everywhere",
+    # a deactivation or a new password of its creator (app.booking.feeds.is_live).
+    creator_feed_generation: Mapped[int | None]
 
     household: Mapped[Household | None] = relationship()
+    created_by: Mapped[User | None] = relationship()
     site: Mapped[Site | None] = relationship()
 from app.booking.allocation_models import AllocationPeriod, AllocationRequest, AllocationRequestItem  # noqa: E402,F401

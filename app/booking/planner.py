@@ -4,7 +4,6 @@ Loads everything in a fixed number of queries (sessions, bookings, tariffs).
 """
 from __future__ import annotations
 
-import calendar as pycal
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -14,6 +13,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from app import months
 from app import clock
 from app.accounts.models import User
 from app.booking.access import household_of
@@ -44,14 +44,8 @@ class ChildMonth:
 
 
 def month_bounds(month: str | None, today: date | None = None) -> tuple[date, date]:
-    today = today or clock.today()
-    try:
-        year, number = (int(part) for part in (month or "").split("-"))
-        first = date(year, number, 1)
-    except ValueError:
-        first = today.replace(day=1)
-    last = first.replace(day=pycal.monthrange(first.year, first.month)[1])
-    return first, last
+    """The month asked for; a missing, malformed or out-of-range one gives the current month."""
+    return months.month_or(month, today or clock.today())
 
 
 def _when(moment: datetime) -> str:

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import User
 from app.booking.access import Action
-from app.booking.catalogue import check_session_day, get_site, public_holidays, school_holiday_periods
+from app.booking.catalogue import check_not_past, check_session_day, get_site, public_holidays, school_holiday_periods
 from app.booking.errors import InvalidSchedule
 from app.booking.staffing import check_capacity
 from app.booking.models import PARIS, Activity, ActivityKind, Session, Unit, UnitKind
@@ -54,10 +54,8 @@ def check_activity_day(activity: Activity, day: date, today: date | None = None)
     days, Wednesday included); for extrascolaire, a school-week day other
     than Saturday (extrascolaire is the holidays and Saturdays).
     """
-    today = today or utcnow().astimezone(PARIS).date()
     shown = day.strftime("%d/%m/%Y")
-    if day < today:
-        raise InvalidSchedule(_("Le %(day)s est déjà passé.", day=shown), field="date")
+    check_not_past(day, today)
     if public_holidays([day.year]).get(day):
         check_session_day(activity, day)  # says which public holiday
     if day.weekday() == SUNDAY:

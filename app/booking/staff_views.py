@@ -5,13 +5,15 @@ scope in the services (404 for another site).
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from app import months
+from app.urls import parse_id
 from app import clock
 from app.accounts.models import Role
 from app.accounts.permissions import roles_required
@@ -179,7 +181,7 @@ def activity_detail(activity_id: int):
                 return redirect(url_for("booking.activity_detail", activity_id=activity.id))
         elif "tariff-price" in request.form and tariff_form.validate():
             try:
-                catalogue.add_tariff(current_user, int(request.form.get("unit_id", "0") or 0),
+                catalogue.add_tariff(current_user, parse_id(request.form.get("unit_id")) or 0,
                                      qf_min=tariff_form.qf_min.data, qf_max=tariff_form.qf_max.data,
                                      resident=tariff_form.resident.data, price=tariff_form.price.data,
                                      valid_from=tariff_form.valid_from.data, valid_until=tariff_form.valid_until.data)
@@ -253,6 +255,7 @@ def _render_session(session_id: int, form=None, status: int = 200):
     return render_template("booking/staff/session.html", session=session, rows=rows, waiting=waiting,
                            staffing=staffing_for(session), form=form or AdjustSessionForm(obj=session),
                            manager=can(current_user, Action.MANAGE_SITE, session.unit.activity.site_id),
+                           attendance_open=attendance.attendance_open(session),
                            attendance_labels=ATTENDANCE_LABELS, status_label=services.status_label), status
 
 
@@ -289,6 +292,11 @@ def adjust_session(session_id: int):
 @roles_required(*STAFF)
 def mark_attendance(session_id: int):
     session, rows, _waiting = attendance.session_register(current_user, session_id)
+    try:
+        attendance.check_attendance_open(session)
+    except DomainError as error:
+        flash(error.message, "error")
+        return redirect(url_for("booking.session_detail", session_id=session.id))
     count = 0
     for row in rows:
         status = request.form.get(f"status-{row.booking.id}")
@@ -320,10 +328,7 @@ def cancel_by_centre(booking_id: int):
 @roles_required(*STAFF)
 def daily_register(site_id: int):
     site = catalogue.get_site(current_user, site_id)
-    try:
-        day = date.fromisoformat(request.args.get("date", ""))
-    except ValueError:
-        day = clock.today()
+    day = months.day_or(request.args.get("date"), clock.today())
     registers = [attendance.session_register(current_user, s.id) for s in catalogue.sessions_of_site(site.id, day, day)]
     return render_template("booking/staff/register.html", site=site, day=day, registers=registers,
                            attendance_labels=ATTENDANCE_LABELS)

@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
+from app.urls import id_arg, parse_id
 from app.accounts.models import Role
 from app.accounts.permissions import roles_required
 from app.booking import feeds, planner, services
@@ -34,8 +35,7 @@ def _record_arrival() -> None:
 
 
 def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
+    return id_arg(name)
 
 
 @bp.get("/reserver")
@@ -57,11 +57,11 @@ def calendar():
 def submit():
     items = []
     for value in request.form.getlist("item"):
-        try:
-            child_id, session_id = (int(part) for part in value.split(":"))
-        except ValueError:
-            raise ValidationFailed(_("La demande est mal formée.")) from None
-        items.append((child_id, session_id))
+        parts = value.split(":")
+        ids = [parse_id(part) for part in parts] if len(parts) == 2 else []
+        if len(ids) != 2 or None in ids:  # malformed, or an id the database cannot hold
+            raise ValidationFailed(_("La demande est mal formée."))
+        items.append((ids[0], ids[1]))
     if not items:
         flash(_("Cochez au moins une séance avant d'envoyer."), "error")
         return redirect(url_for("booking.calendar", **{k: v for k, v in request.args.items()}))

@@ -122,7 +122,7 @@ def _store_proof(proof: Proof) -> tuple[str, str, str, ProofKind]:
     except ValueError:
         raise ValidationFailed(_("Choisissez le type de justificatif dans la liste."), field="proof_kind") from None
     content_type, extension = uploads.check_document(proof.content, field="proof")
-    stored = uploads.store(proof.content, extension, SUBDIR)
+    stored, _path = uploads.store(proof.content, extension, SUBDIR)
     return stored, uploads.original_name(proof.filename, extension, "justificatif"), content_type, kind
 
 

@@ -3,12 +3,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
-from wtforms import (BooleanField, DateField, EmailField, IntegerField, SelectField, StringField, TelField,
-                     TextAreaField)
+from wtforms import BooleanField, DateField, EmailField, SelectField, StringField, TelField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from app.families.models import BenefitScheme, ProofKind, SchoolLevel
-from app.forms import FlaskForm
+from app.forms import FlaskForm, IntegerField  # IntegerField: bounded to what the database holds
 
 REQUIRED = _l("Ce champ est obligatoire.")
 OUTSIDE = "hors"  # the choice "outside the agglomeration" (NULL commune)

@@ -14,6 +14,7 @@ invitation in app.families.invitations.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -213,10 +214,20 @@ def _can_join_household(user, _obj=None) -> bool:
 
 # ---------------------------------------------------------------- validation helpers
 
+def has_control_characters(value: str) -> bool:
+    """True when `value` holds a line break, a tab or any other control or format character."""
+    return any(unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp") and char not in "\u200d\ufe0f"
+               for char in value)
+
+
 def _text(value: str | None, max_length: int, field: str, required_message: str | None = None) -> str:
     value = (value or "").strip()
     if required_message and not value:
         raise ValidationFailed(required_message, field=field)
+    if has_control_characters(value):
+        # A name travels into e-mail subjects, CSV cells and calendar lines: one line of text only.
+        raise ValidationFailed(_("Ce texte contient des caractères non autorisés (retour à la ligne, tabulation "
+                                 "ou caractère de contrôle) : écrivez-le sur une seule ligne."), field=field)
     if len(value) > max_length:
         raise ValidationFailed(_("Ce texte est trop long (%(n)d caractères au plus).", n=max_length), field=field)
     return value

@@ -9,10 +9,11 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from app import months
 from app.accounts.models import Role, User
 from app.booking.models import (Activity, Session, Site, Unit)
 from app.booking.staffing import FullStaffing, full_staffing_for
-from app.errors import Forbidden, ValidationFailed
+from app.errors import Forbidden
 from app.exports import Table
 from app.extensions import db
 from app.inclusion.access import staff_site_ids
@@ -61,13 +62,9 @@ class AeehLine:
 
 
 def _month_bounds(month: str) -> tuple[date, date]:
-    try:
-        year, mon = (int(part) for part in month.split("-"))
-        first = date(year, mon, 1)
-    except (ValueError, TypeError):
-        raise ValidationFailed(_("Mois non valide (attendu : AAAA-MM)."), field="month") from None
-    last = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
-    return first, last
+    """(first day of the month, first day of the next month)."""
+    first, last = months.parse_month(month)
+    return first, last + timedelta(days=1)
 
 
 def aeeh_report(user: User, month: str) -> list[AeehLine]:

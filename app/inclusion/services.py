@@ -8,12 +8,10 @@ trail for what it reads or changes.
 from __future__ import annotations
 
 import os
-import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from flask import current_app
 from flask_babel import gettext as _
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import delete, func, select, update
@@ -35,7 +33,8 @@ NEEDS_TEXT_FIELDS = ("allergies", "diet", "medication", "emergency_protocol", "d
                      "communication", "to_avoid", "what_helps")
 NEEDS_FIELDS = ("needs_particular_care", "has_pai", "has_aeeh") + NEEDS_TEXT_FIELDS
 
-# The generic file checks live in the kernel (app.uploads), shared with families' proofs.
+# The file checks live in the kernel (app.uploads), shared with families' proofs and certificates;
+# the whole file is scanned.
 MAGIC, MARKUP, sniff = uploads.MAGIC, uploads.MARKUP, uploads.sniff
 
 
@@ -118,9 +117,7 @@ def read_file(user: User, child_id: int) -> ChildFile:
 # ---------------------------------------------------------------- documents
 
 def upload_dir() -> Path:
-    path = Path(current_app.config["UPLOAD_DIR"])
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return uploads.directory()
 
 
 def upload_document(user: User, child_id: int, *, filename: str, content: bytes,
@@ -138,9 +135,7 @@ def upload_document(user: User, child_id: int, *, filename: str, content: bytes,
     except ValueError:
         raise ValidationFailed(_("Type de document inconnu."), field="kind") from None
     original = secure_filename(os.path.basename((filename or "").replace("\\", "/")))[:150] or f"document.{extension}"
-    stored = f"{secrets.token_hex(24)}.{extension}"
-    path = upload_dir() / stored
-    path.write_bytes(content)
+    stored, path = uploads.store(content, extension)  # mode 0600, random name
     try:
         document = NeedDocument(child_id=child.id, kind=kind, original_name=original, stored_name=stored,
                                 content_type=content_type, size=len(content), uploaded_by_id=user.id)

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from app import clock, exports
+from app import clock, exports, uploads
 from app.accounts.models import Role
 from app.accounts.permissions import roles_required
 from app.errors import DomainError
@@ -125,7 +125,8 @@ def upload_document(child_id: int):
 def download_document(document_id: int):
     document, path = services.open_document(current_user, document_id)
     response = send_file(path, mimetype=document.content_type, as_attachment=True,
-                         download_name=document.original_name, max_age=0)
+                         download_name=uploads.download_name("document", document.id, document.content_type),
+                         max_age=0)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response

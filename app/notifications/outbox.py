@@ -9,6 +9,7 @@ this to be safe to run twice).
 from __future__ import annotations
 
 import logging
+import unicodedata
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -21,6 +22,20 @@ from app.notifications.models import NotificationOptOut, OutboxMessage
 log = logging.getLogger(__name__)
 
 DEDUP_KEY_MAX = 200
+
+
+SUBJECT_MAX = 250  # OutboxMessage.subject
+
+
+def header_text(value: object, limit: int | None = None) -> str:
+    """`value` as one line fit for an e-mail header: every line break, tab and other control or
+    format character (CR, LF, NEL, U+2028, NUL...) becomes a space, runs of spaces one space.
+    Used for every header Pitchoun writes (app.notifications.sender.build_email) and for the
+    subject when it is stored, so a name with CR/LF can never add a header or break the message."""
+    text = "".join(" " if unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp") and char != "\u200d" else char
+                   for char in str(value))
+    text = " ".join(text.split())
+    return text[:limit].rstrip() if limit else text
 
 
 def enqueue(kind: str, *, to: User | str, subject: str, body_text: str, body_html: str | None = None,
@@ -46,7 +61,7 @@ def enqueue(kind: str, *, to: User | str, subject: str, body_text: str, body_htm
         kind=kind,
         recipient_user_id=user.id if user else None,
         to_address=user.email if user else str(to).strip(),
-        subject=" ".join(subject.split()),  # one line: a header cannot hold a newline
+        subject=header_text(subject, SUBJECT_MAX),  # one line: a header cannot hold a newline
         body_text=body_text,
         body_html=body_html,
         attachments=attachments,

@@ -35,6 +35,7 @@ from sqlalchemy import and_, or_, select, update
 from app.extensions import db, utcnow
 from app.notifications.layout import compose_html
 from app.notifications.models import OutboxMessage, OutboxStatus
+from app.notifications.outbox import header_text
 
 log = logging.getLogger(__name__)
 
@@ -103,16 +104,17 @@ def build_email(message: OutboxMessage) -> EmailMessage:
     """
     sender = current_app.config["MAIL_SENDER"]
     email = EmailMessage()
-    email["Subject"] = message.subject
-    email["From"] = sender
-    email["To"] = ascii_address(message.to_address)
+    # Every header goes through header_text: no stored value can add a line to the headers.
+    email["Subject"] = header_text(message.subject)
+    email["From"] = header_text(sender)
+    email["To"] = header_text(ascii_address(message.to_address))
     email["Date"] = format_datetime(utcnow())
     domain = parseaddr(sender)[1].rpartition("@")[2] or "pitchoun.local"
     created = message.created_at or utcnow()
     # Stable across retries, so a duplicate after a crash can be recognised.
     email["Message-ID"] = f"<outbox.{message.id}.{int(created.timestamp())}@{domain}>"
     email["Auto-Submitted"] = "auto-generated"
-    email["X-Pitchoun-Kind"] = message.kind
+    email["X-Pitchoun-Kind"] = header_text(message.kind)
     email.set_content(message.body_text)
     # Every message has its HTML alternative: rows enqueued without one get the common layout.
     email.add_alternative(message.body_html or compose_html(subject=message.subject, body_text=message.body_text,
@@ -129,7 +131,7 @@ def build_email(message: OutboxMessage) -> EmailMessage:
 
 
 def _attach(email: EmailMessage, item: dict) -> None:
-    filename = item.get("filename") or "piece-jointe"
+    filename = header_text(item.get("filename") or "") or "piece-jointe"
     maintype, _, subtype = (item.get("content_type") or "application/octet-stream").partition("/")
     params = {"method": str(item["method"]).upper()} if item.get("method") else None
     if item.get("content_base64") is not None:

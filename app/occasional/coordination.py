@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.accounts.models import User
-from app.accounts.permissions import require
+from app.accounts.permissions import can, require
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db, utcnow
 from app.families.models import Child
@@ -157,12 +157,18 @@ def day_view(user: User, provider_id: int, day: date) -> DayView:
     return DayView(provider, day, rows, holding, waiting)
 
 
+def staff_booking(user: User, booking_id: int) -> OccasionalBooking:
+    """A booking of a provider the user coordinates. Raises NotFound for any other, existing or
+    not: a stranger learns neither that it exists nor its provider and day."""
+    booking = db.session.get(OccasionalBooking, booking_id)
+    if booking is None or not can(user, Action.VIEW_PROVIDER, booking.provider_id):
+        raise NotFound()
+    return booking
+
+
 def record_attendance(user: User, booking_id: int, arrived_at, left_at) -> OccasionalBooking:
     """Record arrival and departure times (hours actually attended). Raises NotFound, ValidationFailed."""
-    booking = db.session.get(OccasionalBooking, booking_id)
-    if booking is None:
-        raise NotFound()
-    require(user, Action.VIEW_PROVIDER, booking.provider_id)
+    booking = staff_booking(user, booking_id)
     if booking.status is not RequestStatus.CONFIRMED:
         raise ValidationFailed(_("Cet enfant n'a pas de place confirmée sur cette plage."))
     arrived = parse_time(arrived_at, "arrived_at") if arrived_at not in (None, "") else None

@@ -14,20 +14,27 @@ bridge does, the request is recorded here as transmitted
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 import holidays
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.accounts.models import User
-from app.errors import NotFound
+from app import clock
+from app.errors import NotFound, ValidationFailed
+from app.families.models import Household
 from app.extensions import db, utcnow
 from app.occasional.blocks import hhmm, parse_day, parse_time
 from app.occasional.errors import NotTransmittable
 from app.occasional.models import OccasionalBooking, RelaisTransmission, RequestStatus
 
 _BRIDGES: list = []
+
+# Anti-abuse bounds on what a family sends the Relais (not rules of law: limits of the service).
+# A demand is for care from today on, within a year; a household has a handful open at once.
+RELAIS_HORIZON_DAYS = 366
+MAX_OPEN_TRANSMISSIONS = 5
 
 
 def register_relais_bridge(fn) -> None:
@@ -57,8 +64,9 @@ def is_atypical(day: date, start: time, end: time) -> bool:
 
 
 def _transmit(user: User, child, schedule: list[tuple[date, time, time]], message: str,
-              booking: OccasionalBooking | None) -> RelaisTransmission:
+              booking: OccasionalBooking | None, today: date | None = None) -> RelaisTransmission:
     rows = [{"day": d.isoformat(), "start": hhmm(s), "end": hhmm(e)} for d, s, e in schedule]
+    _check_open_limit(child.household_id, today)
     atypical = any(is_atypical(d, s, e) for d, s, e in schedule)
     request = RelaisRequest(child.household_id, child.id, user.id, rows, atypical, message)
     reference = None
@@ -71,6 +79,30 @@ def _transmit(user: User, child, schedule: list[tuple[date, time, time]], messag
                                 created_by_id=user.id)
     db.session.add(record)
     return record
+
+
+def check_day(day: date, today: date | None = None) -> None:
+    """A demand's day: from today (Europe/Paris) to RELAIS_HORIZON_DAYS ahead. Raises ValidationFailed."""
+    today = today or clock.today()
+    if day < today:
+        raise ValidationFailed(_("Cette date est passée : choisissez une date à partir d'aujourd'hui."), field="day")
+    if day > today + timedelta(days=RELAIS_HORIZON_DAYS):
+        raise ValidationFailed(_("Cette date est trop lointaine : le Relais reçoit les demandes pour l'année "
+                                 "qui vient."), field="day")
+
+
+def _check_open_limit(household_id: int, today: date | None = None) -> None:
+    """At most MAX_OPEN_TRANSMISSIONS demands still to come per household (a day not yet past).
+
+    The household's row is locked first, so two concurrent sends cannot both pass the count."""
+    today = (today or clock.today()).isoformat()
+    db.session.execute(select(Household.id).where(Household.id == household_id).with_for_update())
+    open_count = sum(1 for record in household_transmissions(household_id)
+                     if any(str(row.get("day", "")) >= today for row in (record.schedule or [])))
+    if open_count >= MAX_OPEN_TRANSMISSIONS:
+        raise ValidationFailed(_("Votre foyer a déjà %(count)d demandes en cours auprès du Relais : le Relais "
+                                 "vous recontacte ; vous pourrez en envoyer une nouvelle ensuite.",
+                                 count=MAX_OPEN_TRANSMISSIONS))
 
 
 def transmit_request(user: User, booking_id: int, message: str = "", now: datetime | None = None) -> RelaisTransmission:
@@ -92,7 +124,8 @@ def transmit_request(user: User, booking_id: int, message: str = "", now: dateti
             raise NotTransmittable()
         booking.status = RequestStatus.TRANSMITTED
         booking.updated_at = now
-        record = _transmit(user, child, [(booking.day, booking.starts_at, booking.ends_at)], message, booking)
+        record = _transmit(user, child, [(booking.day, booking.starts_at, booking.ends_at)], message, booking,
+                           clock.local_date(now))
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -100,12 +133,13 @@ def transmit_request(user: User, booking_id: int, message: str = "", now: dateti
     return record
 
 
-def transmit_range(user: User, child_id, day, start, end, message: str = "") -> RelaisTransmission:
+def transmit_range(user: User, child_id, day, start, end, message: str = "",
+                   today: date | None = None) -> RelaisTransmission:
     """Send a range nothing fits straight to the Relais, without a waiting-list entry.
 
-    Raises Forbidden, ChildNotFound, RangeNotAligned, InvalidRange.
+    Raises Forbidden, ChildNotFound, RangeNotAligned, InvalidRange, ValidationFailed (a day before
+    today or beyond the horizon, too many demands open).
     """
-    from app.errors import ValidationFailed
     from app.occasional.services import _child_for, check_range_shape
 
     if not str(child_id or "").isdigit():
@@ -113,8 +147,9 @@ def transmit_range(user: User, child_id, day, start, end, message: str = "") -> 
     child = _child_for(user, child_id)
     day, start, end = parse_day(day), parse_time(start, "start"), parse_time(end, "end")
     check_range_shape(start, end)
+    check_day(day, today)
     try:
-        record = _transmit(user, child, [(day, start, end)], message, None)
+        record = _transmit(user, child, [(day, start, end)], message, None, today)
         db.session.commit()
     except Exception:
         db.session.rollback()

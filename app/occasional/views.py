@@ -10,6 +10,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from app import months
+from app.urls import id_arg
 from app import clock
 from app.accounts.models import Role
 from app.accounts.permissions import roles_required
@@ -46,8 +48,8 @@ def _flash_and_back(error: DomainError, endpoint: str = "occasional.my_requests"
 def index():
     form = RequestForm(submission_key=str(uuid.uuid4()))
     children = _choices(form)
-    if request.args.get("provider_id", "").isdigit():
-        form.provider_id.data = int(request.args["provider_id"])
+    if id_arg("provider_id"):
+        form.provider_id.data = id_arg("provider_id")
     providers = services.active_providers()
     return render_template("occasional/index.html", form=form, providers=providers, children=children,
                            weekdays=dict(WEEKDAY_CHOICES))
@@ -232,10 +234,7 @@ def decide(booking_id: int, decision: str):
 @bp.get("/structures/<int:provider_id>/journee")
 @roles_required(*STAFF)
 def day(provider_id: int):
-    try:
-        day_ = date.fromisoformat(request.args.get("date", ""))
-    except ValueError:
-        day_ = clock.today()
+    day_ = months.day_or(request.args.get("date"), clock.today())
     view = coordination.day_view(current_user, provider_id, day_)
     return render_template("occasional/day.html", view=view, form=AttendanceForm(),
                            previous=day_ - timedelta(days=1), following=day_ + timedelta(days=1))
@@ -245,7 +244,9 @@ def day(provider_id: int):
 @roles_required(*STAFF)
 def attendance(booking_id: int):
     form = AttendanceForm()
-    booking = None
+    # Access first (404 for a booking of another provider or none): neither a refused form nor a
+    # refused record may send a stranger to the provider's day.
+    booking = coordination.staff_booking(current_user, booking_id)
     try:
         if not form.validate_on_submit():
             raise ValidationFailed(_("Heures non valides (HH:MM)."))
@@ -255,10 +256,6 @@ def attendance(booking_id: int):
         if error.http_status == 404:
             raise
         flash(error.message, "error")
-        from app.extensions import db
-        from app.occasional.models import OccasionalBooking
-
-        booking = db.session.get(OccasionalBooking, booking_id)
     return redirect(url_for("occasional.day", provider_id=booking.provider_id, date=booking.day.isoformat()))
 
 

@@ -9,7 +9,6 @@ from wtforms import (
     DecimalField,
     EmailField,
     HiddenField,
-    IntegerField,
     RadioField,
     SelectField,
     StringField,
@@ -18,7 +17,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from app.forms import FlaskForm
+from app.forms import FlaskForm, IntegerField  # IntegerField: bounded to what the database holds
 from app.ram import schedule as sch
 
 REQUIRED = _l("Ce champ est obligatoire.")

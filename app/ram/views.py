@@ -12,6 +12,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from app import months
+from app.urls import id_arg, parse_id
 from app.accounts.models import Role
 from app.accounts.permissions import can, roles_required
 from app.errors import DomainError
@@ -56,10 +58,7 @@ def relais_choices(empty: str | None = None):
 
 
 def _date_arg(name: str) -> date | None:
-    try:
-        return date.fromisoformat(request.args.get(name, ""))
-    except ValueError:
-        return None
+    return months.day_or(request.args.get(name), None)
 
 
 @bp.get("/")
@@ -90,7 +89,7 @@ def dashboard():
 @bp.get("/assistantes-maternelles")
 @roles_required(*STAFF)
 def childminders():
-    relais_id = request.args.get("relais", type=int)
+    relais_id = id_arg("relais")
     commune = request.args.get("commune") or None
     rows = services.list_childminders(current_user._get_current_object(), relais_id=relais_id,
                                       commune_insee=commune)
@@ -185,7 +184,7 @@ def childminder_licence(childminder_id: int):
     if form.validate_on_submit():
         try:
             services.save_licence(
-                user, childminder, licence_id=int(form.licence_id.data) if form.licence_id.data else None,
+                user, childminder, licence_id=parse_id(form.licence_id.data),
                 reference=form.reference.data or "", max_children=form.max_children.data,
                 max_under_3=form.max_under_3.data, valid_from=form.valid_from.data,
                 valid_until=form.valid_until.data, extension_from=form.extension_from.data,

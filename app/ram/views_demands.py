@@ -7,7 +7,8 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app import exports
+from app import exports, months
+from app.urls import id_arg, parse_id
 from app.accounts.models import Role
 from app.accounts.permissions import roles_required
 from app.errors import DomainError
@@ -54,7 +55,7 @@ def demands():
         status = DemandStatus(status) if status else None
     except ValueError:
         status = None
-    rows = demand_services.list_demands(user, status=status, relais_id=request.args.get("relais", type=int))
+    rows = demand_services.list_demands(user, status=status, relais_id=id_arg("relais"))
     return render_template("ram/demands.html", demands=rows, status=status, statuses=list(DemandStatus),
                            is_staff=perm.is_relais_staff(user), schedule_text=sch.schedule_text)
 
@@ -143,9 +144,9 @@ def introduction_new(demand_id: int):
     user = current_user._get_current_object()
     demand = demand_services.get_demand(user, demand_id)
     form = IntroductionForm()
-    if form.validate_on_submit() and form.childminder_id.data.isdigit():
+    if form.validate_on_submit() and parse_id(form.childminder_id.data):
         try:
-            demand_services.record_introduction(user, demand, int(form.childminder_id.data),
+            demand_services.record_introduction(user, demand, parse_id(form.childminder_id.data),
                                                 notes=form.notes.data or "")
         except DomainError as error:
             if error.http_status == 404:
@@ -201,9 +202,8 @@ def unmatched():
 
 def _month(text: str | None) -> date | None:
     try:
-        year, month = (int(p) for p in (text or "").split("-"))
-        return date(year, month, 1)
-    except ValueError:
+        return months.parse_month(text)[0] if text else None
+    except DomainError:
         return None
 
 

@@ -7,6 +7,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app.urls import id_arg
 from app.accounts.models import Role
 from app.accounts.permissions import can, roles_required
 from app.errors import DomainError
@@ -29,7 +30,7 @@ def _my_childminder_id():
 @bp.get("/ateliers", endpoint="workshops")
 @roles_required(Role.CHILDMINDER, *STAFF)
 def workshops_list():
-    relais_id = request.args.get("relais", type=int)
+    relais_id = id_arg("relais")
     return render_template("ram/workshops.html", workshops=workshops.list_workshops(relais_id=relais_id),
                            relais=services.list_relais(), relais_id=relais_id, me=_my_childminder_id(),
                            can_create=can(current_user, perm.MANAGE_WORKSHOP, None))

@@ -75,3 +75,56 @@ def test_site_feed_for_director(client, login_as):
     # A household token does not open a site feed.
     parent, _h, _c = make_parent_with_child()
     assert client.get(f"/accueils/calendrier/site/{feeds.renew_household_feed(parent).token}.ics").status_code == 404
+
+
+def _feed_status(client, token: str) -> int:
+    return client.get(f"/accueils/calendrier/{token}.ics").status_code
+
+
+def test_feed_urls_survive_a_log_out_but_not_log_out_everywhere_deactivation_or_new_password(client, login_as):
+    """Issue 17, item 6: feed URLs kept working after the account was deactivated, logged out
+    everywhere or given a new password."""
+    from app.accounts import services as accounts
+    from app.extensions import db
+    from tests.factories import DEFAULT_PASSWORD
+
+    parent, _household, _child = make_parent_with_child()
+    cases = {
+        "log out": None,
+        "log out everywhere": lambda: accounts.end_all_sessions(parent, everywhere=True),
+        "new password": lambda: accounts.change_password(parent, DEFAULT_PASSWORD, DEFAULT_PASSWORD + "-neuf"),
+        "deactivation": lambda: accounts.set_active(parent, False),
+    }
+    for case, act in cases.items():
+        token = feeds.renew_household_feed(parent).token
+        assert _feed_status(client, token) == 200, case
+        if case == "log out":
+            web = login_as(parent)
+            response = web.post("/deconnexion", data={"csrf_token": get_csrf(web, "/accueils/mes-reservations")})
+            assert response.status_code == 302
+            db.session.expire_all()
+            assert _feed_status(client, token) == 200, "an ordinary log-out keeps the phone's subscription"
+            continue
+        act()
+        db.session.expire_all()
+        assert _feed_status(client, token) == 404, case
+        assert feeds.household_feed_token(parent) is None, case
+    # A new URL issued after the event works again (here: after reactivation).
+    accounts.set_active(parent, True)
+    assert _feed_status(client, feeds.renew_household_feed(parent).token) == 200
+
+
+def test_site_feed_urls_die_with_their_creators_account_state(client):
+    from app.accounts import services as accounts
+    from app.extensions import db
+
+    site = make_site()
+    director = make_staff(site)
+    token = feeds.renew_site_feed(director, site.id).token
+    url = [r.rule for r in client.application.url_map.iter_rules() if r.endpoint == "booking.site_feed"][0]
+    site_url = url.replace("<token>", token)
+    assert client.get(site_url).status_code == 200
+    accounts.end_all_sessions(director, everywhere=True)
+    db.session.expire_all()
+    assert client.get(site_url).status_code == 404
+    assert feeds.site_feed_token(director, site.id) is None

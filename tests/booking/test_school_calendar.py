@@ -56,7 +56,7 @@ def test_generation_for_holidays_only_skips_public_holidays(app):
     director = make_staff(site)
     result = generate_sessions(director, unit.activity_id, unit_ids=None, weekdays={0, 1, 2, 3, 4},
                                first_day=date(2026, 4, 13), last_day=date(2026, 5, 8), mode="holidays",
-                               capacity_under6=8, capacity_over6=12)
+                               capacity_under6=8, capacity_over6=12, today=date(2026, 4, 1))
     days = [s.day for s in db.session.scalars(select(Session).order_by(Session.day))]
     # Spring holidays 18/04 - 03/05; Easter Monday 06/04 is outside; 1 May is a public holiday.
     assert days[0] == date(2026, 4, 20) and days[-1] == date(2026, 4, 30)

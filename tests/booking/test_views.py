@@ -1,7 +1,8 @@
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 
 import pytest
+import time_machine
 from sqlalchemy import func, select
 
 from app.accounts.models import Role
@@ -135,6 +136,7 @@ def test_director_manages_own_site_only(setup, login_as):
     assert client.get(f"/accueils/activites/{other_activity.id}").status_code == 404
 
 
+@time_machine.travel(datetime(2026, 1, 15, 9, 0, tzinfo=timezone.utc), tick=False)
 def test_director_generates_sessions_from_a_period(login_as):
     from tests.booking.factories import make_zone_c_holidays
 
@@ -156,7 +158,29 @@ def test_director_generates_sessions_from_a_period(login_as):
     assert "6 séance(s) créée(s)" in body and "vacances scolaires" in body
 
 
-def test_session_page_register_staffing_and_attendance_by_animator(setup, login_as):
+@time_machine.travel(datetime(2026, 3, 1, 23, 30, tzinfo=timezone.utc), tick=False)  # 2 March, 00:30 in Paris
+def test_generation_refuses_a_period_that_starts_before_today_like_the_api(login_as):
+    """Issue 17, item 10: the period form created sessions in the past; the API refused them."""
+    from tests.booking.factories import make_zone_c_holidays
+
+    make_zone_c_holidays()
+    site = make_site()
+    unit = make_unit(make_activity(site))
+    client = login_as(make_staff(site))
+    url = f"/accueils/activites/{unit.activity_id}/generer"
+    token = csrf_token_from(client.get(url).get_data(as_text=True))
+    data = {"csrf_token": token, "units": str(unit.id), "weekdays": "0", "last_day": "2026-03-31",
+            "mode": "all", "capacity_under6": "8", "capacity_over6": "12"}
+    response = client.post(url, data={**data, "first_day": "2026-03-01"})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200 and "01/03/2026 est déjà passé" in body
+    assert 'aria-invalid="true"' in body
+    assert db.session.scalar(select(func.count(Session.id))) == 0
+    response = client.post(url, data={**data, "first_day": "2026-03-02"})  # today in Paris
+    assert db.session.scalars(select(Session.day).order_by(Session.day)).all()[0] == date(2026, 3, 2)
+
+
+def test_session_page_register_staffing_and_attendance_by_animator(setup, login_as, request):
     site, unit, session, parent, household, child = setup
     child.needs_particular_care = True
     household.pickup_persons.append(AuthorisedPickup(full_name="Mamie Odette", relationship_to_children="grand-mère",
@@ -164,6 +188,10 @@ def test_session_page_register_staffing_and_attendance_by_animator(setup, login_
     db.session.commit()
     item = services.book(parent, [(child.id, session.id)]).items[0]
     animator = make_staff(site, Role.ANIMATOR)
+    # Attendance is recorded on the session's day (issue 17, item 7).
+    traveller = time_machine.travel(datetime.combine(session.day, time(9, 0), tzinfo=timezone.utc), tick=False)
+    traveller.start()
+    request.addfinalizer(traveller.stop)
     client = login_as(animator)
     page = client.get(f"/accueils/seances/{session.id}").get_data(as_text=True)
     assert "Mamie Odette" in page and "attention particulière nécessaire" in page
@@ -288,3 +316,58 @@ def test_director_edits_rules_and_adds_a_tariff(login_as):
         "activity-booking_deadline_days": "5", "activity-booking_deadline_time": "18:00",
         "activity-cancel_deadline_days": "3", "activity-cancel_deadline_time": "12:00"})
     assert response.status_code == 200 and "La tranche d" in response.get_data(as_text=True)
+
+
+def test_attendance_is_recorded_only_from_the_sessions_day(setup, login_as):
+    """Issue 17, item 7: "present" was recorded six days ahead; the CAF report counted it at once and
+    the family could no longer send a medical certificate."""
+    from datetime import datetime as dt
+
+    from app.billing import caf, certificates
+    from app.booking import attendance
+    from app.booking.models import Attendance
+    from app.errors import Conflict
+    from tests.inclusion.factories import PDF
+    from io import BytesIO
+
+    site, unit, session, parent, household, child = setup
+    item = services.book(parent, [(child.id, session.id)]).items[0]
+    director = make_staff(site)
+    six_days_before = dt.combine(session.day - timedelta(days=6), time(10, 0), tzinfo=timezone.utc)
+    # The evening before, 23:30 in Paris (22:30 UTC): still the day before.
+    evening_before = dt.combine(session.day - timedelta(days=1), time(22, 30), tzinfo=timezone.utc)
+    for moment in (six_days_before, evening_before):
+        with pytest.raises(Conflict) as refused:
+            attendance.mark_attendance(director, item.booking_id, "present", now=moment)
+        assert refused.value.code == "attendance_too_early"
+        with time_machine.travel(moment, tick=False):
+            client = login_as(director)
+            page = client.get(f"/accueils/seances/{session.id}").get_data(as_text=True)
+            assert "pourront être notées à partir du" in page and 'name="status-' not in page
+            response = client.post(f"/accueils/seances/{session.id}/presences",
+                                   data={"csrf_token": csrf_token_from(page), f"status-{item.booking_id}": "present"})
+            assert response.status_code == 302
+            assert "pourront être notées" in client.get(response.headers["Location"]).get_data(as_text=True)
+            assert caf.site_report(director, site.id, session.day.replace(day=1)).total.hours == 0
+    assert db.session.scalar(select(func.count(Attendance.id))) == 0
+    # On the day (00:30 in Paris, 23:30 UTC the day before): the child is absent, the family sends a certificate.
+    on_the_day = dt.combine(session.day - timedelta(days=1), time(23, 30), tzinfo=timezone.utc)
+    attendance.mark_attendance(director, item.booking_id, "absent", now=on_the_day)
+    with time_machine.travel(on_the_day + timedelta(hours=10), tick=False):
+        certificate = certificates.upload_certificate(parent, item.booking_id, BytesIO(PDF), "certificat.pdf")
+        assert certificate.booking_id == item.booking_id
+
+
+def test_the_caf_report_never_counts_attendance_dated_ahead(setup):
+    """A record written ahead before the rule (or by hand) is not declared until its day has come."""
+    from app.billing import caf
+    from app.booking.models import Attendance, AttendanceStatus
+
+    site, unit, session, parent, household, child = setup
+    item = services.book(parent, [(child.id, session.id)]).items[0]
+    db.session.add(Attendance(booking_id=item.booking_id, status=AttendanceStatus.PRESENT))
+    db.session.commit()
+    admin = make_user(Role.ADMIN)
+    first = session.day.replace(day=1)
+    assert caf.site_report(admin, site.id, first, today=session.day - timedelta(days=6)).total.hours == 0
+    assert caf.site_report(admin, site.id, first, today=session.day).total.hours > 0

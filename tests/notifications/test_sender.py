@@ -324,3 +324,41 @@ def test_forever_loop_keeps_sending_until_stopped(app, smtp_server, monkeypatch)
 
     assert len(runs) == 3
     assert sorted(r.rcpt_tos[0] for r in smtp_server.received) == ["first@example.fr", "later@example.fr"]
+
+
+HOSTILE_NAME = "Léa\r\nBcc: intrus@example.com\u2028X-Evil: 1\x00\x0b\u200e"
+
+
+def test_a_name_with_line_breaks_never_adds_a_header(app):
+    """Issue 17, item 10: CR/LF in a child's name broke the e-mails whose subject carried it.
+    Every header goes through one function; even a row stored before the fix (or by hand) is sent
+    as one line, and a control character never reaches the MIME headers."""
+    from app.notifications.outbox import header_text
+    from app.notifications.sender import build_email
+
+    message = make_message(subject=f"Place confirmée pour {HOSTILE_NAME}", kind="test.meeting")
+    assert "\n" not in message.subject and "\r" not in message.subject and "\x00" not in message.subject
+    legacy = make_message()
+    legacy.subject = f"Place confirmée pour {HOSTILE_NAME}".replace("\x00", "")  # as an old row could hold it
+    legacy.to_address = "parent@example.fr\r\nBcc: intrus@example.com"
+    for row in (message, legacy):
+        email = build_email(row)
+        raw = email.as_bytes()
+        assert b"\nBcc:" not in raw and b"\nX-Evil" not in raw and b"\x00" not in raw
+        assert email["Bcc"] is None and email["X-Evil"] is None
+        assert email["Subject"] == "Place confirmée pour Léa Bcc: intrus@example.com X-Evil: 1"
+    assert header_text("a" * 300, 250) == "a" * 250
+
+
+def test_names_with_control_characters_are_refused(app):
+    from app.errors import ValidationFailed
+    from app.families import services as family_services
+    from tests.factories import make_household
+
+    parent = make_user(Role.PARENT)
+    make_household(parent)
+    for name in ("Léa\nBcc: x@example.com", "Léa\rX", "Léa\tX", "Léa\u2028X", "Lé\x1ba"):
+        with pytest.raises(ValidationFailed) as refused:
+            family_services.add_child(parent, family_services.ChildData(first_name=name, last_name="Dupont",
+                                                                        birth_date=datetime(2019, 5, 1).date()))
+        assert refused.value.field == "first_name" and "une seule ligne" in refused.value.message

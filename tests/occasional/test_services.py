@@ -218,7 +218,8 @@ def test_relais_bridge_extension_point_receives_the_request():
     relais.register_relais_bridge(bridge)
     try:
         parent, _h, child = make_family()
-        record = relais.transmit_range(parent, child.id, MONDAY, "19:00", "22:00", message="Travail de nuit")
+        record = relais.transmit_range(parent, child.id, MONDAY, "19:00", "22:00", message="Travail de nuit",
+                                       today=NOW.date())
     finally:
         relais.unregister_relais_bridge(bridge)
     assert record.relais_reference == "RAM-42" and record.atypical_hours
@@ -261,3 +262,26 @@ def test_permissions_other_household_and_other_roles():
         coordination.day_view(outsider, provider.id, MONDAY)
     with pytest.raises(NotFound):
         coordination.record_attendance(outsider, answer.booking_id, "05:00", "06:00")
+
+
+def test_relais_demands_are_bounded_in_time_and_in_number_per_household():
+    """Issue 17, item 10: demands dated 0001-01-01 and 9999-12-31 were accepted, without limit."""
+    from app.errors import ValidationFailed
+    from app.occasional.models import RelaisTransmission
+
+    parent, _household, child = make_family()
+    today = NOW.date()
+    for far in (date(1, 1, 1), date(9999, 12, 31), today - timedelta(days=1),
+                today + timedelta(days=relais.RELAIS_HORIZON_DAYS + 1)):
+        with pytest.raises(ValidationFailed) as refused:
+            relais.transmit_range(parent, child.id, far, "19:00", "22:00", today=today)
+        assert refused.value.field == "day"
+    assert db.session.scalar(select(func.count(RelaisTransmission.id))) == 0
+    for week in range(relais.MAX_OPEN_TRANSMISSIONS):
+        relais.transmit_range(parent, child.id, today + timedelta(days=7 * week), "19:00", "22:00", today=today)
+    with pytest.raises(ValidationFailed, match="demandes en cours"):
+        relais.transmit_range(parent, child.id, today + timedelta(days=60), "19:00", "22:00", today=today)
+    assert db.session.scalar(select(func.count(RelaisTransmission.id))) == relais.MAX_OPEN_TRANSMISSIONS
+    # Once their days are past, they no longer count: a new demand goes through.
+    later = today + timedelta(days=7 * relais.MAX_OPEN_TRANSMISSIONS)
+    relais.transmit_range(parent, child.id, later + timedelta(days=1), "19:00", "22:00", today=later)

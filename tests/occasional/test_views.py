@@ -170,3 +170,28 @@ def test_answers_requests_and_emails_write_dates_in_french_long_form(login_as):
         assert f"{tomorrow.day} {MONTHS_FR[tomorrow.month - 1]} {tomorrow.year} de 18:00 à 19:00" in urgent
         queue = login_as(coordinator).get("/garde-ponctuelle/coordination").get_data(as_text=True)
         assert f"{tomorrow.day} {MONTHS_FR[tomorrow.month - 1]} {tomorrow.year}" in queue
+
+
+def test_attendance_post_by_a_stranger_or_on_an_unknown_booking_is_404(login_as):
+    """Issue 17, item 10: a director of another provider was sent to the provider's day (its id and
+    the day in the Location), whether the form was valid or not; an unknown id answered 500."""
+    provider = make_provider()
+    other = make_provider("Autre structure")
+    parent, _h, child = make_family()
+    booking_id = services.request_care(parent, child.id, provider.id, _next_monday(), "05:00", "06:00").answers[0].booking_id
+    stranger = login_as(make_coordinator(other))
+    token = get_csrf(stranger, "/garde-ponctuelle/coordination")
+    for data in ({"csrf_token": token, "arrived_at": "05:00", "left_at": "06:00"},
+                 {"csrf_token": token, "arrived_at": "pas une heure"}):
+        response = stranger.post(f"/garde-ponctuelle/demandes/{booking_id}/presence", data=data)
+        assert response.status_code == 404, (data, response.status_code)
+        assert "Location" not in response.headers
+        response = stranger.post("/garde-ponctuelle/demandes/999999/presence", data=data)
+        assert response.status_code == 404, (data, response.status_code)
+    db.session.expire_all()
+    assert db.session.get(OccasionalBooking, booking_id).arrived_at is None
+    own = login_as(make_coordinator(provider))
+    token = get_csrf(own, "/garde-ponctuelle/coordination")
+    response = own.post(f"/garde-ponctuelle/demandes/{booking_id}/presence",
+                        data={"csrf_token": token, "arrived_at": "pas une heure"})
+    assert response.status_code == 302 and f"/structures/{provider.id}/journee" in response.headers["Location"]

@@ -144,3 +144,59 @@ def test_a_nul_character_in_the_file_name_is_refused_and_nothing_is_written(app,
         assert response.status_code == 422 and "caractère nul" in response.get_data(as_text=True)
         assert _all_files(root) == before
         assert db.session.scalar(select(func.count()).select_from(model)) == 0
+
+
+# Issue 17, item 9: the uploader's name and extension were served back, the markup check read only
+# the first 4 KiB, files were stored with mode 0644.
+DEEP_POLYGLOT = b"%PDF-1.4\n" + b"%" + b"0" * 8192 + b"\n<html><script>alert(1)</script></html>\n%%EOF\n"
+
+
+def _upload(client, setup, content: bytes, name: str):
+    rows = []
+    for page, url, field, model, extra in _targets(setup):
+        token = csrf_token_from(client.get(page).get_data(as_text=True))
+        response = client.post(url, data={"csrf_token": token, field: (BytesIO(content), name, "text/html"),
+                                          **extra}, content_type="multipart/form-data")
+        rows.append((response, model, db.session.scalars(select(model).order_by(model.id.desc())).first()))
+    return rows
+
+
+def test_files_are_served_under_their_id_with_the_detected_extension(app, parent_setup):
+    client = parent_setup["client"]
+    for response, model, row in _upload(client, parent_setup, PDF, "poly.html"):
+        assert response.status_code in (302, 303)
+        prefix, url = (("document", f"/inclusion/documents/{row.id}") if model is NeedDocument
+                       else ("certificat", f"/facturation/certificats/{row.id}"))
+        served = client.get(url)
+        disposition = served.headers["Content-Disposition"]
+        assert disposition == f"attachment; filename={prefix}-{row.id}.pdf", disposition
+        assert "poly" not in disposition and "html" not in disposition
+        assert served.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_markup_anywhere_in_the_file_is_refused_not_only_in_its_first_kilobytes(app, parent_setup):
+    root = Path(app.config["UPLOAD_DIR"])
+    before = _all_files(root)
+    for response, model, row in _upload(parent_setup["client"], parent_setup, DEEP_POLYGLOT, "p.pdf"):
+        if response.status_code in (302, 303):  # the certificates page shows the refusal after a redirect
+            response = parent_setup["client"].get(response.headers["Location"])
+        assert response.status_code in (200, 422) and "PDF, PNG ou JPEG" in response.get_data(as_text=True), model
+        assert row is None
+    assert _all_files(root) == before
+
+
+def test_files_are_stored_readable_by_the_application_only(app, parent_setup):
+    root = Path(app.config["UPLOAD_DIR"])
+    before = _all_files(root)
+    for response, _model, _row in _upload(parent_setup["client"], parent_setup, PDF, "pai.pdf"):
+        assert response.status_code in (302, 303)
+    new = _all_files(root) - before
+    assert len(new) == 2
+    for path in new:
+        assert path.stat().st_mode & 0o777 == 0o600, (path, oct(path.stat().st_mode))
+        folder = path.parent
+        while True:
+            assert folder.stat().st_mode & 0o777 == 0o700, (folder, oct(folder.stat().st_mode))
+            if folder == root:
+                break
+            folder = folder.parent

@@ -102,7 +102,7 @@ def build_world() -> World:
 
     declaration = HouseholdDeclaration(household_id=household_a.id, commune_insee=None, family_quotient=500,
                                        family_quotient_valid_until=date(2099, 12, 31),
-                                       proof_stored_name=uploads.store(PDF, "pdf", "household-proofs"),
+                                       proof_stored_name=uploads.store(PDF, "pdf", "household-proofs")[0],
                                        proof_original_name="attestation.pdf", proof_content_type="application/pdf")
     db.session.add(declaration)
 
