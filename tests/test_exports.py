@@ -83,7 +83,7 @@ EXPORTS = {
     "billing.statement_csv": ("parent_a", {}, STATEMENT_TABLES),
     "billing.caf_report_csv": ("director_x", {}, [
         ("synthese", ["Accueil", "Mois", "Rubrique", "Type d'accueil", "Catégorie", "Enfants", "Heures réalisées"]),
-        ("detail", ["Date", "Enfant", "Type d'accueil", "Tranche d'âge", "Régime", "AEEH", "Créneaux",
+        ("detail", ["Date", "Enfant", "Type d'accueil", "Tranche d'âge", "Régime", "Créneaux",
                     "Heures prévues", "Heures retenues"]),
         ("total", ["Accueil", "Mois", "Enfants", "Heures réalisées"]),
     ]),

@@ -241,7 +241,8 @@ document_schema("SessionInput", {
     "type": "object", "additionalProperties": False,
     "required": ["site_id", "activity_id", "date", "start", "end", "capacity_under6", "capacity_over6"],
     "description": "Règles entre champs et selon le jour : end après start (sinon 422) ; au moins une place "
-                   "(capacity_under6 + capacity_over6 ≥ 1) ; date à venir, ni dimanche ni jour férié, en période "
+                   "(capacity_under6 + capacity_over6 ≥ 1) et au plus le maximum légal de mineurs, 300 (CASF R227-1 ; sinon "
+                   "422 capacity_over_legal_maximum) ; date à venir, ni dimanche ni jour férié, en période "
                    "scolaire pour le périscolaire et en vacances pour l'extrascolaire (sinon 409 "
                    "invalid_schedule).",
     "not": {"required": ["capacity_under6", "capacity_over6"],

@@ -68,7 +68,7 @@ def submission_day_plans(submission_id: str) -> list[tuple[object, DayPlan]]:
     from app.booking.models import Booking
     from app.extensions import db
 
-    if not submission_id:
+    if not isinstance(submission_id, str) or not submission_id:  # an e-mail rendered without a submission
         return []
     bookings = db.session.scalars(select(Booking).where(Booking.submission_id == submission_id)
                                   .order_by(Booking.id)).all()

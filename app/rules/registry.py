@@ -7,7 +7,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session as OrmSession
 
 from app import clock
 from app.errors import ValidationFailed
@@ -36,13 +37,13 @@ class Rule:
     choices: tuple = ()
 
     def value(self, on: date | None = None) -> Any:
-        """The value in force on `on` (today in Paris by default)."""
-        from app.rules.models import RuleValue
+        """The value in force on `on` (today in Paris by default).
 
+        A rule's recorded values are read once per transaction (a page that checks the staffing
+        of a month of sessions asks the same rules for every day: one query per rule, not per day).
+        """
         day = on or clock.today()
-        text = db.session.scalar(
-            select(RuleValue.value).where(RuleValue.key == self.key, RuleValue.valid_from <= day)
-            .order_by(RuleValue.valid_from.desc(), RuleValue.id.desc()).limit(1))
+        text = next((text for valid_from, text in _recorded(self.key) if valid_from <= day), None)
         return self.default if text is None else self.parse(text)
 
     def parse(self, text: str) -> Any:
@@ -84,6 +85,27 @@ class Rule:
         if self.kind is bool:
             return "true" if value else "false"
         return str(value)
+
+
+def _recorded(key: str) -> list[tuple[date, str]]:
+    """(valid_from, value) of a rule, latest first, cached for the current transaction."""
+    from app.rules.models import RuleValue
+
+    cache = db.session.info.setdefault(_CACHE, {})
+    if key not in cache:
+        cache[key] = [tuple(row) for row in db.session.execute(
+            select(RuleValue.valid_from, RuleValue.value).where(RuleValue.key == key)
+            .order_by(RuleValue.valid_from.desc(), RuleValue.id.desc()))]
+    return cache[key]
+
+
+_CACHE = "pitchoun.rules"
+
+
+@event.listens_for(OrmSession, "after_transaction_end")
+def _forget_cached_values(session, transaction) -> None:
+    if transaction.parent is None:  # the outermost transaction: the next one reads the rules again
+        session.info.pop(_CACHE, None)
 
 
 def define(key: str, *, kind: type, default: Any, label: str, source: str, unit: str = "",
@@ -129,4 +151,5 @@ def set_value(key: str, value: Any, *, valid_from: date, by_user_id: int | None 
                     created_by_id=by_user_id, created_at=clock.now())
     db.session.add(row)
     db.session.flush()
+    db.session.info.pop(_CACHE, None)
     return row

@@ -19,6 +19,7 @@ import schemathesis
 from app.api import views as _views  # noqa: F401  (imports the route modules in order)
 from app.api.booking import MAX_RANGE_DAYS
 from app.api.fields import MAX_YEAR
+from app.booking.staffing import MAX_MINORS
 from app.clock import today
 from app.families.services import MAX_CHILD_AGE
 
@@ -52,6 +53,12 @@ def map_case(context, case):
         last = _day(query.get("to"))
         if first is not None and last is not None and not 0 <= (last - first).days < MAX_RANGE_DAYS:
             query["to"] = min(first + timedelta(days=last.toordinal() % MAX_RANGE_DAYS), LAST_DAY).isoformat()
+    if operation == ("POST", "/sessions") and body:
+        # Both bands together: at most the legal maximum of minors (CASF R227-1, a dated rule).
+        under, over = body.get("capacity_under6"), body.get("capacity_over6")
+        if (type(under) is int and type(over) is int and 0 <= under <= MAX_MINORS.default
+                and 0 <= over and under + over > MAX_MINORS.default):
+            body["capacity_over6"] = MAX_MINORS.default - under
     if operation in (("POST", "/occasional/bookings"), ("POST", "/sessions")) and body:
         # start before end.
         start, end = _clock(body.get("start")), _clock(body.get("end"))

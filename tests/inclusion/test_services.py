@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import io
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 
@@ -467,7 +467,16 @@ def test_aeeh_hours_are_computed_once_for_the_inclusion_and_caf_reports():
 
     A school Wednesday morning and afternoon without a meal count 4 h per half-day (8 h, not 4 h);
     a holiday Wednesday of 11 h with a meal is not capped (11 h, not 9 h).
+    The reports are read at the end of the month, once the days have come (attendance is recorded
+    from the session's day on, and only days already come count).
     """
+    from app.billing import caf
+
+    with time_machine.travel(datetime(2026, 3, 31, 18, 0, tzinfo=timezone.utc), tick=False):
+        _aeeh_hours_once()
+
+
+def _aeeh_hours_once():
     from app.billing import caf
 
     site = make_site()
@@ -491,5 +500,7 @@ def test_aeeh_hours_are_computed_once_for_the_inclusion_and_caf_reports():
     assert (caf_report.aeeh.count, caf_report.aeeh.hours, caf_report.aeeh_amount) == (
         line.children, line.hours, line.supplement)
     # The CAF detail export names children without saying who receives AEEH.
-    detail = caf.report_csv(caf_report, detail=True)
-    assert "AEEH" not in detail and child.first_name in detail
+    detail = next(t for t in caf.report_tables(caf_report) if t.slug == "detail")
+    assert "AEEH" not in " ".join(map(str, detail.columns))
+    text = to_csv(detail).decode("utf-8-sig")
+    assert "AEEH" not in text and child.first_name in text

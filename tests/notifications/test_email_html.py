@@ -34,7 +34,7 @@ URL = re.compile(r"https?://[^\s<>\"«»]+")
 CONTEXT = {
     "child_name": "Léa", "child_first_name": "Léa", "childminder_name": "Sophie Delmas", "commune": "Cahors",
     "day": "mercredi 6 janvier 2027", "days": 3, "deadline": "5 janvier 2027", "director_name": "Inès Martin",
-    "email": "lea.parent@example.fr", "end": "12:00", "first_day": "6 janvier 2027", "household_name": "Foyer Roux",
+    "email": "lea.parent@example.fr", "end": "12:00", "hours": 48, "first_day": "6 janvier 2027", "household_name": "Foyer Roux",
     "household_url": f"{BASE}/famille/", "invitation_url": f"{BASE}/famille/rejoindre/jeton",
     "inviter_name": "Nadia Roux", "last_declared": "1er octobre 2026", "lines": ["Mercredi 6 janvier : confirmée"],
     "location": "Bureau de la direction", "minutes": 30, "month": "décembre 2026", "new_guardian_email": "sam@example.fr",
@@ -42,6 +42,8 @@ CONTEXT = {
     "path": "/accueils/mes-reservations", "period": "Vacances d'hiver", "phone": "05 65 00 00 00",
     "place": "Relais de Cahors", "relais_name": "Relais Cahors centre", "reset_url": f"{BASE}/reinitialiser/jeton",
     "review_on": "1er mars 2027", "seed": "graine", "set_password_url": f"{BASE}/reinitialiser/jeton2",
+    "sign_in_url": f"{BASE}/connexion/lien/jeton3", "verify_url": f"{BASE}/inscription/confirmer/jeton4",
+    "login_url": f"{BASE}/connexion",
     "site_name": "Accueil de la Croix-de-Fer", "start": "08:30", "theme": "Éveil musical",
     "total": "17,00 €", "url": f"{BASE}/inclusion/enfants/1", "what": "Garde ponctuelle", "when": "09/12/2026 à 08:30",
     "session": "mercredi 6 janvier 2027 (matin)",

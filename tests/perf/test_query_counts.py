@@ -10,11 +10,15 @@ from tests.perf.history import build_history, measure
 # Counted on SQLite, whose BEGIN IMMEDIATE is one statement more than PostgreSQL's implicit BEGIN.
 PINNED = {
     "Parent: booking calendar (month)": 14,
-    "Parent: household's bookings": 13,
-    "Household iCalendar feed": 10,  # booking + occasional care (one query per feed source)
-    "Director: session register": 13,
-    "Director: day register": 13,
-    "Director: site's sessions (month)": 7,
+    # + adaptation steps of the listed bookings (day plans: 4 queries, whatever the number of bookings)
+    "Parent: household's bookings": 17,
+    # + the account's feed generation check and the adaptation steps of the events (day plans)
+    "Household iCalendar feed": 15,
+    # + day plans (4) and the dated staffing rules (one query per rule, cached for the request)
+    "Director: session register": 21,
+    "Director: day register": 17,
+    # + the dated staffing rules (ratios by length, PEDT, framework, director counted: one query per rule)
+    "Director: site's sessions (month)": 11,
     "Director: inclusion dashboard": 5,
     "Relais: matching page": 12,
 }
