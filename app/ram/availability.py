@@ -176,12 +176,17 @@ def blocked_masks(profile: Profile, day: date, licence: LicenceTerms | None = No
 def check_dates(profile: Profile, start: date, licence: LicenceTerms | None, end: date | None = None) -> list[date]:
     """The dates from `start` (to `end`, when the new contract has one) where free places can shrink.
 
-    Between them places only grow (contracts end, children grow older), so a
+    Places shrink when a contract starts, a child is born (own children count from
+    birth), or a temporary extension ends. Between these dates places only grow
+    (contracts end, children turn 3 or 11), so a
     place free on each of these dates is free on every date from `start` to `end`.
     """
     starts = profile._starts
     if starts is None:
-        starts = profile._starts = sorted({o.start for o in profile.occupants if o.start})
+        # A contract starting adds a child; so does a child being born (an own child born
+        # later, or a minded child whose contract was signed before the birth).
+        starts = profile._starts = sorted({o.start for o in profile.occupants if o.start}
+                                          | {o.birth_date for o in profile.occupants})
     dates = [start] + starts[bisect_right(starts, start):]
     if licence and licence.extension_until and licence.extension_until >= start:
         dates.append(licence.extension_until + timedelta(days=1))
