@@ -99,7 +99,7 @@ class Profile:
 
     def licence_on(self, day: date) -> LicenceTerms | None:
         for licence in reversed(self.licences):
-            if licence.is_valid_on(day):
+            if licence.valid_from <= day <= licence.valid_until:
                 return licence
         return None
 
@@ -193,6 +193,36 @@ def check_dates(profile: Profile, start: date, licence: LicenceTerms | None, end
     if end is not None:
         dates = [day for day in dates if day <= end]
     return dates
+
+
+def blocked_from(profile: Profile, start: date, child_birth: date, licence: LicenceTerms) -> int:
+    """The slots with no place, on some date from `start` on, for a child born on `child_birth`
+    (no end date): what `covered_mask` removes from the wanted slots, for any wanted mask.
+
+    Same dates as `check_dates`, but the masks of the dates after `start` are computed once per
+    profile and licence (with their suffix union for a child of 3 or more), so matching many
+    demands against one childminder costs a bisection and a short loop.
+    """
+    timeline = profile._cache.get(("timeline", id(licence)))
+    if timeline is None:
+        dates = sorted(set(check_dates(profile, date.min, licence)) - {date.min})
+        young = [0] * len(dates)
+        older = [0] * (len(dates) + 1)
+        for k, day in enumerate(dates):
+            young[k], older[k] = blocked_masks(profile, day, licence)
+        for k in range(len(dates) - 1, -1, -1):
+            older[k] |= older[k + 1]  # older[k]: union from dates[k] on
+        timeline = profile._cache[("timeline", id(licence))] = (dates, young, older)
+    dates, young, older = timeline
+    third = _birthday(child_birth, 3)
+    at_start = blocked_masks(profile, start, licence)
+    blocked = at_start[0] if start < third else at_start[1]
+    k = bisect_right(dates, start)
+    n = len(dates)
+    while k < n and dates[k] < third:
+        blocked |= young[k]
+        k += 1
+    return blocked | older[k]
 
 
 def covered_mask(profile: Profile, wanted: int, start: date, child_birth: date,

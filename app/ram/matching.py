@@ -13,11 +13,13 @@ some slots; pairs of partial matches together cover all of them.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
+from functools import lru_cache
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import Text, cast, func, select
 
 from app.accounts.models import User
 from app.accounts.permissions import require
@@ -80,7 +82,7 @@ class DemandSpec:
                    demand.needs_school_pickup)
 
 
-@dataclass
+@dataclass(slots=True)
 class Match:
     candidate: Candidate
     covered: int
@@ -119,6 +121,7 @@ class MatchIndex:
         self.candidates: list[Candidate] = []
         self._distances: dict[tuple[str, str], float] = {}
         self.by_commune: dict[str, list[Candidate]] = {}
+        self._nearby: dict[tuple[str, float], tuple[list[tuple[float, Candidate]], int]] = {}
 
     @classmethod
     def load(cls, today: date | None = None, near: tuple[str, float] | None = None) -> MatchIndex:
@@ -145,15 +148,15 @@ class MatchIndex:
             licences.setdefault(row[0], []).append(av.LicenceTerms(*row[1:]))
         occupants: dict[int, list[av.Occupant]] = {}
         masks: dict[str, int] = {}
+        # The schedule as its stored text: the same schedules recur, so each is decoded once.
         for cid, birth, schedule, start, end in db.session.execute(select(
-                CareContract.childminder_id, CareContract.birth_date, CareContract.schedule, CareContract.start_date,
-                CareContract.end_date).where(
+                CareContract.childminder_id, CareContract.birth_date, cast(CareContract.schedule, Text),
+                CareContract.start_date, CareContract.end_date).where(
                 (CareContract.end_date.is_(None)) | (CareContract.end_date >= index.today),
                 CareContract.childminder_id.in_(ids))):
-            key = str(schedule)
-            mask = masks.get(key)
+            mask = masks.get(schedule)
             if mask is None:
-                mask = masks[key] = sch.to_mask(schedule)
+                mask = masks[schedule] = _schedule_mask(schedule)
             occupants.setdefault(cid, []).append(av.Occupant(birth, mask, True, start, end))
         for cid, birth in db.session.execute(select(OwnChild.childminder_id, OwnChild.birth_date)
                                              .where(OwnChild.childminder_id.in_(ids))):
@@ -186,6 +189,21 @@ class MatchIndex:
             index.by_commune.setdefault(cand.commune_insee, []).append(cand)
         return index
 
+    def nearby(self, insee: str, max_km: float) -> tuple[list[tuple[float, Candidate]], int]:
+        """([(km, candidate)] within `max_km` of `insee`, in commune order, number too far), kept per run."""
+        key = (insee, max_km)
+        found = self._nearby.get(key)
+        if found is None:
+            close, too_far = [], 0
+            for other, group in self.by_commune.items():
+                km = self.distance(insee, other)
+                if km > max_km:
+                    too_far += len(group)
+                else:
+                    close.extend((km, cand) for cand in group)
+            found = self._nearby[key] = (close, too_far)
+        return found
+
     def distance(self, a: str, b: str) -> float:
         key = (a, b) if a <= b else (b, a)
         km = self._distances.get(key)
@@ -194,6 +212,12 @@ class MatchIndex:
             km = haversine_km(ca.latitude, ca.longitude, cb.latitude, cb.longitude) if ca and cb else 9999.0
             self._distances[key] = km
         return km
+
+
+@lru_cache(maxsize=4096)
+def _schedule_mask(text: str) -> int:
+    """The slot mask of a schedule as stored (JSON text)."""
+    return sch.to_mask(json.loads(text))
 
 
 def _needed_atypical(spec: DemandSpec) -> dict[str, bool]:
@@ -212,36 +236,36 @@ def match(index: MatchIndex, spec: DemandSpec, *, include_stale: bool = False, w
     excluded = {"no_licence": 0, "too_far": 0, "stale": 0, "no_place": 0}
     full: list[Match] = []
     partial: list[Match] = []
-    nearby = []
-    for insee, group in index.by_commune.items():
-        km = index.distance(spec.commune_insee, insee)
-        if km > spec.max_km:
-            excluded["too_far"] += len(group)
-        else:
-            nearby.extend((km, cand) for cand in group)
+    nearby, excluded["too_far"] = index.nearby(spec.commune_insee, spec.max_km)
+    wanted, start, child_birth = spec.mask, spec.start, spec.child_birth
+    reach = max(spec.max_km, 1)
+    n_stale = n_no_licence = n_no_place = 0
     for km, cand in nearby:
         if cand.stale and not include_stale:
-            excluded["stale"] += 1
+            n_stale += 1
             continue
-        licence = cand.profile.licence_on(spec.start)
+        profile = cand.profile
+        licence = profile.licence_on(start)
         if licence is None:
-            excluded["no_licence"] += 1
+            n_no_licence += 1
             continue
-        covered = av.covered_mask(cand.profile, spec.mask, spec.start, spec.child_birth, licence) \
-            if wanted_slots else 0
+        covered = wanted & ~av.blocked_from(profile, start, child_birth, licence) if wanted_slots else 0
         if not covered:
-            excluded["no_place"] += 1
+            n_no_place += 1
             continue
-        share = sch.popcount(covered) / wanted_slots
-        score = W_COVERAGE * share + W_DISTANCE * max(0.0, 1 - km / max(spec.max_km, 1))
+        share = covered.bit_count() / wanted_slots
+        score = W_COVERAGE * share + W_DISTANCE * max(0.0, 1 - km / reach)
         if n_needed:
-            score += W_ATYPICAL * bin(cand.offer_bits & needed_bits).count("1") / n_needed
+            score += W_ATYPICAL * (cand.offer_bits & needed_bits).bit_count() / n_needed
         if spec.needs_meals and cand.offers["meals"]:
             score += W_OFFERS / 2
         if spec.needs_school_pickup and cand.offers["school_pickup"]:
             score += W_OFFERS / 2
-        m = Match(cand, covered, share, km, round(score, 1), covered == spec.mask)
-        (full if m.full else partial).append(m)
+        if covered == wanted:
+            full.append(Match(cand, covered, share, km, round(score, 1), True))
+        else:
+            partial.append(Match(cand, covered, share, km, round(score, 1), False))
+    excluded["stale"], excluded["no_licence"], excluded["no_place"] = n_stale, n_no_licence, n_no_place
     full.sort(key=lambda m: (-m.score, m.distance_km, m.candidate.id))
     partial.sort(key=lambda m: (-m.share, -m.score, m.candidate.id))
     pairs = _pairs(spec, partial)
@@ -320,15 +344,12 @@ def open_demands() -> list[FamilyDemand]:
 
 def has_any_match(index: MatchIndex, spec: DemandSpec, *, include_stale: bool = False) -> bool:
     """Whether any childminder takes the child on at least one slot (a pair needs two such)."""
-    for insee, group in index.by_commune.items():
-        if index.distance(spec.commune_insee, insee) > spec.max_km:
+    for _km, cand in index.nearby(spec.commune_insee, spec.max_km)[0]:
+        if cand.stale and not include_stale:
             continue
-        for cand in group:
-            if cand.stale and not include_stale:
-                continue
-            licence = cand.profile.licence_on(spec.start)
-            if licence and av.covered_mask(cand.profile, spec.mask, spec.start, spec.child_birth, licence):
-                return True
+        licence = cand.profile.licence_on(spec.start)
+        if licence and spec.mask & ~av.blocked_from(cand.profile, spec.start, spec.child_birth, licence):
+            return True
     return False
 
 
