@@ -96,6 +96,7 @@ class Profile:
     _cache: dict = field(default_factory=dict, repr=False)
     _breakpoints: list[date] | None = field(default=None, repr=False)
     _starts: list[date] | None = field(default=None, repr=False)
+    _at_start: dict = field(default_factory=dict, repr=False)
 
     def licence_on(self, day: date) -> LicenceTerms | None:
         for licence in reversed(self.licences):
@@ -195,14 +196,9 @@ def check_dates(profile: Profile, start: date, licence: LicenceTerms | None, end
     return dates
 
 
-def blocked_from(profile: Profile, start: date, child_birth: date, licence: LicenceTerms) -> int:
-    """The slots with no place, on some date from `start` on, for a child born on `child_birth`
-    (no end date): what `covered_mask` removes from the wanted slots, for any wanted mask.
-
-    Same dates as `check_dates`, but the masks of the dates after `start` are computed once per
-    profile and licence (with their suffix union for a child of 3 or more), so matching many
-    demands against one childminder costs a bisection and a short loop.
-    """
+def _timeline(profile: Profile, licence: LicenceTerms) -> tuple[list[date], list[int], list[int]]:
+    """The dates after which places can shrink (see `check_dates`), with the slots blocked on each
+    for a child under 3, and the union from each on for a child of 3 or more: computed once."""
     timeline = profile._cache.get(("timeline", id(licence)))
     if timeline is None:
         dates = sorted(set(check_dates(profile, date.min, licence)) - {date.min})
@@ -213,16 +209,50 @@ def blocked_from(profile: Profile, start: date, child_birth: date, licence: Lice
         for k in range(len(dates) - 1, -1, -1):
             older[k] |= older[k + 1]  # older[k]: union from dates[k] on
         timeline = profile._cache[("timeline", id(licence))] = (dates, young, older)
-    dates, young, older = timeline
-    third = _birthday(child_birth, 3)
-    at_start = blocked_masks(profile, start, licence)
-    blocked = at_start[0] if start < third else at_start[1]
-    k = bisect_right(dates, start)
+    return timeline
+
+
+def start_state(profile: Profile, start: date):
+    """What matching needs of a childminder for a start date, computed once per date:
+    None without a licence valid on `start`, else (licence, slots blocked on `start` under 3,
+    slots blocked on `start` at 3 or more, index of the first later date, dates, young, older)."""
+    state = profile._at_start.get(start, False)
+    if state is False:
+        licence = profile.licence_on(start)
+        if licence is None:
+            state = None
+        else:
+            dates, young, older = _timeline(profile, licence)
+            at_young, at_older = blocked_masks(profile, start, licence)
+            state = (licence, at_young, at_older, bisect_right(dates, start), dates, young, older)
+        profile._at_start[start] = state
+    return state
+
+
+def blocked_after(state, start: date, third: date) -> int:
+    """The slots with no place on some date from `start` on (no end date) for a child who turns 3
+    on `third`, given `start_state(profile, start)`: what `covered_mask` removes from any wanted mask."""
+    _licence, at_young, at_older, k, dates, young, older = state
+    blocked = at_young if start < third else at_older
     n = len(dates)
     while k < n and dates[k] < third:
         blocked |= young[k]
         k += 1
     return blocked | older[k]
+
+
+def third_birthday(birth: date) -> date:
+    """The day a child born on `birth` turns 3 (as `age_on` counts)."""
+    return _birthday(birth, 3)
+
+
+def blocked_from(profile: Profile, start: date, child_birth: date, licence: LicenceTerms) -> int:
+    """The slots with no place, on some date from `start` on, for a child born on `child_birth`
+    (no end date), under `licence`: what `covered_mask` removes from the wanted slots."""
+    dates, young, older = _timeline(profile, licence)
+    at_young, at_older = blocked_masks(profile, start, licence)
+    state = (licence, at_young, at_older, bisect_right(dates, start), dates, young, older)
+    return blocked_after(state, start, _birthday(child_birth, 3))
 
 
 def covered_mask(profile: Profile, wanted: int, start: date, child_birth: date,

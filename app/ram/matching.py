@@ -239,17 +239,18 @@ def match(index: MatchIndex, spec: DemandSpec, *, include_stale: bool = False, w
     nearby, excluded["too_far"] = index.nearby(spec.commune_insee, spec.max_km)
     wanted, start, child_birth = spec.mask, spec.start, spec.child_birth
     reach = max(spec.max_km, 1)
+    third = av.third_birthday(child_birth)
+    start_state, blocked_after = av.start_state, av.blocked_after
     n_stale = n_no_licence = n_no_place = 0
     for km, cand in nearby:
         if cand.stale and not include_stale:
             n_stale += 1
             continue
-        profile = cand.profile
-        licence = profile.licence_on(start)
-        if licence is None:
+        state = start_state(cand.profile, start)
+        if state is None:
             n_no_licence += 1
             continue
-        covered = wanted & ~av.blocked_from(profile, start, child_birth, licence) if wanted_slots else 0
+        covered = wanted & ~blocked_after(state, start, third) if wanted_slots else 0
         if not covered:
             n_no_place += 1
             continue
@@ -344,11 +345,12 @@ def open_demands() -> list[FamilyDemand]:
 
 def has_any_match(index: MatchIndex, spec: DemandSpec, *, include_stale: bool = False) -> bool:
     """Whether any childminder takes the child on at least one slot (a pair needs two such)."""
+    third = av.third_birthday(spec.child_birth)
     for _km, cand in index.nearby(spec.commune_insee, spec.max_km)[0]:
         if cand.stale and not include_stale:
             continue
-        licence = cand.profile.licence_on(spec.start)
-        if licence and spec.mask & ~av.blocked_from(cand.profile, spec.start, spec.child_birth, licence):
+        state = av.start_state(cand.profile, spec.start)
+        if state and spec.mask & ~av.blocked_after(state, spec.start, third):
             return True
     return False
 

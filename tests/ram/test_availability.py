@@ -181,3 +181,5 @@ def test_property_covered_from_start_equals_a_day_by_day_check(kids, own, child_
     assert fast == brute
     if until is None:  # what matching uses: the masks of the dates computed once per childminder
         assert wanted & ~av.blocked_from(profile, start, child_birth, licence) == brute
+        state = av.start_state(profile, start)
+        assert wanted & ~av.blocked_after(state, start, av.third_birthday(child_birth)) == brute
