@@ -189,6 +189,15 @@ def main():
             matching.match_all(matching.MatchIndex.load(), specs[:200])
             profiler.disable()
             pstats.Stats(profiler).sort_stats("tottime").print_stats(12)
+            profiler = cProfile.Profile()
+            profiler.enable()
+            for spec in sample[:10]:
+                matching.match(matching.MatchIndex.load(near=(spec.commune_insee, spec.max_km)), spec)
+            profiler.disable()
+            pstats.Stats(profiler).sort_stats("tottime").print_stats(15)
+        for spec in sample:  # the counts-only path agrees with the ranking the page shows
+            result = matching.match(all_index, spec, with_reasons=False, limit=None)
+            assert results[spec.id] == (len(result.full), len(result.partial), len(result.pairs))
         unmatched = sum(1 for full, partial, pairs in results.values() if not (full or partial or pairs))
         with_full = sum(1 for full, _p, _q in results.values() if full)
 

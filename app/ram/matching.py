@@ -189,8 +189,9 @@ class MatchIndex:
             index.by_commune.setdefault(cand.commune_insee, []).append(cand)
         return index
 
-    def nearby(self, insee: str, max_km: float) -> tuple[list[tuple[float, Candidate]], int]:
-        """([(km, candidate)] within `max_km` of `insee`, in commune order, number too far), kept per run."""
+    def nearby(self, insee: str, max_km: float) -> tuple[list[tuple[float, list[Candidate]]], int]:
+        """([(km, candidates of a commune)] within `max_km` of `insee`, in commune order, number too far),
+        kept per run."""
         key = (insee, max_km)
         found = self._nearby.get(key)
         if found is None:
@@ -200,7 +201,7 @@ class MatchIndex:
                 if km > max_km:
                     too_far += len(group)
                 else:
-                    close.extend((km, cand) for cand in group)
+                    close.append((km, group))
             found = self._nearby[key] = (close, too_far)
         return found
 
@@ -226,47 +227,60 @@ def _needed_atypical(spec: DemandSpec) -> dict[str, bool]:
             "nights": bool(spec.mask & sch.NIGHTS)}
 
 
-def match(index: MatchIndex, spec: DemandSpec, *, include_stale: bool = False, with_reasons: bool = True,
-          limit: int | None = 30) -> MatchResult:
-    """Rank the childminders for one demand. Full matches first, then partial ones; pairs apart."""
+def _rank(index: MatchIndex, spec: DemandSpec, include_stale: bool, needed: dict[str, bool],
+          build_full: bool = True) -> tuple[list[Match], int, list[Match], dict[str, int]]:
+    """(full matches, how many, partial matches, exclusions), unsorted. Without `build_full` the
+    full matches are only counted (what the territory-wide count needs)."""
     wanted_slots = sch.popcount(spec.mask)
-    needed = _needed_atypical(spec)
     n_needed = sum(needed.values())
     needed_bits = sum(1 << i for i, key in enumerate(OFFER_KEYS) if needed.get(key))
     excluded = {"no_licence": 0, "too_far": 0, "stale": 0, "no_place": 0}
     full: list[Match] = []
     partial: list[Match] = []
     nearby, excluded["too_far"] = index.nearby(spec.commune_insee, spec.max_km)
-    wanted, start, child_birth = spec.mask, spec.start, spec.child_birth
+    wanted, start = spec.mask, spec.start
     reach = max(spec.max_km, 1)
-    third = av.third_birthday(child_birth)
+    third = av.third_birthday(spec.child_birth)
     start_state, blocked_after = av.start_state, av.blocked_after
-    n_stale = n_no_licence = n_no_place = 0
-    for km, cand in nearby:
-        if cand.stale and not include_stale:
-            n_stale += 1
-            continue
-        state = start_state(cand.profile, start)
-        if state is None:
-            n_no_licence += 1
-            continue
-        covered = wanted & ~blocked_after(state, start, third) if wanted_slots else 0
-        if not covered:
-            n_no_place += 1
-            continue
-        share = covered.bit_count() / wanted_slots
-        score = W_COVERAGE * share + W_DISTANCE * max(0.0, 1 - km / reach)
-        if n_needed:
-            score += W_ATYPICAL * (cand.offer_bits & needed_bits).bit_count() / n_needed
-        if spec.needs_meals and cand.offers["meals"]:
-            score += W_OFFERS / 2
-        if spec.needs_school_pickup and cand.offers["school_pickup"]:
-            score += W_OFFERS / 2
-        if covered == wanted:
-            full.append(Match(cand, covered, share, km, round(score, 1), True))
-        else:
-            partial.append(Match(cand, covered, share, km, round(score, 1), False))
+    meals, pickup = spec.needs_meals, spec.needs_school_pickup
+    n_stale = n_no_licence = n_no_place = n_full = 0
+    for km, group in nearby:
+        near_score = W_DISTANCE * max(0.0, 1 - km / reach)
+        for cand in group:
+            if cand.stale and not include_stale:
+                n_stale += 1
+                continue
+            state = start_state(cand.profile, start)
+            if state is None:
+                n_no_licence += 1
+                continue
+            covered = wanted & ~blocked_after(state, start, third) if wanted_slots else 0
+            if not covered:
+                n_no_place += 1
+                continue
+            is_full = covered == wanted
+            if is_full:
+                n_full += 1
+                if not build_full:
+                    continue
+            share = covered.bit_count() / wanted_slots
+            score = W_COVERAGE * share + near_score
+            if n_needed:
+                score += W_ATYPICAL * (cand.offer_bits & needed_bits).bit_count() / n_needed
+            if meals and cand.offers["meals"]:
+                score += W_OFFERS / 2
+            if pickup and cand.offers["school_pickup"]:
+                score += W_OFFERS / 2
+            (full if is_full else partial).append(Match(cand, covered, share, km, round(score, 1), is_full))
     excluded["stale"], excluded["no_licence"], excluded["no_place"] = n_stale, n_no_licence, n_no_place
+    return full, n_full, partial, excluded
+
+
+def match(index: MatchIndex, spec: DemandSpec, *, include_stale: bool = False, with_reasons: bool = True,
+          limit: int | None = 30) -> MatchResult:
+    """Rank the childminders for one demand. Full matches first, then partial ones; pairs apart."""
+    needed = _needed_atypical(spec)
+    full, _n_full, partial, excluded = _rank(index, spec, include_stale, needed)
     full.sort(key=lambda m: (-m.score, m.distance_km, m.candidate.id))
     partial.sort(key=lambda m: (-m.share, -m.score, m.candidate.id))
     pairs = _pairs(spec, partial)
@@ -346,12 +360,13 @@ def open_demands() -> list[FamilyDemand]:
 def has_any_match(index: MatchIndex, spec: DemandSpec, *, include_stale: bool = False) -> bool:
     """Whether any childminder takes the child on at least one slot (a pair needs two such)."""
     third = av.third_birthday(spec.child_birth)
-    for _km, cand in index.nearby(spec.commune_insee, spec.max_km)[0]:
-        if cand.stale and not include_stale:
-            continue
-        state = av.start_state(cand.profile, spec.start)
-        if state and spec.mask & ~av.blocked_after(state, spec.start, third):
-            return True
+    for _km, group in index.nearby(spec.commune_insee, spec.max_km)[0]:
+        for cand in group:
+            if cand.stale and not include_stale:
+                continue
+            state = av.start_state(cand.profile, spec.start)
+            if state and spec.mask & ~av.blocked_after(state, spec.start, third):
+                return True
     return False
 
 
@@ -359,8 +374,10 @@ def match_all(index: MatchIndex, specs: list[DemandSpec], include_stale: bool = 
     """{demand id: (full matches, partial matches, pairs)} for many demands, without reasons."""
     out = {}
     for spec in specs:
-        result = match(index, spec, include_stale=include_stale, with_reasons=False, limit=None)
-        out[spec.id] = (len(result.full), len(result.partial), len(result.pairs))
+        _full, n_full, partial, _excluded = _rank(index, spec, include_stale, _needed_atypical(spec),
+                                                  build_full=False)
+        partial.sort(key=lambda m: (-m.share, -m.score, m.candidate.id))
+        out[spec.id] = (n_full, len(partial), len(_pairs(spec, partial)))
     return out
 
 
