@@ -196,19 +196,24 @@ def check_dates(profile: Profile, start: date, licence: LicenceTerms | None, end
     return dates
 
 
-def _timeline(profile: Profile, licence: LicenceTerms) -> tuple[list[date], list[int], list[int]]:
-    """The dates after which places can shrink (see `check_dates`), with the slots blocked on each
-    for a child under 3, and the union from each on for a child of 3 or more: computed once."""
-    timeline = profile._cache.get(("timeline", id(licence)))
-    if timeline is None:
-        dates = sorted(set(check_dates(profile, date.min, licence)) - {date.min})
+def _timeline(profile: Profile, licence: LicenceTerms, start: date) -> tuple[list[date], list[int], list[int]]:
+    """The dates after `start` where places can shrink (see `check_dates`), with the slots blocked on
+    each for a child under 3, and the union from each on for a child of 3 or more: computed once
+    (again only if an earlier start is asked), past dates left out."""
+    key = ("timeline", id(licence))
+    cached = profile._cache.get(key)
+    if cached is not None and cached[0] <= start:
+        timeline = cached[1]
+    else:
+        dates = sorted(set(check_dates(profile, start, licence)) - {start})
         young = [0] * len(dates)
         older = [0] * (len(dates) + 1)
         for k, day in enumerate(dates):
             young[k], older[k] = blocked_masks(profile, day, licence)
         for k in range(len(dates) - 1, -1, -1):
             older[k] |= older[k + 1]  # older[k]: union from dates[k] on
-        timeline = profile._cache[("timeline", id(licence))] = (dates, young, older)
+        timeline = (dates, young, older)
+        profile._cache[key] = (start, timeline)
     return timeline
 
 
@@ -222,7 +227,7 @@ def start_state(profile: Profile, start: date):
         if licence is None:
             state = None
         else:
-            dates, young, older = _timeline(profile, licence)
+            dates, young, older = _timeline(profile, licence, start)
             at_young, at_older = blocked_masks(profile, start, licence)
             state = (licence, at_young, at_older, bisect_right(dates, start), dates, young, older)
         profile._at_start[start] = state
@@ -249,7 +254,7 @@ def third_birthday(birth: date) -> date:
 def blocked_from(profile: Profile, start: date, child_birth: date, licence: LicenceTerms) -> int:
     """The slots with no place, on some date from `start` on, for a child born on `child_birth`
     (no end date), under `licence`: what `covered_mask` removes from the wanted slots."""
-    dates, young, older = _timeline(profile, licence)
+    dates, young, older = _timeline(profile, licence, start)
     at_young, at_older = blocked_masks(profile, start, licence)
     state = (licence, at_young, at_older, bisect_right(dates, start), dates, young, older)
     return blocked_after(state, start, _birthday(child_birth, 3))

@@ -117,7 +117,7 @@ class MatchIndex:
 
     def __init__(self, today: date | None = None):
         self.today = today or today_local()
-        self.communes: dict[str, Commune] = {}
+        self.communes: dict = {}  # insee -> row with .name, .latitude, .longitude
         self.candidates: list[Candidate] = []
         self._distances: dict[tuple[str, str], float] = {}
         self.by_commune: dict[str, list[Candidate]] = {}
@@ -131,7 +131,9 @@ class MatchIndex:
         within that distance: what one demand needs.
         """
         index = cls(today)
-        index.communes = {c.insee: c for c in db.session.scalars(select(Commune))}
+        # Plain rows (insee, name, latitude, longitude): no ORM objects for a read-only lookup.
+        index.communes = {row.insee: row for row in db.session.execute(
+            select(Commune.insee, Commune.name, Commune.latitude, Commune.longitude))}
         cm_filter = []
         if near is not None:
             insee, km = near

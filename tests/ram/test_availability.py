@@ -180,6 +180,7 @@ def test_property_covered_from_start_equals_a_day_by_day_check(kids, own, child_
                 brute &= ~(1 << slot)
     assert fast == brute
     if until is None:  # what matching uses: the masks of the dates computed once per childminder
+        av.blocked_from(profile, start + timedelta(days=100), child_birth, licence)  # kept from a later date
         assert wanted & ~av.blocked_from(profile, start, child_birth, licence) == brute
         state = av.start_state(profile, start)
         assert wanted & ~av.blocked_after(state, start, av.third_birthday(child_birth)) == brute
