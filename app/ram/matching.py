@@ -243,7 +243,8 @@ def _rank(index: MatchIndex, spec: DemandSpec, include_stale: bool, needed: dict
     wanted, start = spec.mask, spec.start
     reach = max(spec.max_km, 1)
     third = av.third_birthday(spec.child_birth)
-    start_state, blocked_after = av.start_state, av.blocked_after
+    start_state = av.start_state
+    young_at_start = start < third
     meals, pickup = spec.needs_meals, spec.needs_school_pickup
     n_stale = n_no_licence = n_no_place = n_full = 0
     for km, group in nearby:
@@ -252,11 +253,20 @@ def _rank(index: MatchIndex, spec: DemandSpec, include_stale: bool, needed: dict
             if cand.stale and not include_stale:
                 n_stale += 1
                 continue
-            state = start_state(cand.profile, start)
+            state = cand.profile._at_start.get(start, False)
+            if state is False:
+                state = start_state(cand.profile, start)
             if state is None:
                 n_no_licence += 1
                 continue
-            covered = wanted & ~blocked_after(state, start, third) if wanted_slots else 0
+            # av.blocked_after, inlined: this loop runs for every candidate of every demand.
+            _licence, at_young, at_older, k, dates, young, older = state
+            blocked = at_young if young_at_start else at_older
+            n = len(dates)
+            while k < n and dates[k] < third:
+                blocked |= young[k]
+                k += 1
+            covered = wanted & ~(blocked | older[k]) if wanted_slots else 0
             if not covered:
                 n_no_place += 1
                 continue
