@@ -96,10 +96,11 @@ class Profile:
     _cache: dict = field(default_factory=dict, repr=False)
     _breakpoints: list[date] | None = field(default=None, repr=False)
     _starts: list[date] | None = field(default=None, repr=False)
+    _at_start: dict = field(default_factory=dict, repr=False)
 
     def licence_on(self, day: date) -> LicenceTerms | None:
         for licence in reversed(self.licences):
-            if licence.is_valid_on(day):
+            if licence.valid_from <= day <= licence.valid_until:
                 return licence
         return None
 
@@ -176,18 +177,87 @@ def blocked_masks(profile: Profile, day: date, licence: LicenceTerms | None = No
 def check_dates(profile: Profile, start: date, licence: LicenceTerms | None, end: date | None = None) -> list[date]:
     """The dates from `start` (to `end`, when the new contract has one) where free places can shrink.
 
-    Between them places only grow (contracts end, children grow older), so a
+    Places shrink when a contract starts, a child is born (own children count from
+    birth), or a temporary extension ends. Between these dates places only grow
+    (contracts end, children turn 3 or 11), so a
     place free on each of these dates is free on every date from `start` to `end`.
     """
     starts = profile._starts
     if starts is None:
-        starts = profile._starts = sorted({o.start for o in profile.occupants if o.start})
+        # A contract starting adds a child; so does a child being born (an own child born
+        # later, or a minded child whose contract was signed before the birth).
+        starts = profile._starts = sorted({o.start for o in profile.occupants if o.start}
+                                          | {o.birth_date for o in profile.occupants})
     dates = [start] + starts[bisect_right(starts, start):]
     if licence and licence.extension_until and licence.extension_until >= start:
         dates.append(licence.extension_until + timedelta(days=1))
     if end is not None:
         dates = [day for day in dates if day <= end]
     return dates
+
+
+def _timeline(profile: Profile, licence: LicenceTerms, start: date) -> tuple[list[date], list[int], list[int]]:
+    """The dates after `start` where places can shrink (see `check_dates`), with the slots blocked on
+    each for a child under 3, and the union from each on for a child of 3 or more: computed once
+    (again only if an earlier start is asked), past dates left out."""
+    key = ("timeline", id(licence))
+    cached = profile._cache.get(key)
+    if cached is not None and cached[0] <= start:
+        timeline = cached[1]
+    else:
+        dates = sorted(set(check_dates(profile, start, licence)) - {start})
+        young = [0] * len(dates)
+        older = [0] * (len(dates) + 1)
+        for k, day in enumerate(dates):
+            young[k], older[k] = blocked_masks(profile, day, licence)
+        for k in range(len(dates) - 1, -1, -1):
+            older[k] |= older[k + 1]  # older[k]: union from dates[k] on
+        timeline = (dates, young, older)
+        profile._cache[key] = (start, timeline)
+    return timeline
+
+
+def start_state(profile: Profile, start: date):
+    """What matching needs of a childminder for a start date, computed once per date:
+    None without a licence valid on `start`, else (licence, slots blocked on `start` under 3,
+    slots blocked on `start` at 3 or more, index of the first later date, dates, young, older)."""
+    state = profile._at_start.get(start, False)
+    if state is False:
+        licence = profile.licence_on(start)
+        if licence is None:
+            state = None
+        else:
+            dates, young, older = _timeline(profile, licence, start)
+            at_young, at_older = blocked_masks(profile, start, licence)
+            state = (licence, at_young, at_older, bisect_right(dates, start), dates, young, older)
+        profile._at_start[start] = state
+    return state
+
+
+def blocked_after(state, start: date, third: date) -> int:
+    """The slots with no place on some date from `start` on (no end date) for a child who turns 3
+    on `third`, given `start_state(profile, start)`: what `covered_mask` removes from any wanted mask."""
+    _licence, at_young, at_older, k, dates, young, older = state
+    blocked = at_young if start < third else at_older
+    n = len(dates)
+    while k < n and dates[k] < third:
+        blocked |= young[k]
+        k += 1
+    return blocked | older[k]
+
+
+def third_birthday(birth: date) -> date:
+    """The day a child born on `birth` turns 3 (as `age_on` counts)."""
+    return _birthday(birth, 3)
+
+
+def blocked_from(profile: Profile, start: date, child_birth: date, licence: LicenceTerms) -> int:
+    """The slots with no place, on some date from `start` on, for a child born on `child_birth`
+    (no end date), under `licence`: what `covered_mask` removes from the wanted slots."""
+    dates, young, older = _timeline(profile, licence, start)
+    at_young, at_older = blocked_masks(profile, start, licence)
+    state = (licence, at_young, at_older, bisect_right(dates, start), dates, young, older)
+    return blocked_after(state, start, _birthday(child_birth, 3))
 
 
 def covered_mask(profile: Profile, wanted: int, start: date, child_birth: date,

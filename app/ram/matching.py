@@ -13,11 +13,13 @@ some slots; pairs of partial matches together cover all of them.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
+from functools import lru_cache
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import Text, cast, func, select
 
 from app.accounts.models import User
 from app.accounts.permissions import require
@@ -80,7 +82,7 @@ class DemandSpec:
                    demand.needs_school_pickup)
 
 
-@dataclass
+@dataclass(slots=True)
 class Match:
     candidate: Candidate
     covered: int
@@ -115,10 +117,11 @@ class MatchIndex:
 
     def __init__(self, today: date | None = None):
         self.today = today or today_local()
-        self.communes: dict[str, Commune] = {}
+        self.communes: dict = {}  # insee -> row with .name, .latitude, .longitude
         self.candidates: list[Candidate] = []
         self._distances: dict[tuple[str, str], float] = {}
         self.by_commune: dict[str, list[Candidate]] = {}
+        self._nearby: dict[tuple[str, float], tuple[list[tuple[float, Candidate]], int]] = {}
 
     @classmethod
     def load(cls, today: date | None = None, near: tuple[str, float] | None = None) -> MatchIndex:
@@ -128,7 +131,9 @@ class MatchIndex:
         within that distance: what one demand needs.
         """
         index = cls(today)
-        index.communes = {c.insee: c for c in db.session.scalars(select(Commune))}
+        # Plain rows (insee, name, latitude, longitude): no ORM objects for a read-only lookup.
+        index.communes = {row.insee: row for row in db.session.execute(
+            select(Commune.insee, Commune.name, Commune.latitude, Commune.longitude))}
         cm_filter = []
         if near is not None:
             insee, km = near
@@ -145,15 +150,15 @@ class MatchIndex:
             licences.setdefault(row[0], []).append(av.LicenceTerms(*row[1:]))
         occupants: dict[int, list[av.Occupant]] = {}
         masks: dict[str, int] = {}
+        # The schedule as its stored text: the same schedules recur, so each is decoded once.
         for cid, birth, schedule, start, end in db.session.execute(select(
-                CareContract.childminder_id, CareContract.birth_date, CareContract.schedule, CareContract.start_date,
-                CareContract.end_date).where(
+                CareContract.childminder_id, CareContract.birth_date, cast(CareContract.schedule, Text),
+                CareContract.start_date, CareContract.end_date).where(
                 (CareContract.end_date.is_(None)) | (CareContract.end_date >= index.today),
                 CareContract.childminder_id.in_(ids))):
-            key = str(schedule)
-            mask = masks.get(key)
+            mask = masks.get(schedule)
             if mask is None:
-                mask = masks[key] = sch.to_mask(schedule)
+                mask = masks[schedule] = _schedule_mask(schedule)
             occupants.setdefault(cid, []).append(av.Occupant(birth, mask, True, start, end))
         for cid, birth in db.session.execute(select(OwnChild.childminder_id, OwnChild.birth_date)
                                              .where(OwnChild.childminder_id.in_(ids))):
@@ -186,6 +191,22 @@ class MatchIndex:
             index.by_commune.setdefault(cand.commune_insee, []).append(cand)
         return index
 
+    def nearby(self, insee: str, max_km: float) -> tuple[list[tuple[float, list[Candidate]]], int]:
+        """([(km, candidates of a commune)] within `max_km` of `insee`, in commune order, number too far),
+        kept per run."""
+        key = (insee, max_km)
+        found = self._nearby.get(key)
+        if found is None:
+            close, too_far = [], 0
+            for other, group in self.by_commune.items():
+                km = self.distance(insee, other)
+                if km > max_km:
+                    too_far += len(group)
+                else:
+                    close.append((km, group))
+            found = self._nearby[key] = (close, too_far)
+        return found
+
     def distance(self, a: str, b: str) -> float:
         key = (a, b) if a <= b else (b, a)
         km = self._distances.get(key)
@@ -196,52 +217,82 @@ class MatchIndex:
         return km
 
 
+@lru_cache(maxsize=4096)
+def _schedule_mask(text: str) -> int:
+    """The slot mask of a schedule as stored (JSON text)."""
+    return sch.to_mask(json.loads(text))
+
+
 def _needed_atypical(spec: DemandSpec) -> dict[str, bool]:
     return {"before_8": bool(spec.mask & sch.BEFORE_8), "after_18": bool(spec.mask & sch.AFTER_18),
             "saturday": bool(spec.mask & sch.SATURDAY), "sunday": bool(spec.mask & sch.SUNDAY),
             "nights": bool(spec.mask & sch.NIGHTS)}
 
 
-def match(index: MatchIndex, spec: DemandSpec, *, include_stale: bool = False, with_reasons: bool = True,
-          limit: int | None = 30) -> MatchResult:
-    """Rank the childminders for one demand. Full matches first, then partial ones; pairs apart."""
+def _rank(index: MatchIndex, spec: DemandSpec, include_stale: bool, needed: dict[str, bool],
+          build_full: bool = True) -> tuple[list[Match], int, list[Match], dict[str, int]]:
+    """(full matches, how many, partial matches, exclusions), unsorted. Without `build_full` the
+    full matches are only counted (what the territory-wide count needs)."""
     wanted_slots = sch.popcount(spec.mask)
-    needed = _needed_atypical(spec)
     n_needed = sum(needed.values())
     needed_bits = sum(1 << i for i, key in enumerate(OFFER_KEYS) if needed.get(key))
     excluded = {"no_licence": 0, "too_far": 0, "stale": 0, "no_place": 0}
     full: list[Match] = []
     partial: list[Match] = []
-    nearby = []
-    for insee, group in index.by_commune.items():
-        km = index.distance(spec.commune_insee, insee)
-        if km > spec.max_km:
-            excluded["too_far"] += len(group)
-        else:
-            nearby.extend((km, cand) for cand in group)
-    for km, cand in nearby:
-        if cand.stale and not include_stale:
-            excluded["stale"] += 1
-            continue
-        licence = cand.profile.licence_on(spec.start)
-        if licence is None:
-            excluded["no_licence"] += 1
-            continue
-        covered = av.covered_mask(cand.profile, spec.mask, spec.start, spec.child_birth, licence) \
-            if wanted_slots else 0
-        if not covered:
-            excluded["no_place"] += 1
-            continue
-        share = sch.popcount(covered) / wanted_slots
-        score = W_COVERAGE * share + W_DISTANCE * max(0.0, 1 - km / max(spec.max_km, 1))
-        if n_needed:
-            score += W_ATYPICAL * bin(cand.offer_bits & needed_bits).count("1") / n_needed
-        if spec.needs_meals and cand.offers["meals"]:
-            score += W_OFFERS / 2
-        if spec.needs_school_pickup and cand.offers["school_pickup"]:
-            score += W_OFFERS / 2
-        m = Match(cand, covered, share, km, round(score, 1), covered == spec.mask)
-        (full if m.full else partial).append(m)
+    nearby, excluded["too_far"] = index.nearby(spec.commune_insee, spec.max_km)
+    wanted, start = spec.mask, spec.start
+    reach = max(spec.max_km, 1)
+    third = av.third_birthday(spec.child_birth)
+    start_state = av.start_state
+    young_at_start = start < third
+    meals, pickup = spec.needs_meals, spec.needs_school_pickup
+    n_stale = n_no_licence = n_no_place = n_full = 0
+    for km, group in nearby:
+        near_score = W_DISTANCE * max(0.0, 1 - km / reach)
+        for cand in group:
+            if cand.stale and not include_stale:
+                n_stale += 1
+                continue
+            state = cand.profile._at_start.get(start, False)
+            if state is False:
+                state = start_state(cand.profile, start)
+            if state is None:
+                n_no_licence += 1
+                continue
+            # av.blocked_after, inlined: this loop runs for every candidate of every demand.
+            _licence, at_young, at_older, k, dates, young, older = state
+            blocked = at_young if young_at_start else at_older
+            n = len(dates)
+            while k < n and dates[k] < third:
+                blocked |= young[k]
+                k += 1
+            covered = wanted & ~(blocked | older[k]) if wanted_slots else 0
+            if not covered:
+                n_no_place += 1
+                continue
+            is_full = covered == wanted
+            if is_full:
+                n_full += 1
+                if not build_full:
+                    continue
+            share = covered.bit_count() / wanted_slots
+            score = W_COVERAGE * share + near_score
+            if n_needed:
+                score += W_ATYPICAL * (cand.offer_bits & needed_bits).bit_count() / n_needed
+            if meals and cand.offers["meals"]:
+                score += W_OFFERS / 2
+            if pickup and cand.offers["school_pickup"]:
+                score += W_OFFERS / 2
+            (full if is_full else partial).append(Match(cand, covered, share, km, round(score, 1), is_full))
+    excluded["stale"], excluded["no_licence"], excluded["no_place"] = n_stale, n_no_licence, n_no_place
+    return full, n_full, partial, excluded
+
+
+def match(index: MatchIndex, spec: DemandSpec, *, include_stale: bool = False, with_reasons: bool = True,
+          limit: int | None = 30) -> MatchResult:
+    """Rank the childminders for one demand. Full matches first, then partial ones; pairs apart."""
+    needed = _needed_atypical(spec)
+    full, _n_full, partial, excluded = _rank(index, spec, include_stale, needed)
     full.sort(key=lambda m: (-m.score, m.distance_km, m.candidate.id))
     partial.sort(key=lambda m: (-m.share, -m.score, m.candidate.id))
     pairs = _pairs(spec, partial)
@@ -320,14 +371,13 @@ def open_demands() -> list[FamilyDemand]:
 
 def has_any_match(index: MatchIndex, spec: DemandSpec, *, include_stale: bool = False) -> bool:
     """Whether any childminder takes the child on at least one slot (a pair needs two such)."""
-    for insee, group in index.by_commune.items():
-        if index.distance(spec.commune_insee, insee) > spec.max_km:
-            continue
+    third = av.third_birthday(spec.child_birth)
+    for _km, group in index.nearby(spec.commune_insee, spec.max_km)[0]:
         for cand in group:
             if cand.stale and not include_stale:
                 continue
-            licence = cand.profile.licence_on(spec.start)
-            if licence and av.covered_mask(cand.profile, spec.mask, spec.start, spec.child_birth, licence):
+            state = av.start_state(cand.profile, spec.start)
+            if state and spec.mask & ~av.blocked_after(state, spec.start, third):
                 return True
     return False
 
@@ -336,8 +386,10 @@ def match_all(index: MatchIndex, specs: list[DemandSpec], include_stale: bool = 
     """{demand id: (full matches, partial matches, pairs)} for many demands, without reasons."""
     out = {}
     for spec in specs:
-        result = match(index, spec, include_stale=include_stale, with_reasons=False, limit=None)
-        out[spec.id] = (len(result.full), len(result.partial), len(result.pairs))
+        _full, n_full, partial, _excluded = _rank(index, spec, include_stale, _needed_atypical(spec),
+                                                  build_full=False)
+        partial.sort(key=lambda m: (-m.share, -m.score, m.candidate.id))
+        out[spec.id] = (n_full, len(partial), len(_pairs(spec, partial)))
     return out
 
 
