@@ -43,8 +43,22 @@ def pytest_configure(config):
 _DATE_WORDS = re.compile(r"\b(date|datetime|timedelta|clock|utcnow|time_machine|future_\w+|today)\b")
 
 
+BROWSER_FIXTURES = frozenset({"browser", "page_factory"})
+
+
+def unmarked_browser_tests(items) -> list[str]:
+    """The tests that start Chromium (directly or through a fixture) without the `browser` marker."""
+    return [item.nodeid for item in items
+            if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())) and not item.get_closest_marker("browser")]
+
+
 def pytest_collection_modifyitems(config, items):
-    """Mark `dates` every test whose module works with days or instants (`make test-dates`)."""
+    """Refuse a browser test without the `browser` marker (`make test-fast` deselects by marker);
+    mark `dates` every test whose module works with days or instants (`make test-dates`)."""
+    unmarked = unmarked_browser_tests(items)
+    if unmarked:
+        raise pytest.UsageError("these tests start Chromium without @pytest.mark.browser "
+                                "(add `pytestmark = pytest.mark.browser`):\n  " + "\n  ".join(unmarked))
     uses_dates: dict[str, bool] = {}
     for item in items:
         path = str(item.path)

@@ -36,6 +36,8 @@ from tests.booking.factories import (make_activity, make_parent_with_child, make
                                      make_unit)
 from tests.conftest import _empty_all_tables
 
+pytestmark = pytest.mark.slow
+
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)  # requests closed, every booking deadline ahead
 # Two under 6, three over 6, one too young for the activities (3 to 11 years).
 BIRTH_DATES = [date(2021, 6, 1), date(2022, 1, 15), date(2017, 3, 3), date(2015, 9, 9), date(2016, 7, 14),
