@@ -1,4 +1,5 @@
-# Pitchoun: `make run` serves the demo on SQLite, `make test` runs the whole suite.
+# Pitchoun: `make run` serves the demo on SQLite, `make test` runs the whole suite,
+# `make test-fast` the quick loop (no browser, no slow tests, in parallel).
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -6,7 +7,7 @@ FLASK := $(VENV)/bin/flask --app app
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-dates venv translations chromium testtools demo migrate clean extract-messages
+.PHONY: run test test-fast test-dates venv translations chromium testtools demo migrate clean extract-messages
 
 venv: $(VENV)/.installed
 
@@ -47,6 +48,12 @@ node_modules/.installed: package.json package-lock.json
 
 test: venv translations chromium testtools
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The loop while coding: no browser, no slow test (concurrency, fuzz, schemathesis, property files),
+# on pytest-xdist workers, each with its own database (tests/conftest.py) and uploads directory.
+FAST_WORKERS ?= 2
+test-fast: venv translations testtools
+	$(PY) -m pytest -q -n $(FAST_WORKERS) -m "not browser and not slow" $(PYTEST_ARGS)
 
 # The date-sensitive tests again with the clock set to the days that break date code:
 # the end of February, 31 December, the night of the new year (Paris ahead of UTC) and

@@ -43,8 +43,22 @@ def pytest_configure(config):
 _DATE_WORDS = re.compile(r"\b(date|datetime|timedelta|clock|utcnow|time_machine|future_\w+|today)\b")
 
 
+BROWSER_FIXTURES = frozenset({"browser", "page_factory"})
+
+
+def unmarked_browser_tests(items) -> list[str]:
+    """The tests that start Chromium (directly or through a fixture) without the `browser` marker."""
+    return [item.nodeid for item in items
+            if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())) and not item.get_closest_marker("browser")]
+
+
 def pytest_collection_modifyitems(config, items):
-    """Mark `dates` every test whose module works with days or instants (`make test-dates`)."""
+    """Refuse a browser test without the `browser` marker (`make test-fast` deselects by marker);
+    mark `dates` every test whose module works with days or instants (`make test-dates`)."""
+    unmarked = unmarked_browser_tests(items)
+    if unmarked:
+        raise pytest.UsageError("these tests start Chromium without @pytest.mark.browser "
+                                "(add `pytestmark = pytest.mark.browser`):\n  " + "\n  ".join(unmarked))
     uses_dates: dict[str, bool] = {}
     for item in items:
         path = str(item.path)
@@ -68,11 +82,33 @@ def pytest_report_header(config):
     return None
 
 
+def _worker_database(url: str, worker: str) -> str:
+    """`<database>_<worker>` on the same server, created on first use (PostgreSQL)."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    base = make_url(url)
+    if not base.get_backend_name().startswith("postgresql"):
+        return url
+    name = f"{base.database}_{worker}"
+    engine = create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            if not connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}):
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        engine.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
 def _database_url(tmp_path_factory) -> str:
     url = os.environ.get("TEST_DATABASE_URL")
     if url:
         if url.startswith("postgresql://"):
             url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        worker = os.environ.get("PYTEST_XDIST_WORKER")
+        if worker:  # pytest-xdist (`make test-fast`): each worker gets its own database
+            url = _worker_database(url, worker)
         return url
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
 

@@ -15,6 +15,8 @@ import re
 from collections import defaultdict, deque
 from urllib.parse import urljoin, urlsplit
 
+import pytest
+
 from tests.conftest import login
 from tests.html_check import html_errors, warm_up
 from tests.security.test_access_matrix import _url
@@ -66,6 +68,7 @@ def _crawl(app, client, world) -> dict[str, str]:
     return pages
 
 
+@pytest.mark.slow  # a minute: every page as every role through the Nu checker (`make test` runs it)
 def test_every_page_reached_by_every_role_is_valid_html(app, make_client):
     warm_up()
     world = build_world()

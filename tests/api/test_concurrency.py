@@ -15,6 +15,9 @@ from app.families.models import Child, Household
 from tests.api.support import bearer, today
 from tests.booking.factories import make_parent_with_child, make_session
 from tests.factories import make_user
+import pytest
+
+pytestmark = pytest.mark.slow
 
 
 def _together(n: int, send) -> list[requests.Response]:

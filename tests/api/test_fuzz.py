@@ -12,6 +12,8 @@ from tests.api.support import bearer, error_of, today
 from tests.booking.factories import make_activity, make_parent_with_child, make_session, make_site, make_unit
 from tests.factories import make_user
 
+pytestmark = pytest.mark.slow
+
 FIELDS = ["first_name", "last_name", "birth_date", "child_id", "session_id", "site_id", "activity_id", "date",
           "start", "end", "capacity_under6", "capacity_over6", "opens_at"]
 

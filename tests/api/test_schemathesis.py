@@ -22,6 +22,8 @@ from tests.api.support import bearer, school_calendar, today
 from tests.booking.factories import make_activity, make_parent_with_child, make_session, make_unit
 from tests.factories import make_user
 
+pytestmark = pytest.mark.slow
+
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 

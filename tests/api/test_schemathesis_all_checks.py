@@ -26,6 +26,8 @@ from tests.booking.factories import make_activity, make_parent_with_child, make_
 from tests.conftest import api_token
 from tests.occasional.factories import make_provider
 
+pytestmark = pytest.mark.slow
+
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
 ROOT = Path(__file__).resolve().parents[2]
 

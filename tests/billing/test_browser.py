@@ -14,6 +14,8 @@ from tests.billing.factories import AFTER_MAY, MARCH, make_booking, make_unit_at
 from tests.booking.factories import make_parent_with_child, make_site, make_staff
 from tests.factories import DEFAULT_PASSWORD
 
+pytestmark = pytest.mark.browser
+
 def _serious_violations(page):
     from axe_playwright_python.sync_playwright import Axe
 

@@ -16,6 +16,9 @@ from app.extensions import db
 from app.families.models import Household
 from tests.billing.factories import AFTER_MAY, MARCH, make_booking, make_unit_at, session_on
 from tests.booking.factories import make_parent_with_child
+import pytest
+
+pytestmark = pytest.mark.slow
 
 BANDS = [(0, 450, Decimal("3.10")), (451, 700, Decimal("5.40")), (701, 1000, Decimal("8.00")),
          (1001, None, Decimal("12.30"))]

@@ -210,12 +210,21 @@ def test_frozen_month_correction_becomes_an_adjustment_next_month(world, tmp_pat
 def test_closed_month_keeps_its_rules_for_later_corrections(world):
     b = _march(world)
     services.close_month(MARCH, today=AFTER_MAY)
+    billed = [(line.reference, line.share, line.amount) for line in db.session.scalar(select(Statement)).lines]
+    # Closed with the default rules: the late cancellation and the unjustified absence are charged in full.
+    assert (f"booking:{b['late_cancelled'].id}", Decimal("1.00"), Decimal("6.25")) in billed
+    assert (f"booking:{b['unjustified'].id}", Decimal("1.00"), Decimal("8.50")) in billed
     admin = make_user(Role.ADMIN)
     # Changing the rules afterwards does not re-bill March.
     services.update_rules(admin, charge_late_cancellations=False, late_cancellation_share=Decimal("1"),
                           charge_unjustified_absences=False)
     assert services.provisional_statement(world["parent"], APRIL).lines == []
-    assert b  # March stays as billed
+    db.session.expire_all()
+    # March stays as billed, and keeps the rules it was closed with for later corrections.
+    assert [(line.reference, line.share, line.amount) for line in db.session.scalar(select(Statement)).lines] == billed
+    closed = db.session.scalar(select(BillingMonth).where(BillingMonth.month == date(2026, 3, 1)))
+    assert (closed.charge_late_cancellations, closed.late_cancellation_share, closed.charge_unjustified_absences) \
+        == (True, Decimal("1.00"), True)
 
 
 def test_provisional_statement_of_a_closed_month_is_refused(world):

@@ -7,6 +7,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.booking.allocation import Candidate, allocate, draw_numbers
+import pytest
+
+pytestmark = pytest.mark.slow
 
 SESSIONS = [1, 2, 3]
 BANDS = ["under6", "over6"]

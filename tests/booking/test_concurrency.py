@@ -21,6 +21,8 @@ from tests.booking.factories import future_wednesday, make_parent_with_child, ma
 from tests.conftest import csrf_token_from
 from tests.factories import DEFAULT_PASSWORD
 
+pytestmark = pytest.mark.slow
+
 KEY_RE = re.compile(r'name="submission_key" value="([^"]+)"')
 POSITION_RE = re.compile(r"Liste d'attente, position (\d+)")
 

@@ -40,6 +40,8 @@ from app.inclusion import adaptation
 from tests.conftest import _empty_all_tables
 from tests.inclusion.factories import make_template
 
+pytestmark = pytest.mark.slow
+
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)  # requests closed, every booking deadline ahead
 # Two under 6, three over 6, one too young for the activities (3 to 11 years).
 BIRTH_DATES = [date(2021, 6, 1), date(2022, 1, 15), date(2017, 3, 3), date(2015, 9, 9), date(2016, 7, 14),

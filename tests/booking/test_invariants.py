@@ -18,6 +18,8 @@ from tests.booking.factories import (NOW, make_activity, make_parent_with_child,
                                      make_staff, make_unit)
 from tests.conftest import _empty_all_tables
 
+pytestmark = pytest.mark.slow
+
 BIRTH_DATES = [date(2021, 6, 1), date(2022, 1, 15), date(2017, 3, 3), date(2015, 9, 9), date(2020, 12, 31),
                date(2016, 7, 14)]
 

@@ -12,6 +12,8 @@ from app.notifications import sender
 from app.notifications.models import OutboxMessage, OutboxStatus
 from tests.notifications.factories import make_message
 
+pytestmark = pytest.mark.slow
+
 N = 12
 
 

@@ -31,6 +31,8 @@ from app.occasional.models import CareBlock, OccasionalBooking, OccasionalProvid
 from tests.factories import make_user
 from tests.occasional.factories import MONDAY, NOW, make_family, make_provider
 
+pytestmark = pytest.mark.slow
+
 WAIT_S = 30
 
 # The database is chosen before collection (tests/conftest.py): PostgreSQL when TEST_DATABASE_URL says so.

@@ -23,6 +23,8 @@ from app.occasional import services
 from app.occasional.models import CareBlock, OccasionalBooking, RequestStatus
 from tests.occasional.factories import make_family, make_provider
 
+pytestmark = pytest.mark.slow
+
 RANGES = [("06:00", "07:00"), ("06:30", "07:30"), ("07:00", "08:00"), ("06:00", "08:00"), ("05:30", "06:30")]
 
 

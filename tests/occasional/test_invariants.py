@@ -17,6 +17,8 @@ from app.occasional.errors import NotCancellable
 from app.occasional.models import HOLDING_STATUSES, CareBlock, OccasionalBooking, RequestStatus
 from tests.occasional.factories import MONDAY, NOW, make_family, make_provider
 
+pytestmark = pytest.mark.slow
+
 _names = itertools.count(1)
 HALF_HOURS = [time(5, 0), time(5, 30), time(6, 0), time(6, 30), time(7, 0), time(7, 30), time(8, 0)]
 

@@ -27,8 +27,7 @@ def test_staff_records_demand_sees_matches_and_pair_then_contract(login_as):
     wednesday_thursday = make_childminder(insee="46042", relais=relais, first_name="Lucie", last_name="Mercredi",
                                           max_children=1, max_under_3=1)
     add_child(wednesday_thursday, date(2025, 1, 1), {str(d): [["07:00", "19:00"]] for d in (0, 1)})
-    far = make_childminder(insee="46268", first_name="Paule", last_name="Loin")
-    assert far
+    make_childminder(insee="46268", first_name="Paule", last_name="Loin")
 
     client = login_as(staff)
     page = client.get("/relais/demandes/nouvelle")
@@ -48,6 +47,11 @@ def test_staff_records_demand_sees_matches_and_pair_then_contract(login_as):
     page = client.get(f"/relais/demandes/{demand.id}/correspondances").get_data(as_text=True)
     assert "Anne Pradel" in page and "Place libre pour un enfant de moins de 3 ans" in page
     assert "Paule Loin" not in page  # Saint-Géry-Vers is 17 km away
+    demand.max_distance_km = 20  # …and only the distance keeps her out: a family accepting 20 km sees her
+    db.session.commit()
+    assert "Paule Loin" in client.get(f"/relais/demandes/{demand.id}/correspondances").get_data(as_text=True)
+    demand.max_distance_km = 10
+    db.session.commit()
     assert "Zoé Ancienne" not in page  # stale availability excluded by default
     assert "Marie Lundi + Lucie Mercredi" in page or "Lucie Mercredi + Marie Lundi" in page
     assert "Couvre 50 %" in page
@@ -119,13 +123,13 @@ def test_salary_page_gives_both_kinds_of_year(client):
 def test_stale_reminder_sent_once_per_deadline(app):
     from app.ram.services import send_stale_reminders
 
-    make_childminder(declared=None)
-    fresh = make_childminder()
-    assert fresh
+    stale = make_childminder(declared=None)
+    make_childminder()
     assert send_stale_reminders(date(2026, 12, 2)) == 1
     assert send_stale_reminders(date(2026, 12, 3)) == 0
     message = db.session.scalar(db.select(OutboxMessage).where(OutboxMessage.kind == "ram.availability_stale"))
-    assert "/relais/assistantes-maternelles/" in message.body_text
+    assert message.recipient_user_id == stale.user_id  # the stale one, not the fresh one
+    assert f"/relais/assistantes-maternelles/{stale.id}" in message.body_text
     assert message.dedup_key.endswith(":2026-12-01")
     assert send_stale_reminders(date(2027, 6, 2)) == 2  # a new deadline: both are stale now
 

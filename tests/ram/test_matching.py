@@ -47,7 +47,7 @@ def test_ranking_prefers_closer_and_offers_and_gives_reasons():
     assert "À 0,0 km (Douelle → Douelle)" in texts
     assert "Accueille avant 8 h, comme demandé." in texts
     assert ("warning", "N'indique pas accueillir avant 8 h.") in result.full[1].reasons
-    assert far
+    assert result.full[1].candidate.id == far.id and result.full[1].distance_km > top.distance_km
 
 
 def test_hard_conditions_licence_distance_stale_and_places():

@@ -11,6 +11,9 @@ from hypothesis import strategies as st
 from tests.conftest import api_token
 from tests.security.test_fuzz_forms import HOSTILE, _row_counts
 from tests.security.world import build_world
+import pytest
+
+pytestmark = pytest.mark.slow
 
 ENGLISH = re.compile(r"\b(must be|is required|Invalid|Not a valid|expected)\b")
 NAMES = ["first_name", "last_name", "birth_date", "child_id", "session_id", "unit_id", "day", "items",

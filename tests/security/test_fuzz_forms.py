@@ -28,6 +28,8 @@ from tests.conftest import login
 from tests.security.test_access_matrix import DESTRUCTIVE
 from tests.security.world import build_world
 
+pytestmark = pytest.mark.slow
+
 # Reading a child's file is audited, even on a refused form; the answer to a booking submission is
 # kept under its idempotency key even when every item is refused, so that a retry gets the same answer.
 IGNORED_TABLES = {"inclusion_audit_entry", "idempotency_key"}

@@ -96,6 +96,7 @@ def test_stored_payloads_are_escaped_on_every_page_that_shows_them(make_client, 
     assert shown >= 12, f"the payloads were shown (escaped) on only {shown} pages"
 
 
+@pytest.mark.browser
 @pytest.mark.parametrize("role", ["director_x", "ram_staff"])
 def test_no_dialog_fires_in_the_browser(live_server, page_factory, role):
     world = build_world()
