@@ -107,7 +107,7 @@ def build_email(message: OutboxMessage) -> EmailMessage:
     # Every header goes through header_text: no stored value can add a line to the headers.
     email["Subject"] = header_text(message.subject)
     email["From"] = header_text(sender)
-    email["To"] = header_text(ascii_address(message.to_address))
+    email["To"] = ascii_address(header_text(message.to_address))
     email["Date"] = format_datetime(utcnow())
     domain = parseaddr(sender)[1].rpartition("@")[2] or "pitchoun.local"
     created = message.created_at or utcnow()
@@ -117,7 +117,7 @@ def build_email(message: OutboxMessage) -> EmailMessage:
     email["X-Pitchoun-Kind"] = header_text(message.kind)
     email.set_content(message.body_text)
     # Every message has its HTML alternative: rows enqueued without one get the common layout.
-    email.add_alternative(message.body_html or compose_html(subject=message.subject, body_text=message.body_text,
+    email.add_alternative(message.body_html or compose_html(subject=header_text(message.subject), body_text=message.body_text,
                                                             kind=message.kind), subtype="html")
     attachments = list(message.attachments or [])
     for item in attachments:

@@ -42,6 +42,11 @@ def _clock(value) -> time | None:
         return None
 
 
+def _whole(value) -> bool:
+    """A JSON integer as the API reads it (7 and 7.0 alike, never a boolean)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and float(value).is_integer()
+
+
 @schemathesis.hook
 def map_case(context, case):
     operation = (case.method.upper(), case.path)
@@ -56,9 +61,9 @@ def map_case(context, case):
     if operation == ("POST", "/sessions") and body:
         # Both bands together: at most the legal maximum of minors (CASF R227-1, a dated rule).
         under, over = body.get("capacity_under6"), body.get("capacity_over6")
-        if (type(under) is int and type(over) is int and 0 <= under <= MAX_MINORS.default
+        if (_whole(under) and _whole(over) and 0 <= under <= MAX_MINORS.default
                 and 0 <= over and under + over > MAX_MINORS.default):
-            body["capacity_over6"] = MAX_MINORS.default - under
+            body["capacity_over6"] = MAX_MINORS.default - int(under)
     if operation in (("POST", "/occasional/bookings"), ("POST", "/sessions")) and body:
         # start before end.
         start, end = _clock(body.get("start")), _clock(body.get("end"))

@@ -365,6 +365,10 @@ def test_extra_staff_from_active_plans_adds_to_the_ratio_need():
 
 # ---------------------------------------------------------------- AEEH report
 
+AFTER_MARCH = time_machine.travel(datetime(2026, 3, 31, 18, 0, tzinfo=timezone.utc), tick=False)
+
+
+@AFTER_MARCH  # the reports count attendance of days already come
 def test_aeeh_report_on_hand_computed_numbers():
     site = make_site()
     other = make_site("Accueil de Pradines")
@@ -410,6 +414,7 @@ def test_aeeh_report_on_hand_computed_numbers():
         reports.aeeh_report(make_user(Role.RAM_STAFF), "2026-03")
 
 
+@AFTER_MARCH  # the reports count attendance of days already come
 def test_aeeh_rate_is_a_setting():
     from app import rules
 
