@@ -189,15 +189,20 @@ def validate(user: User, declaration_id: int) -> HouseholdDeclaration:
         household.commune_insee = declaration.commune_insee
         household.family_quotient = declaration.family_quotient
         household.family_quotient_valid_until = valid_until
-        declaration.status = DeclarationStatus.VALIDATED
-        declaration.decided_by_id = user.id
-        declaration.decided_at = clock.now()
-        _notify(declaration)
-        db.session.commit()
+        _decide(declaration, user, DeclarationStatus.VALIDATED)
     except Exception:
         db.session.rollback()
         raise
     return declaration
+
+
+def _decide(declaration: HouseholdDeclaration, user: User, status: DeclarationStatus) -> None:
+    """Record the staff member's decision, tell the family (outbox) and commit."""
+    declaration.status = status
+    declaration.decided_by_id = user.id
+    declaration.decided_at = clock.now()
+    _notify(declaration)
+    db.session.commit()
 
 
 def refuse(user: User, declaration_id: int, reason: str) -> HouseholdDeclaration:
@@ -212,12 +217,8 @@ def refuse(user: User, declaration_id: int, reason: str) -> HouseholdDeclaration
         if len(reason) > 1000:
             raise ValidationFailed(_("Le motif est limité à 1000 caractères."), field="reason")
         declaration = _pending_for(user, declaration_id)
-        declaration.status = DeclarationStatus.REFUSED
         declaration.refusal_reason = reason
-        declaration.decided_by_id = user.id
-        declaration.decided_at = clock.now()
-        _notify(declaration)
-        db.session.commit()
+        _decide(declaration, user, DeclarationStatus.REFUSED)
     except Exception:
         db.session.rollback()
         raise
