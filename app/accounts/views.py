@@ -114,6 +114,17 @@ def logout():
     return redirect(url_for("main.index"))
 
 
+@bp.post("/mon-compte/deconnexion-partout")
+@login_required
+def logout_everywhere():
+    """Ends every session of the account on every device, and its calendar subscription addresses."""
+    services.end_all_sessions(current_user._get_current_object(), everywhere=True)
+    logout_user()
+    flash(_("Vous êtes déconnecté sur tous vos appareils. Vos adresses d'abonnement aux calendriers ne "
+            "fonctionnent plus : créez-en une nouvelle depuis vos réservations."), "success")
+    return redirect(url_for("main.index"))
+
+
 @bp.route("/inscription", methods=["GET", "POST"])
 @_per_address("REGISTRATIONS_PER_ADDRESS", "register")
 def register():

@@ -128,3 +128,21 @@ def test_site_feed_urls_die_with_their_creators_account_state(client):
     db.session.expire_all()
     assert client.get(site_url).status_code == 404
     assert feeds.site_feed_token(director, site.id) is None
+
+
+def test_the_account_page_logs_out_every_device_and_revokes_feed_urls(client, login_as):
+    """Issue 17, item 6: "log out everywhere" is an action of the account page; a phone's
+    session and the calendar subscription stop, the family is told why."""
+    from app.extensions import db
+
+    parent, _household, _child = make_parent_with_child()
+    token = feeds.renew_household_feed(parent).token
+    phone, computer = login_as(parent), login_as(parent)
+    page = computer.get("/mon-compte").get_data(as_text=True)
+    assert "Me déconnecter sur tous mes appareils" in page
+    response = computer.post("/mon-compte/deconnexion-partout", data={"csrf_token": get_csrf(computer, "/mon-compte")},
+                             follow_redirects=True)
+    assert "déconnecté sur tous vos appareils" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert phone.get("/accueils/mes-reservations").status_code == 302  # back to the log-in page
+    assert _feed_status(client, token) == 404

@@ -90,6 +90,7 @@ EXPECTED: dict[str, str] = {
     "accounts.login GET": "ooooooooo",
     "accounts.login POST": "ooooooooo",
     "accounts.logout POST": "ooooooool",
+    "accounts.logout_everywhere POST": "ooooooool",
     "accounts.register GET": "ooooooooo",
     "accounts.register POST": "oooooooov",
     "accounts.reset_password GET": "ooooooooo",
@@ -395,7 +396,9 @@ def _observe(app, make_client, role: str) -> dict[str, str]:
         (reads if method == "GET" else writes).append((rule, method))
     # Reads, writes, destructive writes, then removing A's child (it takes its bookings, file and
     # documents with it), then logging out (it ends the API token too).
-    writes.sort(key=lambda rm: (rm[0].endpoint == "accounts.logout", rm[0].endpoint == "families.remove_child",
+    # "Log out everywhere" goes last of all, from a session of its own (it ends every session).
+    writes.sort(key=lambda rm: (rm[0].endpoint == "accounts.logout_everywhere", rm[0].endpoint == "accounts.logout",
+                                rm[0].endpoint == "families.remove_child",
                                 bool(DESTRUCTIVE.search(rm[0].endpoint))))
     observed = {}
     for rule, method in reads + writes:
@@ -406,6 +409,13 @@ def _observe(app, make_client, role: str) -> dict[str, str]:
                                    json=body if method in ("POST", "PUT", "PATCH") else None)
         elif method == "GET":
             response = client.get(url)
+        elif rule.endpoint == "accounts.logout_everywhere":
+            own = make_client()
+            if user is not None:
+                assert login(own, user).status_code == 302
+            own_token = csrf_token_from(own.get("/connexion" if user is None else "/mon-compte/mot-de-passe")
+                                        .get_data(as_text=True))
+            response = own.open(url, method=method, data={"csrf_token": own_token})
         else:
             response = client.open(url, method=method, data={"csrf_token": token})
         observed[f"{rule.endpoint} {method}"] = _letter(response)
