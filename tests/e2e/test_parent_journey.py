@@ -4,6 +4,7 @@ subscribes to the calendar (the .ics address shown is fetched and parsed).
 Desktop and phone; axe on every screen and state."""
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -56,6 +57,23 @@ def _sessions():
     return first
 
 
+def _verification_link(email: str) -> str:
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.notifications.models import OutboxMessage
+
+    db.session.expire_all()
+    body = db.session.scalar(select(OutboxMessage.body_text).where(OutboxMessage.to_address == email,
+                                                                   OutboxMessage.kind == "account.verify_email"))
+    release_db()
+    assert body, "no verification e-mail in the outbox"
+    link = re.search(r"https?://\S+/inscription/confirmer/\S+", body)
+    assert link, body
+    # PUBLIC_BASE_URL is not the live server's address here: the path is what the family opens.
+    return urlsplit(link.group(0)).path
+
+
 def test_parent_registers_books_is_waitlisted_cancels_and_subscribes(live_server, page_factory, viewport):
     size, dims = viewport
     month = _sessions()
@@ -77,6 +95,12 @@ def test_parent_registers_books_is_waitlisted_cancels_and_subscribes(live_server
     page.locator("#password_confirm").fill(PASSWORD)
     with page.expect_navigation():
         page.locator("#password_confirm").press("Enter")
+    assert page.url.endswith("/inscription/envoyee")
+    check(page, "parent", size, "register-sent")
+    # The address is proved by the link of the e-mail the outbox holds for it.
+    page.goto(f"{live_server}{_verification_link(email)}")
+    check(page, "parent", size, "verify-email")
+    follow(page, page.get_by_role("button", name="Confirmer mon adresse"))
     assert page.url.endswith("/accueil")
     check(page, "parent", size, "home-new")
 
