@@ -31,9 +31,14 @@ def date_schema(example: str, description: str | None = None) -> dict:
     return {**schema, "description": description} if description else schema
 
 
-# A text field: at most `max_length` characters as sent, no control character (C0, DEL, C1), not only
+# A text field: at most `max_length` characters as sent, no control or format character, not only
 # spaces (app.api.fields.text trims it with str.strip and refuses it empty).
-_CONTROL = "\\u0000-\\u001f\\u007f-\\u009f"
+# Control and format characters the services refuse in a line of text (families.services.
+# has_control_characters: categories Cc, Cf, Zl, Zp except the zero-width joiner of emoji sequences);
+# the format characters of the Basic Multilingual Plane are listed here.
+_CONTROL = ("\\u0000-\\u001f\\u007f-\\u009f\\u00ad\\u0600-\\u0605\\u061c\\u06dd\\u070f\\u0890\\u0891"
+            "\\u08e2\\u180e\\u200b\\u200c\\u200e\\u200f\\u2028-\\u202e\\u2060-\\u2064\\u2066-\\u206f"
+            "\\ufeff\\ufff9-\\ufffb")
 _SPACE = " \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000"
 
 
