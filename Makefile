@@ -7,14 +7,14 @@ FLASK := $(VENV)/bin/flask --app app
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-fast test-dates venv translations chromium testtools demo migrate clean extract-messages
+.PHONY: run test test-fast test-dates lint venv translations chromium testtools demo migrate clean extract-messages
 
 venv: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -e '.[test,lint]'
 	touch $@
 
 translations: venv
@@ -65,6 +65,14 @@ test-dates: venv translations
 	  echo "== clock set to $$day"; \
 	  PITCHOUN_TODAY=$$day $(PY) -m pytest -q -m "dates and not browser" $(PYTEST_ARGS) || exit 1; \
 	done
+
+# The conventions a tool enforces (pyproject.toml, .importlinter): ruff (with the banned clock and
+# time-zone calls), the import contracts of the architecture, mypy strict on the services.
+# `.venv/bin/pre-commit install` runs the same checks before each commit.
+lint: venv
+	$(VENV)/bin/ruff check app tests bench tools migrations/env.py
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 
 extract-messages: venv
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -c Translators: -o app/translations/messages.pot .

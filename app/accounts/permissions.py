@@ -26,7 +26,7 @@ PolicyFn = Callable[[User, Any], bool]
 _POLICIES: dict[str, tuple[PolicyFn, bool]] = {}
 
 
-def policy(action: str, *, hide: bool = True):
+def policy(action: str, *, hide: bool = True) -> Callable[[PolicyFn], PolicyFn]:
     """Register the rule deciding `action`. With hide=True, a refusal is a 404."""
 
     def decorator(fn: PolicyFn) -> PolicyFn:

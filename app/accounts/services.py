@@ -27,7 +27,7 @@ class InvalidCredentials(DomainError):
 
     offer_link = False
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__(_("Adresse e-mail ou mot de passe incorrect."))
 
 
@@ -178,7 +178,7 @@ class AccountThrottled(DomainError):
     code = "rate_limited"
     http_status = 429
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__(_("Trop de tentatives de connexion ont échoué pour ce compte. Par sécurité, le mot de "
                            "passe ne peut pas être essayé pendant quelques minutes. Vous pouvez vous connecter "
                            "tout de suite avec un lien à usage unique envoyé à l'adresse du compte."))
@@ -188,7 +188,7 @@ class AddressThrottled(DomainError):
     code = "rate_limited"
     http_status = 429
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__(_("Trop de tentatives de connexion ont échoué depuis votre connexion Internet. "
                            "Réessayez dans quelques minutes, ou demandez un lien de connexion par e-mail."))
 

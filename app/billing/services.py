@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -44,7 +45,7 @@ def parse_month(value: str | date) -> tuple[date, date]:
 
 
 def month_label(first: date) -> str:
-    return format_date(first, "MMMM yyyy")
+    return str(format_date(first, "MMMM yyyy"))
 
 
 def _previous_month(first: date) -> date:
@@ -177,7 +178,7 @@ def adjustment_drafts(first: date, household_id: int | None = None) -> list[tupl
     return result
 
 
-def _adjustment(key, now: LineDraft | None, before: StatementLine | None, billed: Decimal, due: Decimal,
+def _adjustment(key: tuple[date, int, str], now: LineDraft | None, before: StatementLine | None, billed: Decimal, due: Decimal,
                 diff: Decimal) -> LineDraft:
     month_first, household_id, reference = key
     base = now or before
@@ -198,20 +199,20 @@ def _fr(amount: Decimal) -> str:
 class StatementView:
     """A statement to show: frozen (statement set) or provisional (computed now)."""
 
-    household: Household
+    household: Household | None  # None once a purged household's frozen statement outlives it
     first: date
     last: date
-    lines: list = field(default_factory=list)  # StatementLine or LineDraft (same attribute names)
+    lines: list[Any] = field(default_factory=list)  # StatementLine or LineDraft (same attribute names)
     total: Decimal = ZERO
     statement: Statement | None = None
-    adjustments_from: dict = field(default_factory=dict)
+    adjustments_from: dict[Any, Any] = field(default_factory=dict)
 
     @property
     def frozen(self) -> bool:
         return self.statement is not None
 
 
-def _order(draft: LineDraft):
+def _order(draft: LineDraft) -> tuple[bool, date, str, str]:
     return (draft.kind == LineKind.ADJUSTMENT.value, draft.day or date.min, draft.child_name, draft.reference)
 
 
@@ -396,11 +397,12 @@ def statement_tables(view: StatementView) -> list[Table]:
                   line.unit_price, (line.share * 100).normalize() if line.share is not None else None, line.amount)
     total = Table("total", _("Total"), [_("Relevé"), _("Mois"), _("Foyer"), _("Total (€)")])
     total.add(view.statement.number if view.statement else _("provisoire"), view.first.strftime("%Y-%m"),
-              view.statement.household_name if view.statement else view.household.name, view.total)
+              view.statement.household_name if view.statement else view.household.name if view.household else "",
+              view.total)
     return [lines, total]
 
 
-def _kind_labels():
+def _kind_labels() -> dict[str, Any]:
     from flask_babel import lazy_gettext as _l
 
     return {LineKind.BOOKING.value: _l("Séance"), LineKind.LATE_CANCELLATION.value: _l("Annulation hors délai"),

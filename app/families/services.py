@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from functools import wraps
+from typing import Any, ParamSpec, TypeGuard, TypeVar
 
 from flask_babel import gettext as _
 from sqlalchemy import exists, select
@@ -51,7 +52,7 @@ MAX_QUOTIENT_VALIDITY_YEARS = 2
 class NoHousehold(Conflict):
     code = "no_household"
 
-    def __init__(self, message: str | None = None, **kwargs):
+    def __init__(self, message: str | None = None, **kwargs: Any) -> None:
         super().__init__(message or _("Vous n'avez pas encore créé votre foyer. Commencez par « Mon foyer »."),
                          **kwargs)
 
@@ -64,13 +65,16 @@ class ChildNotRemovable(Conflict):
     code = "child_not_removable"
 
 
+P = ParamSpec("P")
+T = TypeVar("T")
+
 # ---------------------------------------------------------------- transactions
 
-def use_case(fn):
+def use_case(fn: Callable[P, T]) -> Callable[P, T]:
     """Run `fn` as one transaction: any exception rolls everything back."""
 
     @wraps(fn)
-    def wrapped(*args, **kwargs):
+    def wrapped(*args: P.args, **kwargs: P.kwargs) -> T:
         try:
             return fn(*args, **kwargs)
         except Exception:
@@ -91,23 +95,23 @@ def _commit(conflict_message: str | None = None, conflict_cls: type[Conflict] = 
 
 # ---------------------------------------------------------------- look-ups for every domain
 
-def _is_parent(user) -> bool:
+def _is_parent(user: User | None) -> TypeGuard[User]:
     return user is not None and getattr(user, "is_authenticated", False) and user.role == Role.PARENT
 
 
-def household_id_of(user) -> int | None:
+def household_id_of(user: User | None) -> int | None:
     if not _is_parent(user):
         return None
     return db.session.scalar(select(HouseholdMember.household_id).where(HouseholdMember.user_id == user.id))
 
 
-def household_of(user) -> Household | None:
+def household_of(user: User | None) -> Household | None:
     """The household `user` is a guardian of, or None (staff accounts have none)."""
     household_id = household_id_of(user)
     return db.session.get(Household, household_id) if household_id is not None else None
 
 
-def require_household(user) -> Household:
+def require_household(user: User | None) -> Household:
     """The household of `user`. Raises NoHousehold (409) when the parent has not created one yet."""
     household = household_of(user)
     if household is None:
@@ -115,7 +119,7 @@ def require_household(user) -> Household:
     return household
 
 
-def children_of(user) -> list[Child]:
+def children_of(user: User | None) -> list[Child]:
     """The children of `user`'s household, eldest first; empty without a household."""
     household_id = household_id_of(user)
     if household_id is None:
@@ -124,7 +128,7 @@ def children_of(user) -> list[Child]:
         select(Child).where(Child.household_id == household_id).order_by(Child.birth_date, Child.id)))
 
 
-def is_guardian(user, child: Child | None) -> bool:
+def is_guardian(user: User | None, child: Child | None) -> bool:
     """True when `user` is a guardian account of `child`'s household."""
     if child is None or not _is_parent(user):
         return False
@@ -132,14 +136,21 @@ def is_guardian(user, child: Child | None) -> bool:
         HouseholdMember.household_id == child.household_id, HouseholdMember.user_id == user.id))))
 
 
-def get_child_for_guardian(user, child_id) -> Child:
+def get_child_for_guardian(user: User | None, child_id: object) -> Child:
     """The child `child_id` if `user` is one of its guardians; NotFound otherwise (never Forbidden)."""
+    return _child(user, "families.view_child", child_id)
+
+
+def _child(user: User | None, action: str, child_id: object) -> Child:
+    """The child `child_id` if `user` may do `action` on it; NotFound otherwise."""
     child = db.session.get(Child, _as_id(child_id))
-    require(user, "families.view_child", child)
+    require(user, action, child)
+    if child is None:  # require() already refused it; this tells the type checker
+        raise NotFound()
     return child
 
 
-def household_page(user) -> Household | None:
+def household_page(user: User | None) -> Household | None:
     """`user`'s household with everything "Mon foyer" shows, loaded in a fixed number of queries."""
     household_id = household_id_of(user)
     if household_id is None:
@@ -154,7 +165,7 @@ def household_page(user) -> Household | None:
         ))
 
 
-def _as_id(value) -> int:
+def _as_id(value: Any) -> int:
     try:
         return int(value)
     except (TypeError, ValueError):
@@ -163,52 +174,52 @@ def _as_id(value) -> int:
 
 # ---------------------------------------------------------------- permissions
 
-def _member_of(user, household: Household | None) -> bool:
+def _member_of(user: User | None, household: Household | None) -> bool:
     return household is not None and household.id is not None and household_id_of(user) == household.id
 
 
 @policy("families.create_household", hide=False)
-def _can_create_household(user, _obj=None) -> bool:
+def _can_create_household(user: User, _obj: object = None) -> bool:
     return user.role == Role.PARENT
 
 
 @policy("families.view_household")
-def _can_view_household(user, household) -> bool:
+def _can_view_household(user: User, household: Household | None) -> bool:
     return _member_of(user, household)
 
 
 @policy("families.edit_household")
-def _can_edit_household(user, household) -> bool:
+def _can_edit_household(user: User, household: Household | None) -> bool:
     return _member_of(user, household)
 
 
 @policy("families.view_child")
-def _can_view_child(user, child) -> bool:
+def _can_view_child(user: User, child: Child | None) -> bool:
     return is_guardian(user, child)
 
 
 @policy("families.edit_child")
-def _can_edit_child(user, child) -> bool:
+def _can_edit_child(user: User, child: Child | None) -> bool:
     return is_guardian(user, child)
 
 
 @policy("families.add_child")
-def _can_add_child(user, household) -> bool:
+def _can_add_child(user: User, household: Household | None) -> bool:
     return _member_of(user, household)
 
 
 @policy("families.manage_contacts")
-def _can_manage_contacts(user, household) -> bool:
+def _can_manage_contacts(user: User, household: Household | None) -> bool:
     return _member_of(user, household)
 
 
 @policy("families.invite_guardian")
-def _can_invite_guardian(user, household) -> bool:
+def _can_invite_guardian(user: User, household: Household | None) -> bool:
     return _member_of(user, household)
 
 
 @policy("families.join_household", hide=False)
-def _can_join_household(user, _obj=None) -> bool:
+def _can_join_household(user: User, _obj: object = None) -> bool:
     return user.role == Role.PARENT
 
 
@@ -296,11 +307,11 @@ class HouseholdData:
     guardian_relationship: str = ""
     guardian_works: bool = False
     # The attestation CAF / avis d'imposition backing a declared change (app.families.declarations.Proof).
-    proof: object = None
+    proof: declarations.Proof | None = None
 
 
-def _validated_household(data: HouseholdData, current: Household | None, today: date) -> dict:
-    values = {
+def _validated_household(data: HouseholdData, current: Household | None, today: date) -> dict[str, Any]:
+    values: dict[str, Any] = {
         "name": _text(data.name, 150, "name"),
         "address": _text(data.address, 300, "address", _("Indiquez l'adresse du foyer.")),
     }
@@ -348,7 +359,7 @@ def _validated_household(data: HouseholdData, current: Household | None, today: 
     return values
 
 
-def _declared(values: dict) -> tuple:
+def _declared(values: dict[str, Any]) -> tuple[str | None, int | None, date | None]:
     """Take the commune and QF out of `values`: they become a declaration for staff to check."""
     return (values.pop("commune_insee"), values.pop("family_quotient"), values.pop("family_quotient_valid_until"))
 
@@ -410,6 +421,8 @@ def update_household(user: User, data: HouseholdData, *, today: date | None = No
         setattr(household, key, value)
     declarations.record(user, household, *declared, proof=data.proof)
     member = db.session.scalar(select(HouseholdMember).where(HouseholdMember.user_id == user.id))
+    if member is None:  # require_household found the membership in this transaction
+        raise NoHousehold()
     member.relationship_to_children = relationship
     member.works = bool(data.guardian_works)
     _commit()
@@ -430,8 +443,8 @@ class ChildData:
     needs_particular_care: bool = False
 
 
-def _validated_child(data: ChildData, today: date) -> dict:
-    values = {
+def _validated_child(data: ChildData, today: date) -> dict[str, Any]:
+    values: dict[str, Any] = {
         "first_name": _text(data.first_name, 100, "first_name", _("Indiquez le prénom de l'enfant.")),
         "last_name": _text(data.last_name, 100, "last_name", _("Indiquez le nom de famille de l'enfant.")),
         "birth_date": check_birth_date(data.birth_date, today),
@@ -461,8 +474,7 @@ def add_child(user: User, data: ChildData, *, today: date | None = None) -> Chil
 @use_case
 def update_child(user: User, child_id: int, data: ChildData, *, today: date | None = None) -> Child:
     """Change a child's details. Raises NotFound (not a child of `user`'s household), ValidationFailed."""
-    child = db.session.get(Child, _as_id(child_id))
-    require(user, "families.edit_child", child)
+    child = _child(user, "families.edit_child", child_id)
     for key, value in _validated_child(data, today or clock.today()).items():
         setattr(child, key, value)
     _commit()
@@ -488,8 +500,7 @@ def remove_child(user: User, child_id: int) -> None:
     another domain still holds records about the child (bookings, a reception
     plan); nothing is deleted then.
     """
-    child = db.session.get(Child, _as_id(child_id))
-    require(user, "families.edit_child", child)
+    child = _child(user, "families.edit_child", child_id)
     for check in _CHILD_REMOVAL_CHECKS:
         reason = check(child)
         if reason:

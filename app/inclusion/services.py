@@ -8,8 +8,10 @@ trail for what it reads or changes.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 from pathlib import Path
 
 from flask_babel import gettext as _
@@ -52,7 +54,7 @@ def needs_of(child_id: int) -> ChildNeeds | None:
     return db.session.scalar(select(ChildNeeds).where(ChildNeeds.child_id == child_id))
 
 
-def declare_needs(user: User, child_id: int, **values) -> ChildNeeds:
+def declare_needs(user: User, child_id: int, **values: Any) -> ChildNeeds:
     """A guardian declares or updates the child's needs.
 
     Keeps families.Child.needs_particular_care in sync (the only thing booking
@@ -60,11 +62,13 @@ def declare_needs(user: User, child_id: int, **values) -> ChildNeeds:
     Raises NotFound (not a guardian of the child).
     """
     child = get_child(user, child_id, Action.EDIT_NEEDS)
-    needs = needs_of(child.id)
-    created = needs is None
-    if created:
+    existing = needs_of(child.id)
+    created = existing is None
+    if existing is None:
         needs = ChildNeeds(child_id=child.id)
         db.session.add(needs)
+    else:
+        needs = existing
     for name in NEEDS_FIELDS:
         if name in values:
             value = values[name]
@@ -193,7 +197,7 @@ def consultations(user: User, child_id: int) -> list[AuditEntry]:
 class FileTrail:
     child: Child
     entries: list[AuditEntry]
-    readers: list  # access.Reader: who else can read the file today, and until when
+    readers: list[Any]  # access.Reader: who else can read the file today, and until when
 
 
 def consultations_of(user: User, child_id: int) -> FileTrail:
@@ -220,8 +224,8 @@ def export_audit(user: User) -> Table:
     return table
 
 
-def _plain(obj, fields) -> dict:
-    out = {}
+def _plain(obj: object, fields: Iterable[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
     for name in fields:
         value = getattr(obj, name)
         if hasattr(value, "isoformat"):
@@ -234,7 +238,7 @@ def _plain(obj, fields) -> dict:
     return out
 
 
-def export_child_data(user: User, child_id: int) -> dict:
+def export_child_data(user: User, child_id: int) -> dict[str, Any]:
     """Everything the inclusion module holds about the child, for a guardian (GDPR access right).
 
     Raises NotFound.
@@ -282,7 +286,7 @@ RETENTION_YEARS = rules.define(
     unit="ans", minimum=1, maximum=10)
 
 
-def _as_day(value) -> date | None:
+def _as_day(value: date | datetime | None) -> date | None:
     if value is None:
         return None
     if isinstance(value, datetime):
@@ -320,7 +324,8 @@ def last_contact_day(child_id: int) -> date | None:
 
 def retention_limit(today: date) -> date:
     """Files whose last contact is before this day are purged (the rule in force today)."""
-    return today - relativedelta(years=RETENTION_YEARS.value(on=today))
+    limit: date = today - relativedelta(years=RETENTION_YEARS.value(on=today))
+    return limit
 
 
 def purge(today: date | None = None) -> int:

@@ -106,4 +106,4 @@ def retry_all_failed_messages(actor: User) -> int:
                 claim_token=None)
         .execution_options(synchronize_session=False))
     db.session.commit()
-    return result.rowcount or 0
+    return int(getattr(result, "rowcount", 0) or 0)  # an UPDATE's CursorResult

@@ -10,9 +10,11 @@ is never half written.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -54,7 +56,7 @@ STATUS_LABELS = {
 
 
 def status_label(status: str) -> str:
-    return _(STATUS_LABELS.get(status, status))
+    return str(_(STATUS_LABELS.get(status, status)))
 
 
 @dataclass
@@ -71,7 +73,7 @@ class Answer:
     reason: str | None = None
     price: str | None = None
     full_blocks: list[str] = field(default_factory=list)
-    alternatives: list[dict] = field(default_factory=list)
+    alternatives: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -83,19 +85,19 @@ class Submission:
     pattern_id: int | None = None
     replayed: bool = False
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"submission_id": self.submission_id, "provider_id": self.provider_id, "child_id": self.child_id,
                 "pattern_id": self.pattern_id, "answers": [asdict(a) for a in self.answers]}
 
     @classmethod
-    def from_dict(cls, data: dict, replayed: bool = False) -> Submission:
+    def from_dict(cls, data: dict[str, Any], replayed: bool = False) -> Submission:
         return cls(data["submission_id"], data["provider_id"], data["child_id"],
                    [Answer(**a) for a in data["answers"]], data.get("pattern_id"), replayed)
 
 
 # ---------------------------------------------------------------- loading and rules
 
-def get_provider(provider_id, *, lock: bool = False) -> OccasionalProvider:
+def get_provider(provider_id: Any, *, lock: bool = False) -> OccasionalProvider:
     """An active provider. With `lock`, its row FOR SHARE and its openings read again under the lock
     (the provider guard of blocks.py): the request's rules then see any administrator's change
     committed before. Raises ProviderNotFound."""
@@ -119,7 +121,7 @@ def active_providers() -> list[OccasionalProvider]:
                                    .order_by(OccasionalProvider.name)))
 
 
-def _child_for(user: User, child_id) -> Child:
+def _child_for(user: User, child_id: Any) -> Child:
     """The user's household child; Forbidden for non-parents, ChildNotFound for another household's."""
     if user.role != Role.PARENT:
         raise Forbidden(_("Seuls les parents peuvent demander une garde pour leur enfant."))
@@ -147,7 +149,8 @@ def hourly_price(provider: OccasionalProvider, household: Household | None) -> D
     return tariffs[-1].hourly_price
 
 
-def _check_rules(provider, child, day: date, start: time, end: time, now: datetime, ignore_ids=()) -> list[time]:
+def _check_rules(provider: OccasionalProvider, child: Child, day: date, start: time, end: time, now: datetime,
+                 ignore_ids: Iterable[int] = ()) -> list[time]:
     """The range's block starts, or the RequestRefused / ValidationFailed that applies."""
     if not any(o.weekday == day.weekday() for o in provider.openings) or (
             provider.closed_on_public_holidays and is_public_holiday(day)):
@@ -174,7 +177,7 @@ def is_urgent(provider: OccasionalProvider, day: date, start: time, now: datetim
     return datetime.combine(day, start, tzinfo=PARIS) - now < timedelta(hours=provider.notice_hours)
 
 
-def _money(value) -> str | None:
+def _money(value: Decimal | None) -> str | None:
     return None if value is None else f"{value:.2f}"
 
 
@@ -194,13 +197,13 @@ def waitlist_position(booking: OccasionalBooking) -> int | None:
 
 
 def alternatives(child: Child, provider: OccasionalProvider, day: date, start: time, end: time,
-                 per_provider: int = 3) -> list[dict]:
+                 per_provider: int = 3) -> list[dict[str, Any]]:
     """The nearest free ranges of the same length on `day`: this provider first, then the others."""
     duration = len(check_range(provider, day, start, end)) if provider.opening_for(day, start) else 0
     if not duration:
         minutes = (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute)
         duration = max(1, minutes // 30)
-    out = []
+    out: list[dict[str, Any]] = []
     others = [p for p in active_providers() if p.id != provider.id]
     for candidate in [provider, *others]:
         months = age_in_months(child, day)
@@ -231,9 +234,10 @@ def describe(booking: OccasionalBooking) -> str:
 
 # ---------------------------------------------------------------- the core: one range
 
-def _answer_range(user, provider, child, household, day, start, end, now, submission_id, *,
+def _answer_range(user: User, provider: OccasionalProvider, child: Child, household: Household, day: date,
+                  start: time, end: time, now: datetime, submission_id: str, *,
                   waitlist_when_full: bool, pattern: ShiftPattern | None = None,
-                  locked: dict | None = None) -> Answer:
+                  locked: dict[Any, Any] | None = None) -> Answer:
     """Answer one range inside the caller's transaction (blocks locked here or by the caller)."""
     answer = Answer(day.isoformat(), hhmm(start), hhmm(end), "refused")
     try:
@@ -287,7 +291,7 @@ def _notify_submission(household: Household, submission: Submission) -> None:
         notify("occasional.submitted", guardian, {"lines": lines, "path": PATH_MINE})
 
 
-def request_care(user: User, child_id, provider_id, day, start, end, *, join_waitlist: bool = False,
+def request_care(user: User, child_id: Any, provider_id: Any, day: Any, start: Any, end: Any, *, join_waitlist: bool = False,
                  idempotency_key: str | None = None, now: datetime | None = None) -> Submission:
     """A parent asks for [start, end) on `day` at a provider for a child.
 
@@ -330,10 +334,10 @@ def request_care(user: User, child_id, provider_id, day, start, end, *, join_wai
 # ---------------------------------------------------------------- shift patterns
 
 def alternating_occurrences(first_monday: date, weeks: int, early: tuple[time, time], late: tuple[time, time],
-                            weekdays=(0, 1, 2, 3, 4), early_first: bool = True) -> list[tuple[date, time, time]]:
+                            weekdays: Iterable[int] = (0, 1, 2, 3, 4), early_first: bool = True) -> list[tuple[date, time, time]]:
     """"Early week / late week" alternating over `weeks` weeks from the week of `first_monday`."""
     monday = first_monday - timedelta(days=first_monday.weekday())
-    out = []
+    out: list[tuple[date, time, time]] = []
     for week in range(weeks):
         start, end = early if (week % 2 == 0) == early_first else late
         for weekday in sorted(set(weekdays)):
@@ -341,7 +345,7 @@ def alternating_occurrences(first_monday: date, weeks: int, early: tuple[time, t
     return out
 
 
-def submit_pattern(user: User, child_id, provider_id, occurrences, *, kind: PatternKind | str,
+def submit_pattern(user: User, child_id: Any, provider_id: Any, occurrences: Iterable[Any], *, kind: PatternKind | str,
                    description: str = "", idempotency_key: str | None = None,
                    now: datetime | None = None) -> Submission:
     """Submit a shift pattern once: every occurrence gets its own answer.
@@ -373,7 +377,7 @@ def submit_pattern(user: User, child_id, provider_id, occurrences, *, kind: Patt
         db.session.add(pattern)
         db.session.flush()
         submission = Submission(str(uuid.uuid4()), provider.id, child.id, pattern_id=pattern.id)
-        wanted = []
+        wanted: list[tuple[date, time]] = []
         for day, start, end in items:
             wanted.extend((day, s) for s in block_starts(start, end) if provider.opening_for(day, s))
         locked = ensure_and_lock(provider, wanted)
@@ -404,7 +408,7 @@ def check_range_shape(start: time, end: time) -> None:
         raise InvalidRange(field="end")
 
 
-def cancel_pattern(user: User, pattern_id: int, from_day, now: datetime | None = None) -> int:
+def cancel_pattern(user: User, pattern_id: int, from_day: Any, now: datetime | None = None) -> int:
     """Cancel every active occurrence of a pattern from `from_day` on (never a past one).
 
     Frees the places and promotes the waiting lists of the days concerned.
@@ -435,7 +439,7 @@ def cancel_pattern(user: User, pattern_id: int, from_day, now: datetime | None =
 # ---------------------------------------------------------------- releasing and the waiting list
 
 def release_and_promote(provider: OccasionalProvider, bookings: list[OccasionalBooking], status: RequestStatus,
-                         now: datetime, extra_days=()) -> list[OccasionalBooking]:
+                         now: datetime, extra_days: Iterable[date] = ()) -> list[OccasionalBooking]:
     """Release the bookings' places (status given), then promote the waiting lists of their days
     (and of `extra_days`, e.g. after an administrator raised a capacity).
 

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import secrets
 from datetime import date, datetime
+from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.strategy_options import _AbstractLoad
 
 from app import clock
 from app.accounts.models import Role, User
@@ -42,10 +44,10 @@ class PlaceUnavailable(Conflict):
     code = "no_free_place"
 
 
-def public_url(endpoint: str, **values) -> str:
+def public_url(endpoint: str, **values: Any) -> str:
     """An absolute link for e-mails, built without a request (CLI jobs have none)."""
     path = current_app.url_map.bind("localhost").build(endpoint, values)
-    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + path
+    return str(current_app.config["PUBLIC_BASE_URL"]).rstrip("/") + path
 
 
 def today_local() -> date:
@@ -86,7 +88,7 @@ def _check_relais(relais_id: int | None) -> None:
 
 # --- childminders ------------------------------------------------------------------------------------
 
-def _profile_options():
+def _profile_options() -> tuple[_AbstractLoad, ...]:
     return (selectinload(Childminder.user), selectinload(Childminder.licences),
             selectinload(Childminder.own_children), selectinload(Childminder.contracts),
             selectinload(Childminder.declarations), selectinload(Childminder.commune),
@@ -113,7 +115,7 @@ def childminder_of(user: User) -> Childminder:
 
 
 def list_childminders(user: User, *, relais_id: int | None = None, commune_insee: str | None = None,
-                      today: date | None = None) -> list[dict]:
+                      today: date | None = None) -> list[dict[str, Any]]:
     """Every childminder of the territory with licence, free full-time places and staleness (staff)."""
     require(user, perm.MANAGE_TERRITORY)
     today = today or today_local()
@@ -163,7 +165,7 @@ PROFILE_FIELDS = ("commune_insee", "relais_id", "address", "show_address", "offe
                   "presentation")
 
 
-def update_profile(user: User, childminder: Childminder, **fields) -> Childminder:
+def update_profile(user: User, childminder: Childminder, **fields: Any) -> Childminder:
     """Change the profile (commune, relais, address and whether it is shown, offers). Raises NotFound,
     ValidationFailed. Only Relais staff change the relais."""
     require(user, perm.EDIT_CHILDMINDER, childminder)
@@ -183,8 +185,8 @@ def update_profile(user: User, childminder: Childminder, **fields) -> Childminde
     return childminder
 
 
-def _validate_licence(max_children, max_under_3, valid_from, valid_until, extension_from, extension_until,
-                      extension_places) -> None:
+def _validate_licence(max_children: int, max_under_3: int, valid_from: date, valid_until: date,
+                      extension_from: date | None, extension_until: date | None, extension_places: int) -> None:
     if not 1 <= max_children <= av.MAX_UNDER_11:
         raise ValidationFailed(_("Un agrément porte sur 1 à 6 enfants accueillis en même temps."),
                                field="max_children")
@@ -196,7 +198,7 @@ def _validate_licence(max_children, max_under_3, valid_from, valid_until, extens
     if bool(extension_from) != bool(extension_until):
         raise ValidationFailed(_("Une extension temporaire a une date de début et une date de fin."),
                                field="extension_until")
-    if extension_from and extension_until < extension_from:
+    if extension_from and extension_until and extension_until < extension_from:
         raise ValidationFailed(_("La fin de l'extension doit suivre son début."), field="extension_until")
     if not 0 <= extension_places <= 2:
         raise ValidationFailed(_("Une extension temporaire ajoute au plus 2 places."), field="extension_places")
@@ -215,9 +217,10 @@ def save_licence(user: User, childminder: Childminder, *, licence_id: int | None
         licence = Licence(childminder=childminder)
         db.session.add(licence)
     else:
-        licence = db.session.get(Licence, licence_id)
-        if licence is None or licence.childminder_id != childminder.id:
+        existing = db.session.get(Licence, licence_id)
+        if existing is None or existing.childminder_id != childminder.id:
             raise NotFound()
+        licence = existing
     licence.reference = reference.strip()
     licence.max_children, licence.max_under_3 = max_children, max_under_3
     licence.valid_from, licence.valid_until = valid_from, valid_until
@@ -254,7 +257,7 @@ def lock_childminder(childminder_id: int) -> None:
     db.session.execute(select(Childminder.id).where(Childminder.id == childminder_id).with_for_update())
 
 
-def place_problem(childminder: Childminder, schedule: dict, birth_date: date, start: date,
+def place_problem(childminder: Childminder, schedule: dict[str, Any], birth_date: date, start: date,
                   end: date | None = None) -> int:
     """The slots of `schedule` where this child would break the licence or the legal limits between
     `start` and `end` (open-ended without one) (0: none)."""
@@ -263,7 +266,7 @@ def place_problem(childminder: Childminder, schedule: dict, birth_date: date, st
 
 
 def add_contract(user: User, childminder: Childminder, *, child_first_name: str, birth_date: date,
-                 schedule: dict, start_date: date, end_date: date | None = None,
+                 schedule: dict[str, Any], start_date: date, end_date: date | None = None,
                  demand_id: int | None = None, commit: bool = True) -> CareContract:
     """Record a minded child under contract, if it fits the licence and the legal limits on every
     slot from its start date. Raises NotFound, ValidationFailed, PlaceUnavailable (with the slots)."""

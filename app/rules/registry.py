@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import event, select
@@ -13,6 +13,9 @@ from sqlalchemy.orm import Session as OrmSession
 from app import clock
 from app.errors import ValidationFailed
 from app.extensions import db
+
+if TYPE_CHECKING:
+    from app.rules.models import RuleValue
 
 _RULES: dict[str, Rule] = {}
 _KINDS = (int, Decimal, bool, str)
@@ -137,7 +140,8 @@ def history(key: str) -> list:
         .order_by(RuleValue.created_at.desc(), RuleValue.id.desc())))
 
 
-def set_value(key: str, value: Any, *, valid_from: date, by_user_id: int | None = None, note: str = ""):
+def set_value(key: str, value: Any, *, valid_from: date, by_user_id: int | None = None,
+              note: str = "") -> RuleValue:
     """Record the value a rule takes from `valid_from`, in the caller's transaction.
 
     Rows are never changed: a correction is a new row, and the latest row for a

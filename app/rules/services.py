@@ -56,7 +56,7 @@ def overview(user: User, today: date | None = None) -> list[RuleView]:
     for rule in all_rules():
         changes = []
         for row in by_key.get(rule.key, []):
-            author = authors.get(row.created_by_id)
+            author = authors.get(row.created_by_id) if row.created_by_id is not None else None
             try:
                 shown = rule.describe(rule.parse(row.value))
             except ValidationFailed:
