@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from flask import Flask, g, request, session
+from flask import Flask, session
 from flask_login import current_user
 
 from config import CONFIGS, Config

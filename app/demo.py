@@ -56,7 +56,7 @@ def demo_command(if_empty: bool) -> None:
         click.echo("The database already has accounts: demo not loaded.")
         return
     lines = load_demo()
-    click.echo("Demo loaded. Accounts (password for all: %s):" % DEMO_PASSWORD)
+    click.echo(f"Demo loaded. Accounts (password for all: {DEMO_PASSWORD}):")
     for line in lines:
         click.echo("  " + line)
 

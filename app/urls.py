@@ -33,7 +33,7 @@ class BoundedIntegerConverter(IntegerConverter):
     path of thousands of digits costs nothing. Registered app-wide in place of Werkzeug's `int`
     (app.create_app), so that no route can forget it."""
 
-    regex = r"\d{1,%d}" % _MAX_ID_DIGITS
+    regex = rf"\d{{1,{_MAX_ID_DIGITS}}}"
 
     def __init__(self, map, fixed_digits: int = 0, min: int | None = None, max: int | None = None,
                  signed: bool = False) -> None:

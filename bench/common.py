@@ -67,7 +67,8 @@ class Gunicorn:
                "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
                "PYTHONPATH": str(ROOT), **(extra_env or {})}
         gunicorn = Path(sys.executable).with_name("gunicorn")
-        self.log = tempfile.NamedTemporaryFile(prefix="gunicorn-", suffix=".log", delete=False)
+        self.log = tempfile.NamedTemporaryFile(  # noqa: SIM115  (open for the server's lifetime)
+            prefix="gunicorn-", suffix=".log", delete=False)
         self.proc = subprocess.Popen(
             [str(gunicorn), "--workers", str(workers), "--bind", f"127.0.0.1:{self.port}",
              "--backlog", "4096", "--timeout", "120", "--log-level", "warning", app_spec],

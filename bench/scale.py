@@ -67,17 +67,16 @@ def copy(conn, table, rows, fixed: dict | None = None):
     columns = [table.c.id] + columns if "id" in table.c else columns
     names = ", ".join(f'"{c.name}"' for c in columns)
     n = 0
-    with conn.cursor() as cur:
-        with cur.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as out:
-            buffer = io.StringIO()
-            for row in rows:
-                merged = {**(fixed or {}), **row}
-                buffer.write("\t".join(_value(c, merged) for c in columns) + "\n")
-                n += 1
-                if n % 50_000 == 0:
-                    out.write(buffer.getvalue())
-                    buffer = io.StringIO()
-            out.write(buffer.getvalue())
+    with conn.cursor() as cur, cur.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as out:
+        buffer = io.StringIO()
+        for row in rows:
+            merged = {**(fixed or {}), **row}
+            buffer.write("\t".join(_value(c, merged) for c in columns) + "\n")
+            n += 1
+            if n % 50_000 == 0:
+                out.write(buffer.getvalue())
+                buffer = io.StringIO()
+        out.write(buffer.getvalue())
     if "id" in table.c:
         with conn.cursor() as cur:
             cur.execute(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
@@ -91,7 +90,6 @@ def generate(app, sizes, rng):
     from app.accounts.models import Role, User
     from app.booking.models import (Activity, ActivityKind, AgeBand, Booking, BookingStatus, Session, Site,
                                     SiteStaff, StaffingRegime, Unit, UnitKind)
-    from app.extensions import db
     from app.families.models import Child, Commune, Household, HouseholdMember
     from app.ram.models import CareContract, Childminder, Licence
 

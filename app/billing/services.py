@@ -273,7 +273,7 @@ def close_month(month: str | date, user: User | None = None, today: date | None 
         for draft in month_drafts(first, last, None, month_rules):
             by_household[draft.household_id].append(draft)
         adjustments = adjustment_drafts(first)
-        for concerns, draft in adjustments:
+        for _concerns, draft in adjustments:
             by_household[draft.household_id].append(draft)
         concerns_of = {id(d): m for m, d in adjustments}
         households = {h.id: h for h in db.session.scalars(

@@ -102,7 +102,7 @@ def _one_per_time_slot(wishes: dict, refused: dict) -> None:
 
 def _reason(status: str, wish_priority: list, period: AllocationPeriod, rank: int, number: int,
             position: int | None, split: bool) -> str:
-    met = [str(CRITERIA[code].short) for code, value in zip(period.rules, wish_priority) if value]
+    met = [str(CRITERIA[code].short) for code, value in zip(period.rules, wish_priority, strict=False) if value]
     priorities = (_("priorité %(list)s", list=", ".join(met)) if met else _("sans critère de priorité"))
     if status in ("confirmed", "pending_preparation"):
         return _("Confirmé : %(p)s, préférence %(rank)s, tirage n° %(n)s.", p=priorities, rank=rank, n=number)
@@ -173,7 +173,7 @@ def run_draw(user: User | None, period_id: int, *, seed: str | None = None, simu
                 except BookingRefused as refusal:
                     refused[item.id] = refusal.message
         _one_per_time_slot(wishes, refused)
-        for item_id, (item, request, session) in wishes.items():
+        for item_id, (item, request, _session) in wishes.items():
             if item_id not in refused:
                 candidates.append(Candidate(item.id, request.id, item.child_id, item.session_id, item.age_band,
                                             item.rank, tuple(item.priority), request.siblings_together))
@@ -193,7 +193,7 @@ def run_draw(user: User | None, period_id: int, *, seed: str | None = None, simu
             item.outcome = booking.status.value
             item.draw_order = decision.order
         split = {d.item_id for d in decisions if d.split}
-        for item_id, (item, request, session) in wishes.items():
+        for item_id, (item, request, _session) in wishes.items():
             if item_id in refused:
                 item.outcome, item.reason = "refused", refused[item_id]
                 item.booking_id = item.draw_order = item.waitlist_position = None

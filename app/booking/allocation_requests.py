@@ -321,7 +321,7 @@ def export_tables(user: User, period_id: int) -> list[Table]:
         for request in requests:
             met = set()
             for item in request.items:
-                for code, value in zip(period.rules, item.priority or []):
+                for code, value in zip(period.rules, item.priority or [], strict=False):
                     if value:
                         met.add(code)
             labels = [str(CRITERIA[c].short) for c in period.rules if c in met]

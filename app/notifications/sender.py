@@ -18,6 +18,7 @@ MAIL_TLS_CA_FILE (None: the system's certificate authorities).
 """
 from __future__ import annotations
 
+import contextlib
 import base64
 import logging
 import secrets
@@ -80,10 +81,8 @@ def ascii_address(address: str) -> str:
     local, at, domain = address.strip().rpartition("@")
     if not at:
         return address.strip()
-    try:
+    with contextlib.suppress(UnicodeError):  # not a valid international domain: the server will say so
         domain = domain.encode("idna").decode("ascii")
-    except UnicodeError:
-        pass  # not a valid international domain: the server will say so
     return f"{local}@{domain}"
 
 

@@ -76,9 +76,7 @@ class Occupant:
     def present_on(self, day: date) -> bool:
         if self.start and day < self.start:
             return False
-        if self.end and day > self.end:
-            return False
-        return True
+        return not (self.end and day > self.end)
 
 
 def _birthday(birth: date, years: int) -> date:

@@ -59,7 +59,7 @@ class ScheduleMixin:
     def validate_schedule_days(self) -> bool:
         ok = True
         any_day = False
-        for i, _label, start, end in self.day_fields():
+        for _i, _label, start, end in self.day_fields():
             if bool(start.data) != bool(end.data):
                 (end if start.data else start).errors.append(_l("Indiquez l'heure d'arrivée et l'heure de départ."))
                 ok = False

@@ -182,7 +182,7 @@ class MatchIndex:
             elif moment is not None and moment.tzinfo is None:
                 moment = moment.replace(tzinfo=timezone.utc)
             declared_on = local_date(moment) if moment else None
-            offers = dict(zip(OFFER_KEYS, flags))
+            offers = dict(zip(OFFER_KEYS, flags, strict=False))
             index.candidates.append(Candidate(cid, f"{first} {last}".strip(), insee, relais.get(relais_id, ""),
                                               offers, is_stale(declared_on, index.today), declared_on,
                                               av.Profile(licences[cid], occupants.get(cid, []))))

@@ -5,7 +5,6 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from app.accounts.models import Role
 from app.billing import services
 from app.billing.models import Statement
 from app.booking.models import AttendanceStatus, BookingStatus

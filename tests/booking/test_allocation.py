@@ -119,7 +119,7 @@ def test_siblings_without_the_rule_may_be_split():
 
 def test_capacity_per_age_band_and_waitlist_positions():
     director, period, (session,) = make_draw_setup(under6=1, over6=2, rules=())
-    for k in range(3):
+    for _k in range(3):
         _p, household, children = make_family(births=(UNDER6_BIRTH,))
         add_request(period, household, children, [session])
         _p, household, children = make_family()

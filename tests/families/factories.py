@@ -18,7 +18,7 @@ def make_family(last_name: str = "Martin", *, children: int = 1, **household_fie
     """A parent, their household in Cahors, `children` children, one pick-up person and one emergency contact."""
     parent = make_parent(first_name="Camille", last_name=last_name)
     household = make_household(parent, **household_fields)
-    for index, first_name in zip(range(children), ("Léo", "Jade", "Nino")):
+    for _index, first_name in zip(range(children), ("Léo", "Jade", "Nino"), strict=False):
         make_child(household, first_name=first_name, commit=False)
     db.session.add(AuthorisedPickup(household=household, full_name=f"Anne {last_name}",
                                     relationship_to_children="grand-mère", phone="06 11 22 33 44"))

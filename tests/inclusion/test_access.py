@@ -123,7 +123,7 @@ def test_get_routes_by_role(role, world, make_client):
     users, ids = world
     client = _client(make_client, users, role)
     got = {}
-    for pattern, expected in GET_ROUTES.items():
+    for pattern, _expected in GET_ROUTES.items():
         url = pattern.format(**ids)
         got[pattern] = client.get(url).status_code
     assert got == {pattern: expected[role] for pattern, expected in GET_ROUTES.items()}

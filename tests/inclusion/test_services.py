@@ -402,10 +402,10 @@ def test_aeeh_report_on_hand_computed_numbers():
     attend(book(pc, c, a_whole))
     attend(book(pd, d, make_session(morning, day=date(2026, 4, 1))))
     lines = reports.aeeh_report(director, "2026-03")
-    assert [(l.site.name, l.children, l.hours, l.supplement) for l in lines] == [
+    assert [(line.site.name, line.children, line.hours, line.supplement) for line in lines] == [
         (site.name, 2, Decimal("14.50"), Decimal("65.25"))]  # (9 + 3.5 + 2) h × 4.50 €
     admin_lines = reports.aeeh_report(make_user(Role.ADMIN), "2026-03")
-    assert {l.site.name: l.children for l in admin_lines} == {site.name: 2, other.name: 0}
+    assert {line.site.name: line.children for line in admin_lines} == {site.name: 2, other.name: 0}
     csv_text = to_csv(reports.aeeh_table(lines, "2026-03")).decode("utf-8-sig")
     assert csv_text.splitlines()[1] == f"2026-03;{site.name};2;14,50;65,25"
     with pytest.raises(ValidationFailed):

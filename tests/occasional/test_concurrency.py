@@ -22,6 +22,7 @@ from app.occasional import blocks as blocks_module
 from app.occasional import services
 from app.occasional.models import CareBlock, OccasionalBooking, RequestStatus
 from tests.occasional.factories import make_family, make_provider
+import contextlib
 
 pytestmark = pytest.mark.slow
 
@@ -107,11 +108,9 @@ def test_control_without_the_lock_the_harness_sees_overbooking(live_server, monk
         locked = real(provider_, wanted)  # creates the rows; then read them without keeping a lock
         values = {key: (b.taken_walking, b) for key, b in locked.items()}
         db.session.commit()
-        try:
+        with contextlib.suppress(threading.BrokenBarrierError):
             everyone_has_read.wait(timeout=30)
-        except threading.BrokenBarrierError:
-            pass
-        for key, (taken, block) in values.items():
+        for _key, (taken, block) in values.items():
             block.taken_walking = taken  # stale value: the read-then-write the lock prevents
         return locked
 

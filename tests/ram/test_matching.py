@@ -34,7 +34,7 @@ def names(matches):
 
 
 def test_ranking_prefers_closer_and_offers_and_gives_reasons():
-    near = make_childminder(insee="46088", first_name="Near", last_name="Douelle", hours_before_8=True)
+    make_childminder(insee="46088", first_name="Near", last_name="Douelle", hours_before_8=True)
     far = make_childminder(insee="46042", first_name="Far", last_name="Cahors")
     demand = make_demand(insee="46088", max_km=15)
     result = run(demand)
