@@ -10,11 +10,12 @@ import cProfile
 import pstats
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from app import clock  # noqa: E402
 from bench import rush  # noqa: E402
 from bench.common import fresh_database, load  # noqa: E402
 
@@ -30,7 +31,7 @@ def main():
 
     app = rush.make_app(fresh_database("sqlite", "profile"))
     people, session_ids = rush.build(app, args.parents, 40, 12)
-    rush.reset(app, session_ids, datetime.now(timezone.utc) - timedelta(seconds=1))
+    rush.reset(app, session_ids, clock.now() - timedelta(seconds=1))
     client = app.test_client()
 
     def book(items, tag):

@@ -23,7 +23,7 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -32,6 +32,7 @@ from sqlalchemy import event, insert  # noqa: E402
 
 from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
+from app import clock
 
 COMMUNES_CSV = Path(__file__).resolve().parent.parent.parent.parent / "shared" / "data" / "grand-cahors-communes.csv"
 SCHEDULES = [
@@ -71,7 +72,7 @@ def generate(n_childminders, n_demands, seed=46):
                                 Licence, OwnChild)
 
     rng = random.Random(seed)
-    today = date.today()
+    today = clock.today()
     rows = communes(rng)
     db.session.execute(insert(Commune), [{"insee": i, "name": n, "latitude": a, "longitude": b}
                                          for i, n, a, b in rows])

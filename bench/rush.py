@@ -183,7 +183,7 @@ def fire(port, path, work, clients):
 
 def check(app, mode, results, session_ids, places):
     """Database checks: overbooking, lost/duplicated, fairness."""
-    from sqlalchemy import func, select
+    from sqlalchemy import select
 
     from app.booking.models import Booking, BookingStatus, Session
     from app.extensions import db

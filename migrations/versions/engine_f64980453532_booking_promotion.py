@@ -22,7 +22,6 @@ def upgrade():
         batch_op.add_column(sa.Column('passed_over_code', sa.String(length=40), nullable=True))
         batch_op.add_column(sa.Column('passed_over_reason', sa.String(length=500), nullable=True))
 
-    # ### end Alembic commands ###
 
 
 def downgrade():
@@ -31,4 +30,3 @@ def downgrade():
         batch_op.drop_column('passed_over_code')
         batch_op.drop_column('promoted_at')
 
-    # ### end Alembic commands ###

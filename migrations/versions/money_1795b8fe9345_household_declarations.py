@@ -43,7 +43,6 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_household_declaration_household_id'), ['household_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_household_declaration_status'), ['status'], unique=False)
 
-    # ### end Alembic commands ###
 
     # The charging settings (one billing_settings row, if an administrator saved them) become
     # dated rules applying from 2000-01-01; the table stays, unused, for the record.
@@ -66,4 +65,3 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_household_declaration_household_id'))
 
     op.drop_table('household_declaration')
-    # ### end Alembic commands ###

@@ -1,11 +1,12 @@
 """POST, GET and DELETE /bookings: statuses, refusals, idempotency, other households."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
+from app import clock
 from app.accounts.models import Role
 from app.booking import admission
 from app.booking.models import Booking, BookingStatus, IdempotencyKey, Session
@@ -68,7 +69,7 @@ def test_admission_hold_gives_pending_preparation(client):
 ])
 def test_refusals_give_409_with_stable_codes(client, setup, code, message):
     if setup == "not_open":
-        session = _future_session(opens_at=datetime.now(timezone.utc) + timedelta(days=2))
+        session = _future_session(opens_at=clock.now() + timedelta(days=2))
     elif setup == "closed":
         session = _future_session(day=today() + timedelta(days=1))  # deadline: 2 days before at noon
     elif setup == "cancelled":

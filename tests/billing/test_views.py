@@ -15,6 +15,7 @@ from tests.billing.factories import AFTER_MAY, JPEG, MARCH, PDF, PNG, make_booki
 from tests.booking.factories import make_parent_with_child, make_site, make_staff
 from tests.conftest import csrf_token_from, get_csrf
 from tests.factories import make_user
+from app import clock
 
 
 @pytest.fixture
@@ -26,7 +27,7 @@ def setup():
     b2 = make_booking(child, session_on(unit, date(2026, 3, 11)), price="8.50", attendance=AttendanceStatus.ABSENT)
     services.close_month(MARCH, today=AFTER_MAY)
     statement = db.session.scalar(select(Statement))
-    recent = make_booking(child, session_on(unit, date.today() - timedelta(days=3)), price="8.50",
+    recent = make_booking(child, session_on(unit, clock.today() - timedelta(days=3)), price="8.50",
                           attendance=AttendanceStatus.ABSENT)
     return {"recent": recent, "site": site, "unit": unit, "parent": parent, "household": household, "child": child,
             "statement": statement, "b1": b1, "b2": b2}
@@ -90,7 +91,7 @@ def test_admin_closes_a_month_from_the_page_idempotently(setup, login_as):
                         follow_redirects=True)
     assert "déjà clôturé" in again.get_data(as_text=True)
     assert db.session.scalar(select(func.count(Statement.id)).where(Statement.month == date(2026, 4, 1))) == 1
-    future = (date.today() + timedelta(days=40)).strftime("%Y-%m")
+    future = (clock.today() + timedelta(days=40)).strftime("%Y-%m")
     refused = client.post("/facturation/mois/cloturer", data={"csrf_token": token, "month": future})
     assert refused.status_code == 422 and "pas terminé" in refused.get_data(as_text=True)
 

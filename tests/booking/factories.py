@@ -9,6 +9,7 @@ from app.booking.models import (Activity, ActivityKind, SchoolHolidayPeriod, Ses
                                 StaffingRegime, Tariff, Unit, UnitKind)
 from app.extensions import db
 from tests.factories import make_child, make_commune, make_household, make_user
+from app import clock
 
 # A fixed "now" well before the sessions used in service tests.
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
@@ -95,5 +96,5 @@ def days(n: int) -> timedelta:
 
 def future_wednesday(weeks: int = 3) -> date:
     """A Wednesday a few weeks from today (pages use the real clock)."""
-    today = date.today()
+    today = clock.today()
     return today + timedelta(days=(2 - today.weekday()) % 7 + 7 * weeks)

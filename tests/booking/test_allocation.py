@@ -19,6 +19,7 @@ from tests.booking.allocation_factories import (AFTER_CLOSE, FIRST_DAY, NOW, UND
                                                 make_family)
 from tests.booking.factories import make_site, make_staff
 from tests.factories import make_user
+from app import clock
 
 
 def _outcomes(period_id):
@@ -317,9 +318,8 @@ def test_many_random_scenarios_keep_the_invariants():
 
 
 def test_cli_runs_once_and_verifies(app):
-    from datetime import date
 
-    director, period, sessions = make_draw_setup(first_day=date.today() + timedelta(days=60))
+    director, period, sessions = make_draw_setup(first_day=clock.today() + timedelta(days=60))
     _crowd(period, sessions, n=4)
     period = db.session.get(AllocationPeriod, period.id)
     period.requests_close_at = NOW  # closed in the past of the real clock

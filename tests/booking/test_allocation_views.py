@@ -14,11 +14,12 @@ from tests.booking.allocation_factories import add_request, make_draw_setup, mak
 from tests.booking.factories import make_activity, make_site, make_staff
 from tests.conftest import csrf_token_from, get_csrf
 from tests.factories import make_user
+from app import clock
 
 
 def _live_setup(**kwargs):
     now = utcnow()
-    return make_draw_setup(first_day=date.today() + timedelta(days=60), opens=now - timedelta(days=1),
+    return make_draw_setup(first_day=clock.today() + timedelta(days=60), opens=now - timedelta(days=1),
                            closes=now + timedelta(days=7), **kwargs)
 
 

@@ -1,4 +1,3 @@
-from zoneinfo import ZoneInfo
 
 from icalendar import Calendar
 
@@ -6,6 +5,7 @@ from app.booking import feeds, services
 from tests.booking.factories import (future_wednesday, make_parent_with_child, make_session, make_site, make_staff,
                                      make_unit)
 from tests.conftest import get_csrf
+from app import clock
 
 
 def _events(body: bytes) -> dict[str, dict]:
@@ -39,8 +39,8 @@ def test_household_feed_lists_bookings_with_stable_uid_and_sequence(client, logi
     assert "Léo" in str(event["SUMMARY"]) and site.name in str(event["SUMMARY"])
     assert "180 rue Albert-Camus" in str(event["LOCATION"]) and "Cahors" in str(event["LOCATION"])
     start = event.decoded("DTSTART")
-    assert start.tzinfo is not None and start.astimezone(ZoneInfo("Europe/Paris")).hour == 8
-    assert start.astimezone(ZoneInfo("Europe/Paris")).minute == 30
+    assert start.tzinfo is not None and start.astimezone(clock.PARIS).hour == 8
+    assert start.astimezone(clock.PARIS).minute == 30
 
     services.cancel_booking(parent, booked.booking_id)
     event = _events(client.get(f"/accueils/calendrier/{token}.ics").data)[uid]

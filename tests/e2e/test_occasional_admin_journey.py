@@ -1,6 +1,6 @@
 """Journey: an administrator sets up a new occasional-care provider on a phone (settings, one
 opening period, one hourly tariff), then a parent books a range there."""
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -9,6 +9,7 @@ from tests.browser_support import PHONE
 from tests.e2e.support import check, follow, keyboard_login, no_dialogs
 from tests.factories import make_commune, make_user
 from tests.occasional.factories import make_family
+from app import clock
 
 pytestmark = pytest.mark.browser
 
@@ -18,7 +19,7 @@ def test_admin_sets_up_a_provider_and_a_parent_books_it(live_server, page_factor
     admin_email = make_user(Role.ADMIN).email
     parent, _household, child = make_family(first_name="Lou", family_quotient=650)
     parent_email, child_id = parent.email, str(child.id)
-    monday = date.today() + timedelta(days=14 - date.today().weekday())
+    monday = clock.today() + timedelta(days=14 - clock.today().weekday())
 
     page = page_factory(PHONE)
     dialogs = no_dialogs(page)

@@ -1,12 +1,13 @@
 """Journey (e): a parent on early and late shifts books a rotating pattern of occasional care,
 with the keyboard, at desktop and phone sizes, and finds it among their requests."""
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
 from tests.browser_support import DESKTOP, PHONE
 from tests.e2e.support import check, follow, keyboard_login, no_dialogs
 from tests.occasional.factories import make_family, make_provider
+from app import clock
 
 pytestmark = pytest.mark.browser
 
@@ -24,7 +25,7 @@ def test_parent_books_a_four_week_rotating_pattern(live_server, page_factory, si
 
     page.goto(f"{live_server}/garde-ponctuelle/rythme")
     check(page, "occasional", size, "pattern-empty")
-    monday = date.today() + timedelta(days=14 - date.today().weekday())
+    monday = clock.today() + timedelta(days=14 - clock.today().weekday())
     page.get_by_label("Enfant").select_option(child_id)
     page.get_by_label("Structure").select_option(provider_id)
     page.get_by_label("Première semaine (ou première date)").fill(monday.isoformat())

@@ -21,6 +21,7 @@ from tests.booking.factories import make_parent_with_child
 from tests.browser_support import release_db
 from tests.e2e.support import check, follow, no_dialogs
 from tests.inclusion.factories import book
+from app import clock
 
 pytestmark = pytest.mark.browser
 
@@ -29,7 +30,7 @@ PASSWORD = "Une-phrase-de-passe-2026"
 
 def _month_ahead() -> date:
     """The first day of the month after next: every session is well within booking deadlines."""
-    today = date.today()
+    today = clock.today()
     month = today.month + 2
     return date(today.year + (month - 1) // 12, (month - 1) % 12 + 1, 1)
 
@@ -109,7 +110,7 @@ def test_parent_registers_books_is_waitlisted_cancels_and_subscribes(live_server
     page.locator("#address").fill("12 rue du Château-du-Roi")
     page.locator("#commune_insee").select_option("46042")
     page.locator("#family_quotient").fill("750")
-    page.locator("#family_quotient_valid_until").fill(f"{date.today().year + 1}-12-31")
+    page.locator("#family_quotient_valid_until").fill(f"{clock.today().year + 1}-12-31")
     follow(page, page.locator("main button[type=submit]"))
     assert page.locator(".field-error").count() == 0, page.locator(".field-error").all_inner_texts()
     for first_name, birth in (("Jade", "2016-09-01"), ("Hugo", "2018-02-11")):

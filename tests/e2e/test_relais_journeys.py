@@ -8,6 +8,7 @@ import pytest
 
 from tests.e2e.support import check, follow, keyboard_login, no_dialogs
 from tests.ram.factories import add_child, make_childminder, make_relais, make_staff, make_workshop
+from app import clock
 
 pytestmark = pytest.mark.browser
 
@@ -32,7 +33,7 @@ def test_relais_staff_record_a_demand_match_it_and_record_a_contract(live_server
     check(page, "relais-staff", size, "demand-errors")
     page.fill("#family_name", "Bessières")
     page.fill("#child_birth_date", "2026-05-01")
-    page.fill("#start_date", (date.today() + timedelta(days=90)).isoformat())
+    page.fill("#start_date", (clock.today() + timedelta(days=90)).isoformat())
     page.fill("#day0_start", "07:30")
     page.fill("#day0_end", "17:30")
     page.select_option("#commune_insee", "46088")
@@ -60,7 +61,7 @@ def test_childminder_updates_availability_and_registers_for_a_workshop(live_serv
     size, dims = viewport
     relais = make_relais()
     sophie = make_childminder(relais=relais, first_name="Sophie", last_name="Delmas")
-    theme = make_workshop(relais, day=date.today() + timedelta(days=20)).theme
+    theme = make_workshop(relais, day=clock.today() + timedelta(days=20)).theme
     email = sophie.user.email
     page = page_factory(dims)
     dialogs = no_dialogs(page)
@@ -72,7 +73,7 @@ def test_childminder_updates_availability_and_registers_for_a_workshop(live_serv
     follow(page, page.get_by_role("button", name="Publier et confirmer ces disponibilités"))
     assert page.locator(".flash-error, .field-error").count() >= 1
     check(page, "childminder", size, "availability-error")
-    page.fill("#valid_from", date.today().isoformat())
+    page.fill("#valid_from", clock.today().isoformat())
     page.fill("#note", "Places le mercredi")
     with page.expect_navigation():
         page.locator("#note").press("Enter")

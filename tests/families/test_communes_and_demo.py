@@ -22,6 +22,7 @@ from app.families.models import (
     HouseholdMember,
 )
 from tests.families.factories import make_household, make_parent
+from app import clock
 
 MODELS = (User, Commune, Household, HouseholdMember, Child, AuthorisedPickup, EmergencyContact)
 DEMO_EMAILS = [f"parent{n}@demo.pitchoun.fr" for n in range(1, 7)]
@@ -85,7 +86,7 @@ def test_load_demo_twice_changes_nothing():
 
 
 def test_demo_families_are_realistic():
-    today = date.today()
+    today = clock.today()
     load_demo()
     parents = db.session.scalars(select(User).where(User.email.in_(DEMO_EMAILS))).all()
     assert len(parents) == 6 and all(p.role == Role.PARENT for p in parents)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -21,6 +21,7 @@ from app.families.models import (
 )
 from tests.conftest import get_csrf
 from tests.families.factories import guardian, make_commune, make_family, make_parent, make_user
+from app import clock
 
 NON_PARENT_ROLES = [Role.CHILDMINDER, Role.ANIMATOR, Role.DIRECTOR, Role.RAM_STAFF, Role.ADMIN]
 
@@ -117,7 +118,7 @@ def test_create_household_through_the_form(login_as):
     token = get_csrf(client, "/foyer/creer")
     response = client.post("/foyer/creer", data={
         "csrf_token": token, "address": "12 rue Wilson", "commune_insee": "46042", "family_quotient": "650",
-        "family_quotient_valid_until": (date.today() + timedelta(days=100)).isoformat(),
+        "family_quotient_valid_until": (clock.today() + timedelta(days=100)).isoformat(),
         "benefit_scheme": "msa", "guardian_relationship": "mère", "guardian_works": "y"})
     assert response.status_code == 302
     household = db.session.scalar(select(Household))
@@ -166,7 +167,7 @@ def test_edit_household_form_is_prefilled_and_saves(login_as, family_a):
 def test_add_child_refuses_a_future_birth_date(login_as, family_a):
     client = login_as(guardian(family_a["household"]))
     token = get_csrf(client, "/foyer/enfants/nouveau")
-    future = (date.today() + timedelta(days=2)).isoformat()
+    future = (clock.today() + timedelta(days=2)).isoformat()
     response = client.post("/foyer/enfants/nouveau", data={**CHILD_FORM, "birth_date": future, "csrf_token": token})
     assert response.status_code == 422
     assert "La date de naissance ne peut pas être dans le futur." in response.get_data(as_text=True)

@@ -29,6 +29,7 @@ from tests.booking.factories import (NOW, WEDNESDAY, make_activity, make_parent_
 from tests.factories import make_user
 from tests.inclusion.factories import (PDF, PNG, WEDNESDAYS, attend, book, make_active_plan, make_morning_unit,
                                        make_needs)
+from app import clock
 
 
 # ---------------------------------------------------------------- needs and documents
@@ -339,7 +340,7 @@ def test_extra_staff_from_active_plans_adds_to_the_ratio_need():
     director = make_staff(site, Role.DIRECTOR)
     unit = make_morning_unit(site)  # PEDT short: 14 over-6 per animator
     # No animator planned: with 3 minors the director counts as one (R227-17).
-    session = make_session(unit, day=date.today() + timedelta(days=3), animators_planned=0)
+    session = make_session(unit, day=clock.today() + timedelta(days=3), animators_planned=0)
     children = []
     for _ in range(3):
         parent, _h, child = make_parent_with_child()
@@ -357,7 +358,7 @@ def test_extra_staff_from_active_plans_adds_to_the_ratio_need():
     plan.status = PlanStatus.SUPERSEDED  # only active plans count
     db.session.commit()
     assert full_staffing_for(session).extra == 1
-    dashboard = reports.staffing_dashboard(director, date.today())
+    dashboard = reports.staffing_dashboard(director, clock.today())
     row = dashboard[0][1][0]
     assert row.with_plan == 1 and row.staffing.required == 2
     assert row.warning == "Il manque 1 animateur(s)."

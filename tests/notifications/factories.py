@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from app.extensions import db, utcnow
 from app.notifications.ical import build_invitation
 from app.notifications.models import OutboxMessage, OutboxStatus
 from app.notifications.outbox import enqueue
+from app import clock
 
-PARIS = ZoneInfo("Europe/Paris")
+PARIS = clock.PARIS
 
 
 def make_message(to: str = "parent@example.fr", *, subject: str = "Sujet", body_text: str = "Corps",

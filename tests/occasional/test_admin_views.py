@@ -12,6 +12,7 @@ from app.occasional.models import OccasionalProvider, ProviderOpening, ProviderS
 from tests.conftest import get_csrf
 from tests.factories import make_commune, make_user
 from tests.occasional.factories import make_family, make_provider
+from app import clock
 
 BASE = "/garde-ponctuelle/admin/structures"
 
@@ -31,7 +32,7 @@ def _post(client, url, data, page=None):
 
 
 def _next_monday() -> date:
-    today = date.today()
+    today = clock.today()
     return today + timedelta(days=14 - today.weekday())
 
 

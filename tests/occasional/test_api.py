@@ -6,10 +6,11 @@ from app.api.auth import issue_token
 from app.occasional import services
 from tests.factories import make_user
 from tests.occasional.factories import make_family, make_provider
+from app import clock
 
 
 def _monday() -> date:
-    today = date.today()
+    today = clock.today()
     return today + timedelta(days=14 - today.weekday())
 
 

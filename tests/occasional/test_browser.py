@@ -2,7 +2,7 @@
 four-week rotation, sees the answers; the coordinator's queue and day view. No serious axe violation."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -11,6 +11,7 @@ from app.occasional import services
 from tests.browser_support import PHONE, assert_accessible, browser_login, release_db
 from tests.factories import DEFAULT_PASSWORD
 from tests.occasional.factories import make_coordinator, make_family, make_provider
+from app import clock
 
 pytestmark = pytest.mark.browser
 
@@ -19,7 +20,7 @@ def test_rotation_journey_and_coordinator_pages(live_server, page_factory):
     provider = make_provider(weekdays=range(7), walking=1)
     coordinator = make_coordinator(provider, Role.DIRECTOR)
     parent, _h, child = make_family()
-    today = date.today()
+    today = clock.today()
     monday = today + timedelta(days=14 - today.weekday())
     # Another family already holds the Tuesday and Thursday mornings of the first week.
     other, _h2, other_child = make_family()

@@ -23,6 +23,7 @@ from app.occasional import services
 from app.occasional.models import CareBlock, OccasionalBooking, RequestStatus
 from tests.occasional.factories import make_family, make_provider
 import contextlib
+from app import clock
 
 pytestmark = pytest.mark.slow
 
@@ -30,7 +31,7 @@ RANGES = [("06:00", "07:00"), ("06:30", "07:30"), ("07:00", "08:00"), ("06:00", 
 
 
 def _monday() -> date:
-    today = date.today()
+    today = clock.today()
     return today + timedelta(days=14 - today.weekday())
 
 

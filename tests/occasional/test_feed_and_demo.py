@@ -1,5 +1,5 @@
 """The household iCalendar feed includes occasional care; the demo loads idempotently."""
-from datetime import date, timedelta
+from datetime import timedelta
 
 from icalendar import Calendar
 from sqlalchemy import func, select
@@ -9,12 +9,13 @@ from app.extensions import db
 from app.occasional import services
 from app.occasional.models import OccasionalBooking, OccasionalProvider
 from tests.occasional.factories import make_family, make_provider
+from app import clock
 
 
 def test_household_feed_lists_occasional_bookings(client):
     provider = make_provider()
     parent, _h, child = make_family()
-    day = date.today() + timedelta(days=14 - date.today().weekday())
+    day = clock.today() + timedelta(days=14 - clock.today().weekday())
     booking_id = services.request_care(parent, child.id, provider.id, day, "05:30", "07:00").answers[0].booking_id
     token = feeds.renew_household_feed(parent).token
     cal = Calendar.from_ical(client.get(f"/accueils/calendrier/{token}.ics").data)

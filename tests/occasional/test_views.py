@@ -10,10 +10,11 @@ from app.occasional.models import OccasionalBooking, RelaisTransmission, Request
 from tests.conftest import get_csrf, csrf_token_from
 from tests.factories import make_user
 from tests.occasional.factories import make_coordinator, make_family, make_provider
+from app import clock
 
 
 def _next_monday(weeks: int = 2) -> date:
-    today = date.today()
+    today = clock.today()
     return today + timedelta(days=7 - today.weekday() + 7 * (weeks - 1))
 
 
@@ -97,7 +98,7 @@ def test_pattern_page_submits_a_four_week_rotation(login_as):
 
 
 def test_coordinator_accepts_an_urgent_request_for_tomorrow_evening(login_as):
-    tomorrow = date.today() + timedelta(days=1)
+    tomorrow = clock.today() + timedelta(days=1)
     provider = make_provider(weekdays=range(7))
     coordinator = make_coordinator(provider)
     parent, _h, child = make_family()
@@ -163,7 +164,7 @@ def test_answers_requests_and_emails_write_dates_in_french_long_form(login_as):
     body = db.session.scalar(select(OutboxMessage.body_text).where(OutboxMessage.kind == "occasional.submitted"))
     assert f"{long} 05:30–07:30" in body and day.isoformat() not in body
     # An urgent request: the coordinator's e-mail and queue say the date the same way.
-    tomorrow = date.today() + timedelta(days=1)
+    tomorrow = clock.today() + timedelta(days=1)
     services.request_care(parent, child.id, provider.id, tomorrow, "18:00", "19:00")
     urgent = db.session.scalar(select(OutboxMessage.body_text).where(OutboxMessage.kind == "occasional.urgent_requested"))
     if urgent is not None:  # tomorrow may be a closed day (Sunday)

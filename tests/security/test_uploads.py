@@ -7,7 +7,7 @@ sniffed type and nosniff, never as HTML).
 """
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from io import BytesIO
 from pathlib import Path
 
@@ -23,6 +23,7 @@ from tests.booking.factories import make_site
 from tests.conftest import csrf_token_from
 from tests.factories import make_child, make_household, make_user
 from tests.inclusion.factories import PDF
+from app import clock
 
 HTML_AS_PDF = b"<!DOCTYPE html><html><body><script>alert(document.cookie)</script></body></html>"
 POLYGLOT = b"%PDF-1.4\n<html><script>alert(1)</script></html>\n%%EOF\n"
@@ -44,7 +45,7 @@ def parent_setup(login_as):
     household = make_household(parent)
     child = make_child(household)
     unit = make_unit_at(make_site())
-    absence = make_booking(child, session_on(unit, date.today() - timedelta(days=2)),
+    absence = make_booking(child, session_on(unit, clock.today() - timedelta(days=2)),
                            attendance=AttendanceStatus.ABSENT)
     return {"client": login_as(parent), "child": child, "absence": absence}
 

@@ -7,7 +7,7 @@ X or a childminder other than the logged-in one.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, time, timedelta
 from io import BytesIO
 
 from sqlalchemy import select
@@ -30,6 +30,7 @@ from tests.booking.factories import future_wednesday, make_activity, make_sessio
 from tests.factories import make_child, make_household, make_user
 from tests.inclusion.factories import PDF, make_active_plan, make_needs, make_template
 from tests.ram import factories as ram
+from app import clock
 
 ROLES = ("parent_a", "parent_b", "childminder", "animator_x", "director_x", "director_y", "ram_staff", "admin",
          "anonymous")
@@ -67,7 +68,7 @@ def build_world() -> World:
     make_booking(child_a, session_on(billing_unit, date(2026, 3, 4)), attendance=AttendanceStatus.PRESENT)
     billing_services.close_month(MARCH, today=date(2026, 6, 10))
     statement = db.session.scalar(select(Statement))
-    absent = make_booking(child_a, session_on(billing_unit, date.today() - timedelta(days=3)),
+    absent = make_booking(child_a, session_on(billing_unit, clock.today() - timedelta(days=3)),
                           attendance=AttendanceStatus.ABSENT)
     certificate = billing_certificates.upload_certificate(parent_a, absent.id, BytesIO(PDF), "certificat.pdf")
     from app.booking.models import Tariff
@@ -94,7 +95,7 @@ def build_world() -> World:
     pickup = AuthorisedPickup(household_id=household_a.id, full_name="Rose Bouyssou", phone="0601020304")
     contact = EmergencyContact(household_id=household_a.id, full_name="Henri Bouyssou", phone="0565010203")
     invitation = HouseholdInvitation(household_id=household_a.id, nonce="n" * 32, created_by_user_id=parent_a.id,
-                                     expires_at=datetime.now(timezone.utc) + timedelta(days=7))
+                                     expires_at=clock.now() + timedelta(days=7))
     db.session.add_all([pickup, contact, invitation])
     # Household A's declared QF, with its proof, waiting for an administrator's check.
     from app import uploads
@@ -120,7 +121,7 @@ def build_world() -> World:
     demand = ram.make_demand(parent=parent_a)
     introduction = Introduction(demand_id=demand.id, childminder_id=target.id, staff_id=ram_staff.id,
                                 introduced_on=date(2026, 11, 2))
-    workshop = ram.make_workshop(relais, day=date.today() + timedelta(days=30))
+    workshop = ram.make_workshop(relais, day=clock.today() + timedelta(days=30))
     db.session.add_all([introduction, WorkshopRegistration(workshop_id=workshop.id, childminder_id=target.id)])
 
     # Occasional care: a provider with a coordinator (site X's director), A's request and shift pattern.
@@ -131,8 +132,8 @@ def build_world() -> World:
     provider = make_provider()
     db.session.add(ProviderStaff(user_id=director_x.id, provider_id=provider.id))
     db.session.commit()
-    toddler = make_child(household_a, first_name="Axel", birth_date=date.today() - timedelta(days=3 * 365))
-    monday = date.today() + timedelta(days=14 - date.today().weekday())
+    toddler = make_child(household_a, first_name="Axel", birth_date=clock.today() - timedelta(days=3 * 365))
+    monday = clock.today() + timedelta(days=14 - clock.today().weekday())
     occurrences = [(monday + timedelta(days=7 * week), time(5, 30), time(7, 30)) for week in range(2)]
     submitted = occasional_services.submit_pattern(parent_a, toddler.id, provider.id, occurrences,
                                                    kind="chosen_dates", description="Semaines du matin")
