@@ -17,6 +17,7 @@ from sqlalchemy import DateTime, MetaData, TypeDecorator, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, registry
+from sqlalchemy.orm import Session as OrmSession
 
 from app import clock
 
@@ -151,10 +152,12 @@ def read_phase():
     PostgreSQL it is an ordinary transaction. On exit the transaction is
     committed *without expiring* what it loaded, so the caller can go on
     with those objects in its next, writing transaction; whatever a decision
-    depends on must be read again there, under lock. A transaction already
-    in progress (with what it wrote) is committed first. The block must not
-    write.
+    depends on must be read again there, under lock. It refuses to start
+    after a write that is not committed (RuntimeError): it never commits
+    someone else's changes; a transaction that only read is ended. The block
+    must not write.
     """
+    _refuse_pending_writes()
     _end_keeping_objects()
     token = _sqlite_deferred.set(True)
     try:
@@ -164,6 +167,26 @@ def read_phase():
         raise  # the caller rolls back
     _sqlite_deferred.reset(token)
     _end_keeping_objects()
+
+
+_WROTE = "pitchoun_wrote"  # Session.info flag: this transaction flushed a write
+
+
+def _refuse_pending_writes() -> None:
+    session = db.session()
+    if session.new or session.dirty or session.deleted or session.info.get(_WROTE):
+        raise RuntimeError("read_phase() started with uncommitted changes: commit or roll back first")
+
+
+@event.listens_for(OrmSession, "after_flush")
+def _remember_write(session, _context) -> None:
+    session.info[_WROTE] = True
+
+
+@event.listens_for(OrmSession, "after_transaction_end")
+def _forget_write(session, transaction) -> None:
+    if transaction.parent is None:  # the outermost transaction ended (commit or rollback)
+        session.info.pop(_WROTE, None)
 
 
 def _end_keeping_objects() -> None:
