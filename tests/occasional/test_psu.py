@@ -85,3 +85,74 @@ def test_property_billed_covers_the_booking_and_the_presence(start, length, earl
     realised, billed = booking_psu_hours(_booking(t(start), t(start + length), t(arrive), t(leave)), 30)
     assert billed >= realised
     assert billed * 60 >= length and realised * 60 >= leave - arrive
+
+
+# ---------------------------------------------------------------- a provider on the national scale prices bookings
+
+def _scale_provider():
+    from app.occasional.models import Pricing
+
+    provider = make_provider(pricing=Pricing.CNAF_SCALE)  # its own tariff (1.20 € / 2.50 €) no longer applies
+    return provider
+
+
+def _request(parent, child, provider, start="18:00", end="21:00"):
+    from app.occasional import services
+    from tests.occasional.factories import NOW
+
+    answer = services.request_care(parent, child.id, provider.id, MONDAY, start, end, now=NOW).answers[0]
+    assert answer.status == "confirmed"
+    return db.session.get(OccasionalBooking, answer.booking_id)
+
+
+@pytest.mark.parametrize("qf, second_child, aeeh, hourly", [
+    (650, False, False, Decimal("1.01")),   # QF 650 × 2.5 parts = 1625 € × 0.0619 % = 1.006
+    (1200, True, False, Decimal("1.86")),   # two children: 1200 × 3 parts = 3600 € × 0.0516 %
+    (1200, True, True, Decimal("1.73")),    # one receives AEEH: ½ part more, next band: 4200 € × 0.0413 %
+    (100, False, False, Decimal("0.50")),   # 250 € is under the floor: 801 € × 0.0619 %
+])
+def test_a_scale_provider_prices_a_booking_from_the_households_validated_resources(qf, second_child, aeeh, hourly):
+    from tests.factories import make_child
+    from tests.inclusion.factories import make_needs
+
+    provider = _scale_provider()
+    parent, household, child = make_family(family_quotient=qf)
+    household.family_quotient_valid_until = date(2026, 12, 31)
+    if second_child:
+        sister = make_child(household, birth_date=date(2019, 5, 2), first_name="Zoé")
+        if aeeh:
+            make_needs(sister, has_aeeh=True)
+    db.session.commit()
+    booking = _request(parent, child, provider)
+    assert (booking.hourly_price, booking.price) == (hourly, hourly * 3)
+    # Frozen on the booking: a quotient validated later changes the next request only.
+    household.family_quotient = 5000
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(OccasionalBooking, booking.id).hourly_price == hourly
+
+
+def test_a_declaration_not_validated_yet_does_not_lower_the_scale_price():
+    """A household without a validated quotient pays at the ceiling (7000 € × 0.0619 % = 4.33 €); declaring
+    QF 100 changes nothing until staff validate it, and an expired quotient stops counting."""
+    from app.families import services as family_services
+    from tests.families.test_services import household_data
+
+    provider = _scale_provider()
+    parent, household, child = make_family(family_quotient=None)
+    family_services.update_household(parent, household_data(family_quotient=100), today=date(2026, 3, 2))
+    db.session.expire_all()
+    assert db.session.get(type(household), household.id).family_quotient is None  # pending, not validated
+    assert _request(parent, child, provider).hourly_price == Decimal("4.33")
+    household = db.session.get(type(household), household.id)
+    household.family_quotient, household.family_quotient_valid_until = 100, date(2026, 3, 1)  # expired
+    db.session.commit()
+    assert _request(parent, child, provider, "05:00", "08:00").hourly_price == Decimal("4.33")
+
+
+def test_a_provider_on_its_own_tariff_uses_only_a_quotient_still_valid():
+    provider = make_provider()
+    parent, household, child = make_family(family_quotient=650)  # 1.20 € band; 2.50 € above 700 or unknown
+    household.family_quotient_valid_until = date(2026, 3, 1)
+    db.session.commit()
+    assert _request(parent, child, provider).hourly_price == Decimal("2.50")
