@@ -13,10 +13,10 @@ from sqlalchemy.orm import selectinload
 
 from app import rules
 from app.billing.models import LineKind
-from app.billing.registry import BillingRules, LineDraft, aeeh_sources, money
+from app.billing.registry import BillingRules, LineDraft, PsuLine, aeeh_sources, money
 from app.extensions import db
 from app.families.models import Child, Household
-from app.occasional.models import OccasionalBooking, RequestStatus
+from app.occasional.models import OccasionalBooking, OccasionalProvider, RequestStatus
 
 SOURCE = "occasional"
 
@@ -179,3 +179,19 @@ def provider_psu_hours(provider_id: int, first: date, last: date) -> PsuHours:
         realised += r
         billed += b
     return PsuHours(realised, billed, len({b.child_id for b in bookings}), len(bookings))
+
+
+def psu_lines(user, first: date, last: date) -> list[PsuLine]:
+    """The CAF report's occasional-care lines: one per provider `user` coordinates (every provider for an
+    administrator), with its heures réalisées and facturées of [first, last]."""
+    from app.accounts.permissions import can
+    from app.occasional.access import Action, provider_ids_of
+
+    ids = [pid for pid in provider_ids_of(user) if can(user, Action.MANAGE_PROVIDER, pid)]
+    providers = db.session.scalars(select(OccasionalProvider).where(OccasionalProvider.id.in_(ids))
+                                   .order_by(OccasionalProvider.name)) if ids else []
+    lines = []
+    for provider in providers:
+        hours = provider_psu_hours(provider.id, first, last)
+        lines.append(PsuLine(provider.name, hours.realised, hours.billed, hours.children, hours.bookings))
+    return lines

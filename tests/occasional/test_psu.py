@@ -156,3 +156,43 @@ def test_a_provider_on_its_own_tariff_uses_only_a_quotient_still_valid():
     household.family_quotient_valid_until = date(2026, 3, 1)
     db.session.commit()
     assert _request(parent, child, provider).hourly_price == Decimal("2.50")
+
+
+# ---------------------------------------------------------------- the CAF report: heures réalisées vs facturées
+
+def test_the_caf_report_shows_hours_realised_and_billed_per_provider(login_as):
+    """Lou (18:00–21:00) arrives late and leaves early: 2 h réalisées, 3 h facturées. Nino (05:00–08:00)
+    is brought early and stays late: 3.5 h réalisées and facturées. Another coordinator sees neither."""
+    from app.accounts.models import Role
+    from app.billing import caf
+    from app.exports import to_csv
+    from app.occasional import coordination
+    from tests.factories import make_user
+    from tests.occasional.factories import make_coordinator
+
+    provider = _scale_provider()
+    other_provider = make_provider("Multi-accueil Les Lucioles")
+    coordinator = make_coordinator(provider)
+    stranger = make_coordinator(other_provider)
+    parent, _h, lou = make_family(family_quotient=650)
+    parent2, _h2, nino = make_family(first_name="Nino")
+    late_early = _request(parent, lou, provider)
+    overstay = _request(parent2, nino, provider, "05:00", "08:00")
+    coordination.record_attendance(coordinator, late_early.id, "18:20", "20:10")
+    coordination.record_attendance(coordinator, overstay.id, "04:45", "08:10")
+    report = caf.psu_report(coordinator, MONDAY)
+    [line] = report.lines
+    assert (line.provider, line.realised, line.billed, line.children, line.bookings) == (
+        provider.name, Decimal("5.50"), Decimal("6.50"), 2, 2)
+    assert [line.provider for line in caf.psu_report(stranger, MONDAY).lines] == [other_provider.name]
+    assert len(caf.psu_report(make_user(Role.ADMIN), MONDAY).lines) == 2
+    [table] = caf.psu_tables(report)
+    assert f"{provider.name};2026-03;2;2;5,50;6,50" in to_csv(table).decode("utf-8-sig")
+    client = login_as(coordinator)
+    assert client.get("/facturation/caf?report=psu&month=2026-03").headers["Location"].endswith(
+        "/caf/accueil-ponctuel/2026-03")
+    page = client.get("/facturation/caf/accueil-ponctuel/2026-03").get_data(as_text=True)
+    assert "Heures facturées" in page and "5,50" in page and "6,50" in page and other_provider.name not in page
+    export = client.get("/facturation/caf/accueil-ponctuel/2026-03/export.csv")
+    assert export.status_code == 200 and "5,50;6,50" in export.get_data(as_text=True)
+    assert login_as(parent).get("/facturation/caf/accueil-ponctuel/2026-03").status_code in (403, 404)
