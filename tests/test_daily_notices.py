@@ -1,6 +1,7 @@
 """Notices sent by the daily job and by the Relais's introductions: right person, once."""
 from datetime import date, timedelta
 
+import time_machine
 from sqlalchemy import select
 
 from app.accounts.models import Role
@@ -12,6 +13,7 @@ from app.ram.reminders import send_workshop_reminders
 from tests.booking.factories import make_parent_with_child, make_site, make_staff
 from tests.factories import make_user
 from tests.inclusion.factories import make_active_plan
+from tests.ram.factories import NOW as RELAIS_NOW
 from tests.ram.factories import make_childminder, make_demand, make_relais, make_workshop
 from tests.ram.factories import make_staff as make_relais_staff
 
@@ -36,6 +38,7 @@ def test_review_due_reaches_the_site_directors_once_and_says_nothing_of_the_plan
     assert "Adrénaline" not in message.body_text
 
 
+@time_machine.travel(RELAIS_NOW, tick=False)  # registering for the workshop needs it ahead
 def test_workshop_reminder_the_day_before_once_per_registration():
     relais = make_relais()
     childminder = make_childminder()

@@ -23,6 +23,10 @@ the rules are settings where a number is involved):
   module's AEEH report alike.
 - The detail export names children but never shows who receives AEEH
   (health-related data): the CAF needs only the counts and hours.
+- Occasional care (PSU): per provider and month, the heures réalisées
+  (recorded arrival to departure) and the heures facturées (booked, plus any
+  overstay), from the sources registered by the occasional-care module
+  (`psu_report`).
 """
 from __future__ import annotations
 
@@ -39,7 +43,7 @@ from app import clock, rules
 from app.accounts.models import User
 from app.accounts.permissions import require
 from app.billing.access import Action
-from app.billing.registry import AttendedSlot, aeeh_sources, caf_hours_sources
+from app.billing.registry import AttendedSlot, PsuLine, aeeh_sources, caf_hours_sources, psu_hours_sources
 from app.booking.models import ActivityKind, AgeBand, Site
 from app.errors import NotFound
 from app.exports import Table
@@ -234,6 +238,42 @@ def site_hours(site: Site, first: date, today: date | None = None) -> CafReport:
         for source in aeeh_sources():
             aeeh |= set(source(set(child_ids), first, last)) & child_ids
     return count_hours(site, first, last, slots, aeeh)
+
+
+@dataclass
+class PsuReport:
+    """Occasional care for the CAF's PSU, one line per provider, for the month starting `first`."""
+
+    first: date
+    last: date
+    lines: list[PsuLine]
+
+    @property
+    def realised(self) -> Decimal:
+        return sum((line.realised for line in self.lines), Decimal("0"))
+
+    @property
+    def billed(self) -> Decimal:
+        return sum((line.billed for line in self.lines), Decimal("0"))
+
+
+def psu_report(user: User, first: date) -> PsuReport:
+    """Heures réalisées and facturées of the occasional-care providers `user` may report on (an
+    administrator: all; a coordinator: theirs), for the month of `first`."""
+    first = first.replace(day=1)
+    last = first.replace(day=pycal.monthrange(first.year, first.month)[1])
+    lines = [line for source in psu_hours_sources() for line in source(user, first, last)]
+    return PsuReport(first, last, lines)
+
+
+def psu_tables(report: PsuReport) -> list[Table]:
+    month = report.first.strftime("%Y-%m")
+    table = Table("psu", _("Accueil ponctuel (PSU)"),
+                  [_("Structure"), _("Mois"), _("Enfants"), _("Demandes"), _("Heures réalisées"),
+                   _("Heures facturées")])
+    for line in report.lines:
+        table.add(line.provider, month, line.children, line.bookings, line.realised, line.billed)
+    return [table]
 
 
 def report_sites(user: User) -> list[Site]:

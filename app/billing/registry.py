@@ -11,6 +11,9 @@
 - `register_aeeh_source(fn)`: fn(child_ids, first, last) -> set of the
   child ids receiving AEEH in that period (inclusion fills it; without it,
   the report shows no AEEH child).
+- `register_psu_hours_source(fn)`: fn(user, first, last) -> list[PsuLine],
+  the hours of the providers funded by the PSU that `user` may see
+  (occasional care: heures réalisées and facturées per provider).
 
 Billing registers the booking sources itself (app/billing/sources.py).
 """
@@ -70,13 +73,26 @@ class AttendedSlot:
     with_meal: bool
 
 
+@dataclass(frozen=True)
+class PsuLine:
+    """One provider's month for the CAF's PSU: heures réalisées (arrival to departure) and facturées."""
+
+    provider: str
+    realised: Decimal
+    billed: Decimal
+    children: int
+    bookings: int
+
+
 StatementSource = Callable[[date, date, "int | None", BillingRules], list[LineDraft]]
 CafHoursSource = Callable[[int, date, date], list[AttendedSlot]]
 AeehSource = Callable[[set[int], date, date], set[int]]
+PsuHoursSource = Callable[["User", date, date], list[PsuLine]]
 
 _STATEMENT_SOURCES: list[StatementSource] = []
 _CAF_HOURS_SOURCES: list[CafHoursSource] = []
 _AEEH_SOURCES: list[AeehSource] = []
+_PSU_HOURS_SOURCES: list[PsuHoursSource] = []
 
 
 def _add(registry: list, fn) -> None:
@@ -101,6 +117,11 @@ def register_aeeh_source(fn: AeehSource) -> AeehSource:
     return fn
 
 
+def register_psu_hours_source(fn: PsuHoursSource) -> PsuHoursSource:
+    _add(_PSU_HOURS_SOURCES, fn)
+    return fn
+
+
 def statement_sources() -> list[StatementSource]:
     return list(_STATEMENT_SOURCES)
 
@@ -111,3 +132,7 @@ def caf_hours_sources() -> list[CafHoursSource]:
 
 def aeeh_sources() -> list[AeehSource]:
     return list(_AEEH_SOURCES)
+
+
+def psu_hours_sources() -> list[PsuHoursSource]:
+    return list(_PSU_HOURS_SOURCES)

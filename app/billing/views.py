@@ -291,11 +291,30 @@ def delete_tariff(tariff_id: int):
 def caf_index():
     site_id = id_arg("site")
     month = request.args.get("month")
+    if request.args.get("report") == "psu" and month:
+        first, _last = services.parse_month(month)
+        return redirect(url_for("billing.caf_psu", month=first.strftime("%Y-%m")))
     if site_id and month:
         first, _last = services.parse_month(month)
         return redirect(url_for("billing.caf_report", site_id=site_id, month=first.strftime("%Y-%m")))
     return render_template("billing/caf_index.html", sites=caf.report_sites(current_user),
                            default_month=services.closable_month().strftime("%Y-%m"))
+
+
+@bp.get("/caf/accueil-ponctuel/<month>")
+@roles_required(Role.DIRECTOR, Role.ADMIN)
+def caf_psu(month: str):
+    first, _last = services.parse_month(month)
+    return render_template("billing/caf_psu.html", report=caf.psu_report(current_user, first),
+                           month_label=services.month_label)
+
+
+@bp.get("/caf/accueil-ponctuel/<month>/export.xlsx", defaults={"fmt": "xlsx"})
+@bp.get("/caf/accueil-ponctuel/<month>/export.csv", defaults={"fmt": "csv"})
+@roles_required(Role.DIRECTOR, Role.ADMIN)
+def caf_psu_export(month: str, fmt: str):
+    first, _last = services.parse_month(month)
+    return exports.respond(caf.psu_tables(caf.psu_report(current_user, first)), f"caf-psu-{first:%Y-%m}", fmt)
 
 
 @bp.get("/caf/<int:site_id>/<month>")

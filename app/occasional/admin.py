@@ -50,7 +50,7 @@ from app.occasional.access import PROVIDER_STAFF_ROLES, Action
 from app.occasional.blocks import hhmm, lock_provider, long_day
 from app.occasional.models import (ACTIVE_STATUSES, BLOCK_MINUTES, CareBand, CareBlock, OccasionalBooking,
                                    OccasionalProvider, ProviderKind, ProviderOpening, ProviderStaff, ProviderTariff,
-                                   ShiftPattern, block_starts, is_public_holiday)
+                                   Pricing, ShiftPattern, block_starts, is_public_holiday)
 from app.occasional.services import release_and_promote
 
 MAX_LISTED = 5  # dates named in a refusal, then "and N others"
@@ -121,6 +121,7 @@ class ProviderSettings:
     ratio_walking: int = 8
     closed_on_public_holidays: bool = True
     active: bool = True
+    pricing: str = Pricing.OWN_TARIFF.value
 
 
 def _check_settings(values: ProviderSettings, exclude_id: int | None = None) -> ProviderSettings:
@@ -139,6 +140,10 @@ def _check_settings(values: ProviderSettings, exclude_id: int | None = None) -> 
         values.kind = ProviderKind(values.kind).value
     except ValueError:
         raise ValidationFailed(_("Type de structure inconnu."), field="kind") from None
+    try:
+        values.pricing = Pricing(values.pricing).value
+    except ValueError:
+        raise ValidationFailed(_("Choisissez la tarification dans la liste."), field="pricing") from None
     values.commune_insee = values.commune_insee or None
     if values.commune_insee and db.session.get(Commune, values.commune_insee) is None:
         raise ValidationFailed(_("Commune inconnue."), field="commune_insee")
@@ -177,7 +182,8 @@ def create_provider(user: User, values: ProviderSettings) -> OccasionalProvider:
     """
     require(user, Action.ADMINISTER)
     values = _check_settings(values)
-    provider = OccasionalProvider(**{**values.__dict__, "kind": ProviderKind(values.kind)})
+    provider = OccasionalProvider(**{**values.__dict__, "kind": ProviderKind(values.kind),
+                                     "pricing": Pricing(values.pricing)})
     db.session.add(provider)
     _commit_provider()
     return provider
@@ -203,7 +209,8 @@ def update_provider(user: User, provider_id: int, values: ProviderSettings,
                                  list=_listing(_describe_requests(holidays))),
                                code="requests_on_public_holidays", field="closed_on_public_holidays")
         for name, value in values.__dict__.items():
-            setattr(provider, name, ProviderKind(value) if name == "kind" else value)
+            setattr(provider, name, ProviderKind(value) if name == "kind" else Pricing(value) if name == "pricing"
+                    else value)
         _commit_provider()
     except Exception:
         db.session.rollback()

@@ -33,6 +33,7 @@ def _provider_form(provider=None, *, submitted: bool = False) -> ProviderForm:
     else:
         form = ProviderForm(formdata=None, obj=provider)
         form.kind.data = provider.kind.value
+        form.pricing.data = provider.pricing.value
         form.commune_insee.data = provider.commune_insee or ""
     form.commune_insee.choices = [("", _("— Aucune —"))] + [(c.insee, c.name) for c in admin.communes()]
     return form

@@ -13,10 +13,10 @@ from sqlalchemy.orm import selectinload
 
 from app import rules
 from app.billing.models import LineKind
-from app.billing.registry import BillingRules, LineDraft, money
+from app.billing.registry import BillingRules, LineDraft, PsuLine, aeeh_sources, money
 from app.extensions import db
-from app.families.models import Child
-from app.occasional.models import OccasionalBooking, RequestStatus
+from app.families.models import Child, Household
+from app.occasional.models import OccasionalBooking, OccasionalProvider, RequestStatus
 
 SOURCE = "occasional"
 
@@ -99,6 +99,39 @@ def cnaf_hourly_rate(monthly_resources: Decimal, children: int, on: date, *, dis
     return money(resources * effort_rate(children, on, disabled_child=disabled_child))
 
 
+def quotient_parts(children: int, disabled_children: int = 0) -> Decimal:
+    """The CAF's number of parts of a household: 2 for the parent or parents, ½ for each of the first two
+    children, 1 from the third on, and ½ more for each child receiving AEEH."""
+    return (Decimal(2) + Decimal("0.5") * min(children, 2) + max(children - 2, 0)
+            + Decimal("0.5") * disabled_children)
+
+
+def _dependent_children(household: Household, on: date) -> list[Child]:
+    """The household's children under 20 on `on` (children "à charge" for the CAF)."""
+    return [c for c in household.children if c.birth_date <= on and
+            (on.year - c.birth_date.year - ((on.month, on.day) < (c.birth_date.month, c.birth_date.day))) < 20]
+
+
+def household_cnaf_rate(household: Household | None, on: date) -> Decimal:
+    """The household's hourly price by the national scale on `on`.
+
+    Resources: the monthly resources behind the household's validated quotient familial (QF × the CAF's
+    parts); a quotient declared but not validated yet, or past its validity date, does not count, and a
+    household without one pays at the ceiling of the scale (as the highest band of a tariff). The number
+    of dependent children sets the effort rate; a child receiving AEEH moves the household one band down.
+    """
+    children = _dependent_children(household, on) if household is not None else []
+    ids = {c.id for c in children}
+    disabled: set[int] = set()
+    for source in aeeh_sources() if ids else ():
+        disabled |= set(source(ids, on, on)) & ids
+    count = max(len(children), 1)
+    qf = household.family_quotient_on(on) if household is not None else None
+    resources = (RESOURCES_CEILING.value(on=on) if qf is None
+                 else Decimal(qf) * quotient_parts(count, len(disabled)))
+    return cnaf_hourly_rate(resources, count, on, disabled_child=bool(disabled))
+
+
 def _minutes(t: time) -> int:
     return t.hour * 60 + t.minute
 
@@ -146,3 +179,19 @@ def provider_psu_hours(provider_id: int, first: date, last: date) -> PsuHours:
         realised += r
         billed += b
     return PsuHours(realised, billed, len({b.child_id for b in bookings}), len(bookings))
+
+
+def psu_lines(user, first: date, last: date) -> list[PsuLine]:
+    """The CAF report's occasional-care lines: one per provider `user` coordinates (every provider for an
+    administrator), with its heures réalisées and facturées of [first, last]."""
+    from app.accounts.permissions import can
+    from app.occasional.access import Action, provider_ids_of
+
+    ids = [pid for pid in provider_ids_of(user) if can(user, Action.MANAGE_PROVIDER, pid)]
+    providers = db.session.scalars(select(OccasionalProvider).where(OccasionalProvider.id.in_(ids))
+                                   .order_by(OccasionalProvider.name)) if ids else []
+    lines = []
+    for provider in providers:
+        hours = provider_psu_hours(provider.id, first, last)
+        lines.append(PsuLine(provider.name, hours.realised, hours.billed, hours.children, hours.bookings))
+    return lines

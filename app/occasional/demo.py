@@ -16,7 +16,7 @@ from app.accounts.models import Role, User
 from app.extensions import db
 from app.families.models import Commune
 from app.occasional.models import (OccasionalProvider, ProviderKind, ProviderOpening, ProviderStaff,
-                                   ProviderTariff, age_in_months)
+                                   ProviderTariff, age_in_months, is_public_holiday)
 
 COORDINATOR_EMAIL = "coordinator1@demo.pitchoun.fr"
 
@@ -67,7 +67,11 @@ def _young_child(email: str, provider: OccasionalProvider, day: date):
 
 
 def _next(weekday: int, after: date) -> date:
-    return after + timedelta(days=(weekday - after.weekday()) % 7 or 7)
+    """The first such weekday after `after` that is not a public holiday (the providers close then)."""
+    day = after + timedelta(days=(weekday - after.weekday()) % 7 or 7)
+    while is_public_holiday(day):
+        day += timedelta(days=7)
+    return day
 
 
 def load_demo() -> list[str]:
@@ -103,8 +107,10 @@ def load_demo() -> list[str]:
         services.submit_pattern(user, child.id, shifted.id, occurrences, kind="alternating",
                                 description="Semaine du matin / semaine du soir (démonstration)",
                                 idempotency_key="demo-occ-pattern")
-    urgent_day = next(today + timedelta(days=n) for n in (1, 2, 3) if (today + timedelta(days=n)).weekday() < 5)
-    user, child = _young_child("parent1@demo.pitchoun.fr", shifted, urgent_day)
+    urgent_day = next((today + timedelta(days=n) for n in (1, 2, 3)
+                       if (today + timedelta(days=n)).weekday() < 5 and not is_public_holiday(today + timedelta(days=n))),
+                      None)
+    user, child = _young_child("parent1@demo.pitchoun.fr", shifted, urgent_day) if urgent_day else (None, None)
     if child is not None:
         services.request_care(user, child.id, shifted.id, urgent_day, "18:00", "20:00",
                               idempotency_key="demo-occ-urgent")

@@ -73,6 +73,10 @@ KIND_CHOICES = [("multi_accueil", _l("Multi-accueil (places d'accueil occasionne
                 ("shifted_hours", _l("Garde en horaires décalés"))]
 
 
+PRICING_CHOICES = [("own_tariff", _l("Tarif horaire de la structure, par tranche de quotient familial")),
+                   ("cnaf_scale", _l("Barème national de la CNAF (PSU) : taux d'effort sur les ressources du foyer"))]
+
+
 class ProviderForm(FlaskForm):
     name = StringField(_l("Nom de la structure"), validators=[DataRequired(), Length(max=150)])
     kind = SelectField(_l("Type de structure"), choices=KIND_CHOICES, validators=[InputRequired()])
@@ -92,6 +96,7 @@ class ProviderForm(FlaskForm):
     ratio_walking = IntegerField(_l("Enfants qui marchent par adulte"), default=8,
                                  validators=[InputRequired(), NumberRange(1, 20)])
     closed_on_public_holidays = BooleanField(_l("Fermée les jours fériés"), default=True)
+    pricing = SelectField(_l("Tarification"), choices=PRICING_CHOICES, default="own_tariff")
     active = BooleanField(_l("Structure active (visible des familles)"), default=True)
 
 

@@ -41,10 +41,11 @@ def init_app(app: Flask) -> None:
 
     register_scope("occasional_provider", assign_providers)
     register_household_feed_source(household_events)
-    from app.billing.registry import register_statement_source
-    from app.occasional.billing import occasional_statement_lines
+    from app.billing.registry import register_psu_hours_source, register_statement_source
+    from app.occasional.billing import occasional_statement_lines, psu_lines
 
     register_statement_source(occasional_statement_lines)
+    register_psu_hours_source(psu_lines)
     register_kind("occasional.submitted", _l("Réponse à une demande de garde ponctuelle"), essential=True,
                   roles=[Role.PARENT])
     register_kind("occasional.promoted", _l("Place de garde ponctuelle obtenue sur liste d'attente"),

@@ -33,6 +33,11 @@ class ProviderKind(str, enum.Enum):
     SHIFTED_HOURS = "shifted_hours"  # horaires décalés / atypiques
 
 
+class Pricing(str, enum.Enum):
+    OWN_TARIFF = "own_tariff"  # the provider's hourly tariff by quotient familial band
+    CNAF_SCALE = "cnaf_scale"  # the CNAF national scale (PSU): the household's resources × the effort rate
+
+
 class CareBand(str, enum.Enum):
     NOT_WALKING = "not_walking"  # under the provider's walking age (default 18 months)
     WALKING = "walking"
@@ -70,6 +75,8 @@ class OccasionalProvider(db.Model):
     ratio_walking: Mapped[int] = mapped_column(default=8)
     closed_on_public_holidays: Mapped[bool] = mapped_column(default=True)
     active: Mapped[bool] = mapped_column(default=True)
+    pricing: Mapped[Pricing] = mapped_column(Enum(Pricing, native_enum=False, length=20, validate_strings=True),
+                                             default=Pricing.OWN_TARIFF, server_default=Pricing.OWN_TARIFF.name)
 
     commune: Mapped[Commune | None] = relationship()
     openings: Mapped[list[ProviderOpening]] = relationship(

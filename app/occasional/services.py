@@ -32,13 +32,14 @@ from app.errors import Forbidden, ValidationFailed
 from app.extensions import db, utcnow
 from app.families.models import Child, Household
 from app.notifications.outbox import notify
+from app.occasional.billing import household_cnaf_rate
 from app.occasional.blocks import (check_range, ensure_and_lock, free_ranges, hhmm, long_day, lock_provider,
                                    parse_day, parse_time)
 from app.occasional.errors import (AgeOutOfRange, AlreadyRequested, ChildNotFound, Closed, DayInPast,
                                    InvalidPattern, NotCancellable, ProviderNotFound, RequestRefused)
 from app.occasional.models import (ACTIVE_STATUSES, HOLDING_STATUSES, OccasionalBooking, OccasionalProvider,
-                                   PatternKind, ProviderStaff, RequestStatus, ShiftPattern, age_in_months,
-                                   block_starts, is_public_holiday)
+                                   PatternKind, Pricing, ProviderStaff, RequestStatus, ShiftPattern,
+                                   age_in_months, block_starts, is_public_holiday)
 
 PATH_MINE = "/garde-ponctuelle/mes-demandes"
 MAX_PATTERN_DAYS = 56  # 8 weeks
@@ -135,12 +136,16 @@ def _child_for(user: User, child_id: Any) -> Child:
     return child
 
 
-def hourly_price(provider: OccasionalProvider, household: Household | None) -> Decimal | None:
-    """The provider's hourly price for the household's quotient familial band (highest band if unknown)."""
+def hourly_price(provider: OccasionalProvider, household: Household | None, day: date) -> Decimal | None:
+    """The household's hourly price on `day`: by the CNAF national scale when the provider applies it,
+    else the provider's tariff for the household's validated quotient familial band (highest band if
+    there is none or it expired)."""
+    if provider.pricing is Pricing.CNAF_SCALE:
+        return household_cnaf_rate(household, day)
     tariffs = sorted(provider.tariffs, key=lambda t: t.qf_min)
     if not tariffs:
         return None
-    qf = household.family_quotient if household else None
+    qf = household.family_quotient_on(day) if household else None
     if qf is None:
         return tariffs[-1].hourly_price
     for tariff in tariffs:
@@ -250,7 +255,7 @@ def _answer_range(user: User, provider: OccasionalProvider, child: Child, househ
         locked = ensure_and_lock(provider, [(day, s) for s in starts])
     blocks = [locked[(day, s)] for s in starts]
     full = [b for b in blocks if b.free(band) <= 0]  # the answer lists them; engine.claim_all decides
-    hourly = hourly_price(provider, household)
+    hourly = hourly_price(provider, household, day)
     booking = OccasionalBooking(
         child_id=child.id, provider_id=provider.id, pattern_id=pattern.id if pattern else None, day=day, starts_at=start, ends_at=end,
         band=band, submission_id=submission_id, booked_by_id=user.id, hourly_price=hourly, created_at=now,

@@ -30,6 +30,8 @@ ACCESS = {
     "billing.caf_index": {DI, AD},
     "billing.caf_report": {DI, AD},
     "billing.caf_report_csv": {DI, AD},
+    "billing.caf_psu": {DI, AD},
+    "billing.caf_psu_export": {DI, AD},
 }
 
 

@@ -325,6 +325,7 @@ def test_attendance_is_recorded_only_from_the_sessions_day(setup, login_as):
 
     from app.billing import caf, certificates
     from app.booking import attendance
+    from app.clock import PARIS
     from app.booking.models import Attendance
     from app.errors import Conflict
     from tests.inclusion.factories import PDF
@@ -334,8 +335,8 @@ def test_attendance_is_recorded_only_from_the_sessions_day(setup, login_as):
     item = services.book(parent, [(child.id, session.id)]).items[0]
     director = make_staff(site)
     six_days_before = dt.combine(session.day - timedelta(days=6), time(10, 0), tzinfo=timezone.utc)
-    # The evening before, 23:30 in Paris (22:30 UTC): still the day before.
-    evening_before = dt.combine(session.day - timedelta(days=1), time(22, 30), tzinfo=timezone.utc)
+    # The evening before, 23:30 in Paris (21:30 or 22:30 UTC, by the season): still the day before.
+    evening_before = dt.combine(session.day - timedelta(days=1), time(23, 30), tzinfo=PARIS)
     for moment in (six_days_before, evening_before):
         with pytest.raises(Conflict) as refused:
             attendance.mark_attendance(director, item.booking_id, "present", now=moment)
@@ -350,8 +351,8 @@ def test_attendance_is_recorded_only_from_the_sessions_day(setup, login_as):
             assert "pourront être notées" in client.get(response.headers["Location"]).get_data(as_text=True)
             assert caf.site_report(director, site.id, session.day.replace(day=1)).total.hours == 0
     assert db.session.scalar(select(func.count(Attendance.id))) == 0
-    # On the day (00:30 in Paris, 23:30 UTC the day before): the child is absent, the family sends a certificate.
-    on_the_day = dt.combine(session.day - timedelta(days=1), time(23, 30), tzinfo=timezone.utc)
+    # On the day (00:30 in Paris, still the day before in UTC): the child is absent, the family sends a certificate.
+    on_the_day = dt.combine(session.day, time(0, 30), tzinfo=PARIS)
     attendance.mark_attendance(director, item.booking_id, "absent", now=on_the_day)
     with time_machine.travel(on_the_day + timedelta(hours=10), tick=False):
         certificate = certificates.upload_certificate(parent, item.booking_id, BytesIO(PDF), "certificat.pdf")

@@ -164,6 +164,7 @@ def test_expiry_reminder_ahead_of_time_once_a_day():
     assert "a expiré" in _messages("families.quotient_expiring")[-1].subject
 
 
+@time_machine.travel(datetime(2026, 3, 2, 9, tzinfo=timezone.utc), tick=False)  # before the QF's validity ends
 def test_queue_pages_validate_and_refuse_beside_the_field(login_as):
     from tests.conftest import csrf_token_from
 

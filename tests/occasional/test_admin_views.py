@@ -153,3 +153,21 @@ def test_without_csrf_token_nothing_is_written(admin_client):
 def test_admin_has_a_navigation_entry(admin_client):
     assert f'href="{BASE}"' in admin_client.get("/").get_data(as_text=True) or \
         f'href="{BASE}"' in admin_client.get("/accueil").get_data(as_text=True)
+
+
+def test_admin_chooses_the_national_scale_for_a_provider(admin_client):
+    from app.occasional.models import Pricing
+
+    make_commune()
+    assert _post(admin_client, BASE + "/nouvelle", PROVIDER_FORM).status_code == 302
+    provider = db.session.scalar(select(OccasionalProvider))
+    assert provider.pricing is Pricing.OWN_TARIFF  # the default
+    page = BASE + f"/{provider.id}"
+    form = admin_client.get(page).get_data(as_text=True)
+    assert 'name="pricing"' in form and "Barème national de la CNAF" in form
+    assert _post(admin_client, page, {**PROVIDER_FORM, "pricing": "cnaf_scale"}, page).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(OccasionalProvider, provider.id).pricing is Pricing.CNAF_SCALE
+    assert "applique le barème national de la CNAF" in admin_client.get(page).get_data(as_text=True)
+    refused = _post(admin_client, page, {**PROVIDER_FORM, "pricing": "free"}, page)
+    assert refused.status_code == 422 and 'id="pricing-error"' in refused.get_data(as_text=True)

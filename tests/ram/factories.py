@@ -21,6 +21,9 @@ from app.ram.models import (
 )
 from tests.factories import make_user
 
+# The day the fixed dates below are written for (tests/ram/conftest.py freezes the clock on it).
+NOW = datetime(2026, 12, 1, 10, tzinfo=timezone.utc)
+
 COMMUNES_CSV = Path("/work/shared/data/grand-cahors-communes.csv")
 # A few communes, so tests do not depend on the shared file being present.
 COMMUNES = {

@@ -109,6 +109,8 @@ EXPECTED: dict[str, str] = {
     "billing.caf_index GET": "nnnnoonol",
     "billing.caf_report GET": "nnnnonnol",
     "billing.caf_report_csv GET": "nnnnonnol",
+    "billing.caf_psu GET": "nnnnoonol",  # a director sees the providers he coordinates (none for director_y)
+    "billing.caf_psu_export GET": "nnnnoonol",
     "billing.close_month POST": "nnnnnnnvl",
     "billing.delete_tariff POST": "nnnnnnnol",
     "billing.download_certificate GET": "onnnonnol",
@@ -312,6 +314,8 @@ OPEN_BY_DESIGN = {
     "booking.allocation_request GET": "any family files its own request in an open draw (its own, never A's)",
     "booking.allocation_request POST": "any family files its own request in an open draw (its own, never A's)",
     "ram.workshop GET": "workshops are open to every childminder",
+    "billing.caf_psu GET": "<month> is no identifier: a director sees only the providers he coordinates",
+    "billing.caf_psu_export GET": "<month> is no identifier: a director sees only the providers he coordinates",
     "ram.workshop_register POST": "any childminder registers herself",
     "ram.workshop_unregister POST": "any childminder unregisters herself",
 }
