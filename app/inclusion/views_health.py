@@ -1,7 +1,7 @@
 """The fiche sanitaire de liaison: the guardian's form (phone-friendly) and the staff's read view."""
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -33,6 +33,8 @@ def _fill(form: HealthFormForm, view: health.HealthView) -> None:
 def health_form(child_id: int):
     """Guardians fill in the form; the staff allowed to read it see the read view."""
     user = current_user._get_current_object()
+    if request.method == "POST":
+        health.require_guardian(user, child_id)  # the staff read, never write: 404
     view = health.read_health_form(user, child_id)
     if not view.editable:
         return render_template("inclusion/health_view.html", view=view, vaccines=health.VACCINES)
