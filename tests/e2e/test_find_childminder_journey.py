@@ -81,9 +81,10 @@ def test_a_parent_finds_a_childminder_in_few_taps(live_server, page_factory):
 
 def test_a_childminder_declares_her_hours_on_a_phone(live_server, page_factory):
     cm = make_childminder(first_name="Alice", last_name="Vialard", declared=clock.now())
+    cm_id, email = cm.id, cm.user.email  # read before the server runs: the test's session holds no lock then
     page = page_factory(PHONE)
-    keyboard_login(page, live_server, cm.user.email)
-    page.goto(f"{live_server}/relais/assistantes-maternelles/{cm.id}/horaires")
+    keyboard_login(page, live_server, email)
+    page.goto(f"{live_server}/relais/assistantes-maternelles/{cm_id}/horaires")
     check(page, "childminder-hours", "phone", "empty")
     page.fill("#day0_start", "07:30")
     page.fill("#day0_end", "12:00")
@@ -109,9 +110,10 @@ def test_health_form_by_a_parent_and_read_by_the_site_staff(live_server, page_fa
     child = make_child(make_household(parent), first_name="Anna", birth_date=clock.today() - timedelta(days=6 * 365))
     session = make_session(make_morning_unit(site), day=clock.today() + timedelta(days=7))
     make_booking(child, session, status=BookingStatus.CONFIRMED)
+    child_id, parent_email, animator_email = child.id, parent.email, animator.email
     page = page_factory(PHONE)
-    keyboard_login(page, live_server, parent.email)
-    page.goto(f"{live_server}/inclusion/enfants/{child.id}/fiche-sanitaire")
+    keyboard_login(page, live_server, parent_email)
+    page.goto(f"{live_server}/inclusion/enfants/{child_id}/fiche-sanitaire")
     check(page, "health-form", "phone", "empty")
     follow(page, page.get_by_role("button", name="Enregistrer la fiche sanitaire"))
     assert page.locator("[aria-invalid=true]").count() >= 1
@@ -124,7 +126,7 @@ def test_health_form_by_a_parent_and_read_by_the_site_staff(live_server, page_fa
     follow(page, page.get_by_role("button", name="Enregistrer la fiche sanitaire"))
     assert "La fiche sanitaire est enregistrée" in page.inner_text("main")
     staff = page_factory(PHONE)
-    keyboard_login(staff, live_server, animator.email)
-    staff.goto(f"{live_server}/inclusion/enfants/{child.id}/fiche-sanitaire")
+    keyboard_login(staff, live_server, animator_email)
+    staff.goto(f"{live_server}/inclusion/enfants/{child_id}/fiche-sanitaire")
     assert "Allergie sévère" in staff.inner_text("main")
     check(staff, "health-form", "phone", "staff-view")
