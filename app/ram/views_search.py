@@ -98,5 +98,16 @@ def search():
                 apply_error(form, error)
         if form.errors or form.form_errors:
             status = 422
+    demand_args = _demand_args(result.query) if result else {}
     query_text = urlencode([(k, v) for k, v in request.args.items(multi=True) if k != "page"])
-    return render_template("ram/search.html", form=form, result=result, query_text=query_text), status
+    return render_template("ram/search.html", form=form, result=result, query_text=query_text,
+                           demand_args=demand_args), status
+
+
+def _demand_args(query: search_services.SearchQuery) -> dict:
+    """The search's criteria as the demand form's fields, to file a request without retyping them."""
+    args = {"commune_insee": query.commune_insee, "child_birth_date": query.child_birth.isoformat(),
+            "start_date": query.start.isoformat(), "max_distance_km": max(1, query.max_km)}
+    for day, intervals in query.schedule.items():
+        args[f"day{day}_start"], args[f"day{day}_end"] = intervals[0][0], intervals[-1][1]
+    return args

@@ -1,6 +1,7 @@
 """Declared days and hours bound the places; absences; the families' search of childminders."""
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timezone
 
 import pytest
@@ -170,3 +171,27 @@ def test_search_validation_and_who_may_search():
     for role in (Role.CHILDMINDER, Role.ANIMATOR, Role.DIRECTOR):
         with pytest.raises(Forbidden):
             search.search(make_user(role), _query())
+
+
+def test_search_page_shows_results_refuses_bad_input_and_prefills_a_demand(app, make_client):
+    from tests.conftest import login
+
+    make_childminder(first_name="Alice")
+    parent = make_user(Role.PARENT)
+    client = make_client()
+    login(client, parent)
+    url = "/relais/trouver-une-assistante-maternelle"
+    args = "commune_insee=46042&max_km=10&child_birth=2025-06-01&start=2027-01-04&days=0&days=1" \
+           "&arrival=08:00&departure=17:00"
+    page = client.get(f"{url}?{args}")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Alice Delmas" in html and "par le Relais" in html
+    assert re.search(r'demandes/nouvelle\?[^"]*day0_start=08(:|%3A)00', html)  # the demand, pre-filled
+    refused = client.get(f"{url}?commune_insee=46042&max_km=10&child_birth=2025-06-01&arrival=18:00&departure=08:00")
+    text = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "Cochez au moins un jour." in text
+    assert "doit suivre l" in text and "arrivée." in text
+    demand = client.get("/relais/demandes/nouvelle?commune_insee=46042&child_birth_date=2025-06-01"
+                        "&day0_start=08:00&day0_end=17:00")
+    body = demand.get_data(as_text=True)
+    assert demand.status_code == 200 and 'value="2025-06-01"' in body and 'value="08:00"' in body
