@@ -58,10 +58,6 @@ def _count(**where) -> int:
     return db.session.scalar(query)
 
 
-def _needs_11(child):
-    return child.birth_date >= health.ELEVEN_VACCINES_FROM
-
-
 def test_guardian_fills_the_form_and_the_staff_of_the_booked_site_read_it(world):
     child, parent = world["child"], world["parent"]
     eleven = {code: date(2025, 6, 1) for code in health.mandatory_vaccines(child.birth_date)}
