@@ -281,7 +281,8 @@ def _availability_page(childminder, form: PublishForm, status: int = 200):
                            grid=av.week_grid(profile, day), places=av.full_time_places(profile, day),
                            licence=childminder.licence_on(day), stale=services.availability_is_stale(childminder),
                            next_deadline=services.next_deadline(today), form=form,
-                           weekdays=sch.weekday_names(), local_date=services.local_date), status
+                           weekdays=sch.weekday_names(), local_date=services.local_date,
+                           schedule_text=sch.schedule_text), status
 
 
 @bp.post("/assistantes-maternelles/<int:childminder_id>/disponibilites/publier")

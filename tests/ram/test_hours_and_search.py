@@ -195,3 +195,26 @@ def test_search_page_shows_results_refuses_bad_input_and_prefills_a_demand(app, 
                         "&day0_start=08:00&day0_end=17:00")
     body = demand.get_data(as_text=True)
     assert demand.status_code == 200 and 'value="2025-06-01"' in body and 'value="08:00"' in body
+
+
+def test_hours_page_saves_two_ranges_and_the_availability_page_shows_them(app, make_client):
+    from tests.conftest import csrf_token_from, login
+
+    cm = make_childminder()
+    cm_id = cm.id
+    client = make_client()
+    login(client, cm.user)
+    url = f"/relais/assistantes-maternelles/{cm_id}/horaires"
+    token = csrf_token_from(client.get(url).get_data(as_text=True))
+    bad = client.post(url, data={"csrf_token": token, "day0_start": "12:00", "day0_end": "08:00"})
+    assert bad.status_code == 422 and "aria-invalid" in bad.get_data(as_text=True)
+    assert client.post(url, data={"csrf_token": token, "day0_start": "07:30", "day0_end": "12:00",
+                                  "day0_start2": "14:00", "day0_end2": "18:30"}).status_code == 302
+    db.session.expire_all()
+    assert services.get_childminder(cm.user, cm_id).accepted_schedule == {
+        "0": [["07:30", "12:00"], ["14:00", "18:30"]]}
+    page = client.get(f"/relais/assistantes-maternelles/{cm_id}/disponibilites").get_data(as_text=True)
+    assert "lundi 07:30–12:00, 14:00–18:30" in page
+    assert client.post(url, data={"csrf_token": token, "clear": "1"}).status_code == 302
+    db.session.expire_all()
+    assert services.get_childminder(cm.user, cm_id).accepted_schedule is None
