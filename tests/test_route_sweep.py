@@ -136,6 +136,7 @@ ACCESS: dict[str, object] = {
     "inclusion.download_document": ANY_USER,
     "inclusion.delete_document": ANY_USER,
     "inclusion.consultations": ANY_USER,
+    "inclusion.health_form": ANY_USER,          # guardians and the booked sites' staff, per object
     "inclusion.export_child": ANY_USER,
     "inclusion.plan_version": ANY_USER,
     "inclusion.acknowledge": ANY_USER,
@@ -169,6 +170,10 @@ ACCESS: dict[str, object] = {
     "ram.contract_end": ANY_USER,
     "ram.childminder_availability": ANY_USER,
     "ram.availability_publish": ANY_USER,
+    "ram.childminder_hours": ANY_USER,
+    "ram.absence_add": ANY_USER,
+    "ram.absence_remove": ANY_USER,
+    "ram.search": {P, RS, AD},
     "ram.demands": {P, RS, AD},
     "ram.demand_new": {P, RS, AD},
     "ram.demand": ANY_USER,                     # the family's own or staff, per object

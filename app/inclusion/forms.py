@@ -121,3 +121,40 @@ class StepRecordForm(FlaskForm):
         ("validated", _l("Validée : on passe à l'étape suivante")),
         ("extended", _l("Prolongée : on refait cette étape"))], validators=[DataRequired(REQUIRED)])
     note = TextAreaField(_l("Observations"), validators=[Optional(), Length(max=2000)])
+
+
+class HealthFormForm(FlaskForm):
+    """The fiche sanitaire de liaison (Cerfa 10008); vaccine_<code> date fields are added below."""
+
+    vaccination_exemption = TextAreaField(
+        _l("Contre-indication médicale à une vaccination (avec le certificat du médecin)"),
+        validators=[Optional(), Length(max=2000)])
+    doctor_name = StringField(_l("Nom du médecin traitant"), validators=[Optional(), Length(max=150)])
+    doctor_phone = StringField(_l("Téléphone du médecin traitant"), validators=[Optional(), Length(max=30)])
+    asthma = BooleanField(_l("Asthme"))
+    food_allergies = _text(_l("Allergies alimentaires"))
+    drug_allergies = _text(_l("Allergies médicamenteuses"))
+    other_allergies = _text(_l("Autres allergies (pollens, piqûres d'insectes, animaux…)"))
+    severe_allergy = BooleanField(_l("Allergie sévère (risque de choc anaphylactique, trousse d'urgence)"))
+    allergy_conduct = _text(_l("Cause de l'allergie, signes et conduite à tenir"))
+    treatments = _text(_l("Traitement médical pendant l'accueil (joindre l'ordonnance ; médicaments dans leur "
+                          "emballage d'origine, au nom de l'enfant)"))
+    past_illnesses = _text(_l("Maladies, accidents, hospitalisations, opérations (avec les dates)"))
+    other_information = _text(_l("Autres recommandations (lunettes, appareil dentaire ou auditif, énurésie…)"))
+    has_pai = BooleanField(_l("Un projet d'accueil individualisé (PAI) existe"))
+    emergency_care_authorised = BooleanField(
+        _l("J'autorise le responsable de l'accueil à prendre, le cas échéant, toutes mesures (traitement médical, "
+           "hospitalisation, intervention chirurgicale) rendues nécessaires par l'état de l'enfant"))
+    authorisation_signed_by = StringField(_l("Nom du responsable légal qui signe"),
+                                          validators=[Optional(), Length(max=200)])
+
+
+def _add_vaccine_fields():
+    from app.inclusion.health import VACCINES
+
+    for code, label in VACCINES:
+        setattr(HealthFormForm, f"vaccine_{code}",
+                DateField(label, validators=[Optional()]))
+
+
+_add_vaccine_fields()

@@ -9,6 +9,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     import app.inclusion.access  # noqa: F401  (registers the inclusion policies)
+    import app.inclusion.health  # noqa: F401  (and the health form's)
     from app.booking.admission import register_check
     from app.booking.allocation import register_priority_provider
     from app.booking.register_cards import register_card_provider

@@ -10,7 +10,7 @@ import enum
 from datetime import date, datetime, time
 from decimal import Decimal
 
-from sqlalchemy import Enum, ForeignKey, Numeric, String, Text, Time, UniqueConstraint
+from sqlalchemy import JSON, Enum, ForeignKey, Numeric, String, Text, Time, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
@@ -259,3 +259,41 @@ class AuditEntry(db.Model):
     action: Mapped[str] = mapped_column(String(40))  # "read", "create", "update", "delete", "export"...
     target: Mapped[str] = mapped_column(String(60))  # "needs", "document:12", "plan_version:3", "card"...
     detail: Mapped[str] = mapped_column(String(300), default="")
+
+
+class HealthForm(db.Model):
+    """The fiche sanitaire de liaison of a child (model Cerfa 10008), filled in by a guardian.
+
+    Health data (GDPR art. 9): read through app.inclusion.health only, every read audited, purged
+    with the rest of the file (services.purge). Whether the child has a PAI is not stored here:
+    it is ChildNeeds.has_pai, the one answer the inclusion file and this form share.
+    """
+
+    __tablename__ = "health_form"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    child_id: Mapped[int] = mapped_column(ForeignKey("child.id", ondelete="CASCADE"), unique=True)
+    # {vaccine code: "YYYY-MM-DD" of the last dose or booster}; codes in app.inclusion.health.VACCINES.
+    vaccinations: Mapped[dict] = mapped_column(JSON, default=dict)
+    vaccination_exemption: Mapped[str] = mapped_column(Text, default="")  # contre-indication, with its certificate
+    doctor_name: Mapped[str] = mapped_column(String(150), default="")
+    doctor_phone: Mapped[str] = mapped_column(String(30), default="")
+    asthma: Mapped[bool] = mapped_column(default=False)
+    food_allergies: Mapped[str] = mapped_column(Text, default="")
+    drug_allergies: Mapped[str] = mapped_column(Text, default="")
+    other_allergies: Mapped[str] = mapped_column(Text, default="")
+    severe_allergy: Mapped[bool] = mapped_column(default=False)  # risk of anaphylaxis: an emergency kit
+    allergy_conduct: Mapped[str] = mapped_column(Text, default="")  # what to do (cause, signs, steps)
+    treatments: Mapped[str] = mapped_column(Text, default="")
+    past_illnesses: Mapped[str] = mapped_column(Text, default="")
+    other_information: Mapped[str] = mapped_column(Text, default="")  # glasses, hearing aids, bed-wetting...
+    emergency_care_authorised: Mapped[bool] = mapped_column(default=False)
+    authorisation_signed_by: Mapped[str] = mapped_column(String(200), default="")
+    authorisation_signed_on: Mapped[date | None]
+    authorisation_signed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id",
+                                                                              ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+
+    child: Mapped[Child] = relationship()

@@ -28,8 +28,8 @@ from app.exports import Table
 from app.extensions import db, utcnow
 from app.families.models import Child
 from app.inclusion.access import Action, audit
-from app.inclusion.models import (AuditEntry, ChildNeeds, DocumentKind, MeetingProposal, NeedDocument,
-                                  PlanVersion, ReceptionPlan)
+from app.inclusion.models import (AuditEntry, ChildNeeds, DocumentKind, HealthForm, MeetingProposal,
+                                  NeedDocument, PlanVersion, ReceptionPlan)
 
 NEEDS_TEXT_FIELDS = ("allergies", "diet", "medication", "emergency_protocol", "disability_nature", "rhythm",
                      "communication", "to_avoid", "what_helps")
@@ -265,6 +265,7 @@ def export_child_data(user: User, child_id: int) -> dict[str, Any]:
             {"site_id": p.site_id, "skipped": p.skipped,
              "steps": [_plain(s, ("position", "label", "status", "note", "recorded_at")) for s in p.steps]}
             for p in db.session.scalars(select(AdaptationPeriod).where(AdaptationPeriod.child_id == child.id))],
+        "health_form": _health_export(child.id),
         "audit_trail": [_plain(e, ("at", "actor_label", "action", "target"))
                         for e in db.session.scalars(select(AuditEntry).where(AuditEntry.child_id == child.id)
                                                     .order_by(AuditEntry.at))],
@@ -272,6 +273,12 @@ def export_child_data(user: User, child_id: int) -> dict[str, Any]:
     audit(user, child.id, "export", "file")
     db.session.commit()
     return data
+
+
+def _health_export(child_id: int) -> dict | None:
+    from app.inclusion.health import export_data
+
+    return export_data(child_id)
 
 
 # ---------------------------------------------------------------- retention
@@ -317,6 +324,7 @@ def last_contact_day(child_id: int) -> date | None:
                                   .where(ReceptionPlan.child_id == child_id))),
         _as_day(db.session.scalar(select(func.max(MeetingProposal.starts_at))
                                   .where(MeetingProposal.child_id == child_id))),
+        _as_day(db.session.scalar(select(func.max(HealthForm.updated_at)).where(HealthForm.child_id == child_id))),
     ]
     days = [day for day in candidates if day is not None]
     return max(days) if days else None
@@ -329,7 +337,7 @@ def retention_limit(today: date) -> date:
 
 
 def purge(today: date | None = None) -> int:
-    """Delete needs, documents (files too), plans and meetings of children whose last contact
+    """Delete needs, documents (files too), plans, meetings and health forms of children whose last contact
     (`last_contact_day`) is more than the retention period (a dated rule) before `today`.
     Idempotent: safe to run daily.
 
@@ -342,6 +350,7 @@ def purge(today: date | None = None) -> int:
     child_ids |= set(db.session.scalars(select(NeedDocument.child_id)))
     child_ids |= set(db.session.scalars(select(ReceptionPlan.child_id)))
     child_ids |= set(db.session.scalars(select(MeetingProposal.child_id)))
+    child_ids |= set(db.session.scalars(select(HealthForm.child_id)))
     purged = 0
     files: list[str] = []
     for child_id in sorted(child_ids):
@@ -356,6 +365,7 @@ def purge(today: date | None = None) -> int:
             db.session.execute(delete(PlanVersion).where(PlanVersion.plan_id.in_(plan_ids)))
             db.session.execute(delete(ReceptionPlan).where(ReceptionPlan.id.in_(plan_ids)))
         db.session.execute(delete(MeetingProposal).where(MeetingProposal.child_id == child_id))
+        db.session.execute(delete(HealthForm).where(HealthForm.child_id == child_id))
         db.session.execute(update(AuditEntry)
                            .where(AuditEntry.child_id == child_id, AuditEntry.target.like("document:%"))
                            .values(detail="")

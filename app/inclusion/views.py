@@ -431,3 +431,6 @@ def aeeh_csv(fmt: str):
 @roles_required(Role.ADMIN)
 def audit_csv(fmt: str):
     return exports.respond([services.export_audit(current_user)], "journal-inclusion", fmt)
+
+
+from app.inclusion import views_health  # noqa: E402,F401  (the health form, on the same blueprint)

@@ -16,6 +16,9 @@ A contract with an end date is checked up to that date only: a child minded in
 the summer does not compete with a child who starts in September.
 Ages are evaluated on the date considered. Own children under 11 are counted on
 every slot (we do not know when they are at school: the safe side).
+The days and hours the childminder declares she accepts (`Profile.accepted`, a
+slot mask; every slot when she declared none) bound her places: a slot she
+does not accept has no place, whatever the licence allows.
 """
 from __future__ import annotations
 
@@ -91,6 +94,7 @@ def _birthday(birth: date, years: int) -> date:
 class Profile:
     licences: list[LicenceTerms]
     occupants: list[Occupant] = field(default_factory=list)
+    accepted: int = sch.ALL  # the slots the childminder accepts (her declared days and hours)
     _cache: dict = field(default_factory=dict, repr=False)
     _breakpoints: list[date] | None = field(default=None, repr=False)
     _starts: list[date] | None = field(default=None, repr=False)
@@ -167,7 +171,8 @@ def blocked_masks(profile: Profile, day: date, licence: LicenceTerms | None = No
                          | _at_least(under_11, licence.under_11_cap_on(day)))
         blocked_young = (blocked_older | _at_least(minded_u3, licence.max_under_3)
                          | _at_least(under_3, MAX_UNDER_3))
-        result = (blocked_young, blocked_older)
+        refused = sch.ALL & ~profile.accepted
+        result = (blocked_young | refused, blocked_older | refused)
     profile._cache[key] = result
     return result
 
@@ -304,6 +309,8 @@ def slot_counts(profile: Profile, day: date, slot: int) -> SlotCounts | None:
     if licence is None:
         return None
     bit = 1 << slot
+    # A slot outside her declared hours: no place there (places 0 leaves nothing free).
+    places = licence.places_on(day) if profile.accepted & bit else 0
     minded = minded_u3 = u11 = u3 = 0
     for occupant in profile.occupants:
         if not occupant.present_on(day) or not occupant.mask & bit:
@@ -317,7 +324,7 @@ def slot_counts(profile: Profile, day: date, slot: int) -> SlotCounts | None:
         if age < 11:
             u11 += 1
             u3 += age < 3
-    return SlotCounts(minded, minded_u3, u11, u3, licence.places_on(day), licence.max_under_3,
+    return SlotCounts(minded, minded_u3, u11, u3, places, licence.max_under_3,
                       licence.under_11_cap_on(day))
 
 

@@ -108,7 +108,9 @@ def load_demo() -> list[str]:
                          address=f"{rng.randint(1, 40)} rue des Écoles", show_address=rng.random() < 0.4,
                          offers_meals=rng.random() < 0.6, offers_school_pickup=rng.random() < 0.4,
                          hours_before_8=rng.random() < 0.5, hours_after_18=rng.random() < 0.35,
-                         works_saturday=rng.random() < 0.15, works_sunday=False, works_nights=rng.random() < 0.05)
+                         works_saturday=rng.random() < 0.15, works_sunday=False, works_nights=rng.random() < 0.05,
+                         # Some agree to show their phone or e-mail to families (not drawn: the draws stay put).
+                         show_phone=n % 3 == 0, show_email=n % 4 == 0)
         start = date(today.year - rng.randint(1, 8), rng.randint(1, 12), 1)
         cm.licences.append(Licence(reference=f"46-AM-{1000 + n}", max_children=max_children,
                                    max_under_3=min(max_children, rng.choice([2, 3, 4])), valid_from=start,

@@ -11,10 +11,13 @@ from wtforms import (
     HiddenField,
     RadioField,
     SelectField,
+    SelectMultipleField,
     StringField,
+    SubmitField,
     TextAreaField,
     TimeField,
 )
+from wtforms.widgets import CheckboxInput, ListWidget
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from app.forms import FlaskForm, IntegerField  # IntegerField: bounded to what the database holds
@@ -98,6 +101,8 @@ class ProfileForm(FlaskForm):
     relais_id = SelectField(_l("Relais"), coerce=int, validators=[Optional()])
     address = StringField(_l("Adresse"), validators=[Optional(), Length(max=300)])
     show_address = BooleanField(_l("L'adresse peut être communiquée aux familles"))
+    show_phone = BooleanField(_l("Mon téléphone peut être communiqué aux familles"))
+    show_email = BooleanField(_l("Mon adresse e-mail peut être communiquée aux familles"))
     offers_meals = BooleanField(_l("Je fournis les repas"))
     offers_school_pickup = BooleanField(_l("J'assure les trajets école"))
     hours_before_8 = BooleanField(_l("J'accueille avant 8 h"))
@@ -237,3 +242,98 @@ class ObservatoryForm(FlaskForm):
                            choices=[("relais", _l("Relais")), ("commune", _l("Commune"))])
     first_month = StringField(_l("Du mois (AAAA-MM)"), validators=[Optional(), Length(max=7)])
     last_month = StringField(_l("Au mois (AAAA-MM)"), validators=[Optional(), Length(max=7)])
+
+
+@_add_schedule_fields
+class AcceptedHoursForm(ScheduleMixin, FlaskForm):
+    """The days and hours a childminder accepts: one or two time ranges a day (a break at noon)."""
+
+    clear = SubmitField(_l("Effacer mes horaires (l'agrément seul compte)"))
+
+    def day_fields(self):
+        return [(i, DAY_LABELS[i], self[f"day{i}_start"], self[f"day{i}_end"], self[f"day{i}_start2"],
+                 self[f"day{i}_end2"]) for i in range(7)]
+
+    def schedule_data(self) -> dict:
+        schedule: dict[str, list[list[str]]] = {}
+        for i, _label, *fields in self.day_fields():
+            for start, end in (fields[0:2], fields[2:4]):
+                if start.data and end.data:
+                    schedule.setdefault(str(i), []).append([start.data.strftime("%H:%M"),
+                                                            end.data.strftime("%H:%M")])
+        return sch.normalise(schedule)
+
+    def fill_schedule(self, schedule: dict) -> None:
+        from datetime import time
+
+        for key, intervals in (schedule or {}).items():
+            for suffix, (start, end) in zip(("", "2"), intervals[:2]):
+                self[f"day{key}_start{suffix}"].data = time.fromisoformat(start)
+                self[f"day{key}_end{suffix}"].data = time.fromisoformat("23:59" if end == "24:00" else end)
+
+    def validate(self, extra_validators=None):
+        if not super().validate(extra_validators):
+            return False
+        if self.clear.data:
+            return True
+        ok, any_day = True, False
+        for _i, _label, *fields in self.day_fields():
+            for start, end in (fields[0:2], fields[2:4]):
+                if bool(start.data) != bool(end.data):
+                    (end if start.data else start).errors.append(_l("Indiquez l'heure de début et l'heure de fin."))
+                    ok = False
+                elif start.data and end.data:
+                    any_day = True
+                    if end.data <= start.data:
+                        end.errors.append(_l("L'heure de fin doit suivre l'heure de début."))
+                        ok = False
+        if ok and not any_day:
+            self.form_errors.append(_l("Indiquez au moins un jour avec ses horaires."))
+            ok = False
+        return ok
+
+
+for _i in range(7):
+    setattr(AcceptedHoursForm, f"day{_i}_start2",
+            TimeField(_l("%(day)s : reprise", day=DAY_LABELS[_i]), validators=[Optional()]))
+    setattr(AcceptedHoursForm, f"day{_i}_end2",
+            TimeField(_l("%(day)s : fin de la reprise", day=DAY_LABELS[_i]), validators=[Optional()]))
+
+
+class AbsenceForm(FlaskForm):
+    start_date = DateField(_l("Absente du"), validators=[DataRequired(REQUIRED)], id="absence_start")
+    end_date = DateField(_l("Au (inclus)"), validators=[DataRequired(REQUIRED)], id="absence_end")
+    reason = StringField(_l("Motif (facultatif, visible du Relais seulement)"),
+                         validators=[Optional(), Length(max=200)], id="absence_reason")
+
+
+class CheckboxesField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class SearchForm(FlaskForm):
+    """Find a childminder: a GET form (nothing changes on the server)."""
+
+    class Meta:
+        csrf = False
+
+    commune_insee = SelectField(_l("Commune où l'enfant sera gardé"), validators=[DataRequired(REQUIRED)])
+    max_km = SelectField(_l("Jusqu'à"), coerce=int, default=10, validators=[InputRequired(REQUIRED)],
+                         choices=[(0, _l("Cette commune seulement")), (5, _l("5 km")), (10, _l("10 km")),
+                                  (15, _l("15 km")), (20, _l("20 km")), (30, _l("30 km"))])
+    child_birth = DateField(_l("Date de naissance de l'enfant (ou date prévue)"),
+                            validators=[DataRequired(REQUIRED)])
+    start = DateField(_l("Accueil à partir du"), validators=[Optional()])
+    days = CheckboxesField(_l("Jours de garde"), coerce=int, validators=[DataRequired(_l("Cochez au moins un jour."))],
+                           choices=[(i, DAY_LABELS[i]) for i in range(7)])
+    arrival = TimeField(_l("Arrivée"), default=None, validators=[DataRequired(REQUIRED)])
+    departure = TimeField(_l("Départ"), default=None, validators=[DataRequired(REQUIRED)])
+
+    def validate_departure(self, field):
+        if field.data and self.arrival.data and field.data <= self.arrival.data:
+            raise ValidationError(_l("L'heure de départ doit suivre l'heure d'arrivée."))
+
+    def schedule_data(self) -> dict:
+        interval = [self.arrival.data.strftime("%H:%M"), self.departure.data.strftime("%H:%M")]
+        return {str(day): [list(interval)] for day in self.days.data}

@@ -171,9 +171,10 @@ class MatchIndex:
             Childminder.id, User.first_name, User.last_name, Childminder.commune_insee, Childminder.relais_id,
             Childminder.offers_meals, Childminder.offers_school_pickup, Childminder.hours_before_8,
             Childminder.hours_after_18, Childminder.works_saturday, Childminder.works_sunday,
-            Childminder.works_nights).join(User, User.id == Childminder.user_id)
+            Childminder.works_nights, cast(Childminder.accepted_schedule, Text))
+            .join(User, User.id == Childminder.user_id)
             .where(User.active.is_(True), *cm_filter).order_by(Childminder.id))
-        for cid, first, last, insee, relais_id, *flags in rows:
+        for cid, first, last, insee, relais_id, *flags, accepted in rows:
             if cid not in licences:
                 continue  # no licence now or later: never a match
             moment = declared.get(cid)
@@ -185,7 +186,8 @@ class MatchIndex:
             offers = dict(zip(OFFER_KEYS, flags, strict=False))
             index.candidates.append(Candidate(cid, f"{first} {last}".strip(), insee, relais.get(relais_id, ""),
                                               offers, is_stale(declared_on, index.today), declared_on,
-                                              av.Profile(licences[cid], occupants.get(cid, []))))
+                                              av.Profile(licences[cid], occupants.get(cid, []),
+                                                         _accepted_mask(accepted))))
         index.by_commune = {}
         for cand in index.candidates:
             index.by_commune.setdefault(cand.commune_insee, []).append(cand)
@@ -221,6 +223,13 @@ class MatchIndex:
 def _schedule_mask(text: str) -> int:
     """The slot mask of a schedule as stored (JSON text)."""
     return sch.to_mask(json.loads(text))
+
+
+def _accepted_mask(text: str | None) -> int:
+    """The slots a childminder accepts, from her declared schedule as stored (every slot if none)."""
+    if text is None or text == "null":  # never declared, or cleared (JSON null)
+        return sch.ALL
+    return _schedule_mask(text)
 
 
 def _needed_atypical(spec: DemandSpec) -> dict[str, bool]:

@@ -62,6 +62,13 @@ class Childminder(db.Model):
     commune_insee: Mapped[str] = mapped_column(ForeignKey("commune.insee"), index=True)
     address: Mapped[str] = mapped_column(String(300), default="")
     show_address: Mapped[bool] = mapped_column(default=False)
+    # What families searching the published childminders may see (default: nothing, the Relais puts
+    # them in touch).
+    show_phone: Mapped[bool] = mapped_column(default=False, server_default="0")
+    show_email: Mapped[bool] = mapped_column(default=False, server_default="0")
+    # The days and hours the childminder accepts (a weekly schedule, see app.ram.schedule);
+    # None: not declared, the licence and contracts alone decide.
+    accepted_schedule: Mapped[dict | None] = mapped_column(JSON)
     offers_meals: Mapped[bool] = mapped_column(default=False)
     offers_school_pickup: Mapped[bool] = mapped_column(default=False)
     hours_before_8: Mapped[bool] = mapped_column(default=False)
@@ -83,6 +90,8 @@ class Childminder(db.Model):
                                                          order_by="CareContract.start_date")
     declarations: Mapped[list[AvailabilityDeclaration]] = relationship(
         back_populates="childminder", cascade="all, delete-orphan", order_by="AvailabilityDeclaration.declared_at")
+    absences: Mapped[list[ChildminderAbsence]] = relationship(
+        back_populates="childminder", cascade="all, delete-orphan", order_by="ChildminderAbsence.start_date")
 
     @property
     def offers_atypical_hours(self) -> bool:
@@ -181,6 +190,23 @@ class AvailabilityDeclaration(db.Model):
 
     childminder: Mapped[Childminder] = relationship(back_populates="declarations")
     declared_by: Mapped[User | None] = relationship()
+
+
+class ChildminderAbsence(db.Model):
+    """A period when the childminder takes no new child (leave, training, health): declared by her."""
+
+    __tablename__ = "childminder_absence"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    childminder_id: Mapped[int] = mapped_column(ForeignKey("childminder.id", ondelete="CASCADE"), index=True)
+    start_date: Mapped[date]
+    end_date: Mapped[date]
+    reason: Mapped[str] = mapped_column(String(200), default="")
+
+    childminder: Mapped[Childminder] = relationship(back_populates="absences")
+
+    def covers(self, day: date) -> bool:
+        return self.start_date <= day <= self.end_date
 
 
 class DemandStatus(str, enum.Enum):
@@ -332,7 +358,7 @@ class WorkshopRegistration(db.Model):
 
 
 __all__ = ["Relais", "RelaisStaff", "Childminder", "Licence", "OwnChild", "CareContract",
-           "AvailabilityDeclaration", "DemandStatus", "FamilyDemand", "IntroductionOutcome", "Introduction",
+           "AvailabilityDeclaration", "ChildminderAbsence", "DemandStatus", "FamilyDemand", "IntroductionOutcome", "Introduction",
            "Workshop", "WorkshopRegistration"]
 
 

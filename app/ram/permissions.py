@@ -22,6 +22,7 @@ VIEW_DEMAND = "ram.view_demand"
 EDIT_DEMAND = "ram.edit_demand"
 MANAGE_WORKSHOP = "ram.manage_workshop"
 REGISTER_WORKSHOP = "ram.register_workshop"
+SEARCH_CHILDMINDERS = "ram.search_childminders"
 
 
 def is_relais_staff(user) -> bool:
@@ -82,3 +83,9 @@ def _manage_workshop(user, relais_id) -> bool:
 @policy(REGISTER_WORKSHOP, hide=False)
 def _register_workshop(user, _obj) -> bool:
     return user.role == Role.CHILDMINDER
+
+
+@policy(SEARCH_CHILDMINDERS, hide=False)
+def _search_childminders(user, _obj) -> bool:
+    """Families search the published childminders; Relais staff search as families do to help them."""
+    return user.role == Role.PARENT or is_relais_staff(user)

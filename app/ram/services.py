@@ -160,7 +160,8 @@ def create_childminder(staff: User, *, email: str, first_name: str, last_name: s
     return childminder
 
 
-PROFILE_FIELDS = ("commune_insee", "relais_id", "address", "show_address", "offers_meals", "offers_school_pickup",
+PROFILE_FIELDS = ("commune_insee", "relais_id", "address", "show_address", "show_phone", "show_email",
+                  "offers_meals", "offers_school_pickup",
                   "hours_before_8", "hours_after_18", "works_saturday", "works_sunday", "works_nights",
                   "presentation")
 
@@ -323,7 +324,15 @@ def profile_of(childminder: Childminder) -> av.Profile:
     occupants = [av.Occupant(c.birth_date, sch.to_mask(c.schedule), True, c.start_date, c.end_date)
                  for c in childminder.contracts]
     occupants += [av.Occupant(c.birth_date, sch.ALL, False) for c in childminder.own_children]
-    return av.Profile([licence_terms(lic) for lic in childminder.licences], occupants)
+    return av.Profile([licence_terms(lic) for lic in childminder.licences], occupants,
+                      accepted_mask(childminder))
+
+
+def accepted_mask(childminder: Childminder) -> int:
+    """The slots the childminder accepts: her declared days and hours, every slot if she declared none."""
+    if not childminder.accepted_schedule:
+        return sch.ALL
+    return sch.to_mask(childminder.accepted_schedule)
 
 
 def availability_is_stale(childminder: Childminder, today: date | None = None) -> bool:

@@ -44,7 +44,7 @@ register_nav(_l("Observatoire"), "ram.observatory", STAFF, order=44)
 register_nav(_l("Ateliers d'éveil"), "ram.workshops", STAFF + (Role.CHILDMINDER,), order=45)
 register_nav(_l("Mon profil d'assistante maternelle"), "ram.my_profile", [Role.CHILDMINDER], order=40)
 register_nav(_l("Mes disponibilités"), "ram.my_availability", [Role.CHILDMINDER], order=41)
-register_nav(_l("Trouver une assistante maternelle"), "ram.demands", [Role.PARENT], order=40)
+register_nav(_l("Trouver une assistante maternelle"), "ram.search", [Role.PARENT], order=40)
 register_nav(_l("Simulateur de salaire"), "ram.salary", [Role.PARENT, Role.CHILDMINDER], order=48)
 
 
@@ -281,7 +281,8 @@ def _availability_page(childminder, form: PublishForm, status: int = 200):
                            grid=av.week_grid(profile, day), places=av.full_time_places(profile, day),
                            licence=childminder.licence_on(day), stale=services.availability_is_stale(childminder),
                            next_deadline=services.next_deadline(today), form=form,
-                           weekdays=sch.weekday_names(), local_date=services.local_date), status
+                           weekdays=sch.weekday_names(), local_date=services.local_date,
+                           schedule_text=sch.schedule_text), status
 
 
 @bp.post("/assistantes-maternelles/<int:childminder_id>/disponibilites/publier")
@@ -304,4 +305,4 @@ def availability_publish(childminder_id: int):
     return _availability_page(childminder, form, 422)
 
 
-from app.ram import views_demands, views_workshops  # noqa: E402,F401  (routes on the same blueprint)
+from app.ram import views_demands, views_search, views_workshops  # noqa: E402,F401  (routes on the same blueprint)

@@ -27,7 +27,11 @@ DEMAND_FORM_FIELDS = ("family_name", "contact_phone", "contact_email", "child_fi
 
 
 def _demand_form(demand=None) -> DemandForm:
-    form = DemandForm(obj=demand) if demand and request.method == "GET" else DemandForm()
+    if demand is None and request.method == "GET" and request.args:
+        # Pre-filled from a search (ram.search): the family need not type its criteria again.
+        form = DemandForm(formdata=request.args)
+    else:
+        form = DemandForm(obj=demand) if demand and request.method == "GET" else DemandForm()
     if demand and request.method == "GET":
         form.fill_schedule(demand.schedule)
         form.relais_id.data = demand.relais_id or 0

@@ -71,6 +71,8 @@ GET_ROUTES = {
     "/inclusion/enfants/{c}/besoins": GUARDIAN_ONLY,
     "/inclusion/documents/{d}": CHILD_DATA,
     "/inclusion/enfants/{c}/consultations": GUARDIAN_ONLY,
+    # The health form: the guardian's form, the read view for the booked site's director and animators.
+    "/inclusion/enfants/{c}/fiche-sanitaire": _row(404, guardian=200, director=200, animator=200),
     "/inclusion/enfants/{c}/export.json": GUARDIAN_ONLY,
     "/inclusion/projets/{v}": CHILD_DATA,
     "/inclusion/enfants/{c}/accueils/{s}/projet": DIRECTOR_PAGE,
@@ -93,6 +95,7 @@ GET_ROUTES = {
 # Changes: the allowed roles are exercised by the journey tests (None: not sent here).
 POST_ROUTES = {
     "/inclusion/enfants/{c}/besoins": _row(404, guardian=None),
+    "/inclusion/enfants/{c}/fiche-sanitaire": _row(404, guardian=None),  # the staff read, never write
     "/inclusion/enfants/{c}/documents": _row(404, guardian=None),
     "/inclusion/documents/{d}/supprimer": _row(404, guardian=None),
     "/inclusion/projets/{v}/accuse": _row(404, guardian=None, director=None),

@@ -56,6 +56,11 @@ def expected_table(w):
         (f"/relais/assistantes-maternelles/{cm}/disponibilites", {
             "anonymous": 302, "parent": 404, "other_parent": 404, "childminder": 200, "other_childminder": 404,
             "ram_staff": 200, "admin": 200, "animator": 404}),
+        (f"/relais/assistantes-maternelles/{cm}/horaires", {
+            "anonymous": 302, "parent": 404, "other_parent": 404, "childminder": 200, "other_childminder": 404,
+            "ram_staff": 200, "admin": 200, "animator": 404}),
+        ("/relais/trouver-une-assistante-maternelle", {"anonymous": 302, "parent": 200, "other_parent": 200,
+                                                       "ram_staff": 200, "admin": 200}),
         ("/relais/demandes", {"anonymous": 302, "parent": 200, "other_parent": 200, "ram_staff": 200,
                               "admin": 200}),
         ("/relais/demandes/nouvelle", {"anonymous": 302, "parent": 200, "other_parent": 200, "ram_staff": 200,

@@ -21,9 +21,9 @@ from app.booking.feeds import renew_household_feed
 from app.extensions import db
 from app.families.models import AuthorisedPickup, EmergencyContact, HouseholdInvitation
 from app.inclusion import services as inclusion_services
-from app.inclusion.models import AdaptationPeriod, AdaptationStep, StepStatus
+from app.inclusion.models import AdaptationPeriod, AdaptationStep, HealthForm, StepStatus
 from app.notifications.models import OutboxMessage, OutboxStatus
-from app.ram.models import Introduction, WorkshopRegistration
+from app.ram.models import ChildminderAbsence, Introduction, WorkshopRegistration
 from tests.billing.factories import MARCH, make_booking, make_unit_at, session_on
 from tests.booking.allocation_factories import add_request, make_draw_setup
 from tests.booking.factories import future_wednesday, make_activity, make_session, make_site, make_staff, make_unit
@@ -82,6 +82,9 @@ def build_world() -> World:
 
     # Inclusion: needs, a PAI document, an active plan version at X, an adaptation step.
     make_needs(child_a, allergies="Arachide", has_pai=True)
+    db.session.add(HealthForm(child_id=child_a.id, vaccinations={"dtp": "2024-05-14"}, doctor_name="Dr Bach",
+                              food_allergies="Arachide", severe_allergy=True, emergency_care_authorised=True,
+                              authorisation_signed_by="Parent A", authorisation_signed_on=date(2026, 1, 5)))
     document = inclusion_services.upload_document(parent_a, child_a.id, filename="pai.pdf", content=PDF)
     version = make_active_plan(child_a, site_x)
     make_template(site_x)
@@ -118,6 +121,8 @@ def build_world() -> World:
     target = ram.make_childminder(relais=relais, first_name="Sophie", last_name="Delmas")
     own_child = ram.add_own_child(target, date(2020, 1, 1))
     contract = ram.add_child(target, date(2025, 1, 1))
+    absence = ChildminderAbsence(childminder_id=target.id, start_date=date(2027, 7, 1), end_date=date(2027, 7, 21))
+    db.session.add(absence)
     demand = ram.make_demand(parent=parent_a)
     introduction = Introduction(demand_id=demand.id, childminder_id=target.id, staff_id=ram_staff.id,
                                 introduced_on=date(2026, 11, 2))
@@ -154,7 +159,7 @@ def build_world() -> World:
         "session_id": session_x.id, "booking_id": booking_a.id, "period_id": draw_period.id,
         "statement_id": statement.id, "certificate_id": certificate.id, "tariff_id": tariff.id,
         "unit_id": billing_unit.id, "version_id": version.id, "document_id": document.id,
-        "step_id": period.steps[0].id, "position": period.steps[0].position, "childminder_id": target.id, "contract_id": contract.id,
+        "step_id": period.steps[0].id, "position": period.steps[0].position, "childminder_id": target.id, "contract_id": contract.id, "absence_id": absence.id,
         "demand_id": demand.id, "introduction_id": introduction.id, "workshop_id": workshop.id,
         "relais_id": relais.id, "message_id": message.id,
         "provider_id": provider.id, "occasional_booking_id": occasional_booking_id, "pattern_id": pattern_id,
