@@ -1,7 +1,7 @@
 """Childminders' accepted hours, absences and contact consents; the health form (issue 19)
 
 Revision ID: 7c3e1f0a9b52
-Revises: 41b11e656fa6
+Revises: c3a9e1f0b7d2
 Create Date: 2026-12-03 12:30:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '7c3e1f0a9b52'
-down_revision = '41b11e656fa6'
+down_revision = 'c3a9e1f0b7d2'
 branch_labels = None
 depends_on = None
 
