@@ -87,6 +87,9 @@ EXPORTS = {
                     "Heures prévues", "Heures retenues"]),
         ("total", ["Accueil", "Mois", "Enfants", "Heures réalisées"]),
     ]),
+    "billing.caf_psu_export": ("director_x", {}, [
+        ("psu", ["Structure", "Mois", "Enfants", "Demandes", "Heures réalisées", "Heures facturées"]),
+    ]),
     "booking.allocation_export": ("director_x", {}, [
         ("seances", ["Date", "Séance", "Tranche d'âge", "Places", "Demandes", "Confirmées", "Liste d'attente",
                      "Refusées"]),
@@ -112,7 +115,8 @@ PAGE_EXPORTS = [("billing.provisional", "parent_a", "/facturation/provisoire", S
 # Where the world's formula-like names must show up (escaped): proves the check sees them.
 CARRIES_EVIL = {("billing.statement_csv", "lignes"), ("billing.caf_report_csv", "detail"),
                 ("inclusion.audit_csv", "journal"), ("ram.observatory_csv", "observatoire"),
-                ("billing.caf_report_csv", "synthese"), ("inclusion.aeeh_csv", "complement-inclusif")}
+                ("billing.caf_report_csv", "synthese"), ("inclusion.aeeh_csv", "complement-inclusif"),
+                ("billing.caf_psu_export", "psu")}
 
 
 def _export_rules(app):
@@ -135,6 +139,7 @@ def _poison_world(world) -> None:
     from app.extensions import db
     from app.families.models import Child
     from app.inclusion.models import AuditEntry
+    from app.occasional.models import OccasionalProvider
     from app.ram.models import Relais
 
     db.session.execute(update(Child).values(first_name=EVIL, last_name="-2+3"))
@@ -142,6 +147,7 @@ def _poison_world(world) -> None:
     db.session.execute(update(Statement).values(household_name="@SUM(A1:A9)"))
     db.session.execute(update(Site).where(Site.id == world.ids["site_id"]).values(name="+33 Accueil X"))
     db.session.execute(update(Relais).values(name="-Relais\tévil"))
+    db.session.execute(update(OccasionalProvider).values(name="=1+2 Multi-accueil"))
     db.session.execute(update(AuditEntry).values(actor_label=EVIL, detail="\r=1+1"))
     db.session.commit()
     assert db.session.scalar(select(Child.first_name).limit(1)) == EVIL

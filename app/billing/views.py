@@ -314,7 +314,8 @@ def caf_psu(month: str):
 @roles_required(Role.DIRECTOR, Role.ADMIN)
 def caf_psu_export(month: str, fmt: str):
     first, _last = services.parse_month(month)
-    return exports.respond(caf.psu_tables(caf.psu_report(current_user, first)), f"caf-psu-{first:%Y-%m}", fmt)
+    return exports.respond(caf.psu_tables(caf.psu_report(current_user, first)), f"caf-psu-{first:%Y-%m}", fmt,
+                           request.args.get("tableau"))
 
 
 @bp.get("/caf/<int:site_id>/<month>")

@@ -11,6 +11,7 @@ their own, so schema-invalid requests (negative testing) stay invalid.
 from __future__ import annotations
 
 import itertools
+import os
 import uuid
 from datetime import date, datetime, time, timedelta
 
@@ -20,12 +21,23 @@ from app.api import views as _views  # noqa: F401  (imports the route modules in
 from app.api.booking import MAX_RANGE_DAYS
 from app.api.fields import MAX_YEAR
 from app.booking.staffing import MAX_MINORS
-from app.clock import today
+from app import clock
 from app.families.services import MAX_CHILD_AGE
 
 _keys = itertools.count(1)
 _RUN = uuid.uuid4().hex[:8]
 LAST_DAY = date(MAX_YEAR, 12, 31)
+
+
+def today() -> date:
+    """The server's today: with PITCHOUN_TODAY (`make test-dates`) the server runs on that day, while
+    this process (Schemathesis's command line) runs on the real clock."""
+    wanted = os.environ.get("PITCHOUN_TODAY")
+    if wanted:
+        from tests.clock_scenarios import instant
+
+        return clock.local(instant(wanted, clock.today())).date()
+    return clock.today()
 
 
 def _day(value) -> date | None:
