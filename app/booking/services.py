@@ -315,8 +315,7 @@ def preview(user: User, items, now: datetime | None = None) -> Preview:
         chosen: dict[int, list[Session]] = {}
         claimed: dict[tuple[int, AgeBand], int] = {}
         result = []
-        for child_id, session_id in sorted(pairs, key=lambda p: (sessions[p[1]].day, sessions[p[1]].unit.start_time,
-                                                                 p[0])):
+        for child_id, session_id in pairs:  # in the family's order, as `book` takes them
             child, session = children[child_id], sessions[session_id]
             try:
                 band = engine.check_request(child, household, session, now)
@@ -332,6 +331,7 @@ def preview(user: User, items, now: datetime | None = None) -> Preview:
             claimed[session_id, band] = taken + 1
             outcome = "place" if session.remaining(band) > taken else "waitlist"
             result.append(PreviewItem(child, session, outcome, None, price))
+    result.sort(key=lambda i: (i.session.day, i.session.unit.start_time, i.child.first_name))
     return Preview(result)
 
 
