@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 
 from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -119,9 +119,9 @@ def my_bookings():
     child_id, site_id = _int_arg("child"), _int_arg("site")
     status = request.args.get("status") if request.args.get("status") in STATUS_FILTERS else None
     today = clock.today()
-    bookings = services.household_bookings(current_user, include_past=history)
+    every = services.household_bookings(current_user, include_past=True)  # one query for the whole page
+    bookings = [b for b in every if (b.session.day < today) == history]
     if history:
-        bookings = [b for b in bookings if b.session.day < today]
         past_months = sorted({b.session.day.replace(day=1) for b in bookings}, reverse=True)
         asked = request.args.get("month")
         shown_month = next((m for m in past_months if m.strftime("%Y-%m") == asked),
@@ -135,7 +135,7 @@ def my_bookings():
         bookings = [b for b in bookings if b.session.unit.activity.site_id == site_id]
     if status is not None:
         bookings = [b for b in bookings if b.status in STATUS_FILTERS[status]]
-    groups: dict[str, list] = {}
+    groups: dict[date, list] = {}
     for b in (reversed(bookings) if history else bookings):
         groups.setdefault(b.session.day.replace(day=1), []).append(b)
     positions = services.waitlist_positions(bookings)
@@ -144,12 +144,11 @@ def my_bookings():
     undo = undo_preview = None
     cancelled_id = _int_arg("annulee")
     if cancelled_id is not None:
-        undo = next((b for b in services.household_bookings(current_user) if b.id == cancelled_id
+        undo = next((b for b in every if b.id == cancelled_id and b.session.day >= today
                      and b.status in STATUS_FILTERS["cancelled"]), None)
         if undo is not None:  # what booking it again would give now: the engine's answer
             undo_preview = services.preview(current_user, [(undo.child_id, undo.session_id)]).items[0]
-    sites = sorted({b.session.unit.activity.site for b in services.household_bookings(current_user, True)},
-                   key=lambda site: site.name)
+    sites = sorted({b.session.unit.activity.site for b in every}, key=lambda site: site.name)
     return render_template("booking/my_bookings.html", bookings=bookings, groups=groups, positions=positions,
                            status_label=services.status_label, feed_url=feed_url,
                            webcal_url=feeds.webcal(feed_url) if feed_url else None,

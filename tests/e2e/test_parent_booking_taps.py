@@ -145,3 +145,31 @@ def test_phone_menu_folds_and_opens_with_the_keyboard(live_server, page_factory)
     assert not menu.is_visible()
     header = page.locator(".site-header").bounding_box()
     assert header["height"] < PHONE["height"] * 0.25, header
+
+
+def test_the_basket_shows_what_cannot_be_booked_and_the_other_new_screens_pass_axe(live_server, page_factory):
+    first = _month_after_next()
+    site = make_site()
+    holidays = make_activity(site, kind=ActivityKind.EXTRASCOLAIRE, regime=StaffingRegime.EXTRASCOLAIRE,
+                             name="Vacances")
+    monday = _days_of(first, 0)[1]
+    make_session(make_unit(holidays, label="Journée"), day=monday)
+    from datetime import time
+
+    make_session(make_unit(holidays, label="Matin", start=time(8, 30), end=time(12, 0)), day=monday)
+    parent, _children = _family(date(2016, 9, 1))
+    release_db()
+    page = page_factory(PHONE)
+    keyboard_login(page, live_server, parent.email)
+    page.goto(f"{live_server}/accueils/reserver?month={first:%Y-%m}")
+    for box in page.locator("input[name=item]").all():
+        box.check()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Voir mon panier et le prix").click()
+    assert "1 séance ne peut pas être réservée" in page.inner_text("main")
+    assert "à la même heure" in page.inner_text("main")
+    check(page, "basket-refusal", "phone", "basket")
+    for step, path in (("history", "/accueils/mes-reservations?periode=passees"),
+                       ("renew-first", "/accueils/calendrier/renouveler")):
+        page.goto(f"{live_server}{path}")
+        check(page, "parent-pages", "phone", step)
