@@ -149,6 +149,9 @@ def test_cancelling_asks_first_then_offers_an_honest_undo(family, login_as):
     other_booking = db.session.scalar(select(Booking).where(Booking.child_id == other_child.id))
     assert "Annulée par erreur" not in _page(client, f"/accueils/mes-reservations?annulee={other_booking.id}")
     assert client.get(f"/accueils/reservations/{other_booking.id}/annuler").status_code in (403, 404)
+    basket = client.post("/accueils/reserver/panier", data={"csrf_token": token,
+                                                            "item": f"{other_child.id}:{one_place.id}"})
+    assert basket.status_code in (403, 404)
 
 
 def test_my_bookings_by_month_with_filters_and_history(family, login_as, clock):
