@@ -5,7 +5,7 @@ the calendar subscription, and the menu."""
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timezone
 from decimal import Decimal
 
 import pytest

@@ -7,14 +7,13 @@ the month after next, well within every deadline.
 """
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from decimal import Decimal
 
 import pytest
 
 from app import clock
 from app.booking.models import ActivityKind, StaffingRegime
-from app.extensions import db
 from tests.booking.factories import make_activity, make_session, make_site, make_unit
 from tests.browser_support import PHONE, release_db
 from tests.e2e.support import check, keyboard_login, no_dialogs
@@ -154,8 +153,6 @@ def test_the_basket_shows_what_cannot_be_booked_and_the_other_new_screens_pass_a
                              name="Vacances")
     monday = _days_of(first, 0)[1]
     make_session(make_unit(holidays, label="Journée"), day=monday)
-    from datetime import time
-
     make_session(make_unit(holidays, label="Matin", start=time(8, 30), end=time(12, 0)), day=monday)
     parent, _children = _family(date(2016, 9, 1))
     release_db()
