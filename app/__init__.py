@@ -109,9 +109,10 @@ def _init_extensions(app: Flask) -> None:
     @app.context_processor
     def inject_globals():
         from app.accounts.permissions import can
-        from app.navigation import navigation_for
+        from app.navigation import main_tasks, navigation_for
 
-        return {"can": can, "navigation": navigation_for(current_user), "current_locale": _select_locale()}
+        return {"can": can, "navigation": navigation_for(current_user), "main_tasks": main_tasks(current_user),
+                "current_locale": _select_locale()}
 
 
 def _select_locale() -> str:

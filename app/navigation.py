@@ -18,6 +18,17 @@ class NavItem:
 
 _ITEMS: list[NavItem] = []
 
+# Each role's main tasks: first in the menu, and the only entries always shown on a phone
+# (the others are behind the "Menu" button).
+MAIN_TASKS: dict[Role, tuple[str, ...]] = {
+    Role.PARENT: ("booking.calendar", "booking.my_bookings"),
+    Role.ANIMATOR: ("booking.staff_sites",),
+    Role.DIRECTOR: ("booking.staff_sites", "inclusion.queue"),
+    Role.RAM_STAFF: ("ram.dashboard", "ram.demands"),
+    Role.CHILDMINDER: ("ram.my_availability",),
+    Role.ADMIN: ("accounts.admin_users", "billing.months"),
+}
+
 
 def register_nav(label, endpoint: str, roles, order: int = 50) -> None:
     item = NavItem(label, endpoint, frozenset(roles), order)
@@ -25,9 +36,19 @@ def register_nav(label, endpoint: str, roles, order: int = 50) -> None:
         _ITEMS.append(item)
 
 
+def main_tasks(user) -> tuple[str, ...]:
+    """The endpoints of `user`'s main tasks (see MAIN_TASKS)."""
+    if not getattr(user, "is_authenticated", False):
+        return ()
+    return MAIN_TASKS.get(user.role, ())
+
+
 def navigation_for(user) -> list[tuple[str, str, str]]:
-    """(label, url, endpoint) for the entries `user` may use, in order."""
+    """(label, url, endpoint) for the entries `user` may use: the role's main tasks first, then by order."""
     if not getattr(user, "is_authenticated", False):
         return []
-    items = sorted((i for i in _ITEMS if user.role in i.roles), key=lambda i: (i.order, str(i.label)))
+    main = main_tasks(user)
+    items = sorted((i for i in _ITEMS if user.role in i.roles),
+                   key=lambda i: (i.endpoint not in main, main.index(i.endpoint) if i.endpoint in main else 0,
+                                  i.order, str(i.label)))
     return [(str(i.label), url_for(i.endpoint), i.endpoint) for i in items]

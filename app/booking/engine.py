@@ -26,7 +26,8 @@ Every function here writes in the caller's transaction and never commits.
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 
 from flask_babel import format_datetime
 from flask_babel import gettext as _
@@ -126,7 +127,46 @@ def overlaps(a: Session, b: Session) -> bool:
     return a.day == b.day and a.unit.start_time < b.unit.end_time and b.unit.start_time < a.unit.end_time
 
 
-def check_request(child, household, session: Session, now: datetime, *, drawing: bool = False) -> AgeBand:
+@dataclass
+class Preloaded:
+    """What `check_request` reads from the database, loaded at once for many requests (the month calendar):
+    the children's active bookings by day, and the allocation periods of the activities."""
+    same_day: dict[tuple[int, date], list] = field(default_factory=dict)  # (child id, day) -> rows
+    periods: dict[int, list] = field(default_factory=dict)  # activity id -> allocation periods
+
+    def period_of(self, session: Session):
+        return next((p for p in self.periods.get(session.unit.activity_id, [])
+                     if p.first_day <= session.day <= p.last_day), None)
+
+
+def preload(child_ids, sessions) -> Preloaded:
+    """Two queries for `check_request` on every (child, session) pair of `child_ids` × `sessions`."""
+    from app.booking.allocation_models import AllocationPeriod
+
+    known = Preloaded()
+    sessions = list(sessions)
+    if not sessions or not child_ids:
+        return known
+    first, last = min(s.day for s in sessions), max(s.day for s in sessions)
+    for row in db.session.execute(
+            _same_day_query().where(Booking.child_id.in_(set(child_ids)), Session.day.between(first, last))):
+        known.same_day.setdefault((row.child_id, row.day), []).append(row)
+    for period in db.session.scalars(select(AllocationPeriod).where(
+            AllocationPeriod.activity_id.in_({s.unit.activity_id for s in sessions}),
+            AllocationPeriod.first_day <= last, AllocationPeriod.last_day >= first)):
+        known.periods.setdefault(period.activity_id, []).append(period)
+    return known
+
+
+def _same_day_query():
+    """The active bookings of children on days (their session's id, day and hours), to be filtered."""
+    return (select(Session.id, Session.day, Unit.start_time, Unit.end_time, Booking.child_id)
+            .join(Booking, Booking.session_id == Session.id).join(Unit, Session.unit_id == Unit.id)
+            .where(Booking.status.in_(ACTIVE_STATUSES), Session.cancelled.is_(False)))
+
+
+def check_request(child, household, session: Session, now: datetime, *, drawing: bool = False,
+                  known: Preloaded | None = None) -> AgeBand:
     """Raise the BookingRefused that applies to this request, or return the child's age band that day.
 
     These rules read the session, the child, the household and the child's
@@ -135,16 +175,18 @@ def check_request(child, household, session: Session, now: datetime, *, drawing:
     child, the places) is checked again under the lock (`check_locked`).
     With `drawing` (the draw of an allocation period), the opening, the
     residents' priority and the draw-mode rule are the draw's own business.
+    With `known` (see `preload`), the child's bookings and the allocation
+    periods are read from it instead of the database: the same rules.
     """
     activity = session.unit.activity
     if session.cancelled:
         raise SessionCancelled()
     unit = session.unit
-    same_day = db.session.execute(
-        select(Session.id, Unit.start_time, Unit.end_time).join(Booking, Booking.session_id == Session.id)
-        .join(Unit, Session.unit_id == Unit.id)
-        .where(Booking.child_id == child.id, Booking.status.in_(ACTIVE_STATUSES), Session.day == session.day,
-               Session.cancelled.is_(False))).all()
+    if known is not None:
+        same_day = known.same_day.get((child.id, session.day), [])
+    else:
+        same_day = db.session.execute(
+            _same_day_query().where(Booking.child_id == child.id, Session.day == session.day)).all()
     if any(row.id == session.id for row in same_day):
         raise AlreadyBooked()
     if any(row.start_time < unit.end_time and unit.start_time < row.end_time for row in same_day):
@@ -164,17 +206,21 @@ def check_request(child, household, session: Session, now: datetime, *, drawing:
     if activity.residents_first_until and now < activity.residents_first_until and not household.is_resident:
         raise ResidentsFirst(_("Jusqu'au %(when)s, les réservations sont réservées aux habitants du Grand Cahors.",
                                when=local_moment(activity.residents_first_until)))
-    check_not_drawn(session)
+    check_not_drawn(session, known.period_of(session) if known is not None else _UNKNOWN)
     return band
 
 
-def check_not_drawn(session: Session) -> None:
-    """First come, first served is closed on a session whose allocation period waits for its draw."""
-    from app.booking.allocation import (
-        period_of_session,  # allocation's models and queries
-    )
+_UNKNOWN = object()
 
-    period = period_of_session(session)
+
+def check_not_drawn(session: Session, period=_UNKNOWN) -> None:
+    """First come, first served is closed on a session whose allocation period waits for its draw."""
+    if period is _UNKNOWN:
+        from app.booking.allocation import (
+            period_of_session,  # allocation's models and queries
+        )
+
+        period = period_of_session(session)
     if period is not None and not period.is_drawn:
         raise DrawPending(_("Les places de cette période sont attribuées par tirage au sort : faites une demande "
                             "avant le %(when)s.", when=local_moment(period.requests_close_at)))

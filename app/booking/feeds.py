@@ -59,6 +59,12 @@ def _active_token(**where) -> CalendarFeedToken | None:
     return row if is_live(row) else None
 
 
+def webcal(url: str) -> str:
+    """The subscription form of a feed address (webcal://…): a phone's calendar app opens it and subscribes."""
+    scheme, _sep, rest = url.partition("://")
+    return f"webcal://{rest}" if scheme in ("http", "https") else url
+
+
 def household_feed_token(user: User) -> CalendarFeedToken | None:
     household = household_of(user)
     return _active_token(household_id=household.id) if household else None

@@ -14,6 +14,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -81,6 +82,7 @@ class SubmissionResult:
     submission_id: str
     items: list[ItemResult] = field(default_factory=list)
     replayed: bool = False
+    emailed: int = 0  # summary e-mails queued by this submission (not stored: a replay queues none)
 
     def to_dict(self) -> dict:
         return {"submission_id": self.submission_id, "items": [asdict(i) for i in self.items]}
@@ -238,7 +240,7 @@ def book(user: User, items, idempotency_key: str | None = None, now: datetime | 
                                            position, price=_money(booking.price)))
         if idempotency_key:
             db.session.add(IdempotencyKey(user_id=user.id, key=idempotency_key[:KEY_MAX], response=result.to_dict()))
-        _notify_submission(guardians, result, children, sessions)
+        result.emailed = _notify_submission(guardians, result, children, sessions)
         try:
             db.session.commit()
         except IntegrityError:
@@ -253,6 +255,84 @@ def book(user: User, items, idempotency_key: str | None = None, now: datetime | 
         db.session.rollback()
         raise
     return result
+
+
+@dataclass
+class PreviewItem:
+    """What sending one item of a basket would give now: a place, the waiting list, or a refusal."""
+    child: Child
+    session: Session
+    outcome: str  # "place", "waitlist" or "refused"
+    reason: str | None = None
+    price: Decimal | None = None
+
+    @property
+    def item(self) -> str:
+        return f"{self.child.id}:{self.session.id}"
+
+
+@dataclass
+class Preview:
+    items: list[PreviewItem]
+
+    @property
+    def sendable(self) -> list[PreviewItem]:
+        return [i for i in self.items if i.outcome != "refused"]
+
+    @property
+    def refused(self) -> list[PreviewItem]:
+        return [i for i in self.items if i.outcome == "refused"]
+
+    @property
+    def total(self) -> Decimal:
+        """The price of the places the basket would get now (a waiting-list item is paid only if it gets one)."""
+        return sum((i.price for i in self.items if i.outcome == "place" and i.price is not None), Decimal(0))
+
+    @property
+    def waitlist_total(self) -> Decimal:
+        return sum((i.price for i in self.items if i.outcome == "waitlist" and i.price is not None), Decimal(0))
+
+
+def preview(user: User, items, now: datetime | None = None) -> Preview:
+    """What `book(user, items)` would answer now, without writing anything: for the review step.
+
+    The same checks as `book`: the engine's rules (`engine.check_request`), two items of the basket at
+    the same time for one child, the price (`pricing.price_for`, the one a booking freezes), and the
+    places left, counted with the basket's own items. The answer may still change before the family
+    sends (another family may take the last place); `book` decides. Raises NotFound (a child of
+    another household) or SessionNotFound.
+    """
+    now = now or utcnow()
+    pairs = list(dict.fromkeys((int(c), int(s)) for c, s in items))
+    if not pairs:
+        return Preview([])
+    with read_phase():  # reads only: on SQLite, no write lock while the family looks
+        children = _own_children(user, {c for c, _s in pairs})
+        household = next(iter(children.values())).household
+        sessions = _load_sessions(s for _c, s in pairs)
+        if {s for _c, s in pairs} - set(sessions):
+            raise SessionNotFound()
+        chosen: dict[int, list[Session]] = {}
+        claimed: dict[tuple[int, AgeBand], int] = {}
+        result = []
+        for child_id, session_id in pairs:  # in the family's order, as `book` takes them
+            child, session = children[child_id], sessions[session_id]
+            try:
+                band = engine.check_request(child, household, session, now)
+                if any(engine.overlaps(session, other) for other in chosen.get(child_id, [])):
+                    raise OverlappingBooking(_("Vous avez choisi deux séances à la même heure ce jour-là pour "
+                                               "%(name)s.", name=child.first_name))
+                price = price_for(session.unit_id, household, session.day)
+            except BookingRefused as refusal:
+                result.append(PreviewItem(child, session, "refused", refusal.message))
+                continue
+            chosen.setdefault(child_id, []).append(session)
+            taken = claimed.get((session_id, band), 0)
+            claimed[session_id, band] = taken + 1
+            outcome = "place" if session.remaining(band) > taken else "waitlist"
+            result.append(PreviewItem(child, session, outcome, None, price))
+    result.sort(key=lambda i: (i.session.day, i.session.unit.start_time, i.child.first_name))
+    return Preview(result)
 
 
 def book_one(user: User, child_id: int, session_id: int, idempotency_key: str | None = None,
@@ -284,9 +364,10 @@ def _guardians(household: Household) -> list[User]:
 _describe = engine.describe
 
 
-def _notify_submission(guardians: list[User], result: SubmissionResult, children, sessions) -> None:
+def _notify_submission(guardians: list[User], result: SubmissionResult, children, sessions) -> int:
+    """Queue the summary e-mail to each guardian who wants it; returns how many were queued."""
     if all(item.status == "refused" for item in result.items):
-        return
+        return 0
     lines = []
     for item in result.items:
         child, session = children[item.child_id], sessions[item.session_id]
@@ -296,9 +377,13 @@ def _notify_submission(guardians: list[User], result: SubmissionResult, children
         elif item.status == "refused":
             text = _("Refusée : %(reason)s", reason=item.reason)
         lines.append({"child": child.first_name, "session": _describe(session), "result": text})
+    queued = 0
     for guardian in guardians:
-        notify("booking.submitted", guardian, {"lines": lines, "path": "/accueils/mes-reservations",
-                                               "submission_id": result.submission_id}, preferences_checked=True)
+        if notify("booking.submitted", guardian, {"lines": lines, "path": "/accueils/mes-reservations",
+                                                  "submission_id": result.submission_id},
+                  preferences_checked=True) is not None:
+            queued += 1
+    return queued
 
 
 def _locked_booking(booking_id: int) -> tuple[Booking, Session]:
@@ -330,6 +415,11 @@ def cancel_booking(user: User, booking_id: int, now: datetime | None = None) -> 
     engine.promote(session, now)
     db.session.commit()
     return booking
+
+
+def cancellation_would_be_late(booking: Booking, now: datetime | None = None) -> bool:
+    """Whether cancelling `booking` now would be recorded late (charged): the engine's rule, nothing written."""
+    return engine.cancellation_status(booking, booking.session, now or utcnow()) is BookingStatus.LATE_CANCELLED
 
 
 def cancel_by_centre(user: User, booking_id: int, now: datetime | None = None) -> Booking:

@@ -52,13 +52,19 @@ def test_parent_books_two_children_on_a_phone_and_cancels(live_server, page_fact
     boxes.nth(0).focus()
     page.keyboard.press("Space")
     boxes.nth(1).check()
+    page.get_by_role("button", name="Voir mon panier et le prix").click()
+    page.get_by_role("heading", name="Votre panier").wait_for()
+    assert _serious(page) == []
     page.get_by_role("button", name="Envoyer ma demande de réservation").click()
     page.get_by_role("heading", name="Réponse à votre demande").wait_for()
     assert page.locator("text=Confirmée").count() == 2
     assert _serious(page) == []
     page.goto(f"{live_server}/accueils/mes-reservations")
     assert _serious(page) == []
-    page.locator("form button:has-text('Annuler')").first.click()
+    page.locator("main table a:has-text('Annuler')").first.click()
+    page.get_by_role("heading", name="Annuler cette réservation ?").wait_for()
+    assert _serious(page) == []
+    page.get_by_role("button", name="Oui, annuler la réservation").click()
     page.locator("text=Réservation annulée").wait_for()
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390  # nothing overflows the phone's width

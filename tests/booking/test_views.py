@@ -37,8 +37,9 @@ def test_parent_calendar_shows_price_places_and_books(setup, login_as):
     site, unit, session, parent, household, child = setup
     client = login_as(parent)
     page = client.get(f"/accueils/reserver?month={session.day:%Y-%m}&child={child.id}").get_data(as_text=True)
-    assert "6,20 €" in page and "Ouvert" in page and f'value="{child.id}:{session.id}"' in page
-    assert "<caption>" in page and 'scope="row"' in page
+    assert "6,20 €" in page and "1 place" in page and f'value="{child.id}:{session.id}"' in page
+    # A month calendar of one site, week by week, each checkbox labelled by its session.
+    assert site.name in page and "<legend>Semaine du" in page and f'for="item-{child.id}-{session.id}"' in page
     response = _book_via_page(client, session, child)
     body = response.get_data(as_text=True)
     assert response.status_code == 200 and "Confirmée" in body

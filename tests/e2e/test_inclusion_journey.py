@@ -55,6 +55,7 @@ def test_needs_declared_plan_prepared_bookings_confirmed(live_server, page_facto
         assert boxes.count() >= 1
         for n in range(boxes.count()):
             boxes.nth(n).check()
+        follow(family, family.get_by_role("button", name="Voir mon panier et le prix"))
         follow(family, family.get_by_role("button", name="Envoyer ma demande de réservation"))
     check(family, "inclusion-parent", size, "booked-held")
     family.goto(f"{live_server}/inclusion/enfants/{child_id}")

@@ -132,6 +132,10 @@ def test_parent_registers_books_is_waitlisted_cancels_and_subscribes(live_server
     for n in range(boxes.count()):
         boxes.nth(n).focus()
         page.keyboard.press("Space")
+    # The basket: each session with its price, the total, and the full day on the waiting list.
+    follow(page, page.get_by_role("button", name="Voir mon panier et le prix"))
+    assert "Total :" in page.inner_text("main") and "liste d'attente" in page.inner_text("main")
+    check(page, "parent", size, "basket")
     follow(page, page.get_by_role("button", name="Envoyer ma demande de réservation"))
     text = page.inner_text("main")
     assert "Confirmée" in text and "Liste d'attente, position 1" in text
@@ -139,14 +143,22 @@ def test_parent_registers_books_is_waitlisted_cancels_and_subscribes(live_server
 
     page.goto(f"{live_server}/accueils/mes-reservations")
     check(page, "parent", size, "my-bookings")
-    before = page.get_by_role("button", name="Annuler", exact=False).count()
-    follow(page, page.get_by_role("button", name="Annuler", exact=False).first)
-    page.wait_for_load_state("load")
-    assert page.get_by_role("button", name="Annuler", exact=False).count() == before - 1
+    cancel_links = page.locator("main table").get_by_role("link", name="Annuler", exact=False)
+    before = cancel_links.count()
+    follow(page, cancel_links.first)
+    check(page, "parent", size, "cancel-confirm")  # nothing is cancelled before this step
+    follow(page, page.get_by_role("button", name="Oui, annuler la réservation"))
+    assert cancel_links.count() == before - 1
+    assert page.get_by_role("heading", name="Annulée par erreur ?").is_visible()
     check(page, "parent", size, "cancelled")
+    follow(page, page.get_by_role("button", name="Réserver à nouveau"))  # the place was still free
+    assert "Confirmée" in page.inner_text("main")
+    page.goto(f"{live_server}/accueils/mes-reservations")
+    assert cancel_links.count() == before
 
     follow(page, page.get_by_role("button", name="Créer l'adresse d'abonnement"))
-    url = page.locator("#feed-title ~ p code, section[aria-labelledby=feed-title] code").first.inner_text().strip()
+    assert page.get_by_role("link", name="S'abonner dans mon agenda").get_attribute("href").startswith("webcal://")
+    url = page.locator("#feed-url").input_value().strip()
     check(page, "parent", size, "subscribed")
     # The address shown uses the public base URL; the same path is asked of the test server.
     assert url.endswith(".ics") and "/accueils/calendrier/" in url

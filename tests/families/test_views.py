@@ -82,7 +82,7 @@ def test_index_shows_the_household(login_as, family_a):
     db.session.commit()
     page = login_as(guardian(household)).get("/foyer/").get_data(as_text=True)
     for text in ("Foyer Martin", "Cahors", "Léo Martin", "Jade Martin", "Anne Martin", "Paul Martin",
-                 "Droit à l'image", "Attention particulière", "Accueil inclusif", "/foyer/rejoindre/",
+                 "Droit à l'image", "Attention particulière", "« Besoins et accueil »", "/foyer/rejoindre/",
                  "Annuler cette invitation"):
         assert text in page, text
 

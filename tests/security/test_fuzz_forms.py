@@ -34,7 +34,8 @@ pytestmark = pytest.mark.slow
 # kept under its idempotency key even when every item is refused, so that a retry gets the same answer.
 IGNORED_TABLES = {"inclusion_audit_entry", "idempotency_key"}
 # Forms answered with a page of per-item results (status 200), whether items were accepted or not.
-ANSWER_PAGES = {"/accueils/reserver": "Réponse à votre demande"}
+ANSWER_PAGES = {"/accueils/reserver": "Réponse à votre demande",
+                "/accueils/reserver/panier": "Votre panier"}  # the basket: each item's foreseen answer
 ENGLISH = re.compile(r"\b(This field|Not a valid|Invalid|must be|is required|Field must)\b")
 
 
