@@ -104,7 +104,9 @@ class MultiCheckboxField(SelectMultipleField):
         values = {value for value, *_rest in self.iter_choices()}
         for datum in self.data or []:
             if datum not in values:
-                raise ValueError(str(_l("Choisissez dans la liste.")))
+                from wtforms.validators import ValidationError
+
+                raise ValidationError(str(_l("Choisissez dans la liste.")))
 
 
 def bounded_int(value) -> int:
