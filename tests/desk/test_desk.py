@@ -254,6 +254,7 @@ def test_desk_journey_through_the_pages(login_as):
     assert client.get("/guichet/foyer").status_code == 302
     # The family reads what was done for it.
     family = login_as(parent)
+    assert "/foyer/aides-de-l-accueil" in family.get("/foyer/").get_data(as_text=True)
     history = family.get("/foyer/aides-de-l-accueil").get_data(as_text=True)
     assert "Réservé par l&#39;accueil France Services de Catus, avec votre accord, le" in history
     assert "Annulé par l&#39;accueil France Services de Catus" in history
