@@ -39,7 +39,8 @@ AUDIT_LABELS = {
     "relais": _l("Relais modifiés"),
     "email": _l("Adresse e-mail modifiée (à confirmer par la personne)"),
     "reset_link": _l("Lien de réinitialisation du mot de passe envoyé"),
-    "active": _l("Activation modifiée"),
+    "activated": _l("Compte réactivé"),
+    "deactivated": _l("Compte désactivé"),
 }
 
 
@@ -224,7 +225,7 @@ def set_active(admin: User, user_id: int, active: bool) -> User:
         raise ValidationFailed(_("Vous ne pouvez pas désactiver votre propre compte."))
     if not active and user.role == Role.ADMIN and _active_admins_other_than(user) == 0:
         raise LastAdministrator(_("C'est le dernier compte administrateur actif : il reste actif."))
-    _audit(admin, user, "active", "1" if active else "0")
+    _audit(admin, user, "activated" if active else "deactivated")
     services.set_active(user, active)  # commits
     return user
 

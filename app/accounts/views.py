@@ -5,7 +5,6 @@ from flask import Blueprint, current_app, flash, g, redirect, render_template, r
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import select
 
 from app.accounts import admin, api_tokens, services
 from app.accounts.forms import (
@@ -23,7 +22,7 @@ from app.accounts.models import Role, User
 from app.accounts.permissions import roles_required
 from app.accounts.scopes import scope_options
 from app.errors import DomainError
-from app.extensions import db, limiter
+from app.extensions import limiter
 from app.navigation import register_nav
 from app.security import mark_session_start
 from app.urls import id_arg, safe_next_url

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
-from wtforms import BooleanField, DateField, DecimalField, SelectField, StringField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms import BooleanField, DateField, DecimalField, SelectField
+from wtforms.validators import InputRequired, NumberRange, Optional
 
 from app.forms import FlaskForm, IntegerField, MonthField  # IntegerField: bounded to what the database holds
 
