@@ -30,3 +30,13 @@ def test_month_field_keeps_what_was_typed_and_reads_a_date():
     assert 'value="2026-03"' in form.month()
     bad = CloseMonthForm(MultiDict({"month": "2026-3x"}), meta={"csrf": False})
     assert not bad.validate() and 'value="2026-3x"' in bad.month()
+
+
+def test_relais_observatory_months_are_month_pickers(login_as):
+    from tests.ram.factories import make_relais, make_staff
+
+    client = login_as(make_staff(make_relais()))
+    page = client.get("/relais/observatoire?first_month=2026-02&last_month=2026-03").get_data(as_text=True)
+    assert page.count('type="month"') == 2 and "AAAA-MM" not in page and 'value="2026-02"' in page
+    refused = client.get("/relais/observatoire?first_month=2026-13").get_data(as_text=True)
+    assert "Mois non valide" in refused
