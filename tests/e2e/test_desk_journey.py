@@ -1,4 +1,4 @@
-"""Desk journey in Chromium at 390 px: a France Services agent creates a family's household, adds a
+"""Desk journey, and the administrators' accounts page, in Chromium at 390 px: a France Services agent creates a family's household, adds a
 child, books and cancels with the family's consent, and ends the desk session; the family's history
 says so. Every screen: one h1, no sideways scroll, valid HTML, axe 0 serious/critical."""
 from __future__ import annotations
@@ -90,3 +90,37 @@ def test_desk_agent_helps_a_family_book_and_cancel(live_server, page_factory):
     assert booking.status is BookingStatus.CANCELLED and booking.booked_by_id == agent_id
     kinds = [a.kind for a in db.session.scalars(select(DeskAction).order_by(DeskAction.id))]
     assert kinds == ["household_created", "child_added", "booked", "cancelled"]
+
+
+def test_administrator_finds_an_account_edits_it_and_sends_a_reset_link(live_server, page_factory):
+    boss = make_user(Role.ADMIN, first_name="Aude", last_name="Admin")
+    make_site("Accueil de loisirs de Saint-Géry")
+    for n in range(30):
+        make_user(Role.PARENT, last_name=f"Famille{n:02d}", commit=False)
+    target = make_user(Role.ANIMATOR, first_name="Nina", last_name="Roux", email="nina.roux@example.fr")
+    boss_email, target_id = boss.email, target.id
+    page = page_factory(PHONE)
+    dialogs = no_dialogs(page)
+    keyboard_login(page, live_server, boss_email)
+    page.goto(f"{live_server}/admin/comptes")
+    check(page, "accounts", "phone", "list")
+    page.fill("#account-q", "roux")
+    page.select_option("#account-role", "animator")
+    follow(page, page.get_by_role("button", name="Rechercher"))
+    assert "1 compte trouvé" in page.inner_text("main")
+    follow(page, page.get_by_role("link", name="Nina Roux"))
+    check(page, "accounts", "phone", "edit")
+    page.select_option("#role", "director")
+    page.get_by_label("Accueil de loisirs de Saint-Géry").check()
+    follow(page, page.get_by_role("button", name="Enregistrer"))
+    assert "Le compte est modifié" in page.inner_text("main")
+    follow(page, page.get_by_role("button", name="Envoyer un lien de réinitialisation"))
+    assert "est envoyé par e-mail" in page.inner_text("main")
+    assert "/reinitialiser/" not in page.content()
+    check(page, "accounts", "phone", "reset-sent")
+    assert dialogs == []
+    release_db()
+    db.session.expire_all()
+    from app.accounts.models import User
+
+    assert db.session.get(User, target_id).role is Role.DIRECTOR
