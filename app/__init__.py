@@ -21,12 +21,13 @@ BLUEPRINT_MODULES = (
     "app.notifications.views",
     "app.occasional.views",
     "app.rules.views",
+    "app.desk.views",
     "app.api.views",
 )
 
 # Domains may plug into each other through `<domain>.hooks.init_app(app)`.
 DOMAIN_HOOK_MODULES = ("app.families.hooks", "app.booking.hooks", "app.occasional.hooks", "app.inclusion.hooks", "app.ram.hooks",
-                       "app.notifications.hooks", "app.billing.hooks")
+                       "app.notifications.hooks", "app.billing.hooks", "app.desk.hooks")
 
 
 def create_app(config: type[Config] | dict | str | None = None) -> Flask:

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm as _FlaskForm
-from wtforms import HiddenField
+from wtforms import Field, HiddenField, SelectMultipleField
 from wtforms import IntegerField as _WTFormsIntegerField
-from wtforms.widgets import Select
+from wtforms.widgets import CheckboxInput, ListWidget, MonthInput, Select
 
 from app.errors import DomainError
 from app.urls import MAX_ID, parse_id
@@ -50,6 +50,63 @@ class IdField(HiddenField):
 
     def _value(self):
         return "" if self.data is None else str(self.data)
+
+
+class MonthField(Field):
+    """A month chosen with the browser's month picker (`<input type="month">`).
+
+    `data` is the first day of the month (a date) or None. The value is parsed on the server by
+    app.months.parse_month (1900-2100), so a browser without a picker may still type "2026-03";
+    anything else is refused on the field with a French message.
+    """
+
+    widget = MonthInput()
+
+    def process_formdata(self, valuelist):
+        raw = (valuelist[0] if valuelist else "") or ""
+        if not str(raw).strip():
+            self.data = None
+            return
+        from app.errors import ValidationFailed
+        from app.months import parse_month
+
+        try:
+            self.data = parse_month(str(raw), field=self.name)[0]
+        except ValidationFailed as error:
+            self.data = None
+            raise ValueError(error.message) from None
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return self.data.strftime("%Y-%m") if self.data else ""
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A list of checkboxes (rendered by the `field` macro as a fieldset with a legend), ids as ints."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.setdefault("coerce", bounded_int)
+        super().__init__(label, validators, **kwargs)
+
+    def process_formdata(self, valuelist):
+        values = [value for value in valuelist if str(value).strip()]
+        try:
+            self.data = [self.coerce(value) for value in values]
+        except (ValueError, TypeError):
+            self.data = []
+            raise ValueError(str(_l("Choisissez dans la liste."))) from None
+
+    def pre_validate(self, form):
+        values = {value for value, *_rest in self.iter_choices()}
+        for datum in self.data or []:
+            if datum not in values:
+                from wtforms.validators import ValidationError
+
+                raise ValidationError(str(_l("Choisissez dans la liste.")))
 
 
 def bounded_int(value) -> int:

@@ -13,6 +13,7 @@ MODEL_MODULES = (
     "app.occasional.models",
     "app.billing.models",
     "app.rules.models",
+    "app.desk.models",
 )
 
 

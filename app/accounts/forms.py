@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
-from app.forms import FlaskForm
+from app.forms import FlaskForm, MultiCheckboxField
 
 REQUIRED = _l("Ce champ est obligatoire.")
 
@@ -59,6 +59,13 @@ class StaffAccountForm(FlaskForm):
         DataRequired(REQUIRED), Length(max=254),
         Email(_l("Saisissez une adresse e-mail valide, par exemple nom@exemple.fr."), check_deliverability=False)])
     role = SelectField(_l("Rôle"), validators=[DataRequired(REQUIRED)])
-    site_ids = StringField(_l("Accueils (numéros séparés par des virgules)"), validators=[Optional(), Length(max=200)])
-    relais_ids = StringField(_l("Relais (numéros séparés par des virgules)"), validators=[Optional(), Length(max=200)])
+    site_ids = MultiCheckboxField(_l("Accueils de loisirs"))
+    relais_ids = MultiCheckboxField(_l("Relais Petite Enfance"))
     password = PasswordField(_l("Mot de passe initial"), validators=[DataRequired(REQUIRED), Length(max=256)])
+
+
+class AccountEditForm(FlaskForm):
+    email = EmailField(_l("Adresse e-mail"), validators=[DataRequired(REQUIRED), Length(max=254)])
+    role = SelectField(_l("Rôle"), validators=[DataRequired(REQUIRED)])
+    site_ids = MultiCheckboxField(_l("Accueils de loisirs"))
+    relais_ids = MultiCheckboxField(_l("Relais Petite Enfance"))

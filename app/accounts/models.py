@@ -125,3 +125,20 @@ class ApiToken(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
     expires_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
+
+
+class AccountAuditEntry(db.Model):
+    """What an administrator changed on an account (role, scopes, address, active, reset link sent).
+
+    `details` is a short plain-text summary written by the service ("rôle : director → admin");
+    it never holds a secret (no reset token, no password).
+    """
+
+    __tablename__ = "account_audit_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(40))
+    details: Mapped[str] = mapped_column(String(1000), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())

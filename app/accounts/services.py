@@ -1,6 +1,8 @@
 """Account use cases. Each public function is one transaction."""
 from __future__ import annotations
 
+import secrets
+
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
@@ -109,6 +111,12 @@ def register_parent(email: str, password: str, first_name: str, last_name: str, 
     return user
 
 
+def queue_email_verification(user: User) -> None:
+    """Queue the link that proves `user`'s address (registration, an address changed by an administrator),
+    in the caller's transaction."""
+    _queue_verification(user)
+
+
 def _queue_verification(user: User) -> None:
     max_age = current_app.config["EMAIL_VERIFICATION_MAX_AGE"]
     secret = tokens.issue(user, tokens.VERIFY_EMAIL, max_age)
@@ -169,6 +177,27 @@ def create_user(email: str, password: str, role: Role, *, first_name: str = "", 
         db.session.rollback()
         raise ValidationFailed(str(error)) from error
     db.session.commit()
+    return user
+
+
+def new_family_account(email: str, first_name: str, last_name: str, phone: str = "") -> User:
+    """A parent account opened for a family at a desk (app.desk), in the caller's transaction.
+
+    Its password is random and known to nobody; the address is unproved until the family opens
+    the link e-mailed here (kind "account.desk_welcome"), which lets it choose a password and
+    proves the address. Raises EmailTaken, ValidationFailed (address not valid).
+    """
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        email = normalise_email(validate_email((email or "").strip(), check_deliverability=False).normalized)
+    except EmailNotValidError:
+        raise ValidationFailed(_("Saisissez une adresse e-mail valide, par exemple nom@exemple.fr."),
+                               field="email") from None
+    user = _new_user(email, secrets.token_urlsafe(32), Role.PARENT, first_name, last_name, phone, verified=False)
+    secret = make_reset_token(user)
+    notify("account.desk_welcome", user, {"user": user, "reset_url": reset_link(secret),
+                                          "minutes": current_app.config["PASSWORD_RESET_MAX_AGE"] // 60})
     return user
 
 
@@ -353,10 +382,15 @@ def request_password_reset(email: str) -> None:
     user = find_user_by_email(email)
     if user is None or not user.active:
         return
+    queue_reset_link(user)
+    db.session.commit()
+
+
+def queue_reset_link(user: User) -> None:
+    """Queue a password-reset e-mail to `user` in the caller's transaction; the secret goes only in the e-mail."""
     secret = make_reset_token(user)
     notify("account.password_reset", user, {"user": user, "reset_url": reset_link(secret),
                                              "minutes": current_app.config["PASSWORD_RESET_MAX_AGE"] // 60})
-    db.session.commit()
 
 
 def user_for_reset_token(token: str) -> User:

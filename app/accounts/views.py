@@ -5,10 +5,10 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import select
 
-from app.accounts import api_tokens, services
+from app.accounts import admin, api_tokens, services
 from app.accounts.forms import (
+    AccountEditForm,
     ChangePasswordForm,
     ConfirmForm,
     ForgotPasswordForm,
@@ -20,11 +20,12 @@ from app.accounts.forms import (
 )
 from app.accounts.models import Role, User
 from app.accounts.permissions import roles_required
+from app.accounts.scopes import scope_options
 from app.errors import DomainError
-from app.extensions import db, limiter
+from app.extensions import limiter
 from app.navigation import register_nav
 from app.security import mark_session_start
-from app.urls import safe_next_url
+from app.urls import id_arg, safe_next_url
 from app.forms import show_domain_error as _apply_form_error
 
 bp = Blueprint("accounts", __name__)
@@ -232,11 +233,22 @@ def change_password():
     return render_template("accounts/change_password.html", form=form)
 
 
+def _scope_choices(form) -> None:
+    form.site_ids.choices = scope_options("site")
+    form.relais_ids.choices = scope_options("relais")
+
+
 @bp.get("/admin/comptes")
 @roles_required(Role.ADMIN)
 def admin_users():
-    users = db.session.scalars(select(User).order_by(User.role, User.last_name, User.email)).all()
-    return render_template("accounts/admin_users.html", users=users)
+    query = (request.args.get("q") or "")[:200]
+    role = request.args.get("role") or ""
+    if role not in {r.value for r in Role}:
+        role = ""
+    page = id_arg("page") or 1
+    result = admin.search_accounts(current_user, query, role or None, page)
+    return render_template("accounts/admin_users.html", result=result, query=query, role=role, roles=list(Role),
+                           form=ConfirmForm())
 
 
 @bp.route("/admin/comptes/nouveau", methods=["GET", "POST"])
@@ -244,34 +256,77 @@ def admin_users():
 def admin_create_user():
     form = StaffAccountForm()
     form.role.choices = [(role.value, role.label) for role in Role]
+    _scope_choices(form)
     if form.validate_on_submit():
         try:
-            site_ids = _parse_ids(form.site_ids.data)
-            relais_ids = _parse_ids(form.relais_ids.data)
             services.create_user(form.email.data, form.password.data, Role(form.role.data),
                                  first_name=form.first_name.data, last_name=form.last_name.data,
-                                 site_ids=site_ids, relais_ids=relais_ids)
-        except ValueError:
-            form.form_errors.append(_("Les numéros d'accueil et de relais doivent être des nombres séparés par des virgules."))
+                                 site_ids=form.site_ids.data or [], relais_ids=form.relais_ids.data or [])
         except DomainError as error:
             _apply_form_error(form, error)
         else:
             flash(_("Le compte est créé."), "success")
             return redirect(url_for("accounts.admin_users"))
-    return render_template("accounts/admin_user_form.html", form=form)
+    return render_template("accounts/admin_user_form.html", form=form), 422 if form.errors or form.form_errors else 200
+
+
+@bp.route("/admin/comptes/<int:user_id>", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def admin_edit_user(user_id: int):
+    user = admin.get_account(current_user, user_id)
+    sites, relais = admin.account_scopes(current_user, user)
+    form = AccountEditForm(data=None if request.method == "POST" else {
+        "email": user.email, "role": user.role.value, "site_ids": sorted(sites), "relais_ids": sorted(relais)})
+    form.role.choices = [(role.value, role.label) for role in Role]
+    _scope_choices(form)
+    if form.validate_on_submit():
+        old_email = user.email
+        try:
+            admin.update_account(current_user, user.id, admin.AccountChanges(
+                email=form.email.data, role=form.role.data, site_ids=form.site_ids.data or [],
+                relais_ids=form.relais_ids.data or []))
+        except DomainError as error:
+            _apply_form_error(form, error)
+        else:
+            if user.email != old_email:
+                flash(_("Le compte est modifié. Un lien de confirmation est envoyé à la nouvelle adresse : "
+                        "la personne se connectera après l'avoir ouvert."), "success")
+            else:
+                flash(_("Le compte est modifié."), "success")
+            return redirect(url_for("accounts.admin_edit_user", user_id=user.id))
+    return render_template("accounts/admin_user_edit.html", user=user, form=form, confirm=ConfirmForm(),
+                           audit=admin.audit_trail(current_user, user), audit_labels=admin.AUDIT_LABELS,
+                           minutes=admin.reset_max_minutes()), 422 if form.errors or form.form_errors else 200
+
+
+@bp.post("/admin/comptes/<int:user_id>/lien-de-reinitialisation")
+@roles_required(Role.ADMIN)
+def admin_send_reset_link(user_id: int):
+    if not ConfirmForm().validate_on_submit():
+        flash(_("Le formulaire a expiré. Rechargez la page et recommencez."), "error")
+        return redirect(url_for("accounts.admin_edit_user", user_id=user_id))
+    try:
+        admin.send_reset_link(current_user, user_id)
+    except DomainError as error:
+        if error.http_status in (403, 404):
+            raise
+        flash(error.message, "error")
+    else:
+        flash(_("Un lien pour choisir un nouveau mot de passe est envoyé par e-mail à la personne. "
+                "Il est valable %(minutes)d minutes.", minutes=admin.reset_max_minutes()), "success")
+    return redirect(url_for("accounts.admin_edit_user", user_id=user_id))
 
 
 @bp.post("/admin/comptes/<int:user_id>/activation")
 @roles_required(Role.ADMIN)
 def admin_toggle_user(user_id: int):
-    user = db.get_or_404(User, user_id)
-    if user.id == current_user.id:
-        flash(_("Vous ne pouvez pas désactiver votre propre compte."), "error")
+    user = admin.get_account(current_user, user_id)
+    try:
+        admin.set_active(current_user, user.id, not user.active)
+    except DomainError as error:
+        if error.http_status in (403, 404):
+            raise
+        flash(error.message, "error")
     else:
-        services.set_active(user, not user.active)
         flash(_("Le compte est activé.") if user.active else _("Le compte est désactivé."), "success")
-    return redirect(url_for("accounts.admin_users"))
-
-
-def _parse_ids(text: str | None) -> list[int]:
-    return [int(part) for part in (text or "").replace(" ", "").split(",") if part]
+    return redirect(safe_next_url(request.form.get("next")) or url_for("accounts.admin_users"))

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
-from wtforms import BooleanField, DateField, DecimalField, SelectField, StringField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms import BooleanField, DateField, DecimalField, SelectField
+from wtforms.validators import InputRequired, NumberRange, Optional
 
-from app.forms import FlaskForm, IntegerField  # IntegerField: bounded to what the database holds
+from app.forms import FlaskForm, IntegerField, MonthField  # IntegerField: bounded to what the database holds
 
 
 class FrenchDecimalField(DecimalField):
@@ -44,9 +44,7 @@ class SettingsForm(FlaskForm):
 
 
 class CloseMonthForm(FlaskForm):
-    month = StringField(_l("Mois à clôturer (AAAA-MM)"),
-                        validators=[InputRequired(), Length(max=7),
-                                    Regexp(r"^\d{4}-\d{2}$", message=_l("Format attendu : AAAA-MM."))])
+    month = MonthField(_l("Mois à clôturer"), validators=[InputRequired(_l("Choisissez le mois à clôturer."))])
 
 
 class CertificateForm(FlaskForm):

@@ -133,7 +133,7 @@ def site_certificates():
 @bp.get("/mois")
 @roles_required(Role.ADMIN)
 def months():
-    form = CloseMonthForm(month=services.closable_month().strftime("%Y-%m"))
+    form = CloseMonthForm(month=services.closable_month())
     return render_template("billing/months.html", months=services.closed_months(current_user), form=form,
                            month_label=services.month_label)
 

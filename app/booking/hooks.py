@@ -95,11 +95,38 @@ def assign_sites(user, site_ids: list[int]) -> None:
     db.session.flush()
 
 
+def _site_options() -> list[tuple[int, str]]:
+    from sqlalchemy import select
+
+    from app.booking.models import Site
+    from app.extensions import db
+
+    return [(row.id, row.name) for row in db.session.execute(select(Site.id, Site.name).order_by(Site.name))]
+
+
+def _sites_of(user) -> set[int]:
+    from sqlalchemy import select
+
+    from app.booking.models import SiteStaff
+    from app.extensions import db
+
+    return set(db.session.scalars(select(SiteStaff.site_id).where(SiteStaff.user_id == user.id)))
+
+
+def _withdraw_sites(user, site_ids: set[int]) -> None:
+    from sqlalchemy import delete
+
+    from app.booking.models import SiteStaff
+    from app.extensions import db
+
+    db.session.execute(delete(SiteStaff).where(SiteStaff.user_id == user.id, SiteStaff.site_id.in_(site_ids)))
+
+
 def init_app(flask_app: Flask) -> None:
     import app.booking.access  # noqa: F401  (registers the booking policies)
     from app.accounts.scopes import register_scope
 
-    register_scope("site", assign_sites)
+    register_scope("site", assign_sites, options=_site_options, current=_sites_of, withdraw=_withdraw_sites)
     # Templates (pages and e-mails) show the day plans without the views knowing who provides them.
     flask_app.add_template_global(day_plans, "day_plans")
     flask_app.add_template_global(submission_day_plans, "submission_day_plans")

@@ -12,6 +12,7 @@ function commits its writes once.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -49,6 +50,7 @@ from app.booking.pricing import price_for
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db, read_phase, utcnow
 from app.families.models import Child, Household, HouseholdMember
+from app.families.services import DESK_ACTION
 from app.notifications.outbox import notify, recipients
 
 STATUS_LABELS = {
@@ -156,6 +158,31 @@ def _own_children(user: User, child_ids: set[int]) -> dict[int, Child]:
     return children
 
 
+@dataclass
+class ActingFor:
+    """A staff member books or cancels for a family present at a desk (app.desk).
+
+    The same rules apply as for the family itself; only who may act changes (the named action
+    "families.act_at_desk", and the household must be the one named here). `record` writes the
+    trace of the action (who, for whom, with which consent) in the same transaction as the booking.
+    """
+
+    household_id: int
+    record: Callable[[object], None]
+
+
+def _household_children(user: User, acting: ActingFor, child_ids: set[int]) -> dict[int, Child]:
+    """The children of the household a desk acts for. Raises Forbidden (no desk right), NotFound."""
+    require(user, DESK_ACTION)
+    rows = db.session.scalars(
+        select(Child).where(Child.household_id == acting.household_id, Child.id.in_(child_ids))
+        .options(joinedload(Child.household).selectinload(Household.members).joinedload(HouseholdMember.user)))
+    children = {child.id: child for child in rows}
+    if set(children) != child_ids:
+        raise NotFound()
+    return children
+
+
 def _load_sessions(session_ids) -> dict[int, Session]:
     """The sessions with their unit, activity and site, in one query (no lock)."""
     rows = db.session.scalars(select(Session).where(Session.id.in_(set(session_ids))).options(_WITH_SITE))
@@ -163,7 +190,7 @@ def _load_sessions(session_ids) -> dict[int, Session]:
 
 
 def book(user: User, items, idempotency_key: str | None = None, now: datetime | None = None,
-         requested_at: datetime | None = None) -> SubmissionResult:
+         requested_at: datetime | None = None, *, acting: ActingFor | None = None) -> SubmissionResult:
     """Book several (child_id, session_id) items at once.
 
     Each item is confirmed, waitlisted (with its position) or refused with a
@@ -175,6 +202,8 @@ def book(user: User, items, idempotency_key: str | None = None, now: datetime | 
     e-mail to the household's guardians. `requested_at` (when the HTTP request
     arrived) is stored on the new bookings so that fairness can be audited.
     Raises NotFound (a child of another household), SessionNotFound, ValidationFailed.
+    With `acting`, a staff member books for that household at a desk (see ActingFor; Forbidden
+    without the right), and its trace is written before the commit.
 
     Two transactions. The first only reads (the account's household and
     children, the sessions, the rules that do not depend on the places, the
@@ -199,7 +228,9 @@ def book(user: User, items, idempotency_key: str | None = None, now: datetime | 
                 stored = _stored_answer(user, idempotency_key)
                 if stored is not None:
                     return stored
-            children = _own_children(user, {c for c, _s in pairs})
+            child_ids = {c for c, _s in pairs}
+            children = (_own_children(user, child_ids) if acting is None
+                        else _household_children(user, acting, child_ids))
             household = next(iter(children.values())).household
             sessions = _load_sessions(s for _c, s in pairs)
             if {s for _c, s in pairs} - set(sessions):
@@ -241,6 +272,8 @@ def book(user: User, items, idempotency_key: str | None = None, now: datetime | 
         if idempotency_key:
             db.session.add(IdempotencyKey(user_id=user.id, key=idempotency_key[:KEY_MAX], response=result.to_dict()))
         result.emailed = _notify_submission(guardians, result, children, sessions)
+        if acting is not None:
+            acting.record(result)
         try:
             db.session.commit()
         except IntegrityError:
@@ -393,8 +426,10 @@ def _locked_booking(booking_id: int) -> tuple[Booking, Session]:
     return found
 
 
-def cancel_booking(user: User, booking_id: int, now: datetime | None = None) -> Booking:
-    """A guardian cancels a booking (or leaves the waiting list).
+def cancel_booking(user: User, booking_id: int, now: datetime | None = None, *,
+                   acting: ActingFor | None = None) -> Booking:
+    """A guardian cancels a booking (or leaves the waiting list); with `acting`, a desk does it for
+    the family present (Forbidden without the right, NotFound for another household's booking).
 
     After the activity's cancellation deadline the booking is recorded as
     late_cancelled. The freed place goes at once to the first eligible
@@ -405,7 +440,12 @@ def cancel_booking(user: User, booking_id: int, now: datetime | None = None) -> 
     booking = db.session.get(Booking, booking_id)
     if booking is None:
         raise NotFound()
-    require(user, Action.BOOK_FOR_CHILD, booking.child)
+    if acting is None:
+        require(user, Action.BOOK_FOR_CHILD, booking.child)
+    else:
+        require(user, DESK_ACTION)
+        if booking.child.household_id != acting.household_id:
+            raise NotFound()
     booking, session = _locked_booking(booking_id)
     if booking.status not in ACTIVE_STATUSES:
         raise NotCancellable()
@@ -413,6 +453,8 @@ def cancel_booking(user: User, booking_id: int, now: datetime | None = None) -> 
         raise CancellationClosed()
     engine.release(booking, session, engine.cancellation_status(booking, session, now), now)
     engine.promote(session, now)
+    if acting is not None:
+        acting.record(booking)
     db.session.commit()
     return booking
 

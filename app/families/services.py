@@ -178,6 +178,19 @@ def _member_of(user: User | None, household: Household | None) -> bool:
     return household is not None and household.id is not None and household_id_of(user) == household.id
 
 
+# Desk mode (France Services desks in Catus and Saint-Géry-Vers, the Relais, app.desk): a staff member
+# creates a household and books or cancels for a family present, with its consent. Administrators
+# and Relais staff have it; directors and animators do not (they act on their sites' sessions, not
+# for families; a family at a leisure centre is sent to a desk). Refused with 403: the desk pages
+# are not secret.
+DESK_ACTION = "families.act_at_desk"
+
+
+@policy(DESK_ACTION, hide=False)
+def _can_act_at_desk(user, _obj=None) -> bool:
+    return user.role in (Role.ADMIN, Role.RAM_STAFF)
+
+
 @policy("families.create_household", hide=False)
 def _can_create_household(user: User, _obj: object = None) -> bool:
     return user.role == Role.PARENT
@@ -537,4 +550,119 @@ def add_child_creating_household(user: User, data: ChildData, *, today: date | N
     child = Child(household_id=household.id, **values)
     db.session.add(child)
     _commit()
+    return child
+
+
+# ---------------------------------------------------------------- desk mode (app.desk calls these)
+
+@dataclass
+class DeskHousehold:
+    """What a desk shows of a household: names only (no contacts, no health data)."""
+
+    id: int
+    name: str
+    commune: str
+    guardians: list[str]
+    children: list[str]
+
+
+def search_households_at_desk(staff: User, query: str, limit: int = 20) -> list[DeskHousehold]:
+    """Households whose name, guardian's name, e-mail or phone, or child's name contains `query`.
+
+    At least 2 characters; at most `limit` results, by name. Raises Forbidden (no desk right).
+    """
+    require(staff, DESK_ACTION)
+    text = (query or "").strip().lower()[:100]
+    if len(text) < 2:
+        return []
+    digits = re.sub(r"\D", "", text)
+    from sqlalchemy import or_
+
+    from app.text_search import contains
+
+    def like(column):
+        return contains(column, text)
+
+    conditions = [like(Household.name),
+                  Household.id.in_(select(HouseholdMember.household_id).join(User, User.id == HouseholdMember.user_id)
+                                   .where(or_(like(User.first_name), like(User.last_name), like(User.email),
+                                              like(User.phone)))),
+                  Household.id.in_(select(Child.household_id).where(or_(like(Child.first_name),
+                                                                        like(Child.last_name))))]
+    if len(digits) >= 6:  # "06 12 34 56 78" and "0612345678" find the same phone
+        spaced = " ".join(digits[i:i + 2] for i in range(0, len(digits), 2))
+        conditions.append(Household.id.in_(select(HouseholdMember.household_id)
+                                           .join(User, User.id == HouseholdMember.user_id)
+                                           .where(User.phone.like(f"%{spaced}%"))))
+    rows = db.session.scalars(select(Household).where(or_(*conditions)).order_by(Household.name, Household.id)
+                              .limit(limit).options(selectinload(Household.members).selectinload(HouseholdMember.user),
+                                                    selectinload(Household.children),
+                                                    selectinload(Household.commune)))
+    return [DeskHousehold(h.id, h.name, h.commune.name if h.commune else "",
+                          [m.user.display_name for m in h.members], [c.first_name for c in h.children])
+            for h in rows]
+
+
+def household_for_desk(staff: User, household_id) -> Household:
+    """The household a desk acts for. Raises Forbidden (no desk right), NotFound."""
+    require(staff, DESK_ACTION)
+    household = db.session.scalar(select(Household).where(Household.id == _as_id(household_id)).options(
+        selectinload(Household.members).selectinload(HouseholdMember.user), selectinload(Household.children),
+        selectinload(Household.commune)))
+    if household is None:
+        raise NotFound()
+    return household
+
+
+@dataclass
+class GuardianData:
+    first_name: str
+    last_name: str
+    email: str = ""
+    phone: str = ""
+
+
+def create_household_at_desk(staff: User, guardian: GuardianData, data: HouseholdData, *,
+                             today: date | None = None) -> Household:
+    """Create a household for a family at a desk, in the caller's transaction (app.desk commits).
+
+    With an e-mail address, the guardian gets a parent account (address unproved) and an e-mail
+    with a link to choose a password; without one the household has no account yet and the
+    family acts through the desk. The commune and quotient familial given are a declaration that
+    waits for an administrator's check, as for a family's own household.
+    Raises Forbidden, ValidationFailed, EmailTaken.
+    """
+    from app.accounts import services as accounts
+
+    require(staff, DESK_ACTION)
+    first = _text(guardian.first_name, 100, "first_name", _("Indiquez le prénom du parent."))
+    last = _text(guardian.last_name, 100, "last_name", _("Indiquez le nom du parent."))
+    phone = normalise_phone(guardian.phone) if (guardian.phone or "").strip() else ""
+    values = _validated_household(data, None, today or clock.today())
+    if not values["name"]:
+        values["name"] = _("Foyer %(name)s", name=last)
+    declared = _declared(values)
+    household = Household(**values)
+    db.session.add(household)
+    user = None
+    if (guardian.email or "").strip():
+        user = accounts.new_family_account(guardian.email, first, last, phone)
+        household.members.append(HouseholdMember(user_id=user.id,
+                                                 relationship_to_children=_text(data.guardian_relationship, 50,
+                                                                                "guardian_relationship")))
+    db.session.flush()
+    if declared != (None, None, None):
+        declarations.record(user or staff, household, *declared, proof=data.proof)
+    return household
+
+
+def add_child_at_desk(staff: User, household_id, data: ChildData, *, today: date | None = None) -> Child:
+    """Add a child to the household a desk acts for, in the caller's transaction (app.desk commits).
+
+    Raises Forbidden, NotFound, ValidationFailed.
+    """
+    household = household_for_desk(staff, household_id)
+    child = Child(household_id=household.id, **_validated_child(data, today or clock.today()))
+    db.session.add(child)
+    db.session.flush()
     return child

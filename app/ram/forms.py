@@ -20,7 +20,7 @@ from wtforms import (
 from wtforms.widgets import CheckboxInput, ListWidget
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from app.forms import FlaskForm, IntegerField  # IntegerField: bounded to what the database holds
+from app.forms import FlaskForm, IntegerField, MonthField  # IntegerField: bounded to what the database holds
 from app.ram import schedule as sch
 
 REQUIRED = _l("Ce champ est obligatoire.")
@@ -240,8 +240,8 @@ class ObservatoryForm(FlaskForm):
 
     group_by = SelectField(_l("Regrouper par"), default="relais",
                            choices=[("relais", _l("Relais")), ("commune", _l("Commune"))])
-    first_month = StringField(_l("Du mois (AAAA-MM)"), validators=[Optional(), Length(max=7)])
-    last_month = StringField(_l("Au mois (AAAA-MM)"), validators=[Optional(), Length(max=7)])
+    first_month = MonthField(_l("Du mois"))
+    last_month = MonthField(_l("Au mois"))
 
 
 @_add_schedule_fields

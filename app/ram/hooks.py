@@ -26,8 +26,29 @@ def assign_relais(user: User, relais_ids: list[int]) -> None:
     db.session.flush()
 
 
+def _relais_options() -> list[tuple[int, str]]:
+    from app.ram.models import Relais
+
+    return [(row.id, row.name) for row in db.session.execute(select(Relais.id, Relais.name).order_by(Relais.name))]
+
+
+def _relais_of(user: User) -> set[int]:
+    from app.ram.models import RelaisStaff
+
+    return set(db.session.scalars(select(RelaisStaff.relais_id).where(RelaisStaff.user_id == user.id)))
+
+
+def _withdraw_relais(user: User, relais_ids: set[int]) -> None:
+    from sqlalchemy import delete
+
+    from app.ram.models import RelaisStaff
+
+    db.session.execute(delete(RelaisStaff).where(RelaisStaff.user_id == user.id,
+                                                 RelaisStaff.relais_id.in_(relais_ids)))
+
+
 def init_app(app: Flask) -> None:
-    register_scope("relais", assign_relais)
+    register_scope("relais", assign_relais, options=_relais_options, current=_relais_of, withdraw=_withdraw_relais)
     from app.notifications.jobs import register_daily_job
     from app.ram.services import send_stale_reminders
 
