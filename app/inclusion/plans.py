@@ -273,6 +273,42 @@ def plan_for_editing(user: User, child_id: int, site_id: int) -> tuple[Child, Re
     return child, plan
 
 
+def prefill_from_declaration(user: User, child_id: int, site_id: int) -> dict:
+    """The first draft of a reception plan, written from what the family declared (needs, PAI, emergency
+    protocol, medication, diet, rhythm), so that the director completes it instead of retyping it.
+
+    Only for a plan without any version yet (a later draft starts from the previous version); {} when the
+    family declared nothing. The read of the needs is audited. Raises NotFound.
+    """
+    from app.inclusion.models import ChildNeeds
+
+    child, plan = get_plan(user, child_id, site_id)
+    if plan is not None and plan.versions:
+        return {}
+    needs = db.session.scalar(select(ChildNeeds).where(ChildNeeds.child_id == child.id))
+    if needs is None:
+        return {}
+
+    def lines(*pairs) -> str:
+        return "\n".join(f"{label} : {text.strip()}" for label, text in pairs if (text or "").strip())
+
+    emergency = (needs.emergency_protocol or "").strip()
+    if needs.has_pai:
+        pai = _("Un projet d'accueil individualisé (PAI) existe : il s'applique (voir les documents du dossier).")
+        emergency = f"{pai}\n{emergency}" if emergency else pai
+    values = {
+        "emergency_protocol": emergency,
+        "medication": (needs.medication or "").strip(),
+        "adapt_meals": lines((_("Allergies"), needs.allergies), (_("Régime"), needs.diet)),
+        "adapt_rhythm": (needs.rhythm or "").strip(),
+        "first_meeting_notes": lines((_("Communication"), needs.communication),
+                                     (_("Ce qui aide"), needs.what_helps), (_("À éviter"), needs.to_avoid)),
+    }
+    audit(user, child.id, "read", "needs", "plan prefill")
+    db.session.commit()
+    return {name: value for name, value in values.items() if value}
+
+
 def _clean(values: dict) -> dict:
     clean = {}
     for name in PLAN_FIELDS:
