@@ -70,3 +70,19 @@ FILTERS = {"number": number, "hours": hours, "day_long": day_long, "day_short": 
 def init_app(app: Flask) -> None:
     for name, function in FILTERS.items():
         app.add_template_filter(function, name)
+
+
+def postal_address(address: str | None, commune: str | None) -> str:
+    """"180 rue Albert-Camus, 46000 Cahors" with the commune "Cahors" -> the address alone, not
+    "46000 Cahors, Cahors": the commune is added only when the address does not already end with it."""
+    address = (address or "").strip().rstrip(",").strip()
+    commune = (commune or "").strip()
+    if not commune:
+        return address
+    if not address:
+        return commune
+    last_part = address.rsplit(",", 1)[-1].strip()
+    words = last_part.split()
+    if last_part.casefold() == commune.casefold() or " ".join(words[1:]).casefold() == commune.casefold():
+        return address
+    return f"{address}, {commune}"

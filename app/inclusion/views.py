@@ -282,7 +282,8 @@ def site_template(site_id: int):
         else:
             flash(_("Les étapes d'adaptation de l'accueil sont enregistrées."), "success")
             return redirect(url_for(".site_template", site_id=site_id))
-    return render_template("inclusion/steps_form.html", form=form, child=None, site_id=site_id, steps=[]), 422 if form.form_errors else 200
+    return render_template("inclusion/steps_form.html", form=form, child=None, site_id=site_id, steps=[],
+                           site=adaptation.site_of(site_id)), 422 if form.errors or form.form_errors else 200
 
 
 def _step_forms(child_id: int, site_id: int, steps) -> dict:
