@@ -57,7 +57,7 @@ class PlanForm(FlaskForm):
     first_meeting_notes = _text(_l("Ce qui a été dit lors de la rencontre"))
     professionals = _text(_l("Professionnels qui suivent l'enfant"))
     professionals_consent = BooleanField(_l("La famille accepte que ces professionnels figurent au projet"))
-    referent = StringField(_l("Animateur ou animatrice référent(e)"), validators=[Optional(), Length(max=150)])
+    referent = StringField(_l("Référent ou référente dans l'équipe d'animation"), validators=[Optional(), Length(max=150)])
     extra_staff = IntegerField(_l("Renfort : animateurs en plus par séance"), default=0,
                                validators=[Optional(), NumberRange(0, 5)])
     extra_staff_hours = DecimalField(_l("Renfort : heures par séance"), default=0, places=2,

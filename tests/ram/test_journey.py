@@ -81,7 +81,7 @@ def test_staff_records_demand_sees_matches_and_pair_then_contract(login_as):
     assert contract.childminder_id == full.id and contract.start_date == date(2027, 3, 1)
     availability = client.get(f"/relais/assistantes-maternelles/{full.id}/disponibilites?date=2027-03-01")
     assert availability.status_code == 200
-    assert "3 place(s) pour un enfant de moins de 3 ans" in availability.get_data(as_text=True)
+    assert "3 places pour un enfant de moins de 3 ans" in availability.get_data(as_text=True)
 
     obs = client.get("/relais/observatoire?group_by=commune&first_month=2027-02&last_month=2027-03")
     assert obs.status_code == 200
