@@ -86,3 +86,18 @@ def postal_address(address: str | None, commune: str | None) -> str:
     if last_part.casefold() == commune.casefold() or " ".join(words[1:]).casefold() == commune.casefold():
         return address
     return f"{address}, {commune}"
+
+
+def email_day(value, *, year: bool = True) -> str:
+    """day_long() in French whatever the page's language: e-mails are always written in French
+    (notifications.outbox renders them in the default locale)."""
+    from flask import current_app
+    from flask_babel import force_locale
+
+    with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE", "fr")):
+        return day_long(value, year=year)
+
+
+def email_moment(value) -> str:
+    """A local date-time for an e-mail: "vendredi 1er janvier 2027 à 14:30"."""
+    return f"{email_day(value)} à {value:%H:%M}"
