@@ -139,3 +139,16 @@ def test_the_french_pages_of_every_role_show_no_code_iso_date_or_point_decimal(a
     report = [f"{problem}: {', '.join(sorted(where)[:5])}" for problem, where in sorted(found.items())]
     assert checked > 150, f"the crawl reached only {checked} pages"
     assert not found, f"{len(report)} problems in the French pages:\n" + "\n".join(report)
+
+
+def test_every_notification_heading_is_french(app):
+    from app.notifications.kinds import _GROUP_LABELS, group_label, registered_kinds
+
+    with app.test_request_context("/"):
+        groups = {kind.group for kind in registered_kinds()}
+        assert {"billing", "families"} <= groups
+        for group in groups:
+            assert group in _GROUP_LABELS, f"no heading for the messages « {group} »"
+            assert group_label(group) != group
+        assert group_label("billing") == "Relevés et factures" and group_label("families") == "Votre foyer"
+        assert group_label("inconnu") == "Autres messages"
