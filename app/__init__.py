@@ -62,6 +62,9 @@ def create_app(config: type[Config] | dict | str | None = None) -> Flask:
     from app.urls import register_converters
 
     register_converters(app)  # before any route is added: every <int:...> is bounded
+    from app import formats
+
+    formats.init_app(app)  # the number and date filters of every template
     _register_blueprints(app)
     _register_domain_hooks(app)
 

@@ -197,6 +197,7 @@ ACCESS: dict[str, object] = {
     "ram.unmatched": {RS, AD},
     "ram.observatory": {RS, AD},
     "ram.observatory_csv": {RS, AD},
+    "ram.observatory_chart": {RS, AD},
     "ram.workshops": {CM, RS, AD},
     "ram.workshop_new": {RS, AD},
     "ram.workshop": {CM, RS, AD},

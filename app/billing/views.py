@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -154,8 +155,8 @@ def close_month():
                 flash(_("%(month)s était déjà clôturé : rien n'a changé.",
                         month=services.month_label(result.month)), "warning")
             else:
-                flash(_("%(month)s clôturé : %(n)s relevé(s) créé(s).", month=services.month_label(result.month),
-                        n=result.statements), "success")
+                flash(ngettext("%(month)s clôturé : %(num)d relevé créé.", "%(month)s clôturé : %(num)d relevés créés.",
+                               result.statements, month=services.month_label(result.month)), "success")
             return redirect(url_for("billing.month_detail", month=result.month.strftime("%Y-%m")))
     return render_template("billing/months.html", months=services.closed_months(current_user), form=form,
                            month_label=services.month_label), 422
@@ -220,7 +221,8 @@ def renew_grid(activity_id: int):
             raise
         flash(error.message, "error")
     else:
-        flash(_("Nouvelle grille créée : %(n)s tarif(s) à partir du %(day)s.", n=created,
+        flash(ngettext("Nouvelle grille créée : %(num)d tarif à partir du %(day)s.",
+                       "Nouvelle grille créée : %(num)d tarifs à partir du %(day)s.", created,
                 day=form.starts_on.data.strftime("%d/%m/%Y")), "success")
     return redirect(url_for("billing.tariff_grid"))
 

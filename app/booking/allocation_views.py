@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
@@ -125,9 +126,11 @@ def allocation_run(period_id: int):
         if result.already_drawn:
             flash(_("Le tirage avait déjà eu lieu : rien n'a changé."), "warning")
         else:
-            flash(_("Tirage effectué (graine %(seed)s) : %(c)s place(s) confirmée(s), %(w)s en liste d'attente. "
-                    "Les familles sont prévenues par e-mail.", seed=result.seed, c=result.count("confirmed")
-                    + result.count("pending_preparation"), w=result.count("waitlisted")), "success")
+            placed = result.count("confirmed") + result.count("pending_preparation")
+            flash(_("Tirage effectué (graine %(seed)s) : %(placed)s, %(w)s en liste d'attente. "
+                    "Les familles sont prévenues par e-mail.", seed=result.seed,
+                    placed=ngettext("%(num)d place attribuée", "%(num)d places attribuées", placed),
+                    w=result.count("waitlisted")), "success")
     return redirect(url_for("booking.allocation_period", period_id=period_id))
 
 

@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from icalendar import Event
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -187,7 +188,8 @@ def site_calendar(token: str) -> bytes:
     stamp = utcnow()  # sessions keep no time of change
     for session in sessions:
         children = session.taken_under6 + session.taken_over6
-        summary = f"{session.unit.activity.name} ({session.unit.label}) – {children} enfant(s)"
+        summary = f"{session.unit.activity.name} ({session.unit.label}) – " + ngettext(
+            "%(num)d enfant", "%(num)d enfants", children)
         cal.add_component(_event(ical.uid("session", session.id), session, summary,
                                  1 if session.cancelled else 0, stamp, session.cancelled))
     return ical.to_bytes(cal)

@@ -96,8 +96,9 @@ class Site(db.Model):
 
     @property
     def full_address(self) -> str:
-        commune = self.commune.name if self.commune else ""
-        return ", ".join(part for part in (self.address, commune) if part)
+        from app.formats import postal_address
+
+        return postal_address(self.address, self.commune.name if self.commune else "")
 
 
 class SiteStaff(db.Model):

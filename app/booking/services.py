@@ -56,7 +56,7 @@ from app.notifications.outbox import notify, recipients
 STATUS_LABELS = {
     "confirmed": _l("Confirmée"),
     "waitlisted": _l("Liste d'attente"),
-    "pending_preparation": _l("Confirmée, accueil en préparation"),
+    "pending_preparation": _l("Place réservée, en attente de la préparation de l'accueil"),
     "cancelled": _l("Annulée"),
     "late_cancelled": _l("Annulée hors délai"),
     "refused": _l("Refusée"),

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -282,7 +283,8 @@ def adjust_session(session_id: int):
         else:
             message = _("Séance mise à jour.")
             if promoted:
-                message += " " + _("%(n)s enfant(s) de la liste d'attente confirmé(s).", n=len(promoted))
+                message += " " + ngettext("%(num)d enfant de la liste d'attente a une place.",
+                                          "%(num)d enfants de la liste d'attente ont une place.", len(promoted))
             flash(message, "success")
             return redirect(url_for("booking.session_detail", session_id=session_id))
     return _render_session(session_id, form=form, status=422)
@@ -304,7 +306,7 @@ def mark_attendance(session_id: int):
             attendance.mark_attendance(current_user, row.booking.id, status,
                                      late_departure=request.form.get(f"late-{row.booking.id}") == "1")
             count += 1
-    flash(_("Présences enregistrées pour %(n)s enfant(s).", n=count), "success")
+    flash(ngettext("Présence enregistrée pour %(num)d enfant.", "Présences enregistrées pour %(num)d enfants.", count), "success")
     return redirect(url_for("booking.session_detail", session_id=session.id))
 
 
@@ -312,7 +314,8 @@ def mark_attendance(session_id: int):
 @roles_required(*MANAGERS)
 def cancel_session(session_id: int):
     count = services.cancel_session(current_user, session_id)
-    flash(_("Séance annulée ; %(n)s famille(s) prévenue(s).", n=count), "success")
+    flash(ngettext("Séance annulée ; %(num)d famille est prévenue.", "Séance annulée ; %(num)d familles sont prévenues.",
+                   count), "success")
     return redirect(url_for("booking.session_detail", session_id=session_id))
 
 

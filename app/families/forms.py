@@ -13,7 +13,7 @@ REQUIRED = _l("Ce champ est obligatoire.")
 OUTSIDE = "hors"  # the choice "outside the agglomeration" (NULL commune)
 
 SCHOOL_LEVEL_LABELS = {
-    SchoolLevel.NONE: _l("Pas encore scolarisé(e)"),
+    SchoolLevel.NONE: _l("Pas encore à l'école"),
     SchoolLevel.PS: _l("Petite section de maternelle"),
     SchoolLevel.MS: _l("Moyenne section de maternelle"),
     SchoolLevel.GS: _l("Grande section de maternelle"),

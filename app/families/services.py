@@ -519,7 +519,7 @@ def remove_child(user: User, child_id: int) -> None:
         if reason:
             raise ChildNotRemovable(reason)
     db.session.delete(child)
-    _commit(_("%(name)s ne peut pas être retiré(e) du foyer : des réservations ou un dossier d'accueil "
+    _commit(_("Impossible de retirer %(name)s du foyer : des réservations ou un dossier d'accueil "
               "le ou la concernent encore. Contactez l'accueil de loisirs.", name=child.first_name),
             ChildNotRemovable)
 

@@ -219,7 +219,7 @@ def add_child():
         except (ValidationFailed, Conflict) as error:
             _apply_form_error(form, error)
         else:
-            flash(_("%(name)s est ajouté(e) à votre foyer.", name=child.first_name), "success")
+            flash(_("%(name)s fait maintenant partie de votre foyer.", name=child.first_name), "success")
             return redirect(url_for("families.index"))
     return _render_form("families/child_form.html", form, child=None)
 
@@ -258,7 +258,7 @@ def remove_child(child_id: int):
         except Conflict as error:
             flash(error.message, "error")
         else:
-            flash(_("%(name)s est retiré(e) de votre foyer.", name=name), "success")
+            flash(_("%(name)s ne fait plus partie de votre foyer.", name=name), "success")
         return redirect(url_for("families.index"))
     return render_template("families/confirm_remove.html", form=form, title=_("Retirer %(name)s du foyer ?",
                            name=child.full_name),

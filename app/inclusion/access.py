@@ -87,6 +87,14 @@ def director_sites_for_child(user: User, child: Child, today: date | None = None
     return staff_site_ids(user, Role.DIRECTOR) & set(file_access_until(child.id, today))
 
 
+def managed_sites(user: User, child: Child, today: date | None = None) -> list[Site]:
+    """The director's sites where they may prepare this child's welcome (plan, meeting, steps), by name."""
+    ids = director_sites_for_child(user, child, today)
+    if not ids:
+        return []
+    return list(db.session.scalars(select(Site).where(Site.id.in_(ids)).order_by(Site.name)))
+
+
 @dataclass(frozen=True)
 class Reader:
     """Someone other than the family who can read the child's file today, and until when."""

@@ -131,6 +131,10 @@ def template_for_director(user: User, site_id: int) -> list[AdaptationTemplateSt
     return site_template(site_id)
 
 
+def site_of(site_id: int) -> Site | None:
+    return db.session.get(Site, site_id)
+
+
 def _period(child_id: int, site_id: int) -> AdaptationPeriod | None:
     return db.session.scalar(select(AdaptationPeriod).where(AdaptationPeriod.child_id == child_id,
                                                             AdaptationPeriod.site_id == site_id))

@@ -5,7 +5,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import (BooleanField, DateField, DecimalField, FieldList, Form, FormField, RadioField, SelectField,
                      StringField, TextAreaField, TimeField)
 from wtforms.fields import DateTimeLocalField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from app.forms import FlaskForm, IntegerField  # IntegerField: bounded to what the database holds
 
@@ -57,7 +57,7 @@ class PlanForm(FlaskForm):
     first_meeting_notes = _text(_l("Ce qui a été dit lors de la rencontre"))
     professionals = _text(_l("Professionnels qui suivent l'enfant"))
     professionals_consent = BooleanField(_l("La famille accepte que ces professionnels figurent au projet"))
-    referent = StringField(_l("Animateur ou animatrice référent(e)"), validators=[Optional(), Length(max=150)])
+    referent = StringField(_l("Référent ou référente dans l'équipe d'animation"), validators=[Optional(), Length(max=150)])
     extra_staff = IntegerField(_l("Renfort : animateurs en plus par séance"), default=0,
                                validators=[Optional(), NumberRange(0, 5)])
     extra_staff_hours = DecimalField(_l("Renfort : heures par séance"), default=0, places=2,
@@ -78,11 +78,19 @@ class StepRowForm(Form):
     """One step in the steps editor (a row of the table; an empty label drops the row)."""
 
     # Not "label": a FormField row already has a .label attribute.
-    title = StringField(_l("Étape"), validators=[Optional(), Length(max=150)])
+    title = StringField(_l("Étape"), validators=[Length(max=150)])
     arrival = TimeField(_l("Arrivée"), validators=[Optional()])
     pickup = TimeField(_l("Départ"), validators=[Optional()])
     with_parent = BooleanField(_l("Avec un parent"))
     with_meal = BooleanField(_l("Avec le repas"))
+
+    def validate_title(self, field):
+        if not (field.data or "").strip() and (self.arrival.data or self.pickup.data):
+            raise ValidationError(_l("Donnez un libellé à cette étape, ou effacez ses heures."))
+
+    def validate_pickup(self, field):
+        if field.data and self.arrival.data and field.data <= self.arrival.data:
+            raise ValidationError(_l("L'heure de départ doit suivre l'heure d'arrivée."))
 
 
 class StepsForm(FlaskForm):

@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from app import clock
+from app.formats import email_day, email_moment
 from app.accounts.models import Role, User
 from app.accounts.permissions import require
 from app.booking import preparation as booking_preparation
@@ -78,7 +79,7 @@ def preparation_check(child, session):
         key = f"inclusion.preparation:{child.id}:{site_id}:{director.id}"
         if db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedup_key == key)) is None:
             notify("inclusion.meeting_proposal", director,
-                   {"child_name": child.full_name, "site_name": site.name, "first_day": session.day.strftime("%d/%m/%Y"),
+                   {"child_name": child.full_name, "site_name": site.name, "first_day": email_day(session.day),
                     "url": f"{_base_url()}/inclusion/preparation"}, dedup_key=key)
     return HOLD
 
@@ -163,7 +164,7 @@ def cancel_meeting_without_held_bookings(child_id: int, site_id: int, now: datet
     for guardian in guardians(child):
         notify("inclusion.meeting_cancelled", guardian,
                {"child_name": child.first_name, "site_name": site.name,
-                "when": local.strftime("%d/%m/%Y à %H:%M")},
+                "when": email_moment(local)},
                attachments=[ical.calendar_attachment(ics, method="CANCEL", filename="annulation.ics")])
     db.session.delete(meeting)
     db.session.flush()
@@ -210,7 +211,7 @@ def propose_meeting(user: User, child_id: int, site_id: int, *, starts_at: datet
     for guardian in guardians(child):
         notify("inclusion.meeting_invitation", guardian,
                {"child_name": child.first_name, "site_name": site.name, "director_name": user.display_name,
-                "when": local.strftime("%d/%m/%Y à %H:%M"), "location": meeting.location,
+                "when": email_moment(local), "location": meeting.location,
                 "url": f"{_base_url()}/inclusion/enfants/{child.id}"},
                attachments=[ical.calendar_attachment(ics)])
     audit(user, child.id, "create", f"meeting:{meeting.id}", local.isoformat())
@@ -245,7 +246,7 @@ def confirm_without_plan(user: User, booking_id: int, reason: str) -> Booking:
     audit(user, booking.child_id, "update", f"booking:{booking.id}", "confirmed without plan")
     for guardian in guardians(booking.child):
         notify("inclusion.booking_confirmed", guardian,
-               {"child_name": booking.child.first_name, "days": booking.session.day.strftime("%d/%m/%Y"),
+               {"child_name": booking.child.first_name, "days": email_day(booking.session.day),
                 "url": f"{_base_url()}/accueils/mes-reservations"})
     db.session.commit()
     return booking
@@ -271,6 +272,42 @@ def plan_for_editing(user: User, child_id: int, site_id: int) -> tuple[Child, Re
         audit(user, child.id, "read", f"plan_version:{latest.id}", f"v{latest.number}")
         db.session.commit()
     return child, plan
+
+
+def prefill_from_declaration(user: User, child_id: int, site_id: int) -> dict:
+    """The first draft of a reception plan, written from what the family declared (needs, PAI, emergency
+    protocol, medication, diet, rhythm), so that the director completes it instead of retyping it.
+
+    Only for a plan without any version yet (a later draft starts from the previous version); {} when the
+    family declared nothing. The read of the needs is audited. Raises NotFound.
+    """
+    from app.inclusion.models import ChildNeeds
+
+    child, plan = get_plan(user, child_id, site_id)
+    if plan is not None and plan.versions:
+        return {}
+    needs = db.session.scalar(select(ChildNeeds).where(ChildNeeds.child_id == child.id))
+    if needs is None:
+        return {}
+
+    def lines(*pairs) -> str:
+        return "\n".join(f"{label} : {text.strip()}" for label, text in pairs if (text or "").strip())
+
+    emergency = (needs.emergency_protocol or "").strip()
+    if needs.has_pai:
+        pai = _("Un projet d'accueil individualisé (PAI) existe : il s'applique (voir les documents du dossier).")
+        emergency = f"{pai}\n{emergency}" if emergency else pai
+    values = {
+        "emergency_protocol": emergency,
+        "medication": (needs.medication or "").strip(),
+        "adapt_meals": lines((_("Allergies"), needs.allergies), (_("Régime"), needs.diet)),
+        "adapt_rhythm": (needs.rhythm or "").strip(),
+        "first_meeting_notes": lines((_("Communication"), needs.communication),
+                                     (_("Ce qui aide"), needs.what_helps), (_("À éviter"), needs.to_avoid)),
+    }
+    audit(user, child.id, "read", "needs", "plan prefill")
+    db.session.commit()
+    return {name: value for name, value in values.items() if value}
 
 
 def _clean(values: dict) -> dict:
@@ -411,7 +448,7 @@ def _activate(version: PlanVersion, now: datetime) -> None:
     confirmed = booking_preparation.confirm_held_bookings(plan.child_id, plan.site_id, now)
     child = plan.child
     if confirmed:
-        days = ", ".join(sorted({b.session.day.strftime("%d/%m/%Y") for b in confirmed}))
+        days = ", ".join(email_day(day) for day in sorted({b.session.day for b in confirmed}))
         for guardian in guardians(child):
             notify("inclusion.booking_confirmed", guardian,
                    {"child_name": child.first_name, "days": days,

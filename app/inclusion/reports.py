@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -31,7 +32,8 @@ class DashboardRow:
     @property
     def warning(self) -> str:
         if self.staffing.shortfall:
-            return _("Il manque %(n)s animateur(s).", n=self.staffing.shortfall)
+            return ngettext("Il manque %(num)d membre de l'équipe d'animation.",
+                            "Il manque %(num)d membres de l'équipe d'animation.", self.staffing.shortfall)
         return ""
 
 

@@ -200,6 +200,40 @@ class FileTrail:
     readers: list[Any]  # access.Reader: who else can read the file today, and until when
 
 
+def _audit_action_labels() -> dict[str, str]:
+    return {"read": _("Consultation"), "create": _("Ajout"), "update": _("Modification"),
+            "delete": _("Suppression"), "export": _("Téléchargement"), "acknowledge": _("Accord"),
+            "purge": _("Suppression (fin de la durée de conservation)")}
+
+
+def _audit_target_text(target: str, detail: str) -> str:
+    kind, _sep, _number = (target or "").partition(":")
+    version = detail[1:] if detail.startswith("v") and detail[1:].isdigit() else ""
+    if kind == "plan_version":
+        if version:
+            return _("du projet d'accueil (version %(n)s)", n=version)
+        if detail == "shared":
+            return _("du projet d'accueil (partagé avec la famille)")
+        return _("du projet d'accueil")
+    if kind == "document":
+        return _("du document « %(name)s »", name=detail) if detail else _("d'un document")
+    simple = {"file": _("du dossier d'accueil"), "needs": _("des besoins déclarés"),
+              "card": _("de la fiche « à savoir aujourd'hui »"), "meeting": _("d'une rencontre"),
+              "booking": _("d'une réservation (confirmée sans projet d'accueil)"),
+              "adaptation": _("de la période d'adaptation"), "adaptation_step": _("d'une étape d'adaptation"),
+              "audit_trail": _("du journal des accès")}
+    return simple.get(kind, _("du dossier d'accueil"))
+
+
+def audit_entry_text(entry: AuditEntry) -> str:
+    """The trail entry in plain French for the family: "Consultation du projet d'accueil (version 2)".
+
+    Never the stored code ("plan_version:2", "file", "meeting:1"): those stay in the administrator's export.
+    """
+    action = _audit_action_labels().get(entry.action, _("Accès"))
+    return f"{action} {_audit_target_text(entry.target, entry.detail or '')}"
+
+
 def consultations_of(user: User, child_id: int) -> FileTrail:
     """For a guardian: the child, the trail of their file, and the directors who can read it today with
     the last day of their access. Raises NotFound."""

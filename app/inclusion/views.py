@@ -15,7 +15,7 @@ from app.accounts.permissions import roles_required
 from app.errors import DomainError
 from app.inclusion import adaptation, plans, reports, services
 from app.inclusion import cards as inclusion_cards
-from app.inclusion.access import ACCESS_MONTHS, Action, is_guardian
+from app.inclusion.access import ACCESS_MONTHS, Action, is_guardian, managed_sites
 from app.inclusion.forms import (DocumentForm, MeetingForm, NeedsForm, PlanForm, ReasonForm, StepEditForm,
                                  StepRecordForm, steps_data, steps_form)
 from app.inclusion.models import PLAN_FIELDS, PlanStatus
@@ -72,8 +72,10 @@ def _child_file_page(child_id: int, document_form: DocumentForm):
     _child, schedules = adaptation.child_schedules(current_user, child_id)
     guardian = is_guardian(current_user, file.child)
     shared = plans.child_plans_for_guardian(child_id) if guardian else []
+    sites = [] if guardian else managed_sites(current_user, file.child)
     return render_template("inclusion/child_file.html", file=file, schedules=schedules, guardian=guardian,
-                           shared_versions=shared, document_form=document_form, paris=PARIS)
+                           shared_versions=shared, document_form=document_form, paris=PARIS,
+                           managed_sites=sites, manage_action=Action.MANAGE_AT_SITE)
 
 
 @bp.route("/enfants/<int:child_id>/besoins", methods=["GET", "POST"])
@@ -145,7 +147,8 @@ def delete_document(document_id: int):
 def consultations(child_id: int):
     trail = services.consultations_of(current_user, child_id)
     return render_template("inclusion/consultations.html", entries=trail.entries, child=trail.child,
-                           readers=trail.readers, paris=PARIS)
+                           readers=trail.readers, paris=PARIS,
+                           entry_text=services.audit_entry_text)
 
 
 @bp.get("/enfants/<int:child_id>/export.json")
@@ -193,7 +196,10 @@ def share(version_id: int):
 def edit_plan(child_id: int, site_id: int):
     child, plan = plans.plan_for_editing(current_user, child_id, site_id)
     latest = plan.versions[-1] if plan and plan.versions else None
-    form = PlanForm(obj=latest)
+    prefilled = {}
+    if latest is None and request.method == "GET":
+        prefilled = plans.prefill_from_declaration(current_user, child_id, site_id)
+    form = PlanForm(obj=latest, data=prefilled or None)
     if form.validate_on_submit():
         values = {name: getattr(form, name).data for name in PLAN_FIELDS}
         try:
@@ -204,7 +210,7 @@ def edit_plan(child_id: int, site_id: int):
             flash(_("Brouillon n° %(n)s enregistré.", n=version.number), "success")
             return redirect(url_for(".plan_version", version_id=version.id))
     return render_template("inclusion/plan_form.html", form=form, child=child, plan=plan, latest=latest,
-                           site_id=site_id)
+                           site_id=site_id, prefilled=bool(prefilled))
 
 
 # ---------------------------------------------------------------- preparation
@@ -276,7 +282,8 @@ def site_template(site_id: int):
         else:
             flash(_("Les étapes d'adaptation de l'accueil sont enregistrées."), "success")
             return redirect(url_for(".site_template", site_id=site_id))
-    return render_template("inclusion/steps_form.html", form=form, child=None, site_id=site_id, steps=[]), 422 if form.form_errors else 200
+    return render_template("inclusion/steps_form.html", form=form, child=None, site_id=site_id, steps=[],
+                           site=adaptation.site_of(site_id)), 422 if form.errors or form.form_errors else 200
 
 
 def _step_forms(child_id: int, site_id: int, steps) -> dict:

@@ -41,8 +41,10 @@ _GROUP_LABELS: dict[str, object] = {
     "account": _l("Votre compte"),
     "booking": _l("Réservations des accueils de loisirs"),
     "occasional": _l("Garde ponctuelle"),
-    "inclusion": _l("Accueil inclusif"),
+    "inclusion": _l("Besoins et accueil de votre enfant"),
     "ram": _l("Relais Petite Enfance"),
+    "billing": _l("Relevés et factures"),
+    "families": _l("Votre foyer"),
     "notifications": _l("Messages de service"),
 }
 
@@ -62,7 +64,8 @@ def register_group(prefix: str, label) -> None:
 
 
 def group_label(prefix: str) -> str:
-    return str(_GROUP_LABELS.get(prefix, prefix))
+    # Never the code itself as a heading: a prefix nobody named goes under "Autres messages".
+    return str(_GROUP_LABELS.get(prefix) or _l("Autres messages"))
 
 
 def get_kind(kind: str) -> MessageKind | None:

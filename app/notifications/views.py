@@ -5,6 +5,7 @@ from itertools import groupby
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
@@ -70,5 +71,5 @@ def admin_retry(message_id: int):
 @roles_required(Role.ADMIN)
 def admin_retry_all():
     count = services.retry_all_failed_messages(current_user)
-    flash(_("%(count)d message(s) remis en file d'envoi.", count=count), "success")
+    flash(ngettext("%(num)d message remis en file d'envoi.", "%(num)d messages remis en file d'envoi.", count), "success")
     return redirect(url_for("notifications.admin_failures"))

@@ -33,6 +33,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -67,7 +68,7 @@ def weekday_name(weekday: int) -> str:
 def _listing(items: list[str]) -> str:
     text = " ; ".join(items[:MAX_LISTED])
     if len(items) > MAX_LISTED:
-        text += " " + _("et %(n)s autre(s)", n=len(items) - MAX_LISTED)
+        text += " " + ngettext("et %(num)d autre", "et %(num)d autres", len(items) - MAX_LISTED)
     return text
 
 
@@ -349,9 +350,10 @@ def _apply_period_change(provider: OccasionalProvider, old: _Period | None, new:
                                 (CareBand.WALKING, _("qui marchent"))):
                 wanted = getattr(new, f"capacity_{band.value}")
                 if block.taken(band) > wanted:
-                    too_small.append(_("%(day)s à %(time)s : %(taken)s enfant(s) %(band)s déjà inscrit(s)",
+                    too_small.append(_("%(day)s à %(time)s : %(taken)s %(band)s déjà inscrits",
                                        day=long_day(block.day), time=hhmm(block.starts_at),
-                                       taken=block.taken(band), band=label))
+                                       taken=ngettext("%(num)d enfant", "%(num)d enfants", block.taken(band)),
+                                       band=label))
         if too_small:
             raise Conflict(_("Impossible de réduire la capacité en dessous des places déjà prises : %(list)s. "
                              "Gardez au moins ce nombre de places, ou attendez que ces demandes soient annulées.",

@@ -9,6 +9,7 @@ from dataclasses import fields
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -105,8 +106,11 @@ def admin_provider(provider_id: int):
         else:
             flash(_("Informations de la structure enregistrées."), "success")
             if not provider.active and admin.future_request_count(provider):
-                flash(_("La structure est désactivée : les familles ne peuvent plus la choisir, mais les %(n)s "
-                        "demande(s) à venir restent valables.", n=admin.future_request_count(provider)), "info")
+                flash(ngettext("La structure est désactivée : les familles ne peuvent plus la choisir, mais la "
+                               "demande à venir reste valable.",
+                               "La structure est désactivée : les familles ne peuvent plus la choisir, mais les "
+                               "%(num)d demandes à venir restent valables.", admin.future_request_count(provider)),
+                      "info")
             return redirect(url_for("occasional.admin_provider", provider_id=provider.id))
     return _render_provider(provider, settings_form=form, status=422)
 
@@ -235,7 +239,7 @@ def admin_staff_add(provider_id: int):
         except DomainError as error:
             _refused(form, error)
         else:
-            flash(_("%(name)s est rattaché(e) à la structure.", name=staff.display_name), "success")
+            flash(_("Compte de %(name)s rattaché à la structure.", name=staff.display_name), "success")
             return redirect(url_for("occasional.admin_provider", provider_id=provider.id) + "#equipe")
     return _render_provider(provider, staff_form=form, status=422)
 

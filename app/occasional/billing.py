@@ -56,7 +56,7 @@ _BAREME = ("CNAF, barème national des participations familiales en établisseme
 def _effort(key: str, default: str, children: str) -> rules.Rule:
     return rules.define(f"occasional.cnaf_effort_rate_{key}", kind=Decimal, default=Decimal(default),
                         label=f"Taux d'effort horaire, accueil collectif : {children}", source=_BAREME,
-                        unit="fraction des ressources mensuelles par heure (0.000619 = 0,0619 %)",
+                        unit="fraction des ressources mensuelles par heure (0,000619 = 0,0619 %)",
                         minimum=Decimal("0"), maximum=Decimal("0.01"))
 
 

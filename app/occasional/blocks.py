@@ -39,19 +39,15 @@ def hhmm(value: time) -> str:
 
 
 def long_day(day: date | str, *, email: bool = False) -> str:
-    """"mardi 1 décembre 2026", as every page writes a date (templates: |dateformat("EEEE d MMMM yyyy")).
+    """"mardi 1er décembre 2026", as every page writes a date (templates: |day_long, app/formats.py).
 
     E-mails are always written in French (see notifications.outbox.render_message), whatever the
     language of the page that caused them.
     """
-    from flask import current_app
-    from flask_babel import force_locale, format_date
+    from app.formats import day_long, email_day
 
     day = day if isinstance(day, date) else date.fromisoformat(day)
-    if not email:
-        return format_date(day, "EEEE d MMMM yyyy")
-    with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE", "fr")):
-        return format_date(day, "EEEE d MMMM yyyy")
+    return email_day(day) if email else day_long(day)
 
 
 def parse_time(value, field: str) -> time:

@@ -87,8 +87,9 @@ class OccasionalProvider(db.Model):
 
     @property
     def full_address(self) -> str:
-        commune = self.commune.name if self.commune else ""
-        return ", ".join(part for part in (self.address, commune) if part)
+        from app.formats import postal_address
+
+        return postal_address(self.address, self.commune.name if self.commune else "")
 
     def band_for(self, child: Child, day: date) -> CareBand:
         return CareBand.NOT_WALKING if age_in_months(child, day) < self.walking_age_months else CareBand.WALKING

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -175,7 +176,7 @@ def cancel_pattern(pattern_id: int):
         count = services.cancel_pattern(current_user, pattern_id, form.from_day.data)
     except DomainError as error:
         return _flash_and_back(error)
-    flash(_("%(n)s garde(s) du rythme annulée(s).", n=count), "success")
+    flash(ngettext("%(num)d garde du rythme est annulée.", "%(num)d gardes du rythme sont annulées.", count), "success")
     return redirect(url_for("occasional.my_requests"))
 
 

@@ -159,42 +159,66 @@ def to_table(obs: Observatory) -> Table:
     return table
 
 
-# --- charts: geometry computed here, drawn as SVG by the template (no inline style) ---------------------
+# --- charts: drawn on the server by pygal (SVG served as an image: no script, no inline style in the page) -------
 
 PALETTE = ("#0b5a8a", "#1b5e20", "#b34700", "#6a1b9a")
 
 
-def bar_chart(title: str, categories: list[str], series: list[tuple[str, list[int]]], *, width: int = 640,
-              height: int = 260) -> dict:
-    """Grouped vertical bars: geometry for templates/ram/_chart.html."""
-    left, right, top, bottom = 40, 10, 10, 40
-    plot_w, plot_h = width - left - right, height - top - bottom
-    peak = max([v for _name, values in series for v in values] + [1])
-    step = max(1, -(-peak // 5))
-    ticks = list(range(0, peak + step, step))
-    top_value = ticks[-1]
-    n_cat = max(1, len(categories))
-    group_w = plot_w / n_cat
-    bar_w = max(2.0, group_w * 0.8 / max(1, len(series)))
-    bars = []
-    for i, category in enumerate(categories):
-        for j, (name, values) in enumerate(series):
-            value = values[i]
-            h = plot_h * value / top_value
-            bars.append({"x": round(left + i * group_w + group_w * 0.1 + j * bar_w, 1),
-                         "y": round(top + plot_h - h, 1), "w": round(bar_w, 1), "h": round(h, 1),
-                         "fill": PALETTE[j % len(PALETTE)], "label": f"{category} – {name} : {value}"})
-    return {"title": title, "width": width, "height": height, "left": left, "top": top, "plot_w": plot_w,
-            "plot_h": plot_h, "bars": bars,
-            "ticks": [{"value": t, "y": round(top + plot_h - plot_h * t / top_value, 1)} for t in ticks],
-            "labels": [{"text": c, "x": round(left + (i + 0.5) * group_w, 1)} for i, c in enumerate(categories)],
-            "legend": [{"name": name, "fill": PALETTE[j % len(PALETTE)]} for j, (name, _v) in enumerate(series)],
-            "categories": categories, "series": series}
+def bar_chart(title: str, categories: list[str], series: list[tuple[str, list[int]]], *,
+              horizontal: bool = False) -> dict:
+    """One chart: its title, categories and series (also the data table shown beside it)."""
+    height = max(360, 60 + 34 * len(categories) * max(1, len(series))) if horizontal else 420
+    return {"title": title, "categories": categories, "series": series, "horizontal": horizontal,
+            "width": 820, "height": height}
+
+
+def _month_label(month: date) -> str:
+    from flask_babel import format_date
+
+    return format_date(month, "MMM yyyy")  # "janv. 2026": short, no overlap once slanted
+
+
+def render_svg(chart: dict) -> bytes:
+    """The chart as a standalone SVG document (pygal): no JavaScript, full labels (never truncated)."""
+    import pygal
+    from pygal.style import Style
+
+    style = Style(background="#ffffff", plot_background="#ffffff", foreground="#1a1a1a",
+                  foreground_strong="#1a1a1a", foreground_subtle="#5b6570", colors=PALETTE,
+                  font_family="system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif",
+                  label_font_size=14, major_label_font_size=14, legend_font_size=15, title_font_size=17,
+                  value_font_size=13, tooltip_font_size=13)
+    categories = chart["categories"]
+    kind = pygal.HorizontalBar if chart["horizontal"] else pygal.Bar
+    svg = kind(style=style, js=[], width=chart["width"], height=chart["height"], title=chart["title"], legend_at_bottom=True,
+               legend_at_bottom_columns=1 if chart["horizontal"] else min(3, len(chart["series"])),
+               truncate_label=-1, truncate_legend=-1, x_label_rotation=0 if chart["horizontal"] else 35,
+               print_values=False, show_y_guides=True,
+               min_scale=1, max_scale=6, explicit_size=False, pretty_print=False,
+               no_data_text=_("Aucune donnée"), value_formatter=lambda v: format(int(v or 0)))
+    svg.x_labels = categories
+    for name, values in chart["series"]:
+        svg.add(name, values)
+    return _without_scripts(svg.render())
+
+
+def _without_scripts(document: bytes) -> bytes:
+    """pygal writes its configuration in a <script> even with js=[]: the image needs none, remove it."""
+    from xml.etree import ElementTree
+
+    svg_ns = "http://www.w3.org/2000/svg"
+    ElementTree.register_namespace("", svg_ns)
+    ElementTree.register_namespace("xlink", "http://www.w3.org/1999/xlink")
+    root = ElementTree.fromstring(document)
+    for parent in root.iter():
+        for child in [c for c in parent if c.tag in (f"{{{svg_ns}}}script", "script")]:
+            parent.remove(child)
+    return ElementTree.tostring(root, encoding="utf-8", xml_declaration=True)
 
 
 def charts(obs: Observatory) -> list[dict]:
     labels = metric_labels()
-    months = [m.strftime("%m/%Y") for m in obs.months]
+    months = [_month_label(m) for m in obs.months]
     t = obs.totals
     out = [
         bar_chart(_("Demandes par mois sur le territoire"), months,
@@ -205,8 +229,10 @@ def charts(obs: Observatory) -> list[dict]:
     last = obs.months[-1]
     shown = [(key, name) for key, name in obs.groups
              if any(obs.cells[(last, key)][k] for k in ("free_under_3", "free_3_plus", "demands", "unmet"))]
-    out.append(bar_chart(_("Places libres par âge au %(day)s", day=last.strftime("%d/%m/%Y")),
+    from app.formats import day_long
+
+    out.append(bar_chart(_("Places libres par âge au %(day)s", day=day_long(last)),
                          [name for _k, name in shown],
                          [(labels[k], [obs.cells[(last, key)][k] for key, _n in shown])
-                          for k in ("free_under_3", "free_3_plus")]))
+                          for k in ("free_under_3", "free_3_plus")], horizontal=True))
     return out

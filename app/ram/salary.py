@@ -38,7 +38,7 @@ _IDCC = "Convention collective de la branche du secteur des particuliers employe
         "(IDCC 3239)"
 MIN_HOURLY_RATE = rules.define(
     "ram.min_hourly_rate", kind=Decimal, default=Decimal("3.64"),
-    label="Salaire horaire brut minimum d'un(e) assistant(e) maternel(le)",
+    label="Salaire horaire brut minimum en assistance maternelle",
     source=f"{_IDCC}, avenant salaires (avril 2025)", unit="€ brut / heure", minimum=Decimal("0"))
 MIN_MAINTENANCE_PER_9H = rules.define(
     "ram.min_maintenance_per_9h", kind=Decimal, default=Decimal("3.80"),
@@ -56,7 +56,7 @@ RAISE_RATE = rules.define(
     minimum=Decimal("0"), maximum=Decimal("1"))
 AVERAGE_HOURS_WARNING = rules.define(
     "ram.average_hours_warning", kind=Decimal, default=Decimal("48"),
-    label="Durée hebdomadaire moyenne au-delà de laquelle l'accord écrit de l'assistant(e) maternel(le) est requis",
+    label="Durée hebdomadaire moyenne au-delà de laquelle l'accord écrit de la personne qui garde l'enfant est requis",
     source="CASF art. L423-22 (48 h en moyenne sur 4 mois ; au plus 2 250 h par an avec son accord)",
     unit="heures / semaine", minimum=Decimal("1"), maximum=Decimal("60"))
 
@@ -138,8 +138,8 @@ def simulate(*, hourly_rate: Decimal, hours_per_week: Decimal, full_year: bool, 
     weekly = hourly_rate * (hours_per_week - raised_hours) + raised_rate * raised_hours
     warnings = []
     if hours_per_week > AVERAGE_HOURS_WARNING.value(on=on):
-        warnings.append(_("Au-delà de %(max)s heures par semaine en moyenne, l'accord écrit de l'assistant(e) "
-                          "maternel(le) est nécessaire, dans la limite de 2 250 heures par an (CASF L423-22).",
+        warnings.append(_("Au-delà de %(max)s heures par semaine en moyenne, l'accord écrit de la personne "
+                          "qui garde l'enfant est nécessaire, dans la limite de 2 250 heures par an (CASF L423-22).",
                           max=str(AVERAGE_HOURS_WARNING.value(on=on).normalize()).replace(".", ",")))
     annual_base = money(weekly * weeks)
     monthly_base = money(weekly * weeks / 12)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -93,8 +94,9 @@ def register(user: User, workshop_id: int, children: list[str]) -> WorkshopRegis
         raise Conflict(_("Vous êtes déjà inscrite à cet atelier."), code="already_registered")
     wanted = 1 + len(children)
     if workshop.persons_registered + wanted > workshop.capacity:
-        raise WorkshopFull(_("Il reste %(left)d place(s) (enfants et adultes comptés) : il en faut %(n)d.",
-                             left=workshop.places_left, n=wanted))
+        raise WorkshopFull(ngettext("Il reste %(num)d place (enfants et adultes comptés) : il en faut %(n)d.",
+                                      "Il reste %(num)d places (enfants et adultes comptés) : il en faut %(n)d.",
+                                      workshop.places_left, n=wanted))
     registration = WorkshopRegistration(workshop=workshop, childminder_id=childminder.id, children=children)
     db.session.add(registration)
     db.session.commit()

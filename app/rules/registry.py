@@ -82,6 +82,11 @@ class Rule:
         for choice, label in self.choices:
             if choice == value:
                 return str(label)
+        if isinstance(value, (int, float, Decimal)):
+            from app.formats import number
+
+            places = max(0, -value.as_tuple().exponent) if isinstance(value, Decimal) else None
+            return number(value, places)  # "4,50", "7 000", as French writes numbers (a Decimal keeps its places)
         return str(value)
 
     def format(self, value: Any) -> str:

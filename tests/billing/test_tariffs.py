@@ -165,5 +165,5 @@ def test_renewing_from_the_page(admin, unit, login_as):
     response = client.post(f"/facturation/tarifs/activites/{unit.activity_id}/nouvelle-grille",
                            data={"csrf_token": token, "starts_on": "2026-09-01", "increase_percent": "2,5"},
                            follow_redirects=True)
-    assert "Nouvelle grille créée : 1 tarif(s) à partir du 01/09/2026" in response.get_data(as_text=True)
+    assert "Nouvelle grille créée : 1 tarif à partir du 01/09/2026" in response.get_data(as_text=True)
     assert price_for(unit, make_household(family_quotient=100), date(2026, 9, 1)) == Decimal("5.13")

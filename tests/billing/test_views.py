@@ -86,7 +86,7 @@ def test_admin_closes_a_month_from_the_page_idempotently(setup, login_as):
     response = client.post("/facturation/mois/cloturer", data={"csrf_token": token, "month": "2026-04"})
     assert response.status_code == 302 and response.headers["Location"].endswith("/facturation/mois/2026-04")
     listing = client.get("/facturation/mois/2026-04").get_data(as_text=True)
-    assert "1 relevé(s)" in listing
+    assert "1 relevé" in listing
     again = client.post("/facturation/mois/cloturer", data={"csrf_token": token, "month": "2026-04"},
                         follow_redirects=True)
     assert "déjà clôturé" in again.get_data(as_text=True)
@@ -217,7 +217,7 @@ def test_caf_pages_for_directors(setup, login_as):
     body = page.get_data(as_text=True)
     assert page.status_code == 200 and "<svg" in body and 'role="img"' in body and 'style="' not in body
     assert "<script" not in body.split("<main", 1)[1]
-    assert "Total : 9,00 heures réalisées par 1 enfant(s)." in body  # the one present day: 9 h
+    assert "Total : 9,00 heures réalisées par 1 enfant." in body  # the one present day: 9 h
     csv = director.get(f"/facturation/caf/{setup['site'].id}/2026-03/export.csv")
     assert csv.status_code == 200
     total = director.get(f"/facturation/caf/{setup['site'].id}/2026-03/export.csv?tableau=total")

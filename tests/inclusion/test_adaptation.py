@@ -324,7 +324,7 @@ def test_director_page_lists_the_child_and_edits_a_step(login_as):
     assert child.full_name in listing and f"/inclusion/enfants/{child.id}/accueils/{site.id}/adaptation" in listing
     assert f"/inclusion/accueils/{site.id}/adaptation" in listing
     page = office.get(f"/inclusion/enfants/{child.id}/accueils/{site.id}/adaptation")
-    assert page.status_code == 200 and "18/03/2026" in page.get_data(as_text=True)
+    assert page.status_code == 200 and "mercredi 18 mars 2026" in page.get_data(as_text=True)
     token = get_csrf(office, "/accueil")
     url = f"/inclusion/enfants/{child.id}/accueils/{site.id}/adaptation/etapes/1"
     refused = office.post(url, data={"step1-csrf_token": token, "step1-day": "",

@@ -142,7 +142,7 @@ def test_journey_through_http(login_as):
     assert {db.session.get(Booking, b.id).status for b in held} == {BookingStatus.CONFIRMED}
 
     file_page = family.get(f"/inclusion/enfants/{child.id}").get_data(as_text=True)
-    assert WEDNESDAYS[0].strftime("%d/%m/%Y") in file_page and "Une heure avec un parent" in file_page
+    assert "mercredi 18 mars 2026" in file_page and "Une heure avec un parent" in file_page
 
     card = login_as(animator).get(f"/inclusion/seances/{sessions[0].id}/a-savoir")
     assert card.status_code == 200 and "Adrénaline puis 15" in card.get_data(as_text=True)

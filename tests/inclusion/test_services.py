@@ -361,7 +361,7 @@ def test_extra_staff_from_active_plans_adds_to_the_ratio_need():
     dashboard = reports.staffing_dashboard(director, clock.today())
     row = dashboard[0][1][0]
     assert row.with_plan == 1 and row.staffing.required == 2
-    assert row.warning == "Il manque 1 animateur(s)."
+    assert row.warning == "Il manque 1 membre de l'équipe d'animation."
 
 
 # ---------------------------------------------------------------- AEEH report

@@ -191,7 +191,7 @@ def test_capacity_cannot_go_below_places_taken_and_nothing_is_half_written(admin
         admin.update_opening(admin_user, provider.id, opening.id, 0, time(5), time(8), 2, 1, now=NOW)
     message = refused.value.message
     assert refused.value.code == "capacity_below_taken"
-    assert "lundi 16 mars 2026 à 05:30" in message and "2 enfant(s) qui marchent" in message
+    assert "lundi 16 mars 2026 à 05:30" in message and "2 enfants qui marchent" in message
     db.session.expire_all()
     opening = db.session.get(ProviderOpening, opening.id)
     assert (opening.capacity_not_walking, opening.capacity_walking) == (2, 3)

@@ -81,12 +81,21 @@ def test_staff_records_demand_sees_matches_and_pair_then_contract(login_as):
     assert contract.childminder_id == full.id and contract.start_date == date(2027, 3, 1)
     availability = client.get(f"/relais/assistantes-maternelles/{full.id}/disponibilites?date=2027-03-01")
     assert availability.status_code == 200
-    assert "3 place(s) pour un enfant de moins de 3 ans" in availability.get_data(as_text=True)
+    assert "3 places pour un enfant de moins de 3 ans" in availability.get_data(as_text=True)
 
     obs = client.get("/relais/observatoire?group_by=commune&first_month=2027-02&last_month=2027-03")
     assert obs.status_code == 200
     text = obs.get_data(as_text=True)
-    assert "<svg" in text and "style=" not in text.split("<main", 1)[1]
+    assert "<svg" not in text and "style=" not in text.split("<main", 1)[1]  # charts are images, no inline style
+    assert 'src="/relais/observatoire/graphique-1.svg?group_by=commune&amp;first_month=2027-02' in text
+    assert "<th scope=\"row\">février 2027</th>" in text  # the data table beside the chart
+    svg = client.get("/relais/observatoire/graphique-1.svg?group_by=commune&first_month=2027-02&last_month=2027-03")
+    body = svg.get_data(as_text=True)
+    assert svg.status_code == 200 and svg.mimetype == "image/svg+xml"
+    assert "<script" not in body and "févr. 2027" in body and "Demandes reçues" in body
+    assert client.get("/relais/observatoire/graphique-9.svg").status_code == 404
+    places = client.get("/relais/observatoire/graphique-3.svg").get_data(as_text=True)
+    assert "…" not in places  # names are never truncated
     csv_text = client.get("/relais/observatoire.csv?group_by=commune&first_month=2027-02&last_month=2027-02") \
         .get_data(as_text=True)
     douelle = [line for line in csv_text.splitlines() if ";Douelle;" in line][0].split(";")

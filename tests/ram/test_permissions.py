@@ -75,6 +75,7 @@ def expected_table(w):
         ("/relais/demandes/sans-solution", staff_only),
         ("/relais/observatoire", staff_only),
         ("/relais/observatoire.csv", staff_only),
+        ("/relais/observatoire/graphique-1.svg", staff_only),
         ("/relais/ateliers", {"anonymous": 302, "childminder": 200, "other_childminder": 200, "ram_staff": 200,
                               "admin": 200}),
         ("/relais/ateliers/nouveau", staff_only),

@@ -35,7 +35,7 @@ def test_overview_lists_every_declared_rule_with_value_source_and_history(app):
     assert aeeh.value == Decimal("4.75") and "CNAF" in str(aeeh.rule.source)
     assert [c.row.valid_from for c in aeeh.upcoming] == [date(2026, 9, 1)]
     assert [(c.value, c.author, c.row.note) for c in aeeh.history] == [
-        ("5.00", admin.display_name, ""), ("4.75", admin.display_name, "Circulaire")]
+        ("5,00", admin.display_name, ""), ("4,75", admin.display_name, "Circulaire")]
     assert views[pricing.MISSING_TARIFF_FALLBACK.key].shown == "refuser la réservation"
 
 

@@ -291,6 +291,7 @@ EXPECTED: dict[str, str] = {
     "ram.my_profile GET": "nnonnnnnl",
     "ram.observatory GET": "nnnnnnool",
     "ram.observatory_csv GET": "nnnnnnool",
+    "ram.observatory_chart GET": "nnnnnnool",
     "ram.own_child_add POST": "nnnnnnvvl",
     "ram.own_child_remove POST": "nnnnnnool",
     "ram.salary GET": "ooooooooo",
@@ -377,6 +378,8 @@ def _url(rule, world) -> str:
             return world.feed_token if rule.endpoint == "booking.household_feed" else "jeton-invalide"
         if name == "month":
             return "2026-03"
+        if name == "number":  # the n-th chart of a page
+            return "1"
         raise AssertionError(f"no identifier for <{name}> in {rule.rule}")
 
     return re.sub(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>", value, rule.rule)
