@@ -56,6 +56,7 @@ STATUS_LABELS = {
     "pending_preparation": _l("Confirmée, accueil en préparation"),
     "cancelled": _l("Annulée"),
     "late_cancelled": _l("Annulée hors délai"),
+    "offered": _l("Place proposée : à accepter avant la date limite"),
     "refused": _l("Refusée"),
 }
 

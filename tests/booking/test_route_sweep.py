@@ -7,9 +7,9 @@ from tests.booking.factories import (future_wednesday, make_activity, make_paren
                                      make_site, make_staff, make_unit)
 from tests.factories import make_user
 
-PARENT_ONLY = {"booking.calendar", "booking.my_bookings"}
+PARENT_ONLY = {"booking.calendar", "booking.my_bookings", "booking.offer_page"}
 STAFF = {"booking.staff_sites", "booking.site_detail", "booking.site_sessions", "booking.session_detail",
-         "booking.daily_register"}
+         "booking.daily_register", "booking.staff_today"}
 MANAGERS = {"booking.activity_detail", "booking.generate"}
 PUBLIC = {"booking.household_feed", "booking.site_feed"}
 POST_ACCESS = {
@@ -22,6 +22,11 @@ POST_ACCESS = {
     "booking.cancel_by_centre": {Role.DIRECTOR, Role.ADMIN},
     "booking.renew_site_feed": {Role.DIRECTOR, Role.ANIMATOR, Role.ADMIN},
     "booking.mark_attendance": {Role.DIRECTOR, Role.ANIMATOR, Role.ADMIN},
+    "booking.mark_one": {Role.DIRECTOR, Role.ANIMATOR, Role.ADMIN},
+    "booking.mark_all_present": {Role.DIRECTOR, Role.ANIMATOR, Role.ADMIN},
+    "booking.offer_place": {Role.DIRECTOR, Role.ADMIN},
+    "booking.remove_from_waitlist": {Role.DIRECTOR, Role.ADMIN},
+    "booking.answer_offer": {Role.PARENT},
 }
 
 
@@ -31,9 +36,9 @@ def test_every_booking_page_as_every_role(app, role, login_as):
     activity = make_activity(site)
     session = make_session(make_unit(activity), day=future_wednesday())
     parent, _household, child = make_parent_with_child()
-    services.book(parent, [(child.id, session.id)])
+    booked = services.book(parent, [(child.id, session.id)]).items[0]
     director = make_staff(site)
-    ids = {"site_id": site.id, "activity_id": activity.id, "session_id": session.id,
+    ids = {"site_id": site.id, "activity_id": activity.id, "session_id": session.id, "booking_id": booked.booking_id,
            "token": feeds.renew_household_feed(parent).token}
     site_token = feeds.renew_site_feed(director, site.id).token
     if role is Role.PARENT:
