@@ -246,10 +246,11 @@ class Session(db.Model):
 class Booking(db.Model):
     __tablename__ = "booking"
     __table_args__ = (
-        # One active booking per child and session; cancelled ones stay as history.
+        # One active booking per child and session; cancelled ones stay as history. The column holds the
+        # enum's names (SQLAlchemy's default), hence the capitals.
         Index("uq_booking_active_child_session", "child_id", "session_id", unique=True,
-              postgresql_where=text("status IN ('confirmed', 'waitlisted', 'pending_preparation', 'offered')"),
-              sqlite_where=text("status IN ('confirmed', 'waitlisted', 'pending_preparation', 'offered')")),
+              postgresql_where=text("status IN ('CONFIRMED', 'WAITLISTED', 'PENDING_PREPARATION', 'OFFERED')"),
+              sqlite_where=text("status IN ('CONFIRMED', 'WAITLISTED', 'PENDING_PREPARATION', 'OFFERED')")),
         Index("ix_booking_session_status", "session_id", "status"),
     )
 

@@ -16,7 +16,9 @@ branch_labels = None
 depends_on = None
 
 OLD_ACTIVE = "status IN ('confirmed', 'waitlisted', 'pending_preparation')"
-NEW_ACTIVE = "status IN ('confirmed', 'waitlisted', 'pending_preparation', 'offered')"
+# The status column holds the enum's names (capitals): the previous predicate, in lower case, matched no
+# row, so the index did not keep a child from two active bookings of one session. Fixed here.
+NEW_ACTIVE = "status IN ('CONFIRMED', 'WAITLISTED', 'PENDING_PREPARATION', 'OFFERED')"
 
 
 def upgrade():

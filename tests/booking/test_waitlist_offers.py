@@ -193,3 +193,22 @@ def test_only_the_site_director_acts_and_only_the_family_answers(full_session):
             waitlist.family_offer(user, ids[1])
     assert db.session.get(Booking, ids[1]).status is BookingStatus.OFFERED
     assert db.session.scalar(select(func.count(WaitlistEvent.id))) == 1
+
+
+def test_the_database_refuses_a_second_active_booking_of_a_child_for_a_session(full_session):
+    """The partial unique index now matches the stored statuses (the enum's names), offered included."""
+    import uuid
+
+    from sqlalchemy.exc import IntegrityError
+
+    from app.booking.models import AgeBand
+
+    _offers_on()
+    session, director, parents, ids = full_session
+    services.cancel_booking(parents[0], ids[0], now=NOW)
+    offered = waitlist.offer_place(director, session.id, "over6", now=NOW)
+    db.session.add(Booking(child_id=offered.child_id, session_id=session.id, status=BookingStatus.WAITLISTED,
+                           age_band=AgeBand.OVER6, submission_id=str(uuid.uuid4())))
+    with pytest.raises(IntegrityError):
+        db.session.flush()
+    db.session.rollback()
