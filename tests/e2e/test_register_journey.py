@@ -91,13 +91,13 @@ def test_animator_marks_a_register_of_20_children_in_three_taps(live_server, pag
 def test_director_offers_a_freed_place_and_the_family_accepts(live_server, page_factory):
     rules.set_value("booking.waitlist_offer_hours", 48, valid_from=clock.today() - timedelta(days=30), note="test")
     site, session, families, booked_at = _today_session_with(3, over6=1)
-    session.day = clock.today() + timedelta(days=14)
+    session.day = clock.today() + timedelta(days=7)
     holder, waiting = families[0], families[1]
     db.session.commit()
     services.cancel_booking(holder[0], db.session.scalar(select(Booking.id).where(Booking.child_id == holder[2].id)),
                             now=booked_at)
     director_email, parent_email = make_staff(site).email, waiting[0].email
-    session_id = session.id
+    session_id, site_id, session_day = session.id, site.id, session.day
     booking_id = db.session.scalar(select(Booking.id).where(Booking.child_id == waiting[2].id))
     db.session.commit()
 
@@ -108,6 +108,13 @@ def test_director_offers_a_freed_place_and_the_family_accepts(live_server, page_
     follow(director, director.get_by_role("button", name="Proposer la place libre (6 ans et plus) à la famille suivante"))
     assert "réponse attendue avant le" in director.inner_text("main")
     check(director, "waitlist", "phone", "offered")
+    # The staffing pages keep their alert column on the phone's screen.
+    for url, label in ((f"/accueils/sites/{site_id}/seances?month={session_day:%Y-%m}", "Animateurs requis / prévus"),
+                       ("/inclusion/encadrement", "Alerte")):
+        director.goto(f"{live_server}{url}")
+        check(director, "waitlist", "phone", "staffing-" + url.split("/")[-1].split("?")[0])
+        box = director.locator(f"td[data-label='{label}']").first.bounding_box()
+        assert box and box["width"] > 0 and box["x"] + box["width"] <= PHONE["width"], (url, box)
 
     family = page_factory(PHONE)
     keyboard_login(family, live_server, parent_email)
