@@ -315,7 +315,7 @@ def mark_all_present(session_id: int):
             raise
         flash(error.message, "error")
     else:
-        flash(ngettext("%(num)s enfant noté présent.", "%(num)s enfants notés présents.", count), "success")
+        flash(ngettext("Présence notée pour %(num)s enfant.", "Présences notées pour %(num)s enfants.", count), "success")
     return redirect(url_for("booking.session_detail", session_id=session_id))
 
 

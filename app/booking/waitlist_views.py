@@ -44,7 +44,7 @@ def remove_from_waitlist(booking_id: int):
     except DomainError as error:
         _flash_error(error)
         return redirect(request.referrer or url_for("booking.staff_sites"))
-    flash(_("%(name)s est retiré de la liste d'attente ; la famille est prévenue.", name=booking.child.first_name),
+    flash(_("%(name)s ne figure plus sur la liste d'attente ; la famille est prévenue.", name=booking.child.first_name),
           "success")
     return redirect(url_for("booking.session_detail", session_id=booking.session_id, _anchor="waiting-title"))
 

@@ -128,7 +128,7 @@ def test_register_page_by_phone_one_tap_per_child_and_all_present(register, logi
         assert response.status_code == 302 and response.headers["Location"].endswith(f"#child-{ids[1]}")
         response = client.post(f"/accueils/seances/{session.id}/tous-presents", data={"csrf_token": token})
         assert response.status_code == 302
-        assert "2 enfants notés présents" in client.get(response.headers["Location"]).get_data(as_text=True)
+        assert "Présences notées pour 2 enfants" in client.get(response.headers["Location"]).get_data(as_text=True)
         db.session.expire_all()
         assert _marks(ids) == {ids[0]: "present", ids[1]: "absent", ids[2]: "present"}
         # Late departure is one more tap on a present child.

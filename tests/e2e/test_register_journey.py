@@ -73,7 +73,7 @@ def test_animator_marks_a_register_of_20_children_in_three_taps(live_server, pag
     tap(card.get_by_role("button", name="Absent", exact=True))
     assert page.url.endswith(f"#child-{absent_booking}")  # back at the same card, no scrolling
     tap(page.get_by_role("button", name="Tous présents"))
-    assert "19 enfants notés présents" in page.inner_text("main")
+    assert "Présences notées pour 19 enfants" in page.inner_text("main")
     check(page, "register", "phone", "register-marked")
     assert taps <= TAP_CEILING, taps
     db.session.expire_all()
