@@ -41,15 +41,11 @@ def session_register(user: User, session_id: int) -> tuple[Session, list[Registe
     """The session, its children holding a place (register rows) and its waiting list. Raises NotFound."""
     from app.booking.catalogue import get_session
     from app.families.models import Household as H
-    from app.families.models import HouseholdMember
 
     session = get_session(user, session_id)
     bookings = db.session.scalars(
         select(Booking).join(Child).where(Booking.session_id == session.id, Booking.status.in_(ACTIVE_STATUSES))
         .options(selectinload(Booking.child).selectinload(Child.household).selectinload(H.pickup_persons),
-                 selectinload(Booking.child).selectinload(Child.household).selectinload(H.emergency_contacts),
-                 selectinload(Booking.child).selectinload(Child.household).selectinload(H.members)
-                 .selectinload(HouseholdMember.user),
                  selectinload(Booking.attendance))
         .order_by(Child.last_name, Child.first_name)).all()
     rows = [RegisterRow(b, b.child, b.age_band, list(b.child.household.pickup_persons),
@@ -113,6 +109,12 @@ def register_details(user: User, session: Session, rows: list[RegisterRow]) -> b
         return False
     allowed = can(user, Action.READ_FAMILY_CONTACTS, session)
     if allowed:
+        from app.families.models import Household, HouseholdMember
+
+        # The households' guardians and contacts in a fixed number of queries, whatever the register's size.
+        db.session.scalars(select(Household).where(Household.id.in_({row.child.household_id for row in rows}))
+                           .options(selectinload(Household.members).selectinload(HouseholdMember.user),
+                                    selectinload(Household.emergency_contacts))).all()
         for row in rows:
             household = row.child.household
             row.guardians = [(m.user.display_name, m.user.phone) for m in household.members if m.user.active]
