@@ -283,7 +283,9 @@ document_schema("Booking", {
                  "site_id", "activity"],
     "properties": {
         "id": {"type": "integer"}, "child_id": {"type": "integer"}, "session_id": {"type": "integer"},
-        "status": {"type": "string", "enum": _STATUSES + ["cancelled", "late_cancelled"]},
+        "status": {"type": "string", "enum": _STATUSES + ["cancelled", "late_cancelled", "offered"],
+                   "description": "offered : une place libérée est proposée à la famille, à accepter sur le site "
+                                  "avant la date limite."},
         "waitlist_position": {"type": ["integer", "null"], "minimum": 1},
         "price": {"type": ["string", "null"]},
         "date": _DATE, "start": _TIME, "end": _TIME, "site_id": {"type": "integer"},

@@ -14,6 +14,11 @@ class Action:
     MANAGE_SITE = "booking.manage_site"
     VIEW_SITE = "booking.view_site"
     MARK_ATTENDANCE = "booking.mark_attendance"
+    # The guardians' phones and the emergency contacts on a session's register (obj: Session): the
+    # director and animators of its site, who may have to call a family; not administrators.
+    READ_FAMILY_CONTACTS = "booking.read_family_contacts"
+    # Offer a freed place to the next waiting family, take a family off the list (obj: site id).
+    MANAGE_WAITLIST = "booking.manage_waitlist"
 
 
 def household_of(user: User) -> Household | None:
@@ -60,6 +65,18 @@ def _can_view(user: User, site) -> bool:
 @policy(Action.MARK_ATTENDANCE)
 def _can_mark(user: User, site) -> bool:
     return _can_view(user, site)
+
+
+@policy(Action.READ_FAMILY_CONTACTS)
+def _can_read_contacts(user: User, session) -> bool:
+    if user.role not in (Role.DIRECTOR, Role.ANIMATOR) or session is None:
+        return False
+    return session.unit.activity.site_id in site_ids_of(user)
+
+
+@policy(Action.MANAGE_WAITLIST)
+def _can_manage_waitlist(user: User, site) -> bool:
+    return _can_manage(user, site)
 
 
 __all__ = ["Action", "household_of", "site_ids_of", "require"]

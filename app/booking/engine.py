@@ -50,6 +50,7 @@ from app.booking.errors import (
 )
 from app.booking.models import (
     ACTIVE_STATUSES,
+    CLAIMING_STATUSES,
     PLACE_STATUSES,
     Activity,
     AgeBand,
@@ -66,6 +67,13 @@ PROMOTION_GRACE_DAYS = rules.define(
     label="Délai d'annulation sans frais d'une place obtenue depuis la liste d'attente après la date limite "
           "d'annulation (0 = le jour même)",
     source="Délibération du conseil communautaire", unit="jours", minimum=0)
+
+OFFER_HOURS = rules.define(
+    "booking.waitlist_offer_hours", kind=int, default=0,
+    label="Liste d'attente : délai donné à une famille pour accepter une place libérée que la direction lui "
+          "propose, en heures (0 = la place libérée est donnée aussitôt au premier enfant en attente)",
+    source="Règlement intérieur des accueils de loisirs (délibération du conseil communautaire)", unit="heures",
+    minimum=0, maximum=336)
 
 # A session's unit, activity and site, loaded with it (the rules and the e-mails need them).
 WITH_SITE = joinedload(Session.unit).joinedload(Unit.activity).joinedload(Activity.site)
@@ -272,9 +280,12 @@ def next_waitlist_order(session: Session) -> int:
 def place(booking: Booking, session: Session, decision: admission.Admission, *, give: bool = True) -> int | None:
     """Give `booking` a place of its band (the session locked by the caller) or queue it at the end.
 
-    With `give` False (the draw's waiting list) it is queued without trying.
+    With `give` False (the draw's waiting list) it is queued without trying. When freed places are
+    offered by the director (`offers_on`), a newcomer never takes a place before the children waiting.
     Returns its waiting-list position, None when it has a place.
     """
+    if give and offers_on(session) and _first_waiting(session, booking.age_band, booking.id) is not None:
+        give = False
     if give and claim(session, booking.age_band):
         booking.status = (BookingStatus.PENDING_PREPARATION if decision.decision == "hold"
                           else BookingStatus.CONFIRMED)
@@ -331,7 +342,8 @@ def promote(session: Session, now: datetime) -> list[Booking]:
     Each promoted family is told ("booking.promoted").
     """
     promoted: list[Booking] = []
-    if session.cancelled:
+    if session.cancelled or offers_on(session):
+        # With offers, a freed place waits for the director to offer it (`offer`).
         return promoted
     for band in AgeBand:
         if session.taken(band) >= session.capacity(band):
@@ -409,7 +421,7 @@ def release(booking: Booking, session: Session, status: BookingStatus, now: date
     Releasing a held booking tells preparation's listeners (inclusion cancels a meeting
     that no longer has a purpose)."""
     was_held = booking.status is BookingStatus.PENDING_PREPARATION
-    if booking.status in PLACE_STATUSES:
+    if booking.status in CLAIMING_STATUSES:
         _add_taken(session, booking.age_band, -1)
     booking.status = status
     booking.cancelled_at = now
@@ -464,5 +476,117 @@ def next_order(column, *where) -> int:
 
 def record_past(booking: Booking, session: Session) -> None:
     """Count a booking written as history (demo data of past months): it holds a place if its status does."""
-    if booking.status in PLACE_STATUSES:
+    if booking.status in CLAIMING_STATUSES:
         _add_taken(session, booking.age_band, 1)
+
+
+
+# ---------------------------------------------------------------- offers from the waiting list
+# With the rule `booking.waitlist_offer_hours` above 0, a freed place is not given at once: the director
+# offers it to the next waiting family of its age band, whose booking becomes OFFERED and keeps the place
+# (it counts in `taken_*`) until the family accepts (CONFIRMED, or held by the admission checks), declines
+# or lets the deadline pass (CANCELLED: the place is free again for the next family).
+
+def offers_on(session: Session) -> bool:
+    """Whether freed places of this session are offered by the director (the rule in force on its day)."""
+    return OFFER_HOURS.value(on=session.day) > 0
+
+
+def _first_waiting(session: Session, band: AgeBand, exclude_id: int | None = None) -> Booking | None:
+    query = (select(Booking).where(Booking.session_id == session.id, Booking.status == BookingStatus.WAITLISTED,
+                                   Booking.age_band == band).order_by(Booking.waitlist_order, Booking.id))
+    if exclude_id is not None:
+        query = query.where(Booking.id != exclude_id)
+    return db.session.scalars(query.limit(1)).first()
+
+
+def next_in_line(session: Session, band: AgeBand) -> Booking | None:
+    """The first waiting child of `band` whom the rules admit now (those passed over keep their position
+    and learn why, as in `promote`)."""
+    waiting = db.session.scalars(
+        select(Booking).where(Booking.session_id == session.id, Booking.status == BookingStatus.WAITLISTED,
+                              Booking.age_band == band)
+        .order_by(Booking.waitlist_order, Booking.id).options(selectinload(Booking.child))).all()
+    for booking in waiting:
+        refusal = promotion_refusal(booking, session)
+        if refusal is None:
+            return booking
+        booking.passed_over_code, booking.passed_over_reason = refusal.code, refusal.message[:500]
+    return None
+
+
+def offer(session: Session, band: AgeBand, now: datetime) -> Booking:
+    """Offer a free place of `band` to the next waiting child (session row locked by the caller): the
+    booking becomes OFFERED, keeps the place, and must be accepted before now + the rule's hours.
+    Expired offers of the session lapse first. Raises Conflict (offers_off, no_free_place, nobody_waiting)."""
+    from app.errors import Conflict
+
+    hours = OFFER_HOURS.value(on=session.day)
+    if hours <= 0:
+        raise Conflict(_("Les places libérées de cette séance sont données automatiquement au premier enfant en "
+                         "attente : il n'y a pas de proposition à faire."), code="offers_off")
+    if session.cancelled:
+        raise SessionCancelled()
+    lapse_expired(session, now)
+    booking = next_in_line(session, band)
+    if booking is None:
+        raise Conflict(_("Aucun enfant de cette tranche d'âge n'attend une place que les règles lui permettent "
+                         "de recevoir."), code="nobody_waiting")
+    if not claim(session, band):
+        raise Conflict(_("Aucune place n'est libre dans cette tranche d'âge."), code="no_free_place")
+    booking.status = BookingStatus.OFFERED
+    booking.offer_expires_at = now + timedelta(hours=hours)
+    booking.passed_over_code = booking.passed_over_reason = None
+    booking.updated_at = now
+    booking.sequence += 1
+    db.session.flush()
+    return booking
+
+
+def accept_offer(booking: Booking, session: Session, now: datetime) -> admission.Admission:
+    """The family accepts an offered place before its deadline (session row locked): CONFIRMED, or held for
+    preparation by the admission checks. Raises Conflict (not_offered, offer_expired) or the BookingRefused
+    that keeps the child from the place now (the offer is then withdrawn and the place freed)."""
+    from app.errors import Conflict
+
+    if booking.status is not BookingStatus.OFFERED:
+        raise Conflict(_("Cette place n'est pas, ou plus, proposée à votre famille."), code="not_offered")
+    if booking.offer_expires_at is not None and now > booking.offer_expires_at:
+        raise Conflict(_("Le délai pour accepter cette place est passé : elle a été proposée à une autre "
+                         "famille ou le sera."), code="offer_expired")
+    refusal = promotion_refusal(booking, session)
+    if refusal is not None:
+        raise refusal
+    decision = admission.evaluate(booking.child, session)
+    booking.status = (BookingStatus.PENDING_PREPARATION if decision.decision == "hold" else BookingStatus.CONFIRMED)
+    booking.promoted_at = now
+    booking.updated_at = now
+    booking.sequence += 1
+    db.session.flush()
+    return decision
+
+
+def end_waiting(booking: Booking, session: Session, now: datetime) -> None:
+    """Take a waiting or offered booking off the list (declined, lapsed, or removed at the family's
+    request): CANCELLED, and an offered place is free again (session row locked by the caller).
+    Raises Conflict (not_waiting)."""
+    from app.errors import Conflict
+
+    if booking.status not in (BookingStatus.WAITLISTED, BookingStatus.OFFERED):
+        raise Conflict(_("Cet enfant n'est pas sur la liste d'attente."), code="not_waiting")
+    release(booking, session, BookingStatus.CANCELLED, now)
+
+
+def expired_offers(session: Session, now: datetime) -> list[Booking]:
+    return [b for b in db.session.scalars(select(Booking).where(
+        Booking.session_id == session.id, Booking.status == BookingStatus.OFFERED,
+        Booking.offer_expires_at.is_not(None)).order_by(Booking.id))
+        if b.offer_expires_at < now]
+
+
+def lapse_expired(session: Session, now: datetime) -> list[Booking]:
+    """Offers whose deadline has passed lapse (session row locked): their places are free again."""
+    lapsed = expired_offers(session, now)
+    for booking in lapsed:
+        end_waiting(booking, session, now)
+    return lapsed

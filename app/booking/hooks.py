@@ -146,3 +146,11 @@ def init_app(flask_app: Flask) -> None:
     register_kind("booking.promoted", _l("Place obtenue depuis la liste d'attente"), essential=True, roles=parent)
     register_kind("booking.cancelled", _l("Réservation annulée par l'accueil"), essential=True, roles=parent)
     register_kind("booking.allocation_result", _l("Résultat d'un tirage au sort"), essential=True, roles=parent)
+    register_kind("booking.offer", _l("Place libérée proposée depuis la liste d'attente"), essential=True,
+                  roles=parent)
+    register_kind("booking.offer_lapsed", _l("Place proposée non acceptée dans le délai"), essential=True,
+                  roles=parent)
+    register_kind("booking.waitlist_removed", _l("Retrait de la liste d'attente"), essential=True, roles=parent)
+    from app.booking.waitlist import lapse_offers
+
+    register_daily_job("booking.lapse_offers", lapse_offers)

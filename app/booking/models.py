@@ -65,11 +65,16 @@ class BookingStatus(str, enum.Enum):
     PENDING_PREPARATION = "pending_preparation"
     CANCELLED = "cancelled"
     LATE_CANCELLED = "late_cancelled"
+    # A freed place offered by the director to the next waiting family, until `offer_expires_at`.
+    OFFERED = "offered"
 
 
-ACTIVE_STATUSES = (BookingStatus.CONFIRMED, BookingStatus.WAITLISTED, BookingStatus.PENDING_PREPARATION)
-# Statuses that hold one of the session's places.
+ACTIVE_STATUSES = (BookingStatus.CONFIRMED, BookingStatus.WAITLISTED, BookingStatus.PENDING_PREPARATION,
+                   BookingStatus.OFFERED)
+# Statuses that hold one of the session's places (the child is expected: registers, bills, file access).
 PLACE_STATUSES = (BookingStatus.CONFIRMED, BookingStatus.PENDING_PREPARATION)
+# Statuses counted in the session's places taken: an offered place is kept for the family until it answers.
+CLAIMING_STATUSES = (*PLACE_STATUSES, BookingStatus.OFFERED)
 
 
 class AttendanceStatus(str, enum.Enum):
@@ -242,10 +247,11 @@ class Session(db.Model):
 class Booking(db.Model):
     __tablename__ = "booking"
     __table_args__ = (
-        # One active booking per child and session; cancelled ones stay as history.
+        # One active booking per child and session; cancelled ones stay as history. The column holds the
+        # enum's names (SQLAlchemy's default), hence the capitals.
         Index("uq_booking_active_child_session", "child_id", "session_id", unique=True,
-              postgresql_where=text("status IN ('confirmed', 'waitlisted', 'pending_preparation')"),
-              sqlite_where=text("status IN ('confirmed', 'waitlisted', 'pending_preparation')")),
+              postgresql_where=text("status IN ('CONFIRMED', 'WAITLISTED', 'PENDING_PREPARATION', 'OFFERED')"),
+              sqlite_where=text("status IN ('CONFIRMED', 'WAITLISTED', 'PENDING_PREPARATION', 'OFFERED')")),
         Index("ix_booking_session_status", "session_id", "status"),
     )
 
@@ -272,6 +278,8 @@ class Booking(db.Model):
     # Why promotion passed this waiting child over (the child keeps their position); shown to the family.
     passed_over_code: Mapped[str | None] = mapped_column(String(40))
     passed_over_reason: Mapped[str | None] = mapped_column(String(500))
+    # The last day and hour to accept a place offered from the waiting list (status OFFERED).
+    offer_expires_at: Mapped[datetime | None]
 
     child: Mapped[Child] = relationship()
     session: Mapped[Session] = relationship()
@@ -293,6 +301,29 @@ class IdempotencyKey(db.Model):
     key: Mapped[str] = mapped_column(String(100))
     response: Mapped[dict] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class WaitlistEventKind(str, enum.Enum):
+    OFFERED = "offered"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    LAPSED = "lapsed"
+    REMOVED = "removed"
+
+
+class WaitlistEvent(db.Model):
+    """One step of a booking's life on the waiting list, shown to the director and the family."""
+
+    __tablename__ = "waitlist_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    booking_id: Mapped[int] = mapped_column(ForeignKey("booking.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[WaitlistEventKind] = mapped_column(_enum(WaitlistEventKind))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    # Who acted, as shown then ("Claire Martin (direction)"); empty for the daily job.
+    actor_label: Mapped[str] = mapped_column(String(300), default="")
+    note: Mapped[str] = mapped_column(String(300), default="")
 
 
 class Attendance(db.Model):

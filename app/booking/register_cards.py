@@ -1,4 +1,4 @@
-"""Register cards: short notes other domains add beside a child in a session's register.
+"""Register cards and alerts: short notes other domains add beside a child in a session's register.
 
 A provider is `fn(user, session, child_ids) -> dict[child_id, list[RegisterCard]]`;
 it decides itself who may see what (and records the reads it must). Booking
@@ -39,3 +39,33 @@ def cards_for(user, session, child_ids: list[int]) -> dict[int, list[RegisterCar
         for child_id, items in (provider(user, session, list(child_ids)) or {}).items():
             cards.setdefault(child_id, []).extend(items)
     return cards
+
+
+# Alerts: one short line per child (a severe allergy, a PAI) shown wherever staff care for the child that
+# day: a session's register and occasional care's day view read the same providers, so both show the same
+# alert. A provider is `fn(user, child_ids, detail) -> dict[child_id, list[str]]`; the caller passes only
+# children the user is caring for (its own access rule decided it) and `detail` says where, for the trail
+# the provider writes (inclusion records each read of health data).
+AlertProvider = Callable[[object, list[int], str], dict[int, list[str]]]
+_ALERT_PROVIDERS: list[AlertProvider] = []
+
+
+def register_alert_provider(provider: AlertProvider) -> None:
+    if provider not in _ALERT_PROVIDERS:
+        _ALERT_PROVIDERS.append(provider)
+
+
+def unregister_alert_provider(provider: AlertProvider) -> None:
+    if provider in _ALERT_PROVIDERS:
+        _ALERT_PROVIDERS.remove(provider)
+
+
+def alerts_for(user, child_ids: list[int], detail: str) -> dict[int, list[str]]:
+    """Every provider's alerts for these children (whom `user` cares for), by child id."""
+    alerts: dict[int, list[str]] = {}
+    if not child_ids:
+        return alerts
+    for provider in list(_ALERT_PROVIDERS):
+        for child_id, items in (provider(user, list(child_ids), detail) or {}).items():
+            alerts.setdefault(child_id, []).extend(items)
+    return alerts

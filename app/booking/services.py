@@ -59,6 +59,7 @@ STATUS_LABELS = {
     "pending_preparation": _l("Place réservée, en attente de la préparation de l'accueil"),
     "cancelled": _l("Annulée"),
     "late_cancelled": _l("Annulée hors délai"),
+    "offered": _l("Place proposée : à accepter avant la date limite"),
     "refused": _l("Refusée"),
 }
 

@@ -18,7 +18,7 @@ from app.urls import parse_id
 from app import clock
 from app.accounts.models import Role
 from app.accounts.permissions import roles_required
-from app.booking import attendance, catalogue, feeds, planner, services
+from app.booking import attendance, catalogue, engine, feeds, planner, services
 from app.booking.access import Action
 from app.booking.forms import (ActivityForm, AdjustSessionForm, GenerateForm, NewSiteForm, SiteForm, TariffForm,
                                UnitForm)
@@ -33,6 +33,7 @@ STAFF = (Role.DIRECTOR, Role.ANIMATOR, Role.ADMIN)
 MANAGERS = (Role.DIRECTOR, Role.ADMIN)
 
 register_nav(_l("Mes accueils"), "booking.staff_sites", STAFF, order=30)
+register_nav(_l("Aujourd'hui"), "booking.staff_today", (Role.DIRECTOR, Role.ANIMATOR), order=1)
 
 ATTENDANCE_LABELS = {"present": _l("Présent"), "absent": _l("Absent"),
                      "absent_justified": _l("Absence justifiée (maladie)")}
@@ -251,13 +252,71 @@ def site_sessions(site_id: int):
 
 def _render_session(session_id: int, form=None, status: int = 200):
     from app.accounts.permissions import can
+    from app.booking import waitlist
 
     session, rows, waiting = attendance.session_register(current_user, session_id)
+    contacts = attendance.register_details(current_user, session, rows)
+    site_id = session.unit.activity.site_id
     return render_template("booking/staff/session.html", session=session, rows=rows, waiting=waiting,
                            staffing=staffing_for(session), form=form or AdjustSessionForm(obj=session),
-                           manager=can(current_user, Action.MANAGE_SITE, session.unit.activity.site_id),
+                           manager=can(current_user, Action.MANAGE_SITE, site_id),
+                           waitlist_manager=can(current_user, Action.MANAGE_WAITLIST, site_id),
+                           waitlist_view=waitlist.session_waitlist(session, waiting),
+                           waitlist_labels=waitlist.EVENT_LABELS, moment=engine.local_moment,
+                           contacts=contacts, unmarked=sum(1 for r in rows if r.attendance is None),
                            attendance_open=attendance.attendance_open(session),
                            attendance_labels=ATTENDANCE_LABELS, status_label=services.status_label), status
+
+
+@bp.app_template_global("staff_today_sessions")
+def staff_today_sessions():
+    """Today's sessions for the home page of a director or animator (None for other roles)."""
+    if not current_user.is_authenticated:
+        return None
+    return attendance.home_sessions(current_user, clock.today())
+
+
+@bp.get("/aujourdhui")
+@roles_required(*STAFF)
+def staff_today():
+    day = clock.today()
+    return render_template("booking/staff/today.html", day=day,
+                           sessions=attendance.today_sessions(current_user, day))
+
+
+@bp.post("/seances/<int:session_id>/presences/<int:booking_id>")
+@roles_required(*STAFF)
+def mark_one(session_id: int, booking_id: int):
+    """One tap: the button pressed carries the child's status."""
+    session = catalogue.get_session(current_user, session_id, Action.MARK_ATTENDANCE)
+    status = request.form.get("status", "")
+    try:
+        mark = attendance.mark_attendance(current_user, booking_id, status, session_id=session.id,
+                                          late_departure=request.form.get("late") == "1")
+    except DomainError as error:
+        if error.http_status == 404:
+            raise
+        flash(error.message, "error")
+    else:
+        label = ATTENDANCE_LABELS[mark.status.value]
+        if mark.late_departure:
+            label = f"{label}, {_('départ tardif')}"
+        flash(_("%(name)s : %(status)s.", name=mark.booking.child.first_name, status=label), "success")
+    return redirect(url_for("booking.session_detail", session_id=session.id, _anchor=f"child-{booking_id}"))
+
+
+@bp.post("/seances/<int:session_id>/tous-presents")
+@roles_required(*STAFF)
+def mark_all_present(session_id: int):
+    try:
+        count = attendance.mark_all_present(current_user, session_id)
+    except DomainError as error:
+        if error.http_status == 404:
+            raise
+        flash(error.message, "error")
+    else:
+        flash(ngettext("Présence notée pour %(num)s enfant.", "Présences notées pour %(num)s enfants.", count), "success")
+    return redirect(url_for("booking.session_detail", session_id=session_id))
 
 
 @bp.get("/seances/<int:session_id>")
@@ -335,3 +394,6 @@ def daily_register(site_id: int):
     registers = [attendance.session_register(current_user, s.id) for s in catalogue.sessions_of_site(site.id, day, day)]
     return render_template("booking/staff/register.html", site=site, day=day, registers=registers,
                            attendance_labels=ATTENDANCE_LABELS)
+
+
+from app.booking import waitlist_views  # noqa: E402,F401  (registers the waiting-list routes on bp)

@@ -92,6 +92,42 @@ def register_card_provider(user, session, child_ids):
     return result
 
 
+def child_alerts(needs) -> list[str]:
+    """The short alerts of a child's declared needs (one source for the registers and occasional care's
+    day view): a severe allergy (an allergy with a PAI), an allergy, a PAI."""
+    if needs is None:
+        return []
+    allergies = (needs.allergies or "").strip()
+    if allergies and needs.has_pai:
+        return [_("Allergie sévère (PAI) : %(text)s", text=allergies)]
+    alerts = []
+    if allergies:
+        alerts.append(_("Allergie : %(text)s", text=allergies))
+    if needs.has_pai:
+        alerts.append(_("PAI : protocole à suivre"))
+    return alerts
+
+
+def alert_provider(user, child_ids, detail):
+    """Booking's alert hook: the short alerts of the children `user` cares for today (the caller's access
+    rule chose them: a session's register, occasional care's day view), for animators and directors only.
+    Each alert shown is a read of health data: it is audited and committed here (the page is a read)."""
+    from app.inclusion.models import ChildNeeds
+
+    if user.role not in (Role.ANIMATOR, Role.DIRECTOR) or not child_ids:
+        return {}
+    result = {}
+    for needs in db.session.scalars(select(ChildNeeds).where(ChildNeeds.child_id.in_(child_ids))
+                                    .order_by(ChildNeeds.child_id)):
+        alerts = child_alerts(needs)
+        if alerts:
+            result[needs.child_id] = alerts
+            audit(user, needs.child_id, "read", "alert", detail)
+    if result:
+        db.session.commit()
+    return result
+
+
 def extra_staff_for_session(session: Session) -> int:
     """Extra animators (renfort) the active plans of the session's children ask for."""
     site_id = session.unit.activity.site_id

@@ -18,6 +18,8 @@ def init_app(app: Flask) -> None:
     from app.inclusion.adaptation import day_plans
     from app.inclusion.cards import extra_staff_for_session
     from app.inclusion.cards import register_card_provider as inclusion_cards
+    from app.inclusion.cards import alert_provider
+    from app.booking.register_cards import register_alert_provider
     from app.booking.preparation import register_release_listener
     from app.inclusion.plans import cancel_meeting_without_held_bookings, preparation_check
     from app.inclusion.services import purge
@@ -29,6 +31,7 @@ def init_app(app: Flask) -> None:
     register_release_listener(cancel_meeting_without_held_bookings)
     register_day_plan_provider(day_plans)
     register_card_provider(inclusion_cards)
+    register_alert_provider(alert_provider)
     register_extra_staff_provider(extra_staff_for_session)
     register_daily_job("inclusion.purge", purge)
     # Allocation by draw may give priority to children with a reception plan;

@@ -120,6 +120,8 @@ class DayView:
     blocks: list[BlockRow]
     bookings: list[OccasionalBooking]
     waiting: list[OccasionalBooking]
+    # Child id -> short health alerts (a severe allergy, a PAI): the same providers as the registers'.
+    alerts: dict = field(default_factory=dict)
 
     @property
     def peak_staff(self) -> int:
@@ -154,7 +156,12 @@ def day_view(user: User, provider_id: int, day: date) -> DayView:
         rows.append(BlockRow(block.start, block.end, nw, w, block.capacity, staff_needed(provider, nw, w),
                              [b.child.first_name for b in present]))
     waiting = sorted((b for b in bookings if b.status is RequestStatus.WAITLISTED), key=lambda b: b.waitlist_order)
-    return DayView(provider, day, rows, holding, waiting)
+    # The staff of the provider care for the children holding a place that day: they see their alerts
+    # (each read recorded by the provider of the alerts).
+    from app.booking.register_cards import alerts_for
+
+    alerts = alerts_for(user, sorted({b.child_id for b in holding}), f"occasional {provider_id} {day.isoformat()}")
+    return DayView(provider, day, rows, holding, waiting, alerts)
 
 
 def staff_booking(user: User, booking_id: int) -> OccasionalBooking:

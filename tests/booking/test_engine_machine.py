@@ -12,6 +12,10 @@ step it checks, from the rows and independently of the engine's code:
 - no child has two active bookings at overlapping times;
 - every refusal carries a code and a French reason;
 - adaptation changes never give or take a place.
+OfferMachine runs the same paths with freed places offered by the director (rule
+booking.waitlist_offer_hours), plus offering, accepting, declining, lapsing and removing: an offered
+place counts as taken until answered, each offer goes to the first waiting child of its band whom
+the rules admit, and a newcomer never takes a place while a child of its band waits.
 The control runs the same machine with one more path that confirms a
 booking by writing its row directly, bypassing the engine: it must fail.
 """
@@ -22,16 +26,18 @@ from datetime import date, datetime, time, timedelta, timezone
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
+from hypothesis.stateful import (RuleBasedStateMachine, initialize, invariant, precondition, rule,
+                                 run_state_machine_as_test)
 from sqlalchemy import select
 
 from app.accounts.models import Role
-from app.booking import admission, preparation, services
+from app import rules
+from app.booking import admission, preparation, services, waitlist
 from app.booking.allocation_draw import run_draw
 from app.booking.allocation_models import AllocationPeriod, AllocationRequest, AllocationRequestItem
-from app.booking.models import (ACTIVE_STATUSES, PLACE_STATUSES, ActivityKind, AgeBand, Booking, BookingStatus,
+from app.booking.models import (ACTIVE_STATUSES, CLAIMING_STATUSES, PLACE_STATUSES, ActivityKind, AgeBand, Booking, BookingStatus,
                                 Session, StaffingRegime, Unit, UnitKind)
-from app.errors import Forbidden, NotFound, ValidationFailed
+from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
 from app.families.models import Child
 from tests.booking.factories import (make_activity, make_parent_with_child, make_session, make_site, make_staff,
@@ -93,6 +99,7 @@ class EngineMachine(RuleBasedStateMachine):
         db.session.commit()
         self.period_id = period.id
         self.drawn = False
+        self.offers = False
         self.to_prepare: set[int] = set()
         admission.register_check(self._hold)
 
@@ -204,9 +211,10 @@ class EngineMachine(RuleBasedStateMachine):
             for band in AgeBand:
                 rows = db.session.scalars(select(Booking).where(Booking.session_id == session_id,
                                                                 Booking.age_band == band)).all()
-                holding = sum(1 for b in rows if b.status in PLACE_STATUSES)
+                holding = sum(1 for b in rows if b.status in CLAIMING_STATUSES)
                 assert holding == session.taken(band) <= session.capacity(band), (session_id, band)
-                if holding >= session.capacity(band) or session.cancelled:
+                assert all(b.offer_expires_at for b in rows if b.status is BookingStatus.OFFERED)
+                if holding >= session.capacity(band) or session.cancelled or self.offers:
                     continue
                 for waiting in (b for b in rows if b.status is BookingStatus.WAITLISTED):
                     child = db.session.get(Child, waiting.child_id)
@@ -236,6 +244,105 @@ class EngineMachine(RuleBasedStateMachine):
         db.session.commit()
 
 
+class OfferMachine(EngineMachine):
+    """Freed places wait for the director, who offers them with a deadline to accept."""
+
+    def __init__(self):
+        super().__init__()
+        rules.set_value("booking.waitlist_offer_hours", 48, valid_from=date(2026, 1, 1), note="machine")
+        db.session.commit()
+        self.offers = True
+
+    @initialize()
+    def a_full_session_with_a_waiting_list(self):
+        # Three children over 6 for the one place of 25 March: random steps then meet waiting lists early.
+        for family in (2, 3, 4):
+            self.book(family, [2])
+
+    def _first_admitted(self, session, band):
+        waiting = db.session.scalars(select(Booking).where(
+            Booking.session_id == session.id, Booking.status == BookingStatus.WAITLISTED, Booking.age_band == band)
+            .order_by(Booking.waitlist_order, Booking.id)).all()
+        for booking in waiting:
+            child = db.session.get(Child, booking.child_id)
+            activity = session.unit.activity
+            if activity.min_age <= child.age_on(session.day) <= activity.max_age \
+                    and not self._place_at_same_time(booking, session):
+                return booking.id
+        return None
+
+    @rule(which=st.integers(0, 4), band=st.sampled_from(list(AgeBand)))
+    def offer(self, which, band):
+        session = db.session.get(Session, self.sessions[which])
+        db.session.refresh(session)
+        expected = self._first_admitted(session, band)
+        free = session.capacity(band) - session.taken(band)
+        try:
+            booking = waitlist.offer_place(self.director, session.id, band, now=NOW)
+        except Conflict as refusal:
+            assert _french(refusal.message)
+            assert expected is None or free <= 0 or session.cancelled, (refusal.code, expected, free)
+        else:
+            assert booking.id == expected and free > 0
+            assert booking.status is BookingStatus.OFFERED
+
+    @rule(index=st.integers(0, 50))
+    def free_a_place_then_offer_it(self, index):
+        """A family with a place cancels where a child of its band waits, and the director offers the place:
+        the path an offer exists for (random steps rarely line these up)."""
+        waiting = db.session.scalars(select(Booking).where(Booking.status == BookingStatus.WAITLISTED)
+                                     .order_by(Booking.id)).all()
+        for candidate in waiting[index % len(waiting):] + waiting[:index % len(waiting)] if waiting else []:
+            holder = db.session.scalar(select(Booking).where(
+                Booking.session_id == candidate.session_id, Booking.age_band == candidate.age_band,
+                Booking.status == BookingStatus.CONFIRMED).order_by(Booking.id).limit(1))
+            if holder is not None:
+                services.cancel_booking(self._parent_of(holder.child_id), holder.id, now=NOW)
+                self.offer(self.sessions.index(candidate.session_id), candidate.age_band)
+                return
+
+    @rule(index=st.integers(0, 50), accept=st.booleans())
+    def answer(self, index, accept):
+        booking = self._pick([BookingStatus.OFFERED], index)
+        if booking is None:
+            return
+        try:
+            answered = waitlist.respond(self._parent_of(booking.child_id), booking.id, accept, now=NOW)
+        except Conflict as refusal:  # the rules keep the child from the place now (another place at that time)
+            assert accept and _french(refusal.message)
+            assert db.session.get(Booking, booking.id).status is BookingStatus.OFFERED
+        else:
+            assert answered.status in ((BookingStatus.CONFIRMED, BookingStatus.PENDING_PREPARATION) if accept
+                                       else (BookingStatus.CANCELLED,))
+
+    @rule()
+    def deadline_passes(self):
+        offered = {b.id for b in db.session.scalars(select(Booking).where(Booking.status == BookingStatus.OFFERED))}
+        assert waitlist.lapse_offers(now=NOW + timedelta(hours=49)) == len(offered)
+        assert all(db.session.get(Booking, i).status is BookingStatus.CANCELLED for i in offered)
+
+    @rule(index=st.integers(0, 50))
+    def remove(self, index):
+        booking = self._pick([BookingStatus.WAITLISTED, BookingStatus.OFFERED], index)
+        if booking is None:
+            return
+        waitlist.remove(self.director, booking.id, now=NOW)
+        assert db.session.get(Booking, booking.id).status is BookingStatus.CANCELLED
+
+    @rule(family=st.integers(0, 5), which=st.integers(0, 2))
+    def newcomer_never_jumps_the_queue(self, family, which):
+        parent, child_id = self.families[family]
+        session = db.session.get(Session, self.sessions[which])
+        child = db.session.get(Child, child_id)
+        band = AgeBand.UNDER6 if child.age_on(session.day) < 6 else AgeBand.OVER6
+        someone_waits = db.session.scalar(select(Booking.id).where(
+            Booking.session_id == session.id, Booking.age_band == band,
+            Booking.status == BookingStatus.WAITLISTED)) is not None
+        item = services.book(parent, [(child_id, session.id)], now=NOW).items[0]
+        if someone_waits:
+            assert item.status in ("waitlisted", "refused"), item
+
+
 class BypassMachine(EngineMachine):
     """The control: one more path confirms a waiting child by writing the row, not through the engine."""
 
@@ -255,6 +362,11 @@ SETTINGS = settings(max_examples=5, stateful_step_count=18, deadline=None, datab
 @pytest.mark.slow
 def test_every_path_together_keeps_the_engine_promises():
     run_state_machine_as_test(EngineMachine, settings=SETTINGS)
+
+
+@pytest.mark.slow
+def test_offers_from_the_waiting_list_keep_the_engine_promises():
+    run_state_machine_as_test(OfferMachine, settings=SETTINGS)
 
 
 @pytest.mark.slow

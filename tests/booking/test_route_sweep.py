@@ -7,9 +7,10 @@ from tests.booking.factories import (future_wednesday, make_activity, make_paren
                                      make_site, make_staff, make_unit)
 from tests.factories import make_user
 
-PARENT_ONLY = {"booking.calendar", "booking.my_bookings", "booking.confirm_cancel", "booking.confirm_renew_feed"}
+PARENT_ONLY = {"booking.calendar", "booking.my_bookings", "booking.confirm_cancel", "booking.confirm_renew_feed",
+               "booking.offer_page"}
 STAFF = {"booking.staff_sites", "booking.site_detail", "booking.site_sessions", "booking.session_detail",
-         "booking.daily_register"}
+         "booking.daily_register", "booking.staff_today"}
 MANAGERS = {"booking.activity_detail", "booking.generate"}
 PUBLIC = {"booking.household_feed", "booking.site_feed"}
 POST_ACCESS = {
@@ -22,6 +23,11 @@ POST_ACCESS = {
     "booking.cancel_by_centre": {Role.DIRECTOR, Role.ADMIN},
     "booking.renew_site_feed": {Role.DIRECTOR, Role.ANIMATOR, Role.ADMIN},
     "booking.mark_attendance": {Role.DIRECTOR, Role.ANIMATOR, Role.ADMIN},
+    "booking.mark_one": {Role.DIRECTOR, Role.ANIMATOR, Role.ADMIN},
+    "booking.mark_all_present": {Role.DIRECTOR, Role.ANIMATOR, Role.ADMIN},
+    "booking.offer_place": {Role.DIRECTOR, Role.ADMIN},
+    "booking.remove_from_waitlist": {Role.DIRECTOR, Role.ADMIN},
+    "booking.answer_offer": {Role.PARENT},
 }
 
 

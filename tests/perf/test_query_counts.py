@@ -15,7 +15,9 @@ PINNED = {
     # + the account's feed generation check and the adaptation steps of the events (day plans)
     "Household iCalendar feed": 15,
     # + day plans (4) and the dated staffing rules (one query per rule, cached for the request)
-    "Director: session register": 21,
+    # + issue 19: the guardians and emergency contacts (4), the contacts rule (1), the register cards and
+    # health alerts (inclusion's providers and their audit), the waiting list's offers, history and rule
+    "Director: session register": 33,
     "Director: day register": 17,
     # + the dated staffing rules (ratios by length, PEDT, framework, director counted: one query per rule)
     "Director: site's sessions (month)": 11,
