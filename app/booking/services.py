@@ -297,8 +297,10 @@ def _notify_submission(guardians: list[User], result: SubmissionResult, children
             text = _("Refusée : %(reason)s", reason=item.reason)
         lines.append({"child": child.first_name, "session": _describe(session), "result": text})
     for guardian in guardians:
+        # Rendered by the sender (the template looks up the adaptation steps): nothing of it under the lock.
         notify("booking.submitted", guardian, {"lines": lines, "path": "/accueils/mes-reservations",
-                                               "submission_id": result.submission_id}, preferences_checked=True)
+                                               "submission_id": result.submission_id}, preferences_checked=True,
+               render_later=True)
 
 
 def _locked_booking(booking_id: int) -> tuple[Booking, Session]:

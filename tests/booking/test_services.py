@@ -1,6 +1,8 @@
 from datetime import date, datetime, time, timezone
 from decimal import Decimal
 
+from unittest.mock import patch
+
 import pytest
 from sqlalchemy import func, select
 
@@ -13,6 +15,7 @@ from app.booking.models import (AgeBand, Booking, BookingStatus, IdempotencyKey,
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db
 from app.notifications.models import OutboxMessage
+from app.notifications.outbox import render_stored
 from tests.booking.factories import (NOW, make_activity, make_parent_with_child, make_session,
                                      make_site, make_staff, make_unit)
 from tests.factories import make_child
@@ -33,8 +36,27 @@ def test_book_confirms_and_records_band_price_and_email():
     assert result.items[0].price == "7.50"
     assert db.session.get(Session, session.id).taken_over6 == 1
     mail = db.session.scalar(select(OutboxMessage).where(OutboxMessage.kind == "booking.submitted"))
-    assert mail.to_address == parent.email and "Confirmée" in mail.body_text
-    assert "/accueils/mes-reservations" in mail.body_text
+    # Rendered by the sender, not in the booking's transaction: the row holds the subject and the context.
+    assert mail.to_address == parent.email and mail.subject and mail.body_text == ""
+    assert mail.context["lines"][0]["result"] == "Confirmée"
+    assert render_stored(mail) and "Confirmée" in mail.body_text
+    assert "/accueils/mes-reservations" in mail.body_text and "Confirmée" in mail.body_html
+    assert not render_stored(mail)  # rendered once
+
+
+def test_booking_email_is_rendered_and_kept_when_the_sender_sends_it():
+    from app.notifications.sender import send_due
+
+    session = make_session(make_unit())
+    parent, _household, child = make_parent_with_child()
+    services.book(parent, [(child.id, session.id)], now=NOW)
+    sent = []
+    with patch("app.notifications.sender.SmtpTransport.send", lambda _self, email: sent.append(email)):
+        assert send_due().sent == 1
+    db.session.expire_all()
+    mail = db.session.scalar(select(OutboxMessage).where(OutboxMessage.kind == "booking.submitted"))
+    text = sent[0].get_body(("plain",)).get_content()
+    assert "Confirmée" in text and child.first_name in text and text.strip() == mail.body_text.strip()
 
 
 def test_booking_email_goes_to_each_guardian_who_did_not_switch_it_off():
