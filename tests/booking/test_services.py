@@ -474,3 +474,77 @@ def test_site_scope_assigner_is_registered_for_account_creation():
     assert site_ids_of(director) == {site.id}
     with pytest.raises(ValidationFailed):
         create_user("animateur@example.fr", "Quercy-Causses-Lot-2026!", Role.ANIMATOR, site_ids=[424242])
+
+
+def _booked_meanwhile(monkeypatch, child, session):
+    """Between book()'s reads and its lock, another request books the same child and session (and commits)."""
+    from app.booking import engine
+
+    real_lock = engine.lock_counters
+
+    def lock_after_a_concurrent_booking(session_ids):
+        with db.engine.begin() as other:
+            other.execute(Booking.__table__.insert().values(
+                child_id=child.id, session_id=session.id, status=BookingStatus.CONFIRMED, age_band=AgeBand.OVER6,
+                submission_id="concurrent", created_at=NOW, updated_at=NOW, sequence=0))
+            other.execute(Session.__table__.update().where(Session.__table__.c.id == session.id)
+                          .values(taken_over6=Session.__table__.c.taken_over6 + 1))
+        return real_lock(session_ids)
+
+    monkeypatch.setattr(engine, "lock_counters", lock_after_a_concurrent_booking)
+
+
+def test_a_concurrent_booking_of_the_same_child_is_refused_by_the_unique_index(monkeypatch):
+    """No look-up under the lock: the database's unique index of active bookings answers "already booked"."""
+    session = make_session(make_unit(), over6=5)
+    parent, _household, child = make_parent_with_child()
+    db.session.commit()
+    child_id, session_id, parent_id = child.id, session.id, parent.id
+    _booked_meanwhile(monkeypatch, child, session)
+    result = services.book(parent, [(child_id, session_id)], idempotency_key="k-race", now=NOW)
+    monkeypatch.undo()
+    assert [(i.status, i.code) for i in result.items] == [("refused", "already_booked")]
+    assert result.items[0].reason == "Cet enfant est déjà inscrit à cette séance."
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count(Booking.id)).where(Booking.child_id == child_id)) == 1
+    assert db.session.get(Session, session_id).taken_over6 == 1  # the refused claim was rolled back
+    assert db.session.scalar(select(func.count(OutboxMessage.id))) == 0
+    stored = db.session.scalar(select(IdempotencyKey).where(IdempotencyKey.user_id == parent_id))
+    assert stored.response["items"][0]["code"] == "already_booked"  # a retry gets the same answer
+
+
+def test_a_concurrent_booking_refuses_one_item_of_several_and_keeps_the_others(monkeypatch):
+    session = make_session(make_unit(), over6=5)
+    other = make_session(make_unit(), day=date(2026, 3, 11), over6=5)
+    parent, _household, child = make_parent_with_child()
+    db.session.commit()
+    child_id, session_id, other_id = child.id, session.id, other.id
+    _booked_meanwhile(monkeypatch, child, session)
+    result = services.book(parent, [(child_id, session_id), (child_id, other_id)], now=NOW)
+    monkeypatch.undo()
+    assert [(i.session_id, i.status, i.code) for i in result.items] == [
+        (session_id, "refused", "already_booked"), (other_id, "confirmed", None)]
+    db.session.expire_all()
+    assert db.session.get(Session, session_id).taken_over6 == 1
+    assert db.session.get(Session, other_id).taken_over6 == 1
+    assert db.session.scalar(select(func.count(Booking.id)).where(Booking.child_id == child_id)) == 2
+
+
+def test_the_database_refuses_a_second_active_booking_of_a_child_for_a_session():
+    """The partial unique index covers the stored statuses (names): active twice is refused, cancelled is not."""
+    from sqlalchemy.exc import IntegrityError
+
+    session = make_session(make_unit())
+    _parent, _household, child = make_parent_with_child()
+    db.session.flush()
+
+    def add(status):
+        db.session.add(Booking(child_id=child.id, session_id=session.id, status=status, age_band=AgeBand.OVER6,
+                               submission_id=f"s-{status.value}", created_at=NOW, updated_at=NOW))
+        db.session.flush()
+
+    add(BookingStatus.CANCELLED)
+    add(BookingStatus.WAITLISTED)
+    with pytest.raises(IntegrityError):
+        with db.session.begin_nested():
+            add(BookingStatus.CONFIRMED)
