@@ -112,7 +112,10 @@ def build(app, parents: int, sessions: int, places: int):
             for i, h in enumerate(household_ids)]))
         db.session.commit()
         users = db.session.scalars(select(User).where(User.id.in_(user_ids)).order_by(User.id)).all()
+        # issue_token commits once per token: without expiring the loaded accounts each time (quadratic).
+        db.session.expire_on_commit = False
         tokens = {u.id: issue_token(u) for u in users}
+        db.session.expire_on_commit = True
         # Requests sent at the same moment target the same session (the worst case for the capacity
         # guard): request i goes to session (i // clients) mod sessions, see fire().
         work = [(tokens[u], c) for u, c in zip(user_ids, child_ids)]
