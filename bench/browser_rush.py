@@ -50,7 +50,7 @@ from bench import rush  # noqa: E402
 from bench.common import Gunicorn, fresh_database, load, machine, percentile  # noqa: E402
 
 PASSWORD = "Rush-Matin-Vacances-2027"
-STEPS = ("login", "calendar", "submit", "bookings", "api")
+STEPS = ("connect", "login", "calendar", "submit", "bookings", "api")
 ERRORS = (OSError, asyncio.TimeoutError)
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 KEY = re.compile(r'name="submission_key"[^>]*value="([^"]+)"')
@@ -160,6 +160,12 @@ async def scenario(base_url, parents, api_n, args, month, opens):
     async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=timeout,
                                  follow_redirects=False) as http:
         browsers = parents[api_n:]
+        if args.scenario == "connect":
+            fire_at = time.time() + 1.0
+            await asyncio.sleep(1.0)
+            await asyncio.gather(*(rec.call("connect", None, lambda: http.get("/connexion")) for _p in parents))
+            rec.last_answer = time.time() - fire_at
+            return rec, 0, 0.0, time.time() - fire_at, fire_at
         # Log-ins before the opening, 200 at a time (not part of the rush figures).
         started = time.time()
         gate = asyncio.Semaphore(200)
@@ -240,7 +246,9 @@ def main():
     parser.add_argument("--worker-class", default="sync")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--backlog", type=int, default=2048)
-    parser.add_argument("--scenario", choices=["burst", "spread"], default="burst")
+    parser.add_argument("--scenario", choices=["burst", "spread", "connect"], default="burst",
+                        help="connect: every parent opens the log-in page at the same instant, nothing else "
+                             "(connection errors and the listen backlog at N connections)")
     parser.add_argument("--days", type=int, default=3)
     parser.add_argument("--api-share", type=float, default=0.1)
     args = parser.parse_args()
@@ -254,7 +262,8 @@ def main():
     # The parents' hash is made with the server's parameters (bench/browser_app.py): no log-in rehashes.
     app = create_app({"SECRET_KEY": SECRET_KEY, "SQLALCHEMY_DATABASE_URI": url, **CHEAP_ARGON2})
     t0 = time.time()
-    people, session_ids = rush.build(app, args.parents, args.sessions, args.places)
+    api_n = int(args.parents * args.api_share)
+    people, session_ids = rush.build(app, args.parents, args.sessions, args.places, tokens=api_n)
     from sqlalchemy import select
 
     from app.accounts.models import User
@@ -276,9 +285,11 @@ def main():
         start = (n // 16) % len(month_ids)
         parents.append(Parent(n, email, token, child, [month_ids[(start + k) % len(month_ids)]
                                                         for k in range(args.days)]))
+    api_clients, browsers = parents[:api_n], parents[api_n:]  # the first api_n have a token
     rng = random.Random(7)
-    rng.shuffle(parents)  # API clients and browsers mixed over the sessions
-    api_n = int(len(parents) * args.api_share)
+    rng.shuffle(api_clients)
+    rng.shuffle(browsers)
+    parents = api_clients + browsers  # shuffled: API clients and browsers mixed over the sessions
     print(f"data: {args.parents} parents ({api_n} API clients), {args.sessions} sessions x {args.places} places "
           f"({len(month_ids)} in {first_day:%Y-%m}), built in {time.time() - t0:.1f} s", flush=True)
     rush.reset(app, session_ids, opens_at=datetime(2100, 1, 1, tzinfo=timezone.utc))
