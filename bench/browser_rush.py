@@ -275,7 +275,6 @@ def main():
                                          .order_by(User.id)))
         first_day = db.session.scalar(select(Session.day).where(Session.id == session_ids[0]))
     # Parent n wants `days` consecutive sessions from session (n // 16) mod 40 that fall in the month shown.
-    month_ids = [s for s in session_ids]  # ordered by day
     with app.app_context():
         in_month = set(db.session.scalars(select(Session.id).where(
             Session.id.in_(session_ids), Session.day < (first_day.replace(day=28) + timedelta(days=4)).replace(day=1))))
