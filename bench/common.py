@@ -60,7 +60,8 @@ def free_port() -> int:
 class Gunicorn:
     """gunicorn with the production configuration on 127.0.0.1 (a free port)."""
 
-    def __init__(self, app_spec: str, database_url: str, workers: int, extra_env: dict | None = None):
+    def __init__(self, app_spec: str, database_url: str, workers: int, extra_env: dict | None = None, *,
+                 worker_class: str = "sync", backlog: int = 4096, extra_args: list[str] | None = None):
         self.port = free_port()
         env = {**os.environ, "PITCHOUN_CONFIG": "production", "SECRET_KEY": SECRET_KEY,
                "DATABASE_URL": database_url,
@@ -71,7 +72,8 @@ class Gunicorn:
             prefix="gunicorn-", suffix=".log", delete=False)
         self.proc = subprocess.Popen(
             [str(gunicorn), "--workers", str(workers), "--bind", f"127.0.0.1:{self.port}",
-             "--backlog", "4096", "--timeout", "120", "--log-level", "warning", app_spec],
+             "--worker-class", worker_class, *(extra_args or []),
+             "--backlog", str(backlog), "--timeout", "120", "--log-level", "warning", app_spec],
             cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
         self.url = f"http://127.0.0.1:{self.port}"
         deadline = time.time() + 60

@@ -16,7 +16,11 @@ that may refuse. The admission checks other domains register
 
 Places. `lock_sessions` locks session rows in ascending id order (SELECT ...
 FOR UPDATE on PostgreSQL; on SQLite every writing transaction starts with
-BEGIN IMMEDIATE). `place` claims a place of the child's age band under that
+BEGIN IMMEDIATE). A family's booking, the hot path of an opening rush, does
+the same in Core statements (`lock_counters`, `book_place`: the row's
+counters, one conditional counter update, one insert; no ORM object) and
+leaves "already booked" to the partial unique index on (child, session) of
+active bookings, checked by the database at the insert. `place` claims a place of the child's age band under that
 lock or puts the booking at the end of the waiting list. `release` gives a
 place back and `promote` gives free places to the first waiting children of
 the band whom the rules admit; a child passed over keeps their position and
@@ -26,12 +30,14 @@ Every function here writes in the caller's transaction and never commits.
 """
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from flask_babel import format_datetime
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from app import clock, rules
@@ -98,6 +104,96 @@ def lock_booking(booking_id: int) -> tuple[Booking, Session] | None:
     session = lock_sessions([booking.session_id])[booking.session_id]
     db.session.refresh(booking)
     return booking, session
+
+
+@dataclass
+class Counters:
+    """A session row's state that a booking decides on, read under the row's lock (no ORM object)."""
+    id: int
+    cancelled: bool
+    capacity_under6: int
+    capacity_over6: int
+    taken_under6: int
+    taken_over6: int
+
+    def capacity(self, band: AgeBand) -> int:
+        return getattr(self, f"capacity_{band.value}")
+
+    def taken(self, band: AgeBand) -> int:
+        return getattr(self, f"taken_{band.value}")
+
+
+_SESSIONS = Session.__table__
+_BOOKINGS = Booking.__table__
+
+
+def lock_counters(session_ids) -> dict[int, Counters]:
+    """`lock_sessions` for the booking hot path: the rows locked in ascending id order, their counters only."""
+    t = _SESSIONS
+    rows = db.session.execute(select(t.c.id, t.c.cancelled, t.c.capacity_under6, t.c.capacity_over6,
+                                     t.c.taken_under6, t.c.taken_over6)
+                              .where(t.c.id.in_(sorted(set(session_ids)))).order_by(t.c.id).with_for_update())
+    return {row.id: Counters(*row) for row in rows}
+
+
+def claim_counted(counters: Counters, band: AgeBand) -> bool:
+    """`claim` for the hot path: take one place of `band` if one is free (row locked by the caller)."""
+    if counters.taken(band) >= counters.capacity(band):
+        return False
+    column = f"taken_{band.value}"
+    db.session.execute(update(_SESSIONS).where(_SESSIONS.c.id == counters.id)
+                       .values({column: _SESSIONS.c[column] + 1}))
+    setattr(counters, column, counters.taken(band) + 1)
+    return True
+
+
+class DuplicateBooking(Exception):
+    """The database refused a second active booking of the child for the session (unique index), in a
+    transaction that must now be rolled back (see `book_place`)."""
+
+
+def is_duplicate_booking(error: IntegrityError) -> bool:
+    """True when `error` is the unique index of active bookings (child, session) refusing a row."""
+    text = str(error.orig)
+    return "uq_booking_active_child_session" in text or "booking.child_id, booking.session_id" in text
+
+
+def book_place(values: dict, counters: Counters, decision: admission.Admission, *,
+               savepoint: bool) -> tuple[int, BookingStatus, int | None]:
+    """Give a new booking a place of its band or queue it at the end, in Core statements (row locked by the
+    caller, cancellation checked). `values` are the booking's columns, with "age_band".
+
+    Returns (booking id, status, waiting-list position or None). "Already booked" is the database's
+    answer: with `savepoint` (a submission of several items) the insert runs in a savepoint and a
+    refused one raises AlreadyBooked, the other items going on; without (one item: no savepoint to pay
+    for) it raises DuplicateBooking and the caller rolls the whole transaction back.
+    """
+    band = values["age_band"]
+    before = (counters.taken_under6, counters.taken_over6)
+    try:
+        with db.session.begin_nested() if savepoint else nullcontext():
+            position = None
+            if claim_counted(counters, band):
+                status = BookingStatus.PENDING_PREPARATION if decision.decision == "hold" else BookingStatus.CONFIRMED
+                order = None
+            else:
+                status = BookingStatus.WAITLISTED
+                last, waiting = db.session.execute(select(
+                    func.max(_BOOKINGS.c.waitlist_order),
+                    func.count(_BOOKINGS.c.id).filter(_BOOKINGS.c.status == BookingStatus.WAITLISTED,
+                                                      _BOOKINGS.c.age_band == band))
+                    .where(_BOOKINGS.c.session_id == counters.id)).one()
+                order, position = (last or 0) + 1, waiting + 1  # the new booking is the last of its band
+            booking_id = db.session.execute(insert(_BOOKINGS).values(
+                **values, session_id=counters.id, status=status, waitlist_order=order)).inserted_primary_key[0]
+    except IntegrityError as error:
+        if not is_duplicate_booking(error):
+            raise
+        counters.taken_under6, counters.taken_over6 = before
+        if savepoint:
+            raise AlreadyBooked() from None
+        raise DuplicateBooking() from None
+    return booking_id, status, position
 
 
 def claim(session: Session, band: AgeBand) -> bool:
@@ -179,8 +275,9 @@ def check_request(child, household, session: Session, now: datetime, *, drawing:
 
     These rules read the session, the child, the household and the child's
     own bookings: they are checked before the session is locked. What
-    concurrent requests change (cancellation, an active booking of the same
-    child, the places) is checked again under the lock (`check_locked`).
+    concurrent requests change is decided again under the lock: the
+    cancellation and the places (`lock_counters`, `book_place`), an active
+    booking of the same child by the unique index at the insert.
     With `drawing` (the draw of an allocation period), the opening, the
     residents' priority and the draw-mode rule are the draw's own business.
     With `known` (see `preload`), the child's bookings and the allocation
@@ -232,15 +329,6 @@ def check_not_drawn(session: Session, period=_UNKNOWN) -> None:
     if period is not None and not period.is_drawn:
         raise DrawPending(_("Les places de cette période sont attribuées par tirage au sort : faites une demande "
                             "avant le %(when)s.", when=local_moment(period.requests_close_at)))
-
-
-def check_locked(child, session: Session) -> None:
-    """The rules concurrent requests can change, checked again once the session's row is locked."""
-    if session.cancelled:
-        raise SessionCancelled()
-    if db.session.scalar(select(Booking.id).where(Booking.child_id == child.id, Booking.session_id == session.id,
-                                                  Booking.status.in_(ACTIVE_STATUSES))) is not None:
-        raise AlreadyBooked()
 
 
 def promotion_refusal(booking: Booking, session: Session) -> BookingRefused | None:

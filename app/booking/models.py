@@ -247,8 +247,8 @@ class Session(db.Model):
 class Booking(db.Model):
     __tablename__ = "booking"
     __table_args__ = (
-        # One active booking per child and session; cancelled ones stay as history. The column holds the
-        # enum's names (SQLAlchemy's default), hence the capitals.
+        # One active booking per child and session; cancelled ones stay as history. The column stores
+        # the statuses' names (CONFIRMED...). The booking engine relies on it (no look-up under the lock).
         Index("uq_booking_active_child_session", "child_id", "session_id", unique=True,
               postgresql_where=text("status IN ('CONFIRMED', 'WAITLISTED', 'PENDING_PREPARATION', 'OFFERED')"),
               sqlite_where=text("status IN ('CONFIRMED', 'WAITLISTED', 'PENDING_PREPARATION', 'OFFERED')")),

@@ -29,10 +29,12 @@ from app.accounts.permissions import require
 from app.booking import admission, engine, staffing
 from app.booking.access import Action, household_of
 from app.booking.errors import (
+    AlreadyBooked,
     BookingRefused,
     CancellationClosed,
     NotCancellable,
     OverlappingBooking,
+    SessionCancelled,
     SessionNotFound,
 )
 from app.booking.idempotency import KEY_MAX, stored_response
@@ -113,29 +115,29 @@ class _Checked:
     admission: admission.Admission | None = None  # foreseen before the lock (one-item submissions)
 
 
-def _book_item(user: User, item: _Checked, booked_here: list[Session], locked: dict[int, Session],
-               now: datetime, submission_id: str, requested_at: datetime | None) -> tuple[Booking, int | None]:
+def _book_item(user: User, item: _Checked, booked_here: list[Session], locked: dict[int, engine.Counters],
+               now: datetime, submission_id: str, requested_at: datetime | None,
+               several: bool) -> tuple[int, BookingStatus, int | None]:
     """Book one checked item: admission checks, then the claim under the session's lock.
 
     `booked_here` holds the sessions this submission already booked for the
     same child (they are not visible to the rules checked before the lock).
     `locked` holds the sessions already locked; any other is locked here,
-    after the admission checks. Returns the booking and its waiting-list
-    position (None when it has a place).
+    after the admission checks. Returns the booking's id, its status and its
+    waiting-list position (None when it has a place). Core statements only
+    (engine.book_place); "already booked" is the unique index's answer.
     """
     child, session = item.child, item.session
     if any(engine.overlaps(session, other) for other in booked_here):
         raise OverlappingBooking()
     decision = engine.admit(child, session, item.admission)
-    session = locked.get(session.id) or engine.lock_sessions([session.id])[session.id]
-    engine.check_locked(child, session)
-    booking = Booking(child_id=child.id, session_id=session.id, age_band=item.band, submission_id=submission_id,
-                      booked_by_id=user.id, price=item.price, created_at=now, updated_at=now,
-                      requested_at=requested_at)
-    position = engine.place(booking, session, decision)
-    db.session.add(booking)
-    db.session.flush()
-    return booking, position
+    counters = locked.get(session.id) or engine.lock_counters([session.id])[session.id]
+    if counters.cancelled:
+        raise SessionCancelled()
+    return engine.book_place(
+        {"child_id": child.id, "age_band": item.band, "submission_id": submission_id, "booked_by_id": user.id,
+         "price": item.price, "created_at": now, "updated_at": now, "requested_at": requested_at},
+        counters, decision, savepoint=several)
 
 
 # ---------------------------------------------------------------- use cases
@@ -254,22 +256,30 @@ def book(user: User, items, idempotency_key: str | None = None, now: datetime | 
         result = SubmissionResult(str(uuid.uuid4()))
         # Several items: lock every session first, in ascending id order, then book in the family's
         # order. One item (the API's case): lock its session only after the admission checks.
-        locked = engine.lock_sessions(sessions) if len(pairs) > 1 else {}
+        several = len(pairs) > 1
+        locked = engine.lock_counters(sessions) if several else {}
         booked_here: dict[int, list[Session]] = {}
         for child_id, session_id in pairs:
             item = checked[child_id, session_id]
             try:
                 if isinstance(item, BookingRefused):
                     raise item
-                booking, position = _book_item(user, item, booked_here.setdefault(child_id, []), locked, now,
-                                               result.submission_id, requested_at)
+                booking_id, status, position = _book_item(user, item, booked_here.setdefault(child_id, []),
+                                                          locked, now, result.submission_id, requested_at, several)
+            except engine.DuplicateBooking:
+                # One item, booked meanwhile by a concurrent request: nothing of this one is kept.
+                db.session.rollback()
+                refusal = AlreadyBooked()
+                result.items.append(ItemResult(child_id, session_id, "refused", code=refusal.code,
+                                               reason=refusal.message))
+                continue
             except BookingRefused as refusal:
                 result.items.append(ItemResult(child_id, session_id, "refused", code=refusal.code,
                                                reason=refusal.message))
                 continue
             booked_here[child_id].append(item.session)
-            result.items.append(ItemResult(child_id, session_id, booking.status.value, booking.id,
-                                           position, price=_money(booking.price)))
+            result.items.append(ItemResult(child_id, session_id, status.value, booking_id,
+                                           position, price=_money(item.price)))
         if idempotency_key:
             db.session.add(IdempotencyKey(user_id=user.id, key=idempotency_key[:KEY_MAX], response=result.to_dict()))
         result.emailed = _notify_submission(guardians, result, children, sessions)
@@ -413,9 +423,10 @@ def _notify_submission(guardians: list[User], result: SubmissionResult, children
         lines.append({"child": child.first_name, "session": _describe(session), "result": text})
     queued = 0
     for guardian in guardians:
+        # Rendered by the sender (the template looks up the adaptation steps): nothing of it under the lock.
         if notify("booking.submitted", guardian, {"lines": lines, "path": "/accueils/mes-reservations",
                                                   "submission_id": result.submission_id},
-                  preferences_checked=True) is not None:
+                  preferences_checked=True, render_later=True) is not None:
             queued += 1
     return queued
 

@@ -2,7 +2,10 @@
 
 `notify(kind, to, context)` is what domains call: it honours the recipient's
 preferences, renders the templates and adds a row that is sent only if the
-caller's transaction commits. With `dedup_key`, a second call with the same
+caller's transaction commits. With `render_later`, the row stores the
+subject and the plain context only, and the sender renders the body when it
+sends (`render_stored`): a hot path (a booking under its session's lock)
+then spends no time in Jinja nor in the queries a template makes. With `dedup_key`, a second call with the same
 key returns the first message instead of adding another (daily jobs rely on
 this to be safe to run twice).
 """
@@ -117,8 +120,12 @@ def recipients(kind: str, users: list[User]) -> list[User]:
     return [u for u in users if u.id not in opted_out]
 
 
+RENDER_LATER = "_render_later"  # the context key that marks a row whose body the sender renders
+
+
 def notify(kind: str, to: User | str, context: dict | None = None, *, attachments: list[dict] | None = None,
-           dedup_key: str | None = None, preferences_checked: bool = False) -> OutboxMessage | None:
+           dedup_key: str | None = None, preferences_checked: bool = False,
+           render_later: bool = False) -> OutboxMessage | None:
     """Render the e-mail templates of `kind` and enqueue the message (see `enqueue`).
 
     Templates: `emails/<kind>.subject.txt` and `emails/<kind>.txt` (kind "booking.promoted" ->
@@ -130,6 +137,11 @@ def notify(kind: str, to: User | str, context: dict | None = None, *, attachment
     recipient (a User, or the account with that address) switched it off
     (`preferences_checked`: the caller chose the recipients with `recipients`).
     Returns the existing message when `dedup_key` was already used.
+
+    `render_later`: store only the subject (from the subject template) and
+    the context, which must then be plain JSON (strings, numbers, lists and
+    dicts of them); the sender renders the body when it sends the message
+    (`render_stored`), with what the database holds then.
     """
     entry = get_kind(kind)
     if entry is None:
@@ -144,6 +156,11 @@ def notify(kind: str, to: User | str, context: dict | None = None, *, attachment
     if not (essential or preferences_checked) and recipient is not None and has_opted_out(recipient.id, kind):
         return None
 
+    if render_later:
+        stored = {**(context or {}), RENDER_LATER: True}
+        subject = render_subject(kind, stored, essential=essential, kind_label=entry.label if entry else kind)
+        return enqueue(kind, to=to, subject=subject, body_text="", body_html=None, attachments=attachments,
+                       context=stored, dedup_key=dedup_key)
     context = dict(context or {})
     context.setdefault("recipient", recipient)
     subject, body_text, body_html = render_message(kind, context, essential=essential,
@@ -152,8 +169,32 @@ def notify(kind: str, to: User | str, context: dict | None = None, *, attachment
                    attachments=attachments, context=_jsonable(context), dedup_key=dedup_key)
 
 
-def render_message(kind: str, context: dict, *, essential: bool, kind_label) -> tuple[str, str, str]:
-    """(subject, text, html) of `kind`, always in the default language (French)."""
+def render_stored(message: OutboxMessage) -> bool:
+    """Render the body of a row written with `render_later` (the sender calls it when it claims the row)
+    and keep it on the row, so the outbox holds what was sent. False when there was nothing to render."""
+    context = dict(message.context or {})
+    if not context.pop(RENDER_LATER, False) or message.body_text:
+        return False
+    entry = get_kind(message.kind)
+    recipient = db.session.get(User, message.recipient_user_id) if message.recipient_user_id else None
+    context["recipient"] = recipient
+    _subject, body_text, body_html = render_message(message.kind, context, essential=bool(entry and entry.essential),
+                                                    kind_label=entry.label if entry else message.kind,
+                                                    subject=message.subject)
+    message.body_text, message.body_html = body_text, body_html
+    return True
+
+
+def render_subject(kind: str, context: dict, *, essential: bool, kind_label) -> str:
+    """The subject alone (see `render_message`)."""
+    return render_message(kind, context, essential=essential, kind_label=kind_label, body=False)[0]
+
+
+def render_message(kind: str, context: dict, *, essential: bool, kind_label,
+                   subject: str | None = None, body: bool = True) -> tuple[str, str | None, str | None]:
+    """(subject, text, html) of `kind`, always in the default language (French); with `subject`,
+    that subject is kept (a row written with `render_later` already has it); without `body`,
+    (subject, None, None)."""
     from flask import current_app
     from flask_babel import force_locale
 
@@ -176,7 +217,10 @@ def render_message(kind: str, context: dict, *, essential: bool, kind_label) -> 
 
     with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE", "fr")):
         context.setdefault("kind_label", str(kind_label))
-        subject = render_template(f"{base}.subject.txt", **context).strip()
+        if subject is None:
+            subject = render_template(f"{base}.subject.txt", **context).strip()
+        if not body:
+            return subject, None, None
         context["subject"] = subject
         body_text = render_template(f"{base}.txt", **context)
     return subject, body_text, compose_html(subject=subject, body_text=body_text, kind=kind)

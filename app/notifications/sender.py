@@ -36,7 +36,7 @@ from sqlalchemy import and_, or_, select, update
 from app.extensions import db, utcnow
 from app.notifications.layout import compose_html
 from app.notifications.models import OutboxMessage, OutboxStatus
-from app.notifications.outbox import header_text
+from app.notifications.outbox import header_text, render_stored
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +100,10 @@ def build_email(message: OutboxMessage) -> EmailMessage:
     `text/calendar; method=REQUEST; charset=utf-8`, both as an alternative
     part (what Outlook and Gmail look for to show "Accept / Decline") and as
     an `invitation.ics` attachment (what the other clients open).
+    A row written with `render_later` gets its body rendered here first (and kept on the row:
+    the claim's transaction stores it).
     """
+    render_stored(message)
     sender = current_app.config["MAIL_SENDER"]
     email = EmailMessage()
     # Every header goes through header_text: no stored value can add a line to the headers.

@@ -1,7 +1,7 @@
 """Waiting list: places offered with a deadline, and the recorded steps (issue 19, waiting list)
 
 Revision ID: 5c3e9a1d7b20
-Revises: a7d3c5e19b42
+Revises: 7c3e2a91d0b4
 Create Date: 2026-12-03 12:40:00
 
 """
@@ -11,13 +11,12 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '5c3e9a1d7b20'
-down_revision = 'a7d3c5e19b42'
+down_revision = '7c3e2a91d0b4'
 branch_labels = None
 depends_on = None
 
-OLD_ACTIVE = "status IN ('confirmed', 'waitlisted', 'pending_preparation')"
-# The status column holds the enum's names (capitals): the previous predicate, in lower case, matched no
-# row, so the index did not keep a child from two active bookings of one session. Fixed here.
+# The status column holds the enum's names (capitals), as migration 7c3e2a91d0b4 wrote them.
+OLD_ACTIVE = "status IN ('CONFIRMED', 'WAITLISTED', 'PENDING_PREPARATION')"
 NEW_ACTIVE = "status IN ('CONFIRMED', 'WAITLISTED', 'PENDING_PREPARATION', 'OFFERED')"
 
 

@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.booking import engine, services
 from app.booking.models import AgeBand, Booking, BookingStatus, Session
@@ -110,20 +110,23 @@ def test_control_naive_read_then_write_overbooks(live_server, monkeypatch):
 
     def naive_lock(session_ids):  # no row lock
         ids = sorted(set(session_ids))
-        return {s.id: s for s in db.session.scalars(select(Session).where(Session.id.in_(ids)))}
+        return {s.id: engine.Counters(s.id, s.cancelled, s.capacity_under6, s.capacity_over6, s.taken_under6,
+                                      s.taken_over6)
+                for s in db.session.scalars(select(Session).where(Session.id.in_(ids)))}
 
-    def naive_claim(session_row, band):
-        taken, capacity_ = session_row.taken(band), session_row.capacity(band)
+    def naive_claim(counters, band):
+        taken, capacity_ = counters.taken(band), counters.capacity(band)
         db.session.commit()  # the read and the write are no longer one transaction
         with contextlib.suppress(threading.BrokenBarrierError):
             everyone_has_read.wait(timeout=30)
         if taken >= capacity_:
             return False
-        session_row.taken_over6 = taken + 1
+        db.session.execute(update(Session).where(Session.id == counters.id).values(taken_over6=taken + 1))
         return True
 
-    monkeypatch.setattr(engine, "lock_sessions", naive_lock)
-    monkeypatch.setattr(engine, "claim", naive_claim)
+    # The booking path's lock and claim (engine.lock_counters, engine.claim_counted) replaced.
+    monkeypatch.setattr(engine, "lock_counters", naive_lock)
+    monkeypatch.setattr(engine, "claim_counted", naive_claim)
     results = _race(live_server, families, session)
     monkeypatch.undo()
 

@@ -1,6 +1,8 @@
 from datetime import date, datetime, time, timezone
 from decimal import Decimal
 
+from unittest.mock import patch
+
 import pytest
 from sqlalchemy import func, select
 
@@ -13,6 +15,7 @@ from app.booking.models import (AgeBand, Booking, BookingStatus, IdempotencyKey,
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db
 from app.notifications.models import OutboxMessage
+from app.notifications.outbox import render_stored
 from tests.booking.factories import (NOW, make_activity, make_parent_with_child, make_session,
                                      make_site, make_staff, make_unit)
 from tests.factories import make_child
@@ -33,8 +36,27 @@ def test_book_confirms_and_records_band_price_and_email():
     assert result.items[0].price == "7.50"
     assert db.session.get(Session, session.id).taken_over6 == 1
     mail = db.session.scalar(select(OutboxMessage).where(OutboxMessage.kind == "booking.submitted"))
-    assert mail.to_address == parent.email and "Confirmée" in mail.body_text
-    assert "/accueils/mes-reservations" in mail.body_text
+    # Rendered by the sender, not in the booking's transaction: the row holds the subject and the context.
+    assert mail.to_address == parent.email and mail.subject and mail.body_text == ""
+    assert mail.context["lines"][0]["result"] == "Confirmée"
+    assert render_stored(mail) and "Confirmée" in mail.body_text
+    assert "/accueils/mes-reservations" in mail.body_text and "Confirmée" in mail.body_html
+    assert not render_stored(mail)  # rendered once
+
+
+def test_booking_email_is_rendered_and_kept_when_the_sender_sends_it():
+    from app.notifications.sender import send_due
+
+    session = make_session(make_unit())
+    parent, _household, child = make_parent_with_child()
+    services.book(parent, [(child.id, session.id)], now=NOW)
+    sent = []
+    with patch("app.notifications.sender.SmtpTransport.send", lambda _self, email: sent.append(email)):
+        assert send_due().sent == 1
+    db.session.expire_all()
+    mail = db.session.scalar(select(OutboxMessage).where(OutboxMessage.kind == "booking.submitted"))
+    text = sent[0].get_body(("plain",)).get_content()
+    assert "Confirmée" in text and child.first_name in text and text.strip() == mail.body_text.strip()
 
 
 def test_booking_email_goes_to_each_guardian_who_did_not_switch_it_off():
@@ -452,3 +474,77 @@ def test_site_scope_assigner_is_registered_for_account_creation():
     assert site_ids_of(director) == {site.id}
     with pytest.raises(ValidationFailed):
         create_user("animateur@example.fr", "Quercy-Causses-Lot-2026!", Role.ANIMATOR, site_ids=[424242])
+
+
+def _booked_meanwhile(monkeypatch, child, session):
+    """Between book()'s reads and its lock, another request books the same child and session (and commits)."""
+    from app.booking import engine
+
+    real_lock = engine.lock_counters
+
+    def lock_after_a_concurrent_booking(session_ids):
+        with db.engine.begin() as other:
+            other.execute(Booking.__table__.insert().values(
+                child_id=child.id, session_id=session.id, status=BookingStatus.CONFIRMED, age_band=AgeBand.OVER6,
+                submission_id="concurrent", created_at=NOW, updated_at=NOW, sequence=0))
+            other.execute(Session.__table__.update().where(Session.__table__.c.id == session.id)
+                          .values(taken_over6=Session.__table__.c.taken_over6 + 1))
+        return real_lock(session_ids)
+
+    monkeypatch.setattr(engine, "lock_counters", lock_after_a_concurrent_booking)
+
+
+def test_a_concurrent_booking_of_the_same_child_is_refused_by_the_unique_index(monkeypatch):
+    """No look-up under the lock: the database's unique index of active bookings answers "already booked"."""
+    session = make_session(make_unit(), over6=5)
+    parent, _household, child = make_parent_with_child()
+    db.session.commit()
+    child_id, session_id, parent_id = child.id, session.id, parent.id
+    _booked_meanwhile(monkeypatch, child, session)
+    result = services.book(parent, [(child_id, session_id)], idempotency_key="k-race", now=NOW)
+    monkeypatch.undo()
+    assert [(i.status, i.code) for i in result.items] == [("refused", "already_booked")]
+    assert result.items[0].reason == "Cet enfant est déjà inscrit à cette séance."
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count(Booking.id)).where(Booking.child_id == child_id)) == 1
+    assert db.session.get(Session, session_id).taken_over6 == 1  # the refused claim was rolled back
+    assert db.session.scalar(select(func.count(OutboxMessage.id))) == 0
+    stored = db.session.scalar(select(IdempotencyKey).where(IdempotencyKey.user_id == parent_id))
+    assert stored.response["items"][0]["code"] == "already_booked"  # a retry gets the same answer
+
+
+def test_a_concurrent_booking_refuses_one_item_of_several_and_keeps_the_others(monkeypatch):
+    session = make_session(make_unit(), over6=5)
+    other = make_session(make_unit(), day=date(2026, 3, 11), over6=5)
+    parent, _household, child = make_parent_with_child()
+    db.session.commit()
+    child_id, session_id, other_id = child.id, session.id, other.id
+    _booked_meanwhile(monkeypatch, child, session)
+    result = services.book(parent, [(child_id, session_id), (child_id, other_id)], now=NOW)
+    monkeypatch.undo()
+    assert [(i.session_id, i.status, i.code) for i in result.items] == [
+        (session_id, "refused", "already_booked"), (other_id, "confirmed", None)]
+    db.session.expire_all()
+    assert db.session.get(Session, session_id).taken_over6 == 1
+    assert db.session.get(Session, other_id).taken_over6 == 1
+    assert db.session.scalar(select(func.count(Booking.id)).where(Booking.child_id == child_id)) == 2
+
+
+def test_the_database_refuses_a_second_active_booking_of_a_child_for_a_session():
+    """The partial unique index covers the stored statuses (names): active twice is refused, cancelled is not."""
+    from sqlalchemy.exc import IntegrityError
+
+    session = make_session(make_unit())
+    _parent, _household, child = make_parent_with_child()
+    db.session.flush()
+
+    def add(status):
+        db.session.add(Booking(child_id=child.id, session_id=session.id, status=status, age_band=AgeBand.OVER6,
+                               submission_id=f"s-{status.value}", created_at=NOW, updated_at=NOW))
+        db.session.flush()
+
+    add(BookingStatus.CANCELLED)
+    add(BookingStatus.WAITLISTED)
+    with pytest.raises(IntegrityError):
+        with db.session.begin_nested():
+            add(BookingStatus.CONFIRMED)

@@ -27,6 +27,7 @@ from app.extensions import db
 from app.inclusion import adaptation
 from app.inclusion.models import AuditEntry, StepStatus
 from app.notifications.models import OutboxMessage
+from app.notifications.outbox import render_stored
 from tests.api.support import bearer
 from tests.booking.factories import (NOW, make_activity, make_parent_with_child, make_session, make_site, make_staff,
                                      make_unit)
@@ -297,6 +298,7 @@ def test_family_pages_and_email_show_the_step(login_as):
         assert "arrivée 09:30, départ 10:30" in text and "avec un parent" in text
     assert "Confirmée" in page or "confirmée" in page.lower()
     mail = db.session.scalar(select(OutboxMessage).where(OutboxMessage.kind == "booking.submitted"))
+    assert render_stored(mail)  # the sender renders it (app.notifications.sender.build_email)
     assert "Adaptation, étape 1 sur 4" in mail.body_text and "arrivée 09:30, départ 10:30" in mail.body_text
 
 
