@@ -147,6 +147,8 @@ ACCESS: dict[str, object] = {
     "billing.caf_index": {DI, AD},
     "billing.caf_report": {DI, AD},
     "billing.caf_report_csv": {DI, AD},
+    "billing.caf_psu": {DI, AD},
+    "billing.caf_psu_export": {DI, AD},
     # Inclusion: a child's file is decided per object in the services (404 for anyone else)
     "inclusion.my_children": {P},
     "inclusion.child_file": ANY_USER,
