@@ -11,6 +11,9 @@
 - `register_aeeh_source(fn)`: fn(child_ids, first, last) -> set of the
   child ids receiving AEEH in that period (inclusion fills it; without it,
   the report shows no AEEH child).
+- `register_statement_closed(fn)`: fn(statement) called for each statement
+  written by a month's closing, in the closing's transaction (payments issues
+  the invoice there: an invoice exists exactly when its statement does).
 
 Billing registers the booking sources itself (app/billing/sources.py).
 """
@@ -77,6 +80,7 @@ AeehSource = Callable[[set[int], date, date], set[int]]
 _STATEMENT_SOURCES: list[StatementSource] = []
 _CAF_HOURS_SOURCES: list[CafHoursSource] = []
 _AEEH_SOURCES: list[AeehSource] = []
+_STATEMENT_CLOSED: list[Callable] = []
 
 
 def _add(registry: list, fn) -> None:
@@ -99,6 +103,15 @@ def register_caf_hours_source(fn: CafHoursSource) -> CafHoursSource:
 def register_aeeh_source(fn: AeehSource) -> AeehSource:
     _add(_AEEH_SOURCES, fn)
     return fn
+
+
+def register_statement_closed(fn: Callable) -> Callable:
+    _add(_STATEMENT_CLOSED, fn)
+    return fn
+
+
+def statement_closed_hooks() -> list[Callable]:
+    return list(_STATEMENT_CLOSED)
 
 
 def statement_sources() -> list[StatementSource]:
