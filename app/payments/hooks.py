@@ -22,3 +22,10 @@ def init_app(flask_app: Flask) -> None:
     register_daily_job("payments.tresor", services.send_overdue_to_tresor)
     flask_app.add_template_global(services.STATUS_LABELS, "invoice_status_labels")
     flask_app.add_template_global(services.METHOD_LABELS, "payment_method_labels")
+    from app.payments.online import TRANSACTION_LABELS
+
+    flask_app.add_template_global(TRANSACTION_LABELS, "transaction_status_labels")
+    if flask_app.config.get("PAYMENT_SIMULATOR") and "payments_simulator" not in flask_app.blueprints:
+        from app.payments import simulator
+
+        flask_app.register_blueprint(simulator.bp)

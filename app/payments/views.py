@@ -2,17 +2,35 @@
 Thin: the services decide."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, render_template, request
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from flask_wtf import FlaskForm
 
 from app.accounts.models import Role
 from app.accounts.permissions import roles_required
+from app.errors import DomainError
+from app.extensions import csrf
 from app.navigation import register_nav
-from app.payments import pdf, services
+from app.payments import gateway, online, pdf, services
 from app.payments.models import InvoiceStatus
+from app.security import CSP
+from app.urls import parse_id
 
 bp = Blueprint("payments", __name__, url_prefix="/paiements")
+
+
+def _with_pay_form(html: str) -> Response:
+    """A page holding the pay form: its CSP lets the form lead to the payment service."""
+    response = Response(html)
+    origins = gateway.form_action_origins()
+    if origins:
+        response.headers["Content-Security-Policy"] = CSP.replace(
+            "form-action 'self'", "form-action 'self' " + " ".join(origins))
+    return response
 
 register_nav(_l("Payer mes factures"), "payments.invoices", [Role.PARENT], order=23)
 register_nav(_l("Régie"), "payments.regie", [Role.ADMIN], order=62)
@@ -24,14 +42,17 @@ register_nav(_l("Régie"), "payments.regie", [Role.ADMIN], order=62)
 @roles_required(Role.PARENT)
 def invoices():
     items = services.household_invoices(current_user)
-    return render_template("payments/index.html", invoices=items, payable=services.PAYABLE)
+    return _with_pay_form(render_template("payments/index.html", invoices=items, payable=services.PAYABLE,
+                                          form=FlaskForm(), online=gateway.enabled()))
 
 
 @bp.get("/factures/<int:invoice_id>")
 @roles_required(Role.PARENT, Role.ADMIN)
 def invoice(invoice_id: int):
     item = services.get_invoice(current_user, invoice_id)
-    return render_template("payments/invoice.html", invoice=item, payable=services.PAYABLE)
+    return _with_pay_form(render_template("payments/invoice.html", invoice=item, payable=services.PAYABLE,
+                                          transactions=online.invoice_transactions(item), form=FlaskForm(),
+                                          online=gateway.enabled()))
 
 
 @bp.get("/factures/<int:invoice_id>.pdf")
@@ -42,6 +63,44 @@ def invoice_pdf(invoice_id: int):
     response.headers["Content-Disposition"] = f'attachment; filename="facture-{item.number}.pdf"'
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@bp.post("/payer")
+@roles_required(Role.PARENT)
+def pay():
+    if not FlaskForm().validate():
+        flash(_("Le formulaire a expiré. Rechargez la page et recommencez."), "error")
+        return redirect(url_for("payments.invoices"))
+    ids = [parse_id(raw) for raw in request.form.getlist("invoice_ids")]
+    try:
+        _transaction, url = online.start_payment(current_user, [i for i in ids if i is not None])
+    except DomainError as error:
+        if error.http_status == 404:
+            raise
+        flash(error.message, "error")
+        return redirect(url_for("payments.invoices"))
+    return redirect(url, code=303)
+
+
+@bp.get("/retour")
+@roles_required(Role.PARENT)
+def payment_return():
+    transaction = online.returned_transaction(current_user, request.query_string.decode("latin-1"))
+    return render_template("payments/return.html", transaction=transaction)
+
+
+@bp.route("/notification", methods=["GET", "POST"])
+@csrf.exempt
+def notification():
+    """The payment service's call (no session, no CSRF token: eopayment verifies it)."""
+    # GET with a query string, or a form POST (already parsed by the request hooks: re-encoded).
+    query = request.query_string.decode("latin-1") or urlencode(list(request.form.items(multi=True)))
+    try:
+        outcome = online.handle_notification(query)
+    except DomainError:
+        return Response("bad notification\n", status=400, mimetype="text/plain")
+    status = 400 if outcome.result == "unsigned" else 200
+    return Response(f"{outcome.result}\n", status=status, mimetype="text/plain")
 
 
 # ---------------------------------------------------------------- the régie
