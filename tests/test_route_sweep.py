@@ -128,6 +128,17 @@ ACCESS: dict[str, object] = {
     "billing.caf_index": {DI, AD},
     "billing.caf_report": {DI, AD},
     "billing.caf_report_csv": {DI, AD},
+    # Payments: the family's invoices, the régie; the payment service's notification and, in
+    # development and tests only, the simulated payment page (no personal data, no login).
+    "payments.invoices": {P},
+    "payments.invoice": {P, AD},
+    "payments.invoice_pdf": {P, AD},
+    "payments.pay": {P},
+    "payments.payment_return": {P},
+    "payments.notification": PUBLIC,
+    "payments.regie": {AD},
+    "payments_simulator.page": PUBLIC,
+    "payments_simulator.choose": PUBLIC,
     # Inclusion: a child's file is decided per object in the services (404 for anyone else)
     "inclusion.my_children": {P},
     "inclusion.child_file": ANY_USER,

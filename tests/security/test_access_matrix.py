@@ -125,6 +125,16 @@ EXPECTED: dict[str, str] = {
     "billing.statement_csv GET": "onnnnnnol",
     "billing.tariff_grid GET": "nnnnnnnol",
     "billing.unit_tariffs GET": "nnnnnnnol",
+    "payments.invoices GET": "oonnnnnnl",
+    "payments.invoice GET": "onnnnnnol",
+    "payments.invoice_pdf GET": "onnnnnnol",
+    "payments.pay POST": "oonnnnnnl",
+    "payments.payment_return GET": "oonnnnnnl",
+    "payments.notification GET": "vvvvvvvvv",
+    "payments.notification POST": "vvvvvvvvv",
+    "payments.regie GET": "nnnnnnnol",
+    "payments_simulator.page GET": "vvvvvvvvv",
+    "payments_simulator.choose POST": "vvvvvvvvv",
     "billing.unit_tariffs POST": "nnnnnnnvl",
     "billing.upload_certificate POST": "onnnnnnnl",
     "booking.activity_detail GET": "nnnnonnol",
@@ -314,6 +324,8 @@ OPEN_BY_DESIGN = {
     "ram.workshop GET": "workshops are open to every childminder",
     "ram.workshop_register POST": "any childminder registers herself",
     "ram.workshop_unregister POST": "any childminder unregisters herself",
+    "payments.notification GET": "the payment service's call: verified by eopayment, not by a login",
+    "payments.notification POST": "the payment service's call: verified by eopayment, not by a login",
 }
 STRANGERS = ("parent_b", "childminder", "director_y")
 
