@@ -137,6 +137,9 @@ ACCESS: dict[str, object] = {
     "payments.payment_return": {P},
     "payments.notification": PUBLIC,
     "payments.regie": {AD},
+    "payments.desk_payment": {AD},
+    "payments.unpaid": {AD},
+    "payments.journal": {AD},
     "payments_simulator.page": PUBLIC,
     "payments_simulator.choose": PUBLIC,
     # Inclusion: a child's file is decided per object in the services (404 for anyone else)

@@ -10,6 +10,23 @@ def _issue(statement) -> None:
     issue_invoice(statement)
 
 
+def _unpaid_balance():
+    """The logged-in parent's household's overdue balance (informative, shown before booking)."""
+    from flask_login import current_user
+
+    from app.accounts.models import Role
+    from app.booking.access import household_of
+    from app.payments.services import household_unpaid_balance
+
+    if not getattr(current_user, "is_authenticated", False) or current_user.role != Role.PARENT:
+        return None
+    household = household_of(current_user)
+    if household is None:
+        return None
+    balance = household_unpaid_balance(household.id)
+    return balance if balance > 0 else None
+
+
 def init_app(flask_app: Flask) -> None:
     import importlib
 
@@ -20,6 +37,15 @@ def init_app(flask_app: Flask) -> None:
 
     register_statement_closed(_issue)
     register_daily_job("payments.tresor", services.send_overdue_to_tresor)
+    register_daily_job("payments.reminders", services.send_due_reminders)
+    from flask_babel import lazy_gettext as _l
+
+    from app.accounts.models import Role
+    from app.notifications.kinds import register_kind
+
+    register_kind("payments.due_reminder", _l("Rappel avant la date limite de paiement d'une facture"),
+                  roles=[Role.PARENT])
+    flask_app.add_template_global(_unpaid_balance, "payments_unpaid_balance")
     flask_app.add_template_global(services.STATUS_LABELS, "invoice_status_labels")
     flask_app.add_template_global(services.METHOD_LABELS, "payment_method_labels")
     from app.payments.online import TRANSACTION_LABELS

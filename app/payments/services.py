@@ -7,7 +7,7 @@ sent to the Trésor public (a daily job, after the period of the dated rule
 """
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
@@ -199,3 +199,161 @@ def totals(invoices: list[Invoice]) -> dict[str, Decimal]:
     return {"amount": money(sum((i.amount for i in invoices), ZERO)),
             "paid": money(sum((i.paid for i in invoices), ZERO)),
             "remaining": money(sum((i.remaining for i in invoices), ZERO))}
+
+
+# ---------------------------------------------------------------- reminders and unpaid invoices
+
+REMINDER_DAYS = rules.define(
+    "payments.reminder_days_before_due", kind=int, default=5, minimum=1, maximum=30, unit=_l("jours"),
+    label=_l("Rappel par e-mail avant la date limite de paiement d'une facture"),
+    source=_l("Règlement de la régie de recettes des services familles"))
+
+
+def send_due_reminders(today: date | None = None) -> int:
+    """E-mail (outbox) the guardians of each invoice still to pay whose due date is within the
+    rule's days. Once per invoice and guardian, whichever day the job runs in that window."""
+    from app.families.models import HouseholdMember
+    from app.notifications.outbox import find_by_dedup_key, notify
+
+    today = today or clock.today()
+    horizon = today + timedelta(days=REMINDER_DAYS.value(on=today))
+    count = 0
+    try:
+        invoices = db.session.scalars(select(Invoice).where(
+            Invoice.status.in_(PAYABLE), Invoice.due_on >= today, Invoice.due_on <= horizon,
+            Invoice.household_id.is_not(None)).order_by(Invoice.id))
+        for invoice in invoices:
+            if invoice.remaining <= ZERO:
+                continue
+            members = db.session.scalars(select(HouseholdMember).where(
+                HouseholdMember.household_id == invoice.household_id))
+            for member in members:
+                if not member.user.active:
+                    continue
+                key = f"invoice-reminder:{invoice.id}:{member.user_id}"
+                if find_by_dedup_key(key) is not None:
+                    continue
+                message = notify("payments.due_reminder", member.user,
+                                 {"number": invoice.number, "remaining": _fr(invoice.remaining),
+                                  "due_on": invoice.due_on.strftime("%d/%m/%Y"),
+                                  "path": f"/paiements/factures/{invoice.id}"}, dedup_key=key)
+                if message is not None:
+                    count += 1
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return count
+
+
+def _fr(amount: Decimal) -> str:
+    return f"{money(amount):.2f}".replace(".", ",")
+
+
+def unpaid_invoices(user: User, today: date | None = None) -> list[Invoice]:
+    """The régie's list of overdue invoices (past their due date, something left to pay, not yet
+    with the Trésor), oldest due first. Raises Forbidden."""
+    require(user, Action.MANAGE)
+    today = today or clock.today()
+    return [i for i in db.session.scalars(
+        select(Invoice).where(Invoice.status.in_(UNPAID), Invoice.due_on < today)
+        .options(selectinload(Invoice.statement)).order_by(Invoice.due_on, Invoice.number)) if i.remaining > ZERO]
+
+
+def unpaid_table(invoices: list[Invoice], today: date) -> "Table":
+    from flask_babel import gettext as _
+
+    from app.exports import Table
+
+    table = Table("impayes", _("Impayés"), [_("Facture"), _("Foyer"), _("Mois"), _("Échéance"),
+                                            _("Jours de retard"), _("Montant (€)"), _("Payé (€)"),
+                                            _("Reste dû (€)"), _("État")])
+    for i in invoices:
+        table.add(i.number, i.statement.household_name, i.month.strftime("%Y-%m"), i.due_on, (today - i.due_on).days,
+                  i.amount, i.paid, i.remaining, str(STATUS_LABELS[i.status]))
+    return table
+
+
+def household_unpaid_balance(household_id: int, today: date | None = None) -> Decimal:
+    """What a household still owes on invoices past their due date (informative, before booking)."""
+    today = today or clock.today()
+    invoices = db.session.scalars(select(Invoice).where(
+        Invoice.household_id == household_id, Invoice.status.in_(UNPAID + (InvoiceStatus.TRESOR,)),
+        Invoice.due_on < today))
+    return money(sum((i.remaining for i in invoices), ZERO))
+
+
+# ---------------------------------------------------------------- the régie's desk
+
+DESK_METHODS = (PaymentMethod.CASH, PaymentMethod.CHEQUE, PaymentMethod.CESU, PaymentMethod.ANCV)
+
+
+def record_desk_payment(user: User, invoice_id: int, amount: Decimal, method: PaymentMethod,
+                        reference: str = "") -> Payment:
+    """A payment received at the régie's desk (cash, cheque, CESU, ANCV chèques-vacances).
+
+    Raises Forbidden, NotFound, ValidationFailed (amount, method, invoice not payable at the desk)."""
+    from flask_babel import gettext as _
+
+    from app.errors import ValidationFailed
+
+    require(user, Action.MANAGE)
+    if method not in DESK_METHODS:
+        raise ValidationFailed(_("Choisissez un moyen de paiement accepté à la régie."), field="method")
+    try:
+        amount = money(amount)
+    except Exception:  # noqa: BLE001 - decimal errors
+        raise ValidationFailed(_("Saisissez un montant en euros, par exemple 12,50."), field="amount") from None
+    if amount <= ZERO:
+        raise ValidationFailed(_("Le montant doit être positif."), field="amount")
+    if method is PaymentMethod.CHEQUE and not reference.strip():
+        raise ValidationFailed(_("Indiquez le numéro du chèque."), field="reference")
+    try:
+        (invoice,) = lock_invoices([invoice_id]) or (None,)
+        if invoice is None:
+            raise NotFound()
+        if invoice.status not in PAYABLE:
+            raise ValidationFailed(_("Cette facture ne se paie plus à la régie (%(state)s).",
+                                     state=str(STATUS_LABELS[invoice.status]).lower()), field="amount")
+        if amount > invoice.remaining:
+            raise ValidationFailed(_("Le montant dépasse le reste à payer (%(remaining)s €).",
+                                     remaining=_fr(invoice.remaining)), field="amount")
+        payment = apply_payment(invoice, amount, method, reference=reference.strip(), recorded_by_id=user.id)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return payment
+
+
+def day_journal(user: User, day: date) -> list[Payment]:
+    """Every payment received on `day` (Paris time), by any means, for the treasury. Raises Forbidden."""
+    require(user, Action.MANAGE)
+    start, end = clock.at_paris(day, time(0)), clock.at_paris(day + timedelta(days=1), time(0))
+    return list(db.session.scalars(
+        select(Payment).where(Payment.paid_at >= start, Payment.paid_at < end)
+        .options(selectinload(Payment.invoice).selectinload(Invoice.statement)).order_by(Payment.paid_at,
+                                                                                         Payment.id)))
+
+
+def journal_tables(payments: list[Payment], day: date) -> list["Table"]:
+    """The day's journal: one line per payment, and the totals by means of payment."""
+    from flask_babel import gettext as _
+
+    from app.exports import Table
+
+    lines = Table("paiements", _("Paiements"), [_("Date"), _("Heure"), _("Facture"), _("Foyer"), _("Moyen"),
+                                                _("Référence"), _("Montant (€)")])
+    by_method: dict[PaymentMethod, Decimal] = {}
+    for p in payments:
+        at = clock.local(p.paid_at)
+        lines.add(at.date(), at.strftime("%H:%M"), p.invoice.number, p.invoice.statement.household_name,
+                  str(METHOD_LABELS[p.method]), p.reference, p.amount)
+        by_method[p.method] = by_method.get(p.method, ZERO) + p.amount
+    totals = Table("totaux", _("Totaux"), [_("Jour"), _("Moyen"), _("Nombre"), _("Montant (€)")])
+    for method in PaymentMethod:
+        if method in by_method:
+            totals.add(day, str(METHOD_LABELS[method]), sum(1 for p in payments if p.method is method),
+                       money(by_method[method]))
+    totals.add(day, _("Total"), len(payments), money(sum(by_method.values(), ZERO)))
+    return [lines, totals]

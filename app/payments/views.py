@@ -8,14 +8,16 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 
 from app.accounts.models import Role
 from app.accounts.permissions import roles_required
 from app.errors import DomainError
 from app.extensions import csrf
 from app.navigation import register_nav
+from app import clock, exports
+from app.forms import show_domain_error
 from app.payments import gateway, online, pdf, services
+from app.payments.forms import DeskPaymentForm, PayForm
 from app.payments.models import InvoiceStatus
 from app.security import CSP
 from app.urls import parse_id
@@ -43,16 +45,41 @@ register_nav(_l("Régie"), "payments.regie", [Role.ADMIN], order=62)
 def invoices():
     items = services.household_invoices(current_user)
     return _with_pay_form(render_template("payments/index.html", invoices=items, payable=services.PAYABLE,
-                                          form=FlaskForm(), online=gateway.enabled()))
+                                          form=PayForm(), online=gateway.enabled()))
 
 
 @bp.get("/factures/<int:invoice_id>")
 @roles_required(Role.PARENT, Role.ADMIN)
 def invoice(invoice_id: int):
     item = services.get_invoice(current_user, invoice_id)
-    return _with_pay_form(render_template("payments/invoice.html", invoice=item, payable=services.PAYABLE,
-                                          transactions=online.invoice_transactions(item), form=FlaskForm(),
-                                          online=gateway.enabled()))
+    return _invoice_page(item, DeskPaymentForm())
+
+
+def _invoice_page(item, desk_form, status: int = 200):
+    response = _with_pay_form(render_template(
+        "payments/invoice.html", invoice=item, payable=services.PAYABLE,
+        transactions=online.invoice_transactions(item), form=PayForm(), desk_form=desk_form,
+        online=gateway.enabled()))
+    response.status_code = status
+    return response
+
+
+@bp.post("/factures/<int:invoice_id>/paiement-guichet")
+@roles_required(Role.ADMIN)
+def desk_payment(invoice_id: int):
+    form = DeskPaymentForm()
+    if form.validate():
+        try:
+            services.record_desk_payment(current_user, invoice_id, form.amount.data, form.method_value(),
+                                         form.reference.data or "")
+        except DomainError as error:
+            if error.http_status in (403, 404):
+                raise
+            show_domain_error(form, error)
+        else:
+            flash(_("Paiement enregistré."), "success")
+            return redirect(url_for("payments.invoice", invoice_id=invoice_id))
+    return _invoice_page(services.get_invoice(current_user, invoice_id), form, 422)
 
 
 @bp.get("/factures/<int:invoice_id>.pdf")
@@ -68,7 +95,7 @@ def invoice_pdf(invoice_id: int):
 @bp.post("/payer")
 @roles_required(Role.PARENT)
 def pay():
-    if not FlaskForm().validate():
+    if not PayForm().validate():
         flash(_("Le formulaire a expiré. Rechargez la page et recommencez."), "error")
         return redirect(url_for("payments.invoices"))
     ids = [parse_id(raw) for raw in request.form.getlist("invoice_ids")]
@@ -113,3 +140,33 @@ def regie():
     items = services.regie_invoices(current_user, status)
     return render_template("payments/regie.html", invoices=items, status=status, statuses=list(InvoiceStatus),
                            totals=services.totals(items))
+
+
+@bp.get("/regie/impayes", defaults={"fmt": None})
+@bp.get("/regie/impayes.csv", defaults={"fmt": "csv"})
+@bp.get("/regie/impayes.xlsx", defaults={"fmt": "xlsx"})
+@roles_required(Role.ADMIN)
+def unpaid(fmt: str | None):
+    today = clock.today()
+    items = services.unpaid_invoices(current_user, today)
+    if fmt:
+        return exports.respond([services.unpaid_table(items, today)], f"impayes-{today:%Y-%m-%d}", fmt)
+    return render_template("payments/unpaid.html", invoices=items, today=today, totals=services.totals(items))
+
+
+@bp.get("/regie/journal", defaults={"fmt": None})
+@bp.get("/regie/journal.csv", defaults={"fmt": "csv"})
+@bp.get("/regie/journal.xlsx", defaults={"fmt": "xlsx"})
+@roles_required(Role.ADMIN)
+def journal(fmt: str | None):
+    from datetime import date
+
+    try:
+        day = date.fromisoformat(request.args.get("jour") or "")
+    except ValueError:
+        day = clock.today()
+    items = services.day_journal(current_user, day)
+    tables = services.journal_tables(items, day)
+    if fmt:
+        return exports.respond(tables, f"journal-regie-{day:%Y-%m-%d}", fmt, request.args.get("tableau"))
+    return render_template("payments/journal.html", day=day, payments=items, totals=tables[1])
