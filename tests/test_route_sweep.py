@@ -137,6 +137,7 @@ ACCESS: dict[str, object] = {
     "payments.payment_return": {P},
     "payments.notification": PUBLIC,
     "payments.regie": {AD},
+    "payments.tax_certificate": {P},
     "payments.desk_payment": {AD},
     "payments.unpaid": {AD},
     "payments.journal": {AD},

@@ -45,7 +45,8 @@ register_nav(_l("Régie"), "payments.regie", [Role.ADMIN], order=62)
 def invoices():
     items = services.household_invoices(current_user)
     return _with_pay_form(render_template("payments/index.html", invoices=items, payable=services.PAYABLE,
-                                          form=PayForm(), online=gateway.enabled()))
+                                          form=PayForm(), online=gateway.enabled(),
+                                          last_year=clock.today().year - 1))
 
 
 @bp.get("/factures/<int:invoice_id>")
@@ -128,6 +129,26 @@ def notification():
         return Response("bad notification\n", status=400, mimetype="text/plain")
     status = 400 if outcome.result == "unsigned" else 200
     return Response(f"{outcome.result}\n", status=status, mimetype="text/plain")
+
+
+@bp.get("/attestation-fiscale/<int:year>.pdf")
+@roles_required(Role.PARENT)
+def tax_certificate(year: int):
+    from app.payments import tax
+
+    if not 2000 <= year < clock.today().year:
+        return redirect(url_for("payments.invoices"))
+    try:
+        certificate = tax.household_certificate(current_user, year)
+    except DomainError as error:
+        if error.http_status == 404:
+            raise
+        flash(error.message, "error")
+        return redirect(url_for("payments.invoices"))
+    response = Response(pdf.render_pdf("payments/tax_certificate_pdf.html", certificate=certificate),
+                        mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="attestation-frais-de-garde-{year}.pdf"'
+    return response
 
 
 # ---------------------------------------------------------------- the régie

@@ -133,6 +133,7 @@ EXPECTED: dict[str, str] = {
     "payments.notification GET": "vvvvvvvvv",
     "payments.notification POST": "vvvvvvvvv",
     "payments.regie GET": "nnnnnnnol",
+    "payments.tax_certificate GET": "oonnnnnnl",
     "payments.desk_payment POST": "nnnnnnnvl",
     "payments.unpaid GET": "nnnnnnnol",
     "payments.journal GET": "nnnnnnnol",
@@ -363,6 +364,8 @@ def _url(rule, world) -> str:
             return world.feed_token if rule.endpoint == "booking.household_feed" else "jeton-invalide"
         if name == "month":
             return "2026-03"
+        if name == "year":
+            return "2026"
         raise AssertionError(f"no identifier for <{name}> in {rule.rule}")
 
     return re.sub(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>", value, rule.rule)
