@@ -29,7 +29,8 @@ class PaymentUnavailable(Exception):
 
 
 def enabled() -> bool:
-    return bool(current_app.config.get("PAYMENT_BACKEND"))
+    kind = current_app.config.get("PAYMENT_BACKEND")
+    return bool(kind) and (kind != "dummy" or bool(current_app.config.get("PAYMENT_SIMULATOR")))
 
 
 def _external(endpoint: str) -> str:
@@ -59,6 +60,9 @@ def backend(with_urls: bool = True) -> eopayment.Payment:
     kind = current_app.config.get("PAYMENT_BACKEND")
     if not kind:
         raise PaymentUnavailable("no payment backend configured")
+    if kind == "dummy" and not current_app.config.get("PAYMENT_SIMULATOR"):
+        # The dummy backend takes any "signed" parameter as a signature: never where money is real.
+        raise PaymentUnavailable("the dummy backend only runs with the simulated payment page (development)")
     return eopayment.Payment(kind, options(with_urls))
 
 

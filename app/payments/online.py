@@ -148,7 +148,7 @@ def handle_notification(query_string: str) -> Outcome:
     Raises ValidationFailed when eopayment cannot read it at all."""
     try:
         response = gateway.parse_response(query_string)
-    except ValueError:
+    except (ValueError, gateway.PaymentUnavailable):
         raise ValidationFailed(_("Notification de paiement illisible.")) from None
     if not response.signed:
         log.warning("unsigned payment notification ignored (order %s)", response.order_id)

@@ -250,3 +250,18 @@ def test_no_simulator_in_production(monkeypatch):
     prod = create_app(Prod)
     assert "payments_simulator" not in prod.blueprints
     assert not any(r.rule.startswith("/paiements/simulateur") for r in prod.url_map.iter_rules())
+
+
+def test_the_dummy_backend_never_runs_without_the_simulator(app, family, monkeypatch):
+    """Its 'signature' is a parameter anyone can add: in production it is refused outright."""
+    parent, _household, invoice = family
+    transaction, _url = _start(parent, invoice)
+    monkeypatch.setitem(app.config, "PAYMENT_SIMULATOR", False)
+    with pytest.raises(ValidationFailed):
+        paid(transaction)
+    from app.errors import Conflict
+
+    with pytest.raises(Conflict):
+        _start(parent, invoice)
+    db.session.expire_all()
+    assert (invoice.status, payments_count()) == (InvoiceStatus.TO_PAY, 0)
