@@ -148,6 +148,11 @@ class Config:
     PAYMENT_SIMULATOR = True
     # Origins the pay form may lead to (CSP form-action), besides the application itself.
     PAYMENT_SERVICE_ORIGINS = [o.strip() for o in os.environ.get("PAYMENT_SERVICE_ORIGINS", "").split(",") if o.strip()]
+    # SEPA direct debit: the régie's creditor identifier (ICS) and account (development: test values).
+    SEPA_CREDITOR_ID = os.environ.get("SEPA_CREDITOR_ID", "FR00ZZZ000000")
+    SEPA_CREDITOR_NAME = os.environ.get("SEPA_CREDITOR_NAME", "Regie services familles Grand Cahors")
+    SEPA_CREDITOR_IBAN = os.environ.get("SEPA_CREDITOR_IBAN", "FR7630001007941234567890185")
+    SEPA_CREDITOR_BIC = os.environ.get("SEPA_CREDITOR_BIC", "BDFEFRPPCCT")
 
 
 class TestConfig(Config):

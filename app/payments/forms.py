@@ -29,3 +29,19 @@ class DeskPaymentForm(FlaskForm):
 
     def method_value(self) -> PaymentMethod:
         return PaymentMethod(self.method.data)
+
+
+class MandateForm(FlaskForm):
+    from wtforms import BooleanField as _Bool
+
+    holder_name = StringField(_l("Titulaire du compte"), validators=[InputRequired(_l("Indiquez le titulaire.")),
+                                                                      Length(max=140)])
+    iban = StringField(_l("IBAN"), validators=[InputRequired(_l("Indiquez l'IBAN.")), Length(max=50)])
+    accept = _Bool(_l("J'autorise la régie des services familles du Grand Cahors à envoyer des instructions à ma "
+                      "banque pour débiter mon compte du montant de mes factures, et ma banque à le débiter."))
+
+
+class DebitFileForm(FlaskForm):
+    from wtforms import DateField as _Date
+
+    collection_date = _Date(_l("Date de prélèvement"), validators=[InputRequired(_l("Choisissez une date."))])

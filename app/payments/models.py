@@ -141,3 +141,31 @@ class Payment(db.Model):
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
 
     invoice: Mapped[Invoice] = relationship(back_populates="payments")
+
+
+class SepaMandate(db.Model):
+    """A SEPA direct-debit mandate signed online by a guardian: its unique reference (RUM), the
+    régie's creditor identifier (ICS) it was given to, the account, and its revocation."""
+
+    __tablename__ = "sepa_mandate"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int | None] = mapped_column(ForeignKey("household.id", ondelete="SET NULL"), index=True)
+    rum: Mapped[str] = mapped_column(String(35), unique=True)
+    creditor_id: Mapped[str] = mapped_column(String(35))
+    holder_name: Mapped[str] = mapped_column(String(140))
+    iban: Mapped[str] = mapped_column(String(34))
+    bic: Mapped[str] = mapped_column(String(11), default="")
+    signed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    signed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    last_collected_on: Mapped[date | None]  # None: the next debit is the first (FRST), then RCUR
+    revoked_at: Mapped[datetime | None]
+    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None
+
+    @property
+    def masked_iban(self) -> str:
+        return f"{self.iban[:4]} •••• •••• {self.iban[-4:]}"

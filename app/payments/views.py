@@ -17,7 +17,7 @@ from app.navigation import register_nav
 from app import clock, exports
 from app.forms import show_domain_error
 from app.payments import gateway, online, pdf, services
-from app.payments.forms import DeskPaymentForm, PayForm
+from app.payments.forms import DebitFileForm, DeskPaymentForm, MandateForm, PayForm
 from app.payments.models import InvoiceStatus
 from app.security import CSP
 from app.urls import parse_id
@@ -151,6 +151,42 @@ def tax_certificate(year: int):
     return response
 
 
+@bp.route("/prelevement", methods=["GET", "POST"])
+@roles_required(Role.PARENT)
+def direct_debit():
+    from app.payments import sepa
+
+    form = MandateForm()
+    status = 200
+    if request.method == "POST":
+        if form.validate():
+            try:
+                sepa.sign_mandate(current_user, form.holder_name.data, form.iban.data, bool(form.accept.data))
+            except DomainError as error:
+                if error.http_status == 404:
+                    raise
+                show_domain_error(form, error)
+                status = 422
+            else:
+                flash(_("Mandat de prélèvement signé : vos prochaines factures seront prélevées."), "success")
+                return redirect(url_for("payments.direct_debit"))
+        else:
+            status = 422
+    return render_template("payments/direct_debit.html", form=form, revoke_form=PayForm(),
+                           mandates=sepa.household_mandates(current_user)), status
+
+
+@bp.post("/prelevement/<int:mandate_id>/revoquer")
+@roles_required(Role.PARENT)
+def revoke_mandate(mandate_id: int):
+    from app.payments import sepa
+
+    if PayForm().validate():
+        sepa.revoke_mandate(current_user, mandate_id)
+        flash(_("Mandat révoqué : plus aucun prélèvement ne sera fait avec lui."), "success")
+    return redirect(url_for("payments.direct_debit"))
+
+
 # ---------------------------------------------------------------- the régie
 
 @bp.get("/regie")
@@ -161,6 +197,28 @@ def regie():
     items = services.regie_invoices(current_user, status)
     return render_template("payments/regie.html", invoices=items, status=status, statuses=list(InvoiceStatus),
                            totals=services.totals(items))
+
+
+@bp.route("/regie/prelevements", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def debit_file():
+    from app.payments import sepa
+
+    form = DebitFileForm()
+    if request.method == "POST" and form.validate():
+        try:
+            xml, _invoices = sepa.debit_file(current_user, form.collection_date.data)
+        except DomainError as error:
+            if error.http_status == 403:
+                raise
+            show_domain_error(form, error)
+        else:
+            response = Response(xml, mimetype="application/xml")
+            response.headers["Content-Disposition"] = (
+                f'attachment; filename="prelevements-{form.collection_date.data:%Y-%m-%d}.xml"')
+            return response
+        return render_template("payments/debit_file.html", form=form), 422
+    return render_template("payments/debit_file.html", form=form)
 
 
 @bp.get("/regie/impayes", defaults={"fmt": None})

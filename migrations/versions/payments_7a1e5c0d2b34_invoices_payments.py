@@ -1,8 +1,8 @@
-"""payments: invoices, sequence, payments, online transactions (issue 22)
+"""payments: invoices, the régie's sequence, payments, online transactions, SEPA mandates (issue 22)
 
 Revision ID: 7a1e5c0d2b34
 Revises: 41b11e656fa6
-Create Date: 2026-12-03 12:20:49.717032
+Create Date: 2026-12-03 13:07:28.524379
 
 """
 from alembic import op
@@ -44,6 +44,28 @@ def upgrade():
     )
     with op.batch_alter_table('payment_transaction', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_payment_transaction_household_id'), ['household_id'], unique=False)
+
+    op.create_table('sepa_mandate',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('household_id', sa.Integer(), nullable=True),
+    sa.Column('rum', sa.String(length=35), nullable=False),
+    sa.Column('creditor_id', sa.String(length=35), nullable=False),
+    sa.Column('holder_name', sa.String(length=140), nullable=False),
+    sa.Column('iban', sa.String(length=34), nullable=False),
+    sa.Column('bic', sa.String(length=11), nullable=False),
+    sa.Column('signed_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('signed_by_id', sa.Integer(), nullable=True),
+    sa.Column('last_collected_on', sa.Date(), nullable=True),
+    sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('revoked_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['household_id'], ['household.id'], name=op.f('fk_sepa_mandate_household_id_household'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['revoked_by_id'], ['user_account.id'], name=op.f('fk_sepa_mandate_revoked_by_id_user_account'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['signed_by_id'], ['user_account.id'], name=op.f('fk_sepa_mandate_signed_by_id_user_account'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sepa_mandate')),
+    sa.UniqueConstraint('rum', name=op.f('uq_sepa_mandate_rum'))
+    )
+    with op.batch_alter_table('sepa_mandate', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sepa_mandate_household_id'), ['household_id'], unique=False)
 
     op.create_table('invoice',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -120,6 +142,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_invoice_due_on'))
 
     op.drop_table('invoice')
+    with op.batch_alter_table('sepa_mandate', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sepa_mandate_household_id'))
+
+    op.drop_table('sepa_mandate')
     with op.batch_alter_table('payment_transaction', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_payment_transaction_household_id'))
 

@@ -72,6 +72,9 @@ def build_world() -> World:
     absent = make_booking(child_a, session_on(billing_unit, date.today() - timedelta(days=3)),
                           attendance=AttendanceStatus.ABSENT)
     certificate = billing_certificates.upload_certificate(parent_a, absent.id, BytesIO(PDF), "certificat.pdf")
+    from app.payments import sepa
+
+    mandate = sepa.sign_mandate(parent_a, "Camille Martin", "FR7630006000011234567890189", True)
     from app.booking.models import Tariff
 
     from decimal import Decimal
@@ -153,7 +156,7 @@ def build_world() -> World:
         "user_id": parent_a.id, "child_id": child_a.id, "contact_id": contact.id, "pickup_id": pickup.id,
         "invitation_id": invitation.id, "declaration_id": declaration.id, "key": "caf.inclusion_rate_per_hour", "site_id": site_x.id, "activity_id": unit.activity_id,
         "session_id": session_x.id, "booking_id": booking_a.id, "period_id": draw_period.id,
-        "statement_id": statement.id, "invoice_id": invoice.id, "certificate_id": certificate.id, "tariff_id": tariff.id,
+        "statement_id": statement.id, "invoice_id": invoice.id, "mandate_id": mandate.id, "certificate_id": certificate.id, "tariff_id": tariff.id,
         "unit_id": billing_unit.id, "version_id": version.id, "document_id": document.id,
         "step_id": period.steps[0].id, "position": period.steps[0].position, "childminder_id": target.id, "contract_id": contract.id,
         "demand_id": demand.id, "introduction_id": introduction.id, "workshop_id": workshop.id,
