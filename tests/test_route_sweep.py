@@ -141,6 +141,7 @@ ACCESS: dict[str, object] = {
     "payments.direct_debit": {P},
     "payments.revoke_mandate": {P},
     "payments.debit_file": {AD},
+    "payments.import_rejections": {AD},
     "payments.desk_payment": {AD},
     "payments.unpaid": {AD},
     "payments.journal": {AD},

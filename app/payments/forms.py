@@ -45,3 +45,10 @@ class DebitFileForm(FlaskForm):
     from wtforms import DateField as _Date
 
     collection_date = _Date(_l("Date de prélèvement"), validators=[InputRequired(_l("Choisissez une date."))])
+
+
+class RejectionsForm(FlaskForm):
+    from flask_wtf.file import FileField as _File
+    from flask_wtf.file import FileRequired as _Required
+
+    report = _File(_l("Rapport de la banque (pain.002, XML)"), validators=[_Required(_l("Choisissez le fichier."))])

@@ -46,6 +46,7 @@ def init_app(flask_app: Flask) -> None:
     register_kind("payments.due_reminder", _l("Rappel avant la date limite de paiement d'une facture"),
                   roles=[Role.PARENT])
     register_kind("payments.sepa_prenotification", _l("Pré-notification d'un prélèvement SEPA"), essential=True)
+    register_kind("payments.sepa_rejected", _l("Prélèvement SEPA rejeté"), essential=True)
     flask_app.add_template_global(_unpaid_balance, "payments_unpaid_balance")
     flask_app.add_template_global(services.STATUS_LABELS, "invoice_status_labels")
     flask_app.add_template_global(services.METHOD_LABELS, "payment_method_labels")

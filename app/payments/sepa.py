@@ -156,3 +156,57 @@ def debit_file(user: User, collection_date: date, today: date | None = None) -> 
         db.session.rollback()
         raise
     return xml, collected
+
+
+REJECTION_REASONS = {
+    "AC04": _l("compte clôturé"), "AM04": _l("provision insuffisante"), "MD01": _l("pas de mandat"),
+    "MS02": _l("refus du débiteur"), "AC06": _l("compte bloqué"), "MD06": _l("remboursement demandé par le débiteur"),
+}
+
+
+def import_rejections(user: User, report: bytes) -> tuple[list[tuple[Invoice, str]], list[str]]:
+    """Read the bank's status report (pain.002) and mark the rejected debits' invoices REJECTED,
+    with an e-mail to the family. Returns ([(invoice, reason code)], [unknown end-to-end ids]).
+    Idempotent: an invoice already rejected is not rejected (nor e-mailed) twice.
+    Raises Forbidden, ValidationFailed (not a pain.002 report)."""
+    from lxml import etree
+
+    from app.notifications.outbox import notify
+
+    require(user, Action.MANAGE)
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+    try:
+        root = etree.fromstring(report, parser)
+    except etree.XMLSyntaxError:
+        raise ValidationFailed(_("Ce fichier n'est pas un rapport de la banque (pain.002) lisible."),
+                               field="report") from None
+    if "pain.002" not in (etree.QName(root).namespace or ""):
+        raise ValidationFailed(_("Ce fichier n'est pas un rapport de la banque (pain.002)."), field="report")
+    rejected, unknown = [], []
+    try:
+        for tx in root.iter("{*}TxInfAndSts"):
+            if (tx.findtext("{*}TxSts") or "").strip() != "RJCT":
+                continue
+            reference = (tx.findtext("{*}OrgnlEndToEndId") or "").strip()
+            code = (tx.findtext(".//{*}StsRsnInf/{*}Rsn/{*}Cd") or "").strip()
+            invoice = db.session.scalar(select(Invoice).where(Invoice.number == reference).with_for_update())
+            if invoice is None:
+                unknown.append(reference)
+                continue
+            if invoice.status is not InvoiceStatus.DIRECT_DEBIT:
+                continue
+            invoice.status = InvoiceStatus.REJECTED
+            rejected.append((invoice, code))
+            household = invoice.statement.household
+            for member in household.members if household else []:
+                if member.user.active:
+                    notify("payments.sepa_rejected", member.user,
+                           {"number": invoice.number, "reason": str(REJECTION_REASONS.get(code, code)),
+                            "remaining": f"{invoice.remaining:.2f}".replace(".", ","),
+                            "path": f"/paiements/factures/{invoice.id}"},
+                           dedup_key=f"sepa-rejected:{invoice.id}:{member.user_id}:{clock.today()}")
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return rejected, unknown

@@ -17,7 +17,7 @@ from app.navigation import register_nav
 from app import clock, exports
 from app.forms import show_domain_error
 from app.payments import gateway, online, pdf, services
-from app.payments.forms import DebitFileForm, DeskPaymentForm, MandateForm, PayForm
+from app.payments.forms import DebitFileForm, DeskPaymentForm, MandateForm, PayForm, RejectionsForm
 from app.payments.models import InvoiceStatus
 from app.security import CSP
 from app.urls import parse_id
@@ -217,8 +217,30 @@ def debit_file():
             response.headers["Content-Disposition"] = (
                 f'attachment; filename="prelevements-{form.collection_date.data:%Y-%m-%d}.xml"')
             return response
-        return render_template("payments/debit_file.html", form=form), 422
-    return render_template("payments/debit_file.html", form=form)
+        return render_template("payments/debit_file.html", form=form, rejections_form=RejectionsForm()), 422
+    return render_template("payments/debit_file.html", form=form, rejections_form=RejectionsForm())
+
+
+@bp.post("/regie/prelevements/rejets")
+@roles_required(Role.ADMIN)
+def import_rejections():
+    from app.payments import sepa
+
+    form = RejectionsForm()
+    if form.validate():
+        try:
+            rejected, unknown = sepa.import_rejections(current_user, form.report.data.read(2 * 1024 * 1024))
+        except DomainError as error:
+            if error.http_status == 403:
+                raise
+            show_domain_error(form, error)
+        else:
+            flash(_("%(n)s prélèvement(s) rejeté(s) enregistré(s) ; les familles sont prévenues.", n=len(rejected)),
+                  "success")
+            if unknown:
+                flash(_("Références inconnues : %(refs)s.", refs=", ".join(unknown)), "warning")
+            return redirect(url_for("payments.debit_file"))
+    return render_template("payments/debit_file.html", form=DebitFileForm(), rejections_form=form), 422
 
 
 @bp.get("/regie/impayes", defaults={"fmt": None})

@@ -113,3 +113,40 @@ def test_family_signs_and_revokes_a_mandate_through_the_page(login_as):
     client.post(f"/paiements/prelevement/{mandate.id}/revoquer", data={"csrf_token": csrf_token_from(page)})
     db.session.expire_all()
     assert sepa.active_mandate(household.id) is None
+
+
+PAIN002 = """<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.002.001.03">
+ <CstmrPmtStsRpt>
+  <GrpHdr><MsgId>R1</MsgId><CreDtTm>2026-04-27T08:00:00</CreDtTm></GrpHdr>
+  <OrgnlGrpInfAndSts><OrgnlMsgId>M1</OrgnlMsgId><OrgnlMsgNmId>pain.008.001.02</OrgnlMsgNmId></OrgnlGrpInfAndSts>
+  <OrgnlPmtInfAndSts><OrgnlPmtInfId>P1</OrgnlPmtInfId>
+   <TxInfAndSts><OrgnlEndToEndId>{number}</OrgnlEndToEndId><TxSts>RJCT</TxSts>
+    <StsRsnInf><Rsn><Cd>AM04</Cd></Rsn></StsRsnInf></TxInfAndSts>
+   <TxInfAndSts><OrgnlEndToEndId>FAC-1999-000009</OrgnlEndToEndId><TxSts>RJCT</TxSts>
+    <StsRsnInf><Rsn><Cd>AC04</Cd></Rsn></StsRsnInf></TxInfAndSts>
+  </OrgnlPmtInfAndSts>
+ </CstmrPmtStsRpt>
+</Document>"""
+
+
+def test_rejections_imported_mark_the_invoice_rejected_and_tell_the_family():
+    parent, household, _kid, _unit = family_with_march()
+    close_march()
+    sepa.sign_mandate(parent, "Camille Martin", GOOD_FR, True)
+    admin = make_user(Role.ADMIN)
+    sepa.debit_file(admin, date(2026, 4, 24), today=date(2026, 4, 10))
+    number = invoice_of(household).number
+    report = PAIN002.format(number=number).encode()
+    with pytest.raises(Forbidden):
+        sepa.import_rejections(parent, report)
+    with pytest.raises(ValidationFailed):
+        sepa.import_rejections(admin, b"<html>not a report</html>")
+    rejected, unknown = sepa.import_rejections(admin, report)
+    assert [(i.number, code) for i, code in rejected] == [(number, "AM04")]
+    assert unknown == ["FAC-1999-000009"]
+    db.session.expire_all()
+    assert invoice_of(household).status is InvoiceStatus.REJECTED
+    (message,) = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "payments.sepa_rejected"))
+    assert "provision insuffisante" in message.body_text and "17,00" in message.body_text
+    assert sepa.import_rejections(admin, report)[0] == []  # the same report twice: nothing more

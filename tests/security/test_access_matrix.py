@@ -139,6 +139,7 @@ EXPECTED: dict[str, str] = {
     "payments.revoke_mandate POST": "onnnnnnnl",
     "payments.debit_file GET": "nnnnnnnol",
     "payments.debit_file POST": "nnnnnnnvl",
+    "payments.import_rejections POST": "nnnnnnnvl",
     "payments.desk_payment POST": "nnnnnnnvl",
     "payments.unpaid GET": "nnnnnnnol",
     "payments.journal GET": "nnnnnnnol",
