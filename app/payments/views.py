@@ -205,7 +205,9 @@ def debit_file():
     from app.payments import sepa
 
     form = DebitFileForm()
-    if request.method == "POST" and form.validate():
+    if request.method == "POST":
+        if not form.validate():
+            return render_template("payments/debit_file.html", form=form, rejections_form=RejectionsForm()), 422
         try:
             xml, _invoices = sepa.debit_file(current_user, form.collection_date.data)
         except DomainError as error:

@@ -334,6 +334,7 @@ OPEN_BY_DESIGN = {
     "ram.workshop GET": "workshops are open to every childminder",
     "ram.workshop_register POST": "any childminder registers herself",
     "ram.workshop_unregister POST": "any childminder unregisters herself",
+    "payments.tax_certificate GET": "a year, not an object: each family gets its own household's certificate",
     "payments.notification GET": "the payment service's call: verified by eopayment, not by a login",
     "payments.notification POST": "the payment service's call: verified by eopayment, not by a login",
 }
