@@ -47,6 +47,10 @@ def init_app(flask_app: Flask) -> None:
                   roles=[Role.PARENT])
     register_kind("payments.sepa_prenotification", _l("Pré-notification d'un prélèvement SEPA"), essential=True)
     register_kind("payments.sepa_rejected", _l("Prélèvement SEPA rejeté"), essential=True)
+    register_kind("payments.tax_certificate", _l("Attestation annuelle de frais de garde"), roles=[Role.PARENT])
+    from app.payments import tax
+
+    register_daily_job("payments.tax_certificates", tax.send_certificates)
     flask_app.add_template_global(_unpaid_balance, "payments_unpaid_balance")
     flask_app.add_template_global(services.STATUS_LABELS, "invoice_status_labels")
     flask_app.add_template_global(services.METHOD_LABELS, "payment_method_labels")

@@ -102,3 +102,22 @@ def test_the_family_downloads_its_certificate_as_pdf(household, login_as, tmp_pa
     text = pdf_text(response.data, tmp_path)
     assert "Attestation de frais de garde 2026" in text and "Léo" in text and "7,85" in text
     assert "Emma" not in text
+
+
+def test_certificates_are_e_mailed_in_january_once(household, tmp_path):
+    import base64
+
+    from app.notifications.models import OutboxMessage
+
+    parent, _h = household
+    assert tax.send_certificates(date(2027, 1, 14)) == 0  # before the 15th
+    with _at(2027, 1, 15):
+        assert tax.send_certificates(date(2027, 1, 15)) == 1
+        assert tax.send_certificates(date(2027, 1, 16)) == 0  # once per guardian and year
+    (message,) = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "payments.tax_certificate"))
+    assert message.to_address == parent.email and "2026" in message.subject and "7,85" in message.body_text
+    (attachment,) = message.attachments
+    assert attachment["content_type"] == "application/pdf"
+    text = pdf_text(base64.b64decode(attachment["content_base64"]), tmp_path)
+    assert "Léo" in text and "7,85" in text
+    assert tax.send_certificates(date(2027, 2, 15)) == 0  # only in January
