@@ -51,6 +51,9 @@ def init_app(flask_app: Flask) -> None:
     from app.payments import tax
 
     register_daily_job("payments.tax_certificates", tax.send_certificates)
+    from app.payments import sepa
+
+    register_daily_job("payments.sepa_settle", sepa.settle_direct_debits)
     flask_app.add_template_global(_unpaid_balance, "payments_unpaid_balance")
     flask_app.add_template_global(services.STATUS_LABELS, "invoice_status_labels")
     flask_app.add_template_global(services.METHOD_LABELS, "payment_method_labels")

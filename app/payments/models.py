@@ -74,6 +74,7 @@ class Invoice(db.Model):
     paid: Mapped[Decimal] = mapped_column(Numeric(10, 2), default=Decimal("0.00"))
     status: Mapped[InvoiceStatus] = mapped_column(_enum(InvoiceStatus), default=InvoiceStatus.TO_PAY, index=True)
     sent_to_tresor_on: Mapped[date | None]
+    direct_debit_on: Mapped[date | None]  # the collection date of its SEPA debit
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     statement: Mapped[Statement] = relationship()

@@ -17,7 +17,9 @@ from app.accounts.permissions import require
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
 from app.payments.access import Action
-from app.payments.models import Invoice, InvoiceStatus, SepaMandate
+from app.billing.registry import money
+from app.payments.models import Invoice, InvoiceStatus, PaymentMethod, SepaMandate
+from app.payments.services import apply_payment
 
 PRENOTIFICATION_DAYS = rules.define(
     "payments.sepa_prenotification_days", kind=int, default=14, minimum=2, maximum=30, unit=_l("jours"),
@@ -140,6 +142,7 @@ def debit_file(user: User, collection_date: date, today: date | None = None) -> 
                               "mandate_date": clock.local_date(mandate.signed_at),
                               "description": f"Facture {invoice.number}", "endtoend_id": invoice.number})
             invoice.status = InvoiceStatus.DIRECT_DEBIT
+            invoice.direct_debit_on = collection_date
             mandate.last_collected_on = collection_date
             collected.append(invoice)
             for member in invoice.statement.household.members if invoice.statement.household else []:
@@ -193,9 +196,16 @@ def import_rejections(user: User, report: bytes) -> tuple[list[tuple[Invoice, st
             if invoice is None:
                 unknown.append(reference)
                 continue
-            if invoice.status is not InvoiceStatus.DIRECT_DEBIT:
+            debited = money(sum((p.amount for p in invoice.payments if p.method is PaymentMethod.DIRECT_DEBIT),
+                                Decimal("0")))
+            if invoice.status is InvoiceStatus.DIRECT_DEBIT:
+                invoice.status = InvoiceStatus.REJECTED
+            elif debited > 0:  # rejected after the collection date was settled: the payment is reversed
+                apply_payment(invoice, -debited, PaymentMethod.DIRECT_DEBIT, reference=f"rejet {code}",
+                              recorded_by_id=user.id)
+                invoice.status = InvoiceStatus.REJECTED
+            else:
                 continue
-            invoice.status = InvoiceStatus.REJECTED
             rejected.append((invoice, code))
             household = invoice.statement.household
             for member in household.members if household else []:
@@ -210,3 +220,24 @@ def import_rejections(user: User, report: bytes) -> tuple[list[tuple[Invoice, st
         db.session.rollback()
         raise
     return rejected, unknown
+
+
+def settle_direct_debits(today: date | None = None) -> int:
+    """Daily job: on its collection date, a debit sent to the bank is money received: the invoice's
+    remaining amount is recorded as a direct-debit payment (a later rejection reverses it)."""
+    today = today or clock.today()
+    count = 0
+    try:
+        invoices = db.session.scalars(select(Invoice).where(Invoice.status == InvoiceStatus.DIRECT_DEBIT,
+                                                            Invoice.direct_debit_on <= today)
+                                      .order_by(Invoice.id).with_for_update())
+        for invoice in invoices:
+            mandate = active_mandate(invoice.household_id) if invoice.household_id else None
+            apply_payment(invoice, invoice.remaining, PaymentMethod.DIRECT_DEBIT,
+                          reference=mandate.rum if mandate else "")
+            count += 1
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return count

@@ -2,7 +2,7 @@
 
 Revision ID: 7a1e5c0d2b34
 Revises: 41b11e656fa6
-Create Date: 2026-12-03 13:07:28.524379
+Create Date: 2026-12-03 13:20:05.216635
 
 """
 from alembic import op
@@ -79,6 +79,7 @@ def upgrade():
     sa.Column('paid', sa.Numeric(precision=10, scale=2), nullable=False),
     sa.Column('status', sa.Enum('TO_PAY', 'PARTLY_PAID', 'PAID', 'DIRECT_DEBIT', 'REJECTED', 'TRESOR', name='invoicestatus', native_enum=False, length=30), nullable=False),
     sa.Column('sent_to_tresor_on', sa.Date(), nullable=True),
+    sa.Column('direct_debit_on', sa.Date(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['household_id'], ['household.id'], name=op.f('fk_invoice_household_id_household'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['statement_id'], ['statement.id'], name=op.f('fk_invoice_statement_id_statement'), ondelete='RESTRICT'),

@@ -3,9 +3,11 @@ validated against its XSD, the pre-notification delay and e-mail."""
 from __future__ import annotations
 
 import os
-from datetime import date
+from datetime import date, datetime, timezone
+from decimal import Decimal
 
 import pytest
+import time_machine
 from lxml import etree
 from sqlalchemy import select
 
@@ -150,3 +152,28 @@ def test_rejections_imported_mark_the_invoice_rejected_and_tell_the_family():
     (message,) = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "payments.sepa_rejected"))
     assert "provision insuffisante" in message.body_text and "17,00" in message.body_text
     assert sepa.import_rejections(admin, report)[0] == []  # the same report twice: nothing more
+
+
+def test_collected_on_its_date_then_a_late_rejection_reverses_the_payment():
+    parent, household, _kid, _unit = family_with_march()
+    close_march()
+    mandate = sepa.sign_mandate(parent, "Camille Martin", GOOD_FR, True)
+    admin = make_user(Role.ADMIN)
+    sepa.debit_file(admin, date(2026, 4, 24), today=date(2026, 4, 10))
+    assert sepa.settle_direct_debits(date(2026, 4, 23)) == 0  # before the collection date
+    with time_machine.travel(datetime(2026, 4, 24, 6, tzinfo=timezone.utc), tick=False):
+        assert sepa.settle_direct_debits(date(2026, 4, 24)) == 1
+    assert sepa.settle_direct_debits(date(2026, 4, 25)) == 0  # settled once
+    db.session.expire_all()
+    invoice = invoice_of(household)
+    assert (invoice.status, invoice.paid) == (InvoiceStatus.PAID, Decimal("17.00"))
+    assert [(p.method.value, p.amount, p.reference) for p in invoice.payments] == [
+        ("direct_debit", Decimal("17.00"), mandate.rum)]
+    report = PAIN002.format(number=invoice.number).encode()
+    rejected, _unknown = sepa.import_rejections(admin, report)
+    assert [i.number for i, _code in rejected] == [invoice.number]
+    db.session.expire_all()
+    invoice = invoice_of(household)
+    assert (invoice.status, invoice.paid, invoice.remaining) == (InvoiceStatus.REJECTED, Decimal("0.00"),
+                                                                 Decimal("17.00"))
+    assert sepa.import_rejections(admin, report)[0] == []  # reversed once
