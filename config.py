@@ -7,6 +7,7 @@ postgresql+psycopg://user@host/dbname.
 """
 from __future__ import annotations
 
+import json
 import os
 from decimal import Decimal
 from pathlib import Path
@@ -40,6 +41,18 @@ def _host_list(name: str) -> list[str] | None:
     value = os.environ.get(name, "")
     hosts = [h.strip() for h in value.split(",") if h.strip()]
     return hosts or None
+
+
+def _json_dict(name: str) -> dict:
+    value = os.environ.get(name, "").strip()
+    return dict(json.loads(value)) if value else {}
+
+
+def _payment_options() -> dict:
+    options = _json_dict("PAYMENT_OPTIONS")
+    if os.environ.get("PAYFIP_NUMCLI"):
+        options["numcli"] = os.environ["PAYFIP_NUMCLI"]
+    return options
 
 
 def _host_of(url: str) -> str:
@@ -126,6 +139,21 @@ class Config:
     CAF_INCLUSION_RATE_PER_HOUR = Decimal("4.50")
     API_TOKEN_MAX_AGE = 60 * 60 * 24 * 30
 
+    # Online payment (eopayment): the backend ("tipi" for PayFiP Régie, "payfip_ws", a bank's…)
+    # and its options (PayFiP: {"numcli": "…"}; return and notification URLs are added from
+    # PUBLIC_BASE_URL unless given). Development and tests use eopayment's "dummy" backend against
+    # the simulated payment page Pitchoun serves itself (PAYMENT_SIMULATOR), never in production.
+    PAYMENT_BACKEND = os.environ.get("PAYMENT_BACKEND", "dummy")
+    PAYMENT_OPTIONS = _payment_options()
+    PAYMENT_SIMULATOR = True
+    # Origins the pay form may lead to (CSP form-action), besides the application itself.
+    PAYMENT_SERVICE_ORIGINS = [o.strip() for o in os.environ.get("PAYMENT_SERVICE_ORIGINS", "").split(",") if o.strip()]
+    # SEPA direct debit: the régie's creditor identifier (ICS) and account (development: test values).
+    SEPA_CREDITOR_ID = os.environ.get("SEPA_CREDITOR_ID", "FR00ZZZ000000")
+    SEPA_CREDITOR_NAME = os.environ.get("SEPA_CREDITOR_NAME", "Regie services familles Grand Cahors")
+    SEPA_CREDITOR_IBAN = os.environ.get("SEPA_CREDITOR_IBAN", "FR7630001007941234567890185")
+    SEPA_CREDITOR_BIC = os.environ.get("SEPA_CREDITOR_BIC", "BDFEFRPPCCT")
+
 
 class TestConfig(Config):
     TESTING = True
@@ -150,6 +178,9 @@ class ProductionConfig(Config):
     SESSION_COOKIE_DOMAIN = None
     REMEMBER_COOKIE_DOMAIN = None
     HSTS = True
+    # No payment backend unless configured; never the simulated payment page.
+    PAYMENT_BACKEND = os.environ.get("PAYMENT_BACKEND", "")
+    PAYMENT_SIMULATOR = False
     # A request naming another host is refused (400): nothing is ever built from a forged Host.
     TRUSTED_HOSTS = _host_list("TRUSTED_HOSTS") or [_host_of(Config.PUBLIC_BASE_URL)]
 

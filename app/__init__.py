@@ -18,6 +18,7 @@ BLUEPRINT_MODULES = (
     "app.inclusion.views",
     "app.ram.views",
     "app.billing.views",
+    "app.payments.views",
     "app.notifications.views",
     "app.occasional.views",
     "app.rules.views",
@@ -27,7 +28,7 @@ BLUEPRINT_MODULES = (
 
 # Domains may plug into each other through `<domain>.hooks.init_app(app)`.
 DOMAIN_HOOK_MODULES = ("app.families.hooks", "app.booking.hooks", "app.occasional.hooks", "app.inclusion.hooks", "app.ram.hooks",
-                       "app.notifications.hooks", "app.billing.hooks", "app.desk.hooks")
+                       "app.notifications.hooks", "app.billing.hooks", "app.desk.hooks", "app.payments.hooks")
 
 
 def create_app(config: type[Config] | dict | str | None = None) -> Flask:

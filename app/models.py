@@ -12,6 +12,7 @@ MODEL_MODULES = (
     "app.ram.models",
     "app.occasional.models",
     "app.billing.models",
+    "app.payments.models",
     "app.rules.models",
     "app.desk.models",
 )

@@ -14,6 +14,9 @@
 - `register_psu_hours_source(fn)`: fn(user, first, last) -> list[PsuLine],
   the hours of the providers funded by the PSU that `user` may see
   (occasional care: heures réalisées and facturées per provider).
+- `register_statement_closed(fn)`: fn(statement) called for each statement
+  written by a month's closing, in the closing's transaction (payments issues
+  the invoice there: an invoice exists exactly when its statement does).
 
 Billing registers the booking sources itself (app/billing/sources.py).
 """
@@ -93,6 +96,7 @@ _STATEMENT_SOURCES: list[StatementSource] = []
 _CAF_HOURS_SOURCES: list[CafHoursSource] = []
 _AEEH_SOURCES: list[AeehSource] = []
 _PSU_HOURS_SOURCES: list[PsuHoursSource] = []
+_STATEMENT_CLOSED: list[Callable] = []
 
 
 def _add(registry: list, fn) -> None:
@@ -120,6 +124,15 @@ def register_aeeh_source(fn: AeehSource) -> AeehSource:
 def register_psu_hours_source(fn: PsuHoursSource) -> PsuHoursSource:
     _add(_PSU_HOURS_SOURCES, fn)
     return fn
+
+
+def register_statement_closed(fn: Callable) -> Callable:
+    _add(_STATEMENT_CLOSED, fn)
+    return fn
+
+
+def statement_closed_hooks() -> list[Callable]:
+    return list(_STATEMENT_CLOSED)
 
 
 def statement_sources() -> list[StatementSource]:

@@ -28,7 +28,7 @@ from app.accounts.models import User
 from app.accounts.permissions import require
 from app.billing.access import Action
 from app.billing.models import BillingMonth, LineKind, Statement, StatementLine
-from app.billing.registry import BillingRules, LineDraft, money, statement_sources
+from app.billing.registry import BillingRules, LineDraft, money, statement_closed_hooks, statement_sources
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.exports import Table
 from app.extensions import db
@@ -298,6 +298,8 @@ def close_month(month: str | date, user: User | None = None, today: date | None 
                     amount=money(d.amount)))
             db.session.add(statement)
             db.session.flush()
+            for hook in statement_closed_hooks():
+                hook(statement)
             grand_total += statement.total
             _notify_guardians(household, statement)
         closing.statements_count = len(by_household)

@@ -16,6 +16,7 @@ from app.accounts.models import Role, User
 from app.billing import certificates as billing_certificates
 from app.billing import services as billing_services
 from app.billing.models import Statement
+from app.payments.models import Invoice
 from app.booking.models import AttendanceStatus, BookingStatus
 from app.booking.feeds import renew_household_feed
 from app.extensions import db
@@ -68,9 +69,13 @@ def build_world() -> World:
     make_booking(child_a, session_on(billing_unit, date(2026, 3, 4)), attendance=AttendanceStatus.PRESENT)
     billing_services.close_month(MARCH, today=date(2026, 6, 10))
     statement = db.session.scalar(select(Statement))
+    invoice = db.session.scalar(select(Invoice).where(Invoice.statement_id == statement.id))  # issued at closing
     absent = make_booking(child_a, session_on(billing_unit, clock.today() - timedelta(days=3)),
                           attendance=AttendanceStatus.ABSENT)
     certificate = billing_certificates.upload_certificate(parent_a, absent.id, BytesIO(PDF), "certificat.pdf")
+    from app.payments import sepa
+
+    mandate = sepa.sign_mandate(parent_a, "Camille Martin", "FR7630006000011234567890189", True)
     from app.booking.models import Tariff
 
     from decimal import Decimal
@@ -157,7 +162,7 @@ def build_world() -> World:
         "user_id": parent_a.id, "child_id": child_a.id, "contact_id": contact.id, "pickup_id": pickup.id,
         "invitation_id": invitation.id, "declaration_id": declaration.id, "key": "caf.inclusion_rate_per_hour", "site_id": site_x.id, "activity_id": unit.activity_id,
         "session_id": session_x.id, "booking_id": booking_a.id, "period_id": draw_period.id,
-        "statement_id": statement.id, "certificate_id": certificate.id, "tariff_id": tariff.id,
+        "statement_id": statement.id, "invoice_id": invoice.id, "mandate_id": mandate.id, "certificate_id": certificate.id, "tariff_id": tariff.id,
         "unit_id": billing_unit.id, "version_id": version.id, "document_id": document.id,
         "step_id": period.steps[0].id, "position": period.steps[0].position, "childminder_id": target.id, "contract_id": contract.id, "absence_id": absence.id,
         "demand_id": demand.id, "introduction_id": introduction.id, "workshop_id": workshop.id,
