@@ -86,6 +86,9 @@ ACCESS: dict[str, object] = {
     "notifications.admin_retry_all": {AD},
     # Booking
     "booking.calendar": {P},
+    "booking.confirm_cancel": {P},
+    "booking.confirm_renew_feed": {P},
+    "booking.review": {P},
     "booking.submit": {P},
     "booking.my_bookings": {P},
     "booking.cancel": {P},

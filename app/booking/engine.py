@@ -110,6 +110,7 @@ def lock_booking(booking_id: int) -> tuple[Booking, Session] | None:
 class Counters:
     """A session row's state that a booking decides on, read under the row's lock (no ORM object)."""
     id: int
+    day: date
     cancelled: bool
     capacity_under6: int
     capacity_over6: int
@@ -130,7 +131,7 @@ _BOOKINGS = Booking.__table__
 def lock_counters(session_ids) -> dict[int, Counters]:
     """`lock_sessions` for the booking hot path: the rows locked in ascending id order, their counters only."""
     t = _SESSIONS
-    rows = db.session.execute(select(t.c.id, t.c.cancelled, t.c.capacity_under6, t.c.capacity_over6,
+    rows = db.session.execute(select(t.c.id, t.c.day, t.c.cancelled, t.c.capacity_under6, t.c.capacity_over6,
                                      t.c.taken_under6, t.c.taken_over6)
                               .where(t.c.id.in_(sorted(set(session_ids)))).order_by(t.c.id).with_for_update())
     return {row.id: Counters(*row) for row in rows}
@@ -173,7 +174,13 @@ def book_place(values: dict, counters: Counters, decision: admission.Admission, 
     try:
         with db.session.begin_nested() if savepoint else nullcontext():
             position = None
-            if claim_counted(counters, band):
+            # When the director offers freed places (`offers_on`), a newcomer queues behind the children
+            # already waiting in its band, as `place` decides for the ORM paths.
+            queue_behind = (OFFER_HOURS.value(on=counters.day) > 0 and db.session.execute(
+                select(_BOOKINGS.c.id).where(_BOOKINGS.c.session_id == counters.id,
+                                             _BOOKINGS.c.status == BookingStatus.WAITLISTED,
+                                             _BOOKINGS.c.age_band == band).limit(1)).first() is not None)
+            if not queue_behind and claim_counted(counters, band):
                 status = BookingStatus.PENDING_PREPARATION if decision.decision == "hold" else BookingStatus.CONFIRMED
                 order = None
             else:

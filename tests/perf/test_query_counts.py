@@ -13,9 +13,11 @@ from tests.perf.history import build_history, measure
 # a count that grows with the history is an N+1 to fix, not a number to update.
 # Counted on SQLite, whose BEGIN IMMEDIATE is one statement more than PostgreSQL's implicit BEGIN.
 PINNED = {
-    "Parent: booking calendar (month)": 14,
+    # + issues 19 and 22 together (measured after merging, not yet broken down): the engine's own checks with
+    # their preloaded bookings and draw periods, the waiting-list offers rule, the overdue-balance notice
+    "Parent: booking calendar (month)": 22,
     # + adaptation steps of the listed bookings (day plans: 4 queries, whatever the number of bookings)
-    "Parent: household's bookings": 17,
+    "Parent: household's bookings": 18,
     # + the account's feed generation check and the adaptation steps of the events (day plans)
     "Household iCalendar feed": 15,
     # + day plans (4) and the dated staffing rules (one query per rule, cached for the request)
