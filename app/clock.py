@@ -8,11 +8,11 @@ UTC server still turns the page at midnight in Paris, not at 01:00 or 02:00.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 PARIS = ZoneInfo("Europe/Paris")
-UTC = timezone.utc
+UTC = UTC
 
 
 def now() -> datetime:

@@ -17,7 +17,7 @@ from app.optional import import_optional
 
 DEMO_PASSWORD = "Pitchoun-Demo-2026!"
 DEMO_ADMIN_EMAIL = "admin@demo.pitchoun.fr"
-DEMO_MODULES = ("app.families.demo", "app.booking.demo", "app.booking.allocation_demo", "app.inclusion.demo",
+DEMO_MODULES = ("app.families.demo", "app.booking.demo", "app.booking.allocation.demo", "app.inclusion.demo",
                 "app.ram.demo", "app.occasional.demo", "app.billing.demo")
 
 

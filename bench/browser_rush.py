@@ -41,7 +41,7 @@ import re
 import sys
 import time
 from collections import defaultdict
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -189,7 +189,7 @@ async def scenario(base_url, parents, api_n, args, month, opens):
             else:
                 await api_book(http, rec, parent, fire_at)
 
-        await asyncio.gather(*([one(p, True) for p, ok in zip(browsers, logged) if ok]
+        await asyncio.gather(*([one(p, True) for p, ok in zip(browsers, logged, strict=False) if ok]
                                + [one(p, False) for p in parents[:api_n]]))
         finished = time.time() - fire_at
     return rec, sum(logged), login_s, finished, fire_at
@@ -255,7 +255,6 @@ def main():
     print("machine:", machine(), flush=True)
     url = fresh_database(args.db, "pitchoun_bench_browser")
     from app import create_app
-
     from bench.browser_app import CHEAP_ARGON2
     from bench.common import SECRET_KEY
 
@@ -280,7 +279,7 @@ def main():
             Session.id.in_(session_ids), Session.day < (first_day.replace(day=28) + timedelta(days=4)).replace(day=1))))
     month_ids = [s for s in session_ids if s in in_month]
     parents = []
-    for n, ((token, child), email) in enumerate(zip(people, emails)):
+    for n, ((token, child), email) in enumerate(zip(people, emails, strict=False)):
         start = (n // 16) % len(month_ids)
         parents.append(Parent(n, email, token, child, [month_ids[(start + k) % len(month_ids)]
                                                         for k in range(args.days)]))
@@ -291,10 +290,10 @@ def main():
     parents = api_clients + browsers  # shuffled: API clients and browsers mixed over the sessions
     print(f"data: {args.parents} parents ({api_n} API clients), {args.sessions} sessions x {args.places} places "
           f"({len(month_ids)} in {first_day:%Y-%m}), built in {time.time() - t0:.1f} s", flush=True)
-    rush.reset(app, session_ids, opens_at=datetime(2100, 1, 1, tzinfo=timezone.utc))
+    rush.reset(app, session_ids, opens_at=datetime(2100, 1, 1, tzinfo=UTC))
 
     def opens(at):
-        rush.reset(app, session_ids, opens_at=datetime.fromtimestamp(at, timezone.utc))
+        rush.reset(app, session_ids, opens_at=datetime.fromtimestamp(at, UTC))
 
     extra = ["--threads", str(args.threads)] if args.worker_class == "gthread" else []
     server = Gunicorn("bench.browser_app:create_app()", url, args.workers, worker_class=args.worker_class,

@@ -16,9 +16,9 @@ from sqlalchemy import Column, DateTime, Index, Integer, MetaData, Table, func, 
 from app import create_app as create_production_app
 from app.api.auth import user_from_token
 from app.booking.catalogue import price_for
-from app.families.services import household_of
 from app.booking.models import AgeBand, Booking, BookingStatus, Session
 from app.extensions import csrf, db, utcnow
+from app.families.services import household_of
 
 bench_metadata = MetaData()
 bare_table = Table(

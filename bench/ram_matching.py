@@ -23,16 +23,18 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import event, insert  # noqa: E402
 
-from app import create_app  # noqa: E402
+from app import (
+    clock,
+    create_app,  # noqa: E402
+)
 from app.extensions import db  # noqa: E402
-from app import clock
 
 COMMUNES_CSV = Path(__file__).resolve().parent.parent.parent.parent / "shared" / "data" / "grand-cahors-communes.csv"
 SCHEDULES = [
@@ -66,10 +68,17 @@ def communes(rng):
 
 
 def generate(n_childminders, n_demands, seed=46):
-    from app.families.models import Commune
     from app.accounts.models import Role, User
-    from app.ram.models import (AvailabilityDeclaration, CareContract, Childminder, DemandStatus, FamilyDemand,
-                                Licence, OwnChild)
+    from app.families.models import Commune
+    from app.ram.models import (
+        AvailabilityDeclaration,
+        CareContract,
+        Childminder,
+        DemandStatus,
+        FamilyDemand,
+        Licence,
+        OwnChild,
+    )
 
     rng = random.Random(seed)
     today = clock.today()
@@ -104,7 +113,7 @@ def generate(n_childminders, n_demands, seed=46):
                 300, 5000))})
         declared = today - timedelta(days=rng.randint(1, 150) if rng.random() < .85 else 400)
         declarations.append({"childminder_id": cid, "valid_from": declared, "note": "",
-                             "declared_at": datetime.combine(declared, datetime.min.time(), timezone.utc)})
+                             "declared_at": datetime.combine(declared, datetime.min.time(), UTC)})
     db.session.execute(insert(Childminder), cms)
     db.session.execute(insert(Licence), licences)
     db.session.execute(insert(CareContract), contracts)

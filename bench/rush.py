@@ -31,9 +31,12 @@ import multiprocessing as mp
 import sys
 import time
 from collections import defaultdict
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as clock
 from decimal import Decimal
-from datetime import date, datetime, time as clock, timedelta, timezone
 from pathlib import Path
+
+from app import clock as app_clock
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -58,14 +61,14 @@ def build(app, parents: int, sessions: int, places: int, tokens: int | None = No
     With `tokens`, only the first `tokens` parents get an API token (the others None)."""
     from sqlalchemy import insert, select
 
+    from app import clock as app_clock
     from app.accounts.models import Role, User
     from app.accounts.passwords import hash_password
     from app.api.auth import issue_token
-    from app import clock as app_clock
     from app.booking.models import Activity, ActivityKind, Session, Site, StaffingRegime, Tariff, Unit, UnitKind
-    from app.inclusion.models import AdaptationTemplateStep
     from app.extensions import db
     from app.families.models import Child, Commune, Household, HouseholdMember
+    from app.inclusion.models import AdaptationTemplateStep
     from bench.naive_app import bench_metadata
 
     with app.app_context():
@@ -96,7 +99,7 @@ def build(app, parents: int, sessions: int, places: int, tokens: int | None = No
             db.session.add_all([Tariff(unit=unit, qf_min=0, qf_max=None, resident=resident, price=Decimal("12.00"),
                                        valid_from=date(2020, 9, 1)) for resident in (True, False)])
             rows.append(Session(unit=unit, day=first_day + timedelta(days=i), capacity_under6=0,
-                                capacity_over6=places, opens_at=datetime(2100, 1, 1, tzinfo=timezone.utc)))
+                                capacity_over6=places, opens_at=datetime(2100, 1, 1, tzinfo=UTC)))
         db.session.add_all(rows)
         db.session.commit()
         session_ids = [s.id for s in rows]
@@ -108,7 +111,7 @@ def build(app, parents: int, sessions: int, places: int, tokens: int | None = No
             insert(Household).returning(Household.id, sort_by_parameter_order=True),
             [{"name": f"Foyer Rush{i}", "commune_insee": "46042", "family_quotient": 800} for i in range(parents)]))
         db.session.execute(insert(HouseholdMember), [{"household_id": h, "user_id": u}
-                                                     for h, u in zip(household_ids, user_ids)])
+                                                     for h, u in zip(household_ids, user_ids, strict=False)])
         child_ids = list(db.session.scalars(insert(Child).returning(Child.id, sort_by_parameter_order=True), [
             {"household_id": h, "first_name": "Léo", "last_name": f"Rush{i}", "birth_date": date(2017, 4, 2)}
             for i, h in enumerate(household_ids)]))
@@ -120,7 +123,7 @@ def build(app, parents: int, sessions: int, places: int, tokens: int | None = No
         db.session.expire_on_commit = True
         # Requests sent at the same moment target the same session (the worst case for the capacity
         # guard): request i goes to session (i // clients) mod sessions, see fire().
-        work = [(tokens.get(u), c) for u, c in zip(user_ids, child_ids)]
+        work = [(tokens.get(u), c) for u, c in zip(user_ids, child_ids, strict=False)]
     return work, session_ids
 
 
@@ -195,7 +198,6 @@ def check(app, mode, results, session_ids, places):
     from bench.naive_app import bare_table
 
     answered = {r[0]: r for r in results if r[3] in (200, 201, 409)}
-    errors = sum(1 for r in results if r[3] not in (200, 201, 409))
     with app.app_context():
         if mode == "bare":
             rows = db.session.execute(select(bare_table.c.id, bare_table.c.child_id)).all()
@@ -237,7 +239,7 @@ def check(app, mode, results, session_ids, places):
                 lost += 1
     duplicated = sum(len(v) - 1 for v in per_child.values() if len(v) > 1) + len(set(stored) - answered_ids)
     unfair = 0
-    for sid, rows in by_session.items():
+    for rows in by_session.values():
         times = [b.requested_at for b in rows if b.status == BookingStatus.CONFIRMED and b.requested_at]
         if not times:
             continue
@@ -263,7 +265,7 @@ def run(db_kind, args):
     for mode in args.modes.split(","):
         server = Gunicorn(APP_SPECS[mode], url, args.workers)
         try:
-            reset(app, session_ids, opens_at=datetime.now(timezone.utc) + timedelta(seconds=1.9))
+            reset(app, session_ids, opens_at=app_clock.now() + timedelta(seconds=1.9))
             load_before = load()
             results, fire_at = fire(server.port, ENDPOINTS[mode], work, args.clients)
             elapsed = max(r[6] + r[5] for r in results) - fire_at

@@ -23,7 +23,8 @@ import io
 import random
 import sys
 import time
-from datetime import date, datetime, time as clock, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as clock
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -34,7 +35,7 @@ FULL = {"childminders": 250_000, "children": 1_000_000, "sites": 5_000, "booking
 COMMUNES = 2_000
 SESSION_DAYS = 120  # Wednesdays and holidays of a school year
 FIRST_DAY = date(2026, 9, 2)
-NOW = datetime(2026, 11, 29, 9, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 29, 9, tzinfo=UTC)
 
 
 def _value(column, explicit):
@@ -88,8 +89,19 @@ def generate(app, sizes, rng):
     import psycopg
 
     from app.accounts.models import Role, User
-    from app.booking.models import (Activity, ActivityKind, AgeBand, Booking, BookingStatus, Session, Site,
-                                    SiteStaff, StaffingRegime, Unit, UnitKind)
+    from app.booking.models import (
+        Activity,
+        ActivityKind,
+        AgeBand,
+        Booking,
+        BookingStatus,
+        Session,
+        Site,
+        SiteStaff,
+        StaffingRegime,
+        Unit,
+        UnitKind,
+    )
     from app.families.models import Child, Commune, Household, HouseholdMember
     from app.ram.models import CareContract, Childminder, Licence
 

@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 VNU_JAR = Path(os.environ.get("VNU_JAR") or ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar")
 
 _lock = threading.Lock()
-_service: "_NuService | None" = None
+_service: _NuService | None = None
 
 
 class _NuService:

@@ -4,7 +4,7 @@ Times are checked in UTC: 08:30 in Paris is 07:30Z in January and 06:30Z in July
 """
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 import time_machine
@@ -18,7 +18,7 @@ from app.notifications.models import OutboxMessage
 from tests.booking.factories import make_parent_with_child, make_session, make_site, make_staff, make_unit
 from tests.support.calendars import icaljs, read_everywhere
 
-FROZEN = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
+FROZEN = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 JANUARY, JULY = date(2027, 1, 6), date(2027, 7, 7)  # Wednesdays, winter and summer time
 
 
@@ -122,7 +122,7 @@ def test_invitation_and_its_cancellation_when_the_held_bookings_are_cancelled(fr
     held = [book(parent, child, make_session(unit, day=day)) for day in (JANUARY, JULY)]
     assert all(b.status.value == "pending_preparation" for b in held)
 
-    plans.propose_meeting(director, child.id, site.id, starts_at=datetime(2026, 12, 9, 7, 30, tzinfo=timezone.utc))
+    plans.propose_meeting(director, child.id, site.id, starts_at=datetime(2026, 12, 9, 7, 30, tzinfo=UTC))
     invitation = db.session.scalar(select(OutboxMessage).where(OutboxMessage.kind == "inclusion.meeting_invitation"))
     ics = invitation.attachments[0]["content"]
     reading = read_everywhere(ics)

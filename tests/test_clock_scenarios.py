@@ -1,7 +1,7 @@
 """The named days of PITCHOUN_TODAY are the next such days, at their Paris times."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from tests.clock_scenarios import instant
 
@@ -12,7 +12,7 @@ def test_scenarios_from_an_ordinary_day():
     assert instant("dec-31", today).date() == date(2026, 12, 31)
     # 00:30 in Paris on 1 January is still 31 December in UTC.
     night = instant("new-year-night", today)
-    assert night.astimezone(timezone.utc) == datetime(2026, 12, 31, 23, 30, tzinfo=timezone.utc)
+    assert night.astimezone(UTC) == datetime(2026, 12, 31, 23, 30, tzinfo=UTC)
     assert instant("spring-forward", today).date() == date(2027, 3, 28)
     assert instant("fall-back", today).date() == date(2027, 10, 31)
 

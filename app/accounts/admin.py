@@ -18,9 +18,9 @@ from app.accounts import services, tokens
 from app.accounts.models import AccountAuditEntry, Role, User
 from app.accounts.permissions import policy, require
 from app.accounts.scopes import scope_ids, set_scope
-from app.text_search import contains
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
+from app.text_search import contains
 
 MANAGE_ACCOUNTS = "accounts.manage_accounts"
 PER_PAGE = 25

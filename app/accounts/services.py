@@ -7,6 +7,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
+from app.accounts import throttle, tokens
 from app.accounts.models import Role, User
 from app.accounts.passwords import (
     burn_verification_time,
@@ -15,7 +16,6 @@ from app.accounts.passwords import (
     password_problems,
     verify_password,
 )
-from app.accounts import throttle, tokens
 from app.accounts.scopes import assign_scope
 from app.errors import Conflict, DomainError, ValidationFailed
 from app.extensions import db, utcnow

@@ -23,10 +23,10 @@ from app.accounts.permissions import roles_required
 from app.accounts.scopes import scope_options
 from app.errors import DomainError
 from app.extensions import limiter
+from app.forms import show_domain_error as _apply_form_error
 from app.navigation import register_nav
 from app.security import mark_session_start
 from app.urls import id_arg, safe_next_url
-from app.forms import show_domain_error as _apply_form_error
 
 bp = Blueprint("accounts", __name__)
 

@@ -91,7 +91,8 @@ document_path("/auth/token", "post", {
         "type": "object", "required": ["email", "password"], "additionalProperties": False,
         "properties": {"email": {"type": "string", "minLength": 1}, "password": {"type": "string", "minLength": 1},
                        "label": {"type": "string", "maxLength": 100,
-                                 "description": "Nom du jeton sur la page « Mon compte » (par défaut : l'application qui le demande)."}}}}}},
+                                 "description": "Nom du jeton sur la page « Mon compte » "
+                                                "(par défaut : l'application qui le demande)."}}}}}},
     "responses": {
         "200": {"description": "Jeton", "content": {"application/json": {"schema": {
             "type": "object", "required": ["token"], "properties": {

@@ -16,8 +16,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app import uploads
-from app import clock
+from app import clock, uploads
 from app.accounts.models import Role, User
 from app.accounts.permissions import require
 from app.billing.access import Action

@@ -21,7 +21,7 @@ households with children.
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select
 
@@ -29,8 +29,18 @@ from app import clock
 from app.accounts.models import User
 from app.booking import engine
 from app.booking.catalogue import price_for, public_holidays
-from app.booking.models import (PLACE_STATUSES, Activity, ActivityKind, AgeBand, Attendance, AttendanceStatus,
-                                Booking, BookingStatus, Session, Site)
+from app.booking.models import (
+    PLACE_STATUSES,
+    Activity,
+    ActivityKind,
+    AgeBand,
+    Attendance,
+    AttendanceStatus,
+    Booking,
+    BookingStatus,
+    Session,
+    Site,
+)
 from app.extensions import db
 from app.families.models import Child, Household, HouseholdMember
 
@@ -86,11 +96,11 @@ def _book(child: Child, session: Session, household: Household, status: BookingS
     price = price_for(session.unit_id, household, session.day)
     if price is None:  # the demo grid may start after the previous month
         price = price_for(session.unit_id, household, clock.today())
-    booked_at = datetime.combine(session.day - timedelta(days=10), time(9), tzinfo=timezone.utc)
+    booked_at = datetime.combine(session.day - timedelta(days=10), time(9), tzinfo=UTC)
     booking = Booking(child_id=child.id, session_id=session.id, status=status, age_band=band, price=price,
                       submission_id=str(uuid.uuid4()), created_at=booked_at, updated_at=booked_at)
     if status is BookingStatus.LATE_CANCELLED:
-        booking.cancelled_at = datetime.combine(session.day - timedelta(days=1), time(8), tzinfo=timezone.utc)
+        booking.cancelled_at = datetime.combine(session.day - timedelta(days=1), time(8), tzinfo=UTC)
     engine.record_past(booking, session)  # the counters change only in the booking engine
     db.session.add(booking)
     db.session.flush()

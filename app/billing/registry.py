@@ -26,6 +26,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, time
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from app.accounts.models import User
 
 CENT = Decimal("0.01")
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 from flask import current_app
 from flask_babel import format_date

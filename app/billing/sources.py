@@ -14,8 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from app.billing.models import AbsenceCertificate, LineKind
 from app.billing.registry import AttendedSlot, BillingRules, LineDraft, money
-from app.booking.models import (PLACE_STATUSES, Activity, AttendanceStatus, Booking, BookingStatus, Session,
-                                Unit)
+from app.booking.models import PLACE_STATUSES, Activity, AttendanceStatus, Booking, BookingStatus, Session, Unit
 from app.extensions import db
 from app.families.models import BenefitScheme, Child
 

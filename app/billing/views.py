@@ -6,21 +6,20 @@ from decimal import Decimal
 
 from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 
 from app import clock, exports, uploads
-from app.urls import id_arg, parse_id
 from app.accounts.models import Role
 from app.accounts.permissions import roles_required
 from app.billing import caf, certificates, pricing, services, tariffs
-from app.billing.forms import (CertificateForm, CloseMonthForm, EndTariffForm, RenewGridForm, SettingsForm,
-                                TariffForm)
+from app.billing.forms import CertificateForm, CloseMonthForm, EndTariffForm, RenewGridForm, SettingsForm, TariffForm
 from app.billing.models import LineKind
 from app.errors import DomainError
-from app.navigation import register_nav
 from app.forms import show_domain_error as _form_error
+from app.navigation import register_nav
+from app.urls import id_arg, parse_id
 
 bp = Blueprint("billing", __name__, url_prefix="/facturation")
 

@@ -11,12 +11,20 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from app import clock
 from app.accounts.models import User
 from app.accounts.permissions import require
 from app.booking.access import Action
-from app.booking.models import (ACTIVE_STATUSES, PLACE_STATUSES, AgeBand, Attendance, AttendanceStatus, Booking,
-                                BookingStatus, Session)
-from app import clock
+from app.booking.models import (
+    ACTIVE_STATUSES,
+    PLACE_STATUSES,
+    AgeBand,
+    Attendance,
+    AttendanceStatus,
+    Booking,
+    BookingStatus,
+    Session,
+)
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db, utcnow
 from app.families.models import Child

@@ -18,13 +18,23 @@ from app.accounts.models import User
 from app.accounts.permissions import require
 from app.booking.access import Action
 from app.booking.errors import InvalidSchedule
-from app.booking.models import (Activity, ActivityKind, SchoolHolidayPeriod, Session, Site, StaffingRegime,
-                                Tariff, Unit, UnitKind)
+from app.booking.models import (
+    Activity,
+    ActivityKind,
+    SchoolHolidayPeriod,
+    Session,
+    Site,
+    StaffingRegime,
+    Tariff,
+    Unit,
+    UnitKind,
+)
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db
 from app.families.models import Household
 
-ACTIVITY_FIELDS = ("name", "kind", "min_age", "max_age", "min_age_months", "admits_from_school_entry", "regime", "opens_at", "booking_deadline_days",
+ACTIVITY_FIELDS = ("name", "kind", "min_age", "max_age", "min_age_months", "admits_from_school_entry", "regime", "opens_at",
+                   "booking_deadline_days",
                    "booking_deadline_time", "cancel_deadline_days", "cancel_deadline_time",
                    "residents_first_until")
 UNIT_FIELDS = ("label", "kind", "start_time", "end_time", "with_meal")
@@ -404,9 +414,8 @@ def create_session_for_times(user: User, activity_id: int, day: date, start: tim
 
 
 def _new_session(unit: Unit, day: date, capacity_under6: int, capacity_over6: int, opens_at, animators_planned):
-    from app.errors import Conflict
-
     from app.booking.staffing import check_capacity
+    from app.errors import Conflict
 
     check_session_day(unit.activity, day)
     check_capacity(capacity_under6, capacity_over6, day)

@@ -31,5 +31,6 @@ def build_school_holidays(zone: str, year: int):
     click.echo(f"Zone {zone.upper()}: {created} period(s) created, {updated} updated.")
 
 
-commands = [calendar]
-from app.booking.allocation_cli import allocation as _allocation; commands.append(_allocation)  # noqa: E402,E702
+from app.booking.allocation.cli import allocation as _allocation  # noqa: E402  (its own group of commands)
+
+commands = [calendar, _allocation]

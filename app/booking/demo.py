@@ -22,8 +22,19 @@ from app import clock
 from app.accounts.models import Role, User
 from app.accounts.passwords import hash_password
 from app.booking import services
-from app.booking.models import (Activity, ActivityKind, Booking, SchoolHolidayPeriod, Session, Site, SiteStaff,
-                                StaffingRegime, Tariff, Unit, UnitKind)
+from app.booking.models import (
+    Activity,
+    ActivityKind,
+    Booking,
+    SchoolHolidayPeriod,
+    Session,
+    Site,
+    SiteStaff,
+    StaffingRegime,
+    Tariff,
+    Unit,
+    UnitKind,
+)
 from app.booking.school_calendar import build_offline
 from app.extensions import db
 from app.families.models import Child, Commune, HouseholdMember

@@ -62,7 +62,8 @@ def age_refusal(child, activity, day: date) -> Refusal | None:
             "%(name)s aura %(age)s ans ce jour-là ; cette activité accueille les enfants jusqu'à %(max)s ans.",
             name=child.first_name, age=years, max=activity.max_age))
     if months < 0:
-        return Refusal("age_out_of_range", _("Ce jour-là, la naissance de %(name)s n'aura pas encore eu lieu.", name=child.first_name))
+        return Refusal("age_out_of_range",
+                       _("Ce jour-là, la naissance de %(name)s n'aura pas encore eu lieu.", name=child.first_name))
     min_months = activity.min_age_months if activity.min_age_months is not None else activity.min_age * 12
     if months >= min_months:
         return None

@@ -252,7 +252,7 @@ class Preloaded:
 
 def preload(child_ids, sessions) -> Preloaded:
     """Two queries for `check_request` on every (child, session) pair of `child_ids` × `sessions`."""
-    from app.booking.allocation_models import AllocationPeriod
+    from app.booking.allocation.models import AllocationPeriod
 
     known = Preloaded()
     sessions = list(sessions)

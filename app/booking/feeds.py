@@ -22,8 +22,7 @@ from app.accounts.models import User
 from app.accounts.permissions import require
 from app.booking.access import Action, household_of
 from app.booking.hooks import day_plans
-from app.booking.models import (PLACE_STATUSES, Activity, Booking, BookingStatus, CalendarFeedToken, Session, Site,
-                                Unit)
+from app.booking.models import PLACE_STATUSES, Activity, Booking, BookingStatus, CalendarFeedToken, Session, Site, Unit
 from app.errors import NotFound
 from app.extensions import db, utcnow
 from app.families.models import Child

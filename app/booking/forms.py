@@ -4,14 +4,26 @@ from __future__ import annotations
 from datetime import time
 
 from flask_babel import lazy_gettext as _l
-from wtforms import (BooleanField, DateField, DateTimeLocalField, DecimalField, RadioField,
-                     SelectField, SelectMultipleField, StringField, TextAreaField, TimeField)
+from wtforms import (
+    BooleanField,
+    DateField,
+    DateTimeLocalField,
+    DecimalField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from app.forms import IntegerField  # bounded to what the database holds
 from app.booking.models import ActivityKind, StaffingRegime, UnitKind
-from app.forms import FlaskForm
+from app.forms import (
+    FlaskForm,
+    IntegerField,  # bounded to what the database holds
+)
 
 KIND_CHOICES = [(ActivityKind.PERISCOLAIRE.value, _l("Périscolaire (dont mercredis)")),
                 (ActivityKind.EXTRASCOLAIRE.value, _l("Extrascolaire (vacances)"))]

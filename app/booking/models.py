@@ -6,8 +6,7 @@ import enum
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from sqlalchemy import (JSON, Enum, ForeignKey, Index, Numeric, String, Text, Time, UniqueConstraint, false, func,
-                        text)
+from sqlalchemy import JSON, Enum, ForeignKey, Index, Numeric, String, Text, Time, UniqueConstraint, false, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app import clock
@@ -371,4 +370,4 @@ class CalendarFeedToken(db.Model):
     household: Mapped[Household | None] = relationship()
     created_by: Mapped[User | None] = relationship()
     site: Mapped[Site | None] = relationship()
-from app.booking.allocation_models import AllocationPeriod, AllocationRequest, AllocationRequestItem  # noqa: E402,F401
+from app.booking.allocation.models import AllocationPeriod, AllocationRequest, AllocationRequestItem  # noqa: E402,F401

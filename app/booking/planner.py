@@ -17,16 +17,25 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app import months
-from app import clock
+from app import clock, months
 from app.accounts.models import User
 from app.booking import engine
 from app.booking.access import household_of
+from app.booking.catalogue import pick_price
 from app.booking.eligibility import age_refusal
 from app.booking.errors import BookingRefused
-from app.booking.models import (ACTIVE_STATUSES, Activity, ActivityKind, AgeBand, Booking, BookingStatus, Session,
-                                Site, Tariff, Unit)
-from app.booking.catalogue import pick_price
+from app.booking.models import (
+    ACTIVE_STATUSES,
+    Activity,
+    ActivityKind,
+    AgeBand,
+    Booking,
+    BookingStatus,
+    Session,
+    Site,
+    Tariff,
+    Unit,
+)
 from app.booking.services import status_label
 from app.errors import NotFound
 from app.extensions import db, utcnow

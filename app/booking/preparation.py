@@ -15,7 +15,6 @@ from app.booking import engine
 from app.booking.models import Activity, Booking, BookingStatus, Session, Unit
 from app.extensions import db, utcnow
 
-
 # Called when a held booking is released (cancelled by the family or the centre), in the caller's
 # transaction: fn(child_id, site_id, now). Inclusion cancels a meeting that no longer has a purpose.
 _RELEASE_LISTENERS: list = []

@@ -16,8 +16,8 @@ from app.accounts.models import User
 from app.booking.access import Action
 from app.booking.catalogue import check_not_past, check_session_day, get_site, public_holidays, school_holiday_periods
 from app.booking.errors import InvalidSchedule
-from app.booking.staffing import check_capacity
 from app.booking.models import PARIS, Activity, ActivityKind, Session, Unit, UnitKind
+from app.booking.staffing import check_capacity
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db, utcnow
 

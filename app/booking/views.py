@@ -1,4 +1,4 @@
-"""Booking pages for parents (calendar, bookings, iCalendar feed); staff pages in staff_views.py."""
+"""Booking pages for parents (calendar, bookings, iCalendar feed); staff pages in views_staff.py."""
 from __future__ import annotations
 
 import uuid
@@ -11,7 +11,6 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from app import clock
-from app.urls import id_arg, parse_id
 from app.accounts.models import Role
 from app.accounts.permissions import roles_required
 from app.booking import feeds, planner, services
@@ -22,6 +21,7 @@ from app.extensions import db, utcnow
 from app.families.models import Child
 from app.navigation import register_nav
 from app.notifications import ical
+from app.urls import id_arg, parse_id
 
 bp = Blueprint("booking", __name__, url_prefix="/accueils")
 
@@ -226,5 +226,5 @@ def site_feed(token: str):
     return _ics(feeds.site_calendar(token))
 
 
-from app.booking import staff_views  # noqa: E402,F401  (registers the staff routes on bp)
-from app.booking import allocation_views  # noqa: E402,F401  (allocation by draw pages)
+from app.booking import views_staff  # noqa: E402,F401  (registers the staff routes on bp)
+from app.booking.allocation import views as allocation_views  # noqa: E402,F401  (allocation by draw pages)

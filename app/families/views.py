@@ -7,7 +7,6 @@ belongs to another household.
 """
 from __future__ import annotations
 
-
 from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -31,8 +30,8 @@ from app.families.forms import (
     PersonForm,
     RefuseDeclarationForm,
 )
-from app.navigation import register_nav
 from app.forms import show_domain_error as _apply_form_error
+from app.navigation import register_nav
 
 bp = Blueprint("families", __name__, url_prefix="/foyer")
 

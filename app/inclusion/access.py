@@ -18,8 +18,7 @@ from sqlalchemy import func, select
 from app import clock, rules
 from app.accounts.models import Role, User
 from app.accounts.permissions import policy
-from app.booking.models import (ACTIVE_STATUSES, PLACE_STATUSES, Activity, Booking, Session, Site, SiteStaff,
-                                Unit)
+from app.booking.models import ACTIVE_STATUSES, PLACE_STATUSES, Activity, Booking, Session, Site, SiteStaff, Unit
 from app.extensions import db
 from app.families.models import Child, HouseholdMember
 from app.inclusion.models import AuditEntry

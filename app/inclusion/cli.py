@@ -1,9 +1,9 @@
 """`flask --app app inclusion ...`: retention of health data."""
 from __future__ import annotations
 
-
 import click
 from flask.cli import AppGroup
+
 from app import clock
 
 inclusion = AppGroup("inclusion", help="Inclusion: needs, reception plans, health data retention.")

@@ -12,15 +12,13 @@ def init_app(app: Flask) -> None:
     import app.inclusion.health  # noqa: F401  (and the health form's)
     from app.booking.admission import register_check
     from app.booking.allocation import register_priority_provider
-    from app.booking.register_cards import register_card_provider
-    from app.booking.staffing import register_extra_staff_provider
     from app.booking.hooks import register_day_plan_provider
-    from app.inclusion.adaptation import day_plans
-    from app.inclusion.cards import extra_staff_for_session
-    from app.inclusion.cards import register_card_provider as inclusion_cards
-    from app.inclusion.cards import alert_provider
-    from app.booking.register_cards import register_alert_provider
     from app.booking.preparation import register_release_listener
+    from app.booking.register_cards import register_alert_provider, register_card_provider
+    from app.booking.staffing import register_extra_staff_provider
+    from app.inclusion.adaptation import day_plans
+    from app.inclusion.cards import alert_provider, extra_staff_for_session
+    from app.inclusion.cards import register_card_provider as inclusion_cards
     from app.inclusion.plans import cancel_meeting_without_held_bookings, preparation_check
     from app.inclusion.services import purge
     from app.notifications.jobs import register_daily_job

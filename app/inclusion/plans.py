@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from flask import current_app
@@ -20,7 +20,6 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from app import clock
-from app.formats import email_day, email_moment
 from app.accounts.models import Role, User
 from app.accounts.permissions import require
 from app.booking import preparation as booking_preparation
@@ -28,9 +27,17 @@ from app.booking.models import Activity, Booking, BookingStatus, Session, Site, 
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db, utcnow
 from app.families.models import Child
+from app.formats import email_day, email_moment
 from app.inclusion.access import Action, audit, is_guardian
-from app.inclusion.models import (PLAN_FIELDS, PLAN_TEXT_FIELDS, MeetingProposal, PlanStatus, PlanVersion,
-                                  PreparationWaiver, ReceptionPlan)
+from app.inclusion.models import (
+    PLAN_FIELDS,
+    PLAN_TEXT_FIELDS,
+    MeetingProposal,
+    PlanStatus,
+    PlanVersion,
+    PreparationWaiver,
+    ReceptionPlan,
+)
 from app.notifications import ical
 from app.notifications.outbox import notify
 
@@ -172,7 +179,7 @@ def cancel_meeting_without_held_bookings(child_id: int, site_id: int, now: datet
 
 
 def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def propose_meeting(user: User, child_id: int, site_id: int, *, starts_at: datetime, duration_minutes: int = 60,

@@ -12,15 +12,14 @@ from sqlalchemy.orm import selectinload
 
 from app import months
 from app.accounts.models import Role, User
-from app.booking.models import (Activity, Session, Site, Unit)
+from app.booking.models import Activity, Session, Site, Unit
 from app.booking.staffing import FullStaffing, full_staffing_for
 from app.errors import Forbidden
 from app.exports import Table
 from app.extensions import db
 from app.inclusion.access import staff_site_ids
-from app.inclusion.models import ChildNeeds
 from app.inclusion.cards import children_with_plan
-
+from app.inclusion.models import ChildNeeds
 
 
 @dataclass

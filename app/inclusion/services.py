@@ -11,11 +11,11 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 from pathlib import Path
+from typing import Any
 
-from flask_babel import gettext as _
 from dateutil.relativedelta import relativedelta
+from flask_babel import gettext as _
 from sqlalchemy import delete, func, select, update
 from werkzeug.utils import secure_filename
 
@@ -28,8 +28,16 @@ from app.exports import Table
 from app.extensions import db, utcnow
 from app.families.models import Child
 from app.inclusion.access import Action, audit
-from app.inclusion.models import (AuditEntry, ChildNeeds, DocumentKind, HealthForm, MeetingProposal,
-                                  NeedDocument, PlanVersion, ReceptionPlan)
+from app.inclusion.models import (
+    AuditEntry,
+    ChildNeeds,
+    DocumentKind,
+    HealthForm,
+    MeetingProposal,
+    NeedDocument,
+    PlanVersion,
+    ReceptionPlan,
+)
 
 NEEDS_TEXT_FIELDS = ("allergies", "diet", "medication", "emergency_protocol", "disability_nature", "rhythm",
                      "communication", "to_avoid", "what_helps")
@@ -277,7 +285,7 @@ def export_child_data(user: User, child_id: int) -> dict[str, Any]:
 
     Raises NotFound.
     """
-    from app.inclusion.models import AdaptationPeriod, PLAN_FIELDS
+    from app.inclusion.models import PLAN_FIELDS, AdaptationPeriod
 
     child = get_child(user, child_id, Action.EDIT_NEEDS)
     needs = needs_of(child.id)

@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import json
 
-from flask import (Blueprint, Response, current_app, flash, redirect, render_template, request, send_file,
-                   url_for)
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -13,14 +12,23 @@ from app import clock, exports, uploads
 from app.accounts.models import Role
 from app.accounts.permissions import roles_required
 from app.errors import DomainError
+from app.forms import show_domain_error as _form_error
 from app.inclusion import adaptation, plans, reports, services
 from app.inclusion import cards as inclusion_cards
 from app.inclusion.access import ACCESS_MONTHS, Action, is_guardian, managed_sites
-from app.inclusion.forms import (DocumentForm, MeetingForm, NeedsForm, PlanForm, ReasonForm, StepEditForm,
-                                 StepRecordForm, steps_data, steps_form)
+from app.inclusion.forms import (
+    DocumentForm,
+    MeetingForm,
+    NeedsForm,
+    PlanForm,
+    ReasonForm,
+    StepEditForm,
+    StepRecordForm,
+    steps_data,
+    steps_form,
+)
 from app.inclusion.models import PLAN_FIELDS, PlanStatus
 from app.navigation import register_nav
-from app.forms import show_domain_error as _form_error
 
 bp = Blueprint("inclusion", __name__, url_prefix="/inclusion")
 PARIS = clock.PARIS

@@ -17,7 +17,7 @@ import logging
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 
 from flask import current_app
 from sqlalchemy import delete, select
@@ -112,9 +112,9 @@ def purge_sent_messages(today: date) -> int:
     """Delete sent messages (they hold personal data) after OUTBOX_RETENTION_DAYS (90 by default)."""
     days = int(current_app.config.get("OUTBOX_RETENTION_DAYS") or 90)
     # `today` at midnight UTC: rerunning on the same day deletes nothing more.
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    limit = datetime.combine(today - timedelta(days=days), datetime.min.time(), tzinfo=timezone.utc)
+    limit = datetime.combine(today - timedelta(days=days), datetime.min.time(), tzinfo=UTC)
     result = db.session.execute(delete(OutboxMessage).where(
         OutboxMessage.status == OutboxStatus.SENT, OutboxMessage.sent_at < limit))
     db.session.commit()

@@ -18,8 +18,8 @@ MAIL_TLS_CA_FILE (None: the system's certificate authorities).
 """
 from __future__ import annotations
 
-import contextlib
 import base64
+import contextlib
 import logging
 import secrets
 import smtplib

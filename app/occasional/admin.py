@@ -49,9 +49,22 @@ from app.extensions import db, utcnow
 from app.families.models import Commune
 from app.occasional.access import PROVIDER_STAFF_ROLES, Action
 from app.occasional.blocks import hhmm, lock_provider, long_day
-from app.occasional.models import (ACTIVE_STATUSES, BLOCK_MINUTES, CareBand, CareBlock, OccasionalBooking,
-                                   OccasionalProvider, ProviderKind, ProviderOpening, ProviderStaff, ProviderTariff,
-                                   Pricing, ShiftPattern, block_starts, is_public_holiday)
+from app.occasional.models import (
+    ACTIVE_STATUSES,
+    BLOCK_MINUTES,
+    CareBand,
+    CareBlock,
+    OccasionalBooking,
+    OccasionalProvider,
+    Pricing,
+    ProviderKind,
+    ProviderOpening,
+    ProviderStaff,
+    ProviderTariff,
+    ShiftPattern,
+    block_starts,
+    is_public_holiday,
+)
 from app.occasional.services import release_and_promote
 
 MAX_LISTED = 5  # dates named in a refusal, then "and N others"

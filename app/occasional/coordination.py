@@ -20,9 +20,8 @@ from app.notifications.outbox import notify
 from app.occasional.access import Action, provider_ids_of
 from app.occasional.blocks import availability, parse_time
 from app.occasional.errors import NotPending
-from app.occasional.models import (HOLDING_STATUSES, CareBand, OccasionalBooking, OccasionalProvider,
-                                   RequestStatus)
-from app.occasional.services import PATH_MINE, release_and_promote, describe, guardians
+from app.occasional.models import HOLDING_STATUSES, CareBand, OccasionalBooking, OccasionalProvider, RequestStatus
+from app.occasional.services import PATH_MINE, describe, guardians, release_and_promote
 
 
 def staff_needed(provider: OccasionalProvider, not_walking: int, walking: int) -> int:

@@ -15,8 +15,15 @@ from app import clock
 from app.accounts.models import Role, User
 from app.extensions import db
 from app.families.models import Commune
-from app.occasional.models import (OccasionalProvider, ProviderKind, ProviderOpening, ProviderStaff,
-                                   ProviderTariff, age_in_months, is_public_holiday)
+from app.occasional.models import (
+    OccasionalProvider,
+    ProviderKind,
+    ProviderOpening,
+    ProviderStaff,
+    ProviderTariff,
+    age_in_months,
+    is_public_holiday,
+)
 
 COORDINATOR_EMAIL = "coordinator1@demo.pitchoun.fr"
 

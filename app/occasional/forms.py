@@ -5,14 +5,25 @@ from __future__ import annotations
 from datetime import time
 
 from flask_babel import lazy_gettext as _l
-from wtforms import (BooleanField, DateField, HiddenField, RadioField, SelectField,
-                     SelectMultipleField, StringField, TextAreaField, TimeField)
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from app.forms import IntegerField  # bounded to what the database holds
 from app.billing.forms import FrenchDecimalField
-from app.forms import FlaskForm
+from app.forms import (
+    FlaskForm,
+    IntegerField,  # bounded to what the database holds
+)
 
 WEEKDAY_CHOICES = [(0, _l("Lundi")), (1, _l("Mardi")), (2, _l("Mercredi")), (3, _l("Jeudi")),
                    (4, _l("Vendredi")), (5, _l("Samedi")), (6, _l("Dimanche"))]

@@ -20,11 +20,11 @@ import holidays
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from app.accounts.models import User
 from app import clock
+from app.accounts.models import User
 from app.errors import NotFound, ValidationFailed
-from app.families.models import Household
 from app.extensions import db, utcnow
+from app.families.models import Household
 from app.occasional.blocks import hhmm, parse_day, parse_time
 from app.occasional.errors import NotTransmittable
 from app.occasional.models import OccasionalBooking, RelaisTransmission, RequestStatus

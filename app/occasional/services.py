@@ -33,13 +33,41 @@ from app.extensions import db, utcnow
 from app.families.models import Child, Household
 from app.notifications.outbox import notify
 from app.occasional.billing import household_cnaf_rate
-from app.occasional.blocks import (check_range, ensure_and_lock, free_ranges, hhmm, long_day, lock_provider,
-                                   parse_day, parse_time)
-from app.occasional.errors import (AgeOutOfRange, AlreadyRequested, ChildNotFound, Closed, DayInPast,
-                                   InvalidPattern, NotCancellable, ProviderNotFound, RequestRefused)
-from app.occasional.models import (ACTIVE_STATUSES, HOLDING_STATUSES, OccasionalBooking, OccasionalProvider,
-                                   PatternKind, Pricing, ProviderStaff, RequestStatus, ShiftPattern,
-                                   age_in_months, block_starts, is_public_holiday)
+from app.occasional.blocks import (
+    check_range,
+    ensure_and_lock,
+    free_ranges,
+    hhmm,
+    lock_provider,
+    long_day,
+    parse_day,
+    parse_time,
+)
+from app.occasional.errors import (
+    AgeOutOfRange,
+    AlreadyRequested,
+    ChildNotFound,
+    Closed,
+    DayInPast,
+    InvalidPattern,
+    NotCancellable,
+    ProviderNotFound,
+    RequestRefused,
+)
+from app.occasional.models import (
+    ACTIVE_STATUSES,
+    HOLDING_STATUSES,
+    OccasionalBooking,
+    OccasionalProvider,
+    PatternKind,
+    Pricing,
+    ProviderStaff,
+    RequestStatus,
+    ShiftPattern,
+    age_in_months,
+    block_starts,
+    is_public_holiday,
+)
 
 PATH_MINE = "/garde-ponctuelle/mes-demandes"
 MAX_PATTERN_DAYS = 56  # 8 weeks
@@ -257,7 +285,8 @@ def _answer_range(user: User, provider: OccasionalProvider, child: Child, househ
     full = [b for b in blocks if b.free(band) <= 0]  # the answer lists them; engine.claim_all decides
     hourly = hourly_price(provider, household, day)
     booking = OccasionalBooking(
-        child_id=child.id, provider_id=provider.id, pattern_id=pattern.id if pattern else None, day=day, starts_at=start, ends_at=end,
+        child_id=child.id, provider_id=provider.id, pattern_id=pattern.id if pattern else None, day=day, starts_at=start,
+        ends_at=end,
         band=band, submission_id=submission_id, booked_by_id=user.id, hourly_price=hourly, created_at=now,
         updated_at=now)
     booking.price = None if hourly is None else (hourly * booking.hours).quantize(Decimal("0.01"))

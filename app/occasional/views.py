@@ -7,20 +7,26 @@ from datetime import date, timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 
-from app import months
-from app.urls import id_arg
-from app import clock
+from app import clock, months
 from app.accounts.models import Role
 from app.accounts.permissions import roles_required
 from app.booking.access import household_of
 from app.errors import DomainError, ValidationFailed
 from app.navigation import register_nav
 from app.occasional import coordination, relais, services
-from app.occasional.forms import WEEKDAY_CHOICES, AttendanceForm, CancelPatternForm, DecisionForm, PatternForm, RequestForm
+from app.occasional.forms import (
+    WEEKDAY_CHOICES,
+    AttendanceForm,
+    CancelPatternForm,
+    DecisionForm,
+    PatternForm,
+    RequestForm,
+)
+from app.urls import id_arg
 
 bp = Blueprint("occasional", __name__, url_prefix="/garde-ponctuelle")
 
@@ -261,4 +267,4 @@ def attendance(booking_id: int):
 
 
 
-from app.occasional import admin_views  # noqa: E402,F401  (registers the administrators' routes on bp)
+from app.occasional import views_admin  # noqa: E402,F401  (registers the administrators' routes on bp)

@@ -34,8 +34,7 @@ from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
 from app.payments import gateway
 from app.payments.access import Action
-from app.payments.models import (Invoice, OnlineTransaction, OnlineTransactionInvoice, PaymentMethod,
-                                 TransactionStatus)
+from app.payments.models import Invoice, OnlineTransaction, OnlineTransactionInvoice, PaymentMethod, TransactionStatus
 from app.payments.services import PAYABLE, ZERO, apply_payment, lock_invoices
 
 log = logging.getLogger(__name__)

@@ -14,10 +14,10 @@ from sqlalchemy import select
 from app import clock, rules
 from app.accounts.models import User
 from app.accounts.permissions import require
+from app.billing.registry import money
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
 from app.payments.access import Action
-from app.billing.registry import money
 from app.payments.models import Invoice, InvoiceStatus, PaymentMethod, SepaMandate
 from app.payments.services import apply_payment
 

@@ -20,6 +20,7 @@ from app.accounts.permissions import require
 from app.billing.models import Statement
 from app.billing.registry import money
 from app.errors import NotFound
+from app.exports import Table
 from app.extensions import db
 from app.payments.access import Action
 from app.payments.models import Invoice, InvoiceSequence, InvoiceStatus, Payment, PaymentMethod
@@ -260,10 +261,8 @@ def unpaid_invoices(user: User, today: date | None = None) -> list[Invoice]:
         .options(selectinload(Invoice.statement)).order_by(Invoice.due_on, Invoice.number)) if i.remaining > ZERO]
 
 
-def unpaid_table(invoices: list[Invoice], today: date) -> "Table":
+def unpaid_table(invoices: list[Invoice], today: date) -> Table:
     from flask_babel import gettext as _
-
-    from app.exports import Table
 
     table = Table("impayes", _("Impayés"), [_("Facture"), _("Foyer"), _("Mois"), _("Échéance"),
                                             _("Jours de retard"), _("Montant (€)"), _("Payé (€)"),
@@ -336,11 +335,10 @@ def day_journal(user: User, day: date) -> list[Payment]:
                                                                                          Payment.id)))
 
 
-def journal_tables(payments: list[Payment], day: date) -> list["Table"]:
+def journal_tables(payments: list[Payment], day: date) -> list[Table]:
     """The day's journal: one line per payment, and the totals by means of payment."""
     from flask_babel import gettext as _
 
-    from app.exports import Table
 
     lines = Table("paiements", _("Paiements"), [_("Date"), _("Heure"), _("Facture"), _("Foyer"), _("Moyen"),
                                                 _("Référence"), _("Montant (€)")])

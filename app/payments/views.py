@@ -9,13 +9,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from app import clock, exports
 from app.accounts.models import Role
 from app.accounts.permissions import roles_required
 from app.errors import DomainError
 from app.extensions import csrf
-from app.navigation import register_nav
-from app import clock, exports
 from app.forms import show_domain_error
+from app.navigation import register_nav
 from app.payments import gateway, online, pdf, services
 from app.payments.forms import DebitFileForm, DeskPaymentForm, MandateForm, PayForm, RejectionsForm
 from app.payments.models import InvoiceStatus

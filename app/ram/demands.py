@@ -13,7 +13,7 @@ from app.accounts.permissions import require
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db, utcnow
 from app.families.models import Commune
-from app.ram import permissions as perm
+from app.ram import access as perm
 from app.ram import schedule as sch
 from app.ram.models import (
     CareContract,

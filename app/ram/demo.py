@@ -6,7 +6,7 @@ childminders whose commune is missing are skipped, and say so.
 from __future__ import annotations
 
 import random
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select
 
@@ -14,6 +14,8 @@ from app.accounts.models import Role, User
 from app.accounts.passwords import hash_password
 from app.extensions import db
 from app.families.models import Commune
+from app.ram import availability as av
+from app.ram import schedule as sch
 from app.ram.models import (
     AvailabilityDeclaration,
     CareContract,
@@ -26,8 +28,6 @@ from app.ram.models import (
     RelaisStaff,
     Workshop,
 )
-from app.ram import availability as av
-from app.ram import schedule as sch
 from app.ram.services import profile_of, today_local
 
 PASSWORD = "Pitchoun-Demo-2026!"
@@ -131,7 +131,7 @@ def load_demo() -> list[str]:
         stale = n % 7 == 0
         declared_on = today - timedelta(days=400 if stale else rng.randint(5, 60))
         cm.declarations.append(AvailabilityDeclaration(
-            declared_at=datetime.combine(declared_on, time(10), timezone.utc), valid_from=declared_on))
+            declared_at=datetime.combine(declared_on, time(10), UTC), valid_from=declared_on))
         db.session.add(cm)
     if made:
         lines.append(f"  {made} childminders created with licences, children and availability")

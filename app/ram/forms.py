@@ -17,8 +17,8 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
-from wtforms.widgets import CheckboxInput, ListWidget
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.forms import FlaskForm, IntegerField, MonthField  # IntegerField: bounded to what the database holds
 from app.ram import schedule as sch
@@ -267,7 +267,7 @@ class AcceptedHoursForm(ScheduleMixin, FlaskForm):
         from datetime import time
 
         for key, intervals in (schedule or {}).items():
-            for suffix, (start, end) in zip(("", "2"), intervals[:2]):
+            for suffix, (start, end) in zip(("", "2"), intervals[:2], strict=False):
                 self[f"day{key}_start{suffix}"].data = time.fromisoformat(start)
                 self[f"day{key}_end{suffix}"].data = time.fromisoformat("23:59" if end == "24:00" else end)
 

@@ -70,4 +70,4 @@ def init_app(app: Flask) -> None:
     from app.ram.reminders import JOB_NAME, send_workshop_reminders
 
     register_daily_job(JOB_NAME, send_workshop_reminders)
-    from app.ram import permissions  # noqa: F401  (registers the policies)
+    from app.ram import access  # noqa: F401  (registers the policies)

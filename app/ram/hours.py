@@ -17,7 +17,7 @@ from app.accounts.models import User
 from app.accounts.permissions import require
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db
-from app.ram import permissions as perm
+from app.ram import access as perm
 from app.ram import schedule as sch
 from app.ram.models import Childminder, ChildminderAbsence
 from app.ram.services import lock_childminder, today_local

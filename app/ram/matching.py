@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from functools import lru_cache
 
 from flask_babel import gettext as _
@@ -25,8 +25,8 @@ from app.accounts.models import User
 from app.accounts.permissions import require
 from app.extensions import db
 from app.families.models import Commune
+from app.ram import access as perm
 from app.ram import availability as av
-from app.ram import permissions as perm
 from app.ram import schedule as sch
 from app.ram.demands import haversine_km
 from app.ram.models import (
@@ -179,9 +179,9 @@ class MatchIndex:
                 continue  # no licence now or later: never a match
             moment = declared.get(cid)
             if isinstance(moment, str):  # SQLite hands aggregates back untyped
-                moment = datetime.fromisoformat(moment).replace(tzinfo=timezone.utc)
+                moment = datetime.fromisoformat(moment).replace(tzinfo=UTC)
             elif moment is not None and moment.tzinfo is None:
-                moment = moment.replace(tzinfo=timezone.utc)
+                moment = moment.replace(tzinfo=UTC)
             declared_on = local_date(moment) if moment else None
             offers = dict(zip(OFFER_KEYS, flags, strict=False))
             index.candidates.append(Candidate(cid, f"{first} {last}".strip(), insee, relais.get(relais_id, ""),

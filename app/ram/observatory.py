@@ -22,8 +22,8 @@ from app.accounts.permissions import require
 from app.exports import Table
 from app.extensions import db
 from app.families.models import Commune
+from app.ram import access as perm
 from app.ram import availability as av
-from app.ram import permissions as perm
 from app.ram import schedule as sch
 from app.ram.models import CareContract, Childminder, DemandStatus, FamilyDemand, Licence, OwnChild, Relais
 from app.ram.services import licence_terms, local_date, today_local

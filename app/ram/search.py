@@ -21,9 +21,9 @@ from app.accounts.permissions import require
 from app.errors import ValidationFailed
 from app.extensions import db
 from app.families.models import Commune
+from app.ram import access as perm
 from app.ram import availability as av
 from app.ram import matching
-from app.ram import permissions as perm
 from app.ram import schedule as sch
 from app.ram.hours import first_day_available
 from app.ram.models import Childminder

@@ -24,8 +24,8 @@ from app.extensions import db
 from app.families.models import Commune
 from app.notifications.models import OutboxMessage
 from app.notifications.outbox import notify
+from app.ram import access as perm
 from app.ram import availability as av
-from app.ram import permissions as perm
 from app.ram import schedule as sch
 from app.ram.models import (
     AvailabilityDeclaration,

@@ -13,16 +13,15 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from app import months
-from app.urls import id_arg, parse_id
 from app.accounts.models import Role
 from app.accounts.permissions import can, roles_required
 from app.errors import DomainError
 from app.forms import show_domain_error as apply_error
 from app.navigation import register_nav
+from app.ram import access as perm
 from app.ram import availability as av
-from app.ram import permissions as perm
-from app.ram import services
 from app.ram import schedule as sch
+from app.ram import services
 from app.ram.forms import (
     ChildminderCreateForm,
     ContractForm,
@@ -32,6 +31,7 @@ from app.ram.forms import (
     ProfileForm,
     PublishForm,
 )
+from app.urls import id_arg, parse_id
 
 bp = Blueprint("ram", __name__, url_prefix="/relais")
 

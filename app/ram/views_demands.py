@@ -8,18 +8,17 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app import exports, months
-from app.urls import id_arg, parse_id
 from app.accounts.models import Role
 from app.accounts.permissions import roles_required
 from app.errors import DomainError
+from app.ram import access as perm
 from app.ram import demands as demand_services
-from app.ram import matching, observatory
-from app.ram import permissions as perm
+from app.ram import matching, observatory, services
 from app.ram import schedule as sch
-from app.ram import services
 from app.ram.forms import DemandForm, IntroductionForm, ObservatoryForm, OutcomeForm
 from app.ram.models import DemandStatus, IntroductionOutcome
 from app.ram.views import STAFF, apply_error, bp, commune_choices, relais_choices
+from app.urls import id_arg, parse_id
 
 DEMAND_FORM_FIELDS = ("family_name", "contact_phone", "contact_email", "child_first_name", "child_birth_date",
                       "birth_expected", "start_date", "atypical_hours", "needs_meals", "needs_school_pickup",

@@ -11,10 +11,9 @@ from app.accounts.models import Role
 from app.accounts.permissions import roles_required
 from app.errors import DomainError
 from app.ram import availability as av
-from app.ram import hours
+from app.ram import hours, services
 from app.ram import schedule as sch
 from app.ram import search as search_services
-from app.ram import services
 from app.ram.forms import AbsenceForm, AcceptedHoursForm, SearchForm
 from app.ram.views import STAFF, apply_error, bp, commune_choices
 

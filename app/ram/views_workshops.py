@@ -7,15 +7,15 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.urls import id_arg
 from app.accounts.models import Role
 from app.accounts.permissions import can, roles_required
 from app.errors import DomainError
 from app.notifications import ical
-from app.ram import permissions as perm
+from app.ram import access as perm
 from app.ram import salary, services, workshops
 from app.ram.forms import SalaryForm, WorkshopForm, WorkshopRegistrationForm
 from app.ram.views import STAFF, apply_error, bp
+from app.urls import id_arg
 
 
 def _my_childminder_id():

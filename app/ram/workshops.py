@@ -18,7 +18,7 @@ from app.accounts.permissions import require
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
 from app.notifications import ical
-from app.ram import permissions as perm
+from app.ram import access as perm
 from app.ram.models import Relais, Workshop, WorkshopRegistration
 from app.ram.services import childminder_of, today_local
 

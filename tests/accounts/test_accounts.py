@@ -1,6 +1,6 @@
 """Registration, password reset and change, rate limits, admin pages, CLI, API tokens."""
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 import time_machine
@@ -146,12 +146,12 @@ def test_password_reset_for_unknown_email_says_the_same_and_sends_nothing(client
 
 def test_expired_reset_link_is_refused(app, client):
     user = make_user()
-    with time_machine.travel(datetime(2026, 3, 29, 0, 30, tzinfo=timezone.utc), tick=False):  # a time change
+    with time_machine.travel(datetime(2026, 3, 29, 0, 30, tzinfo=UTC), tick=False):  # a time change
         token = services.make_reset_token(user)
         db.session.commit()
-    with time_machine.travel(datetime(2026, 3, 29, 1, 29, tzinfo=timezone.utc), tick=False):
+    with time_machine.travel(datetime(2026, 3, 29, 1, 29, tzinfo=UTC), tick=False):
         assert services.user_for_reset_token(token) == user
-    with time_machine.travel(datetime(2026, 3, 29, 1, 30, tzinfo=timezone.utc), tick=False):
+    with time_machine.travel(datetime(2026, 3, 29, 1, 30, tzinfo=UTC), tick=False):
         with pytest.raises(services.InvalidResetLink, match="expiré"):
             services.user_for_reset_token(token)
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
@@ -49,7 +49,7 @@ def test_a_session_ends_after_its_absolute_lifetime_however_active(app, make_cli
     assert app.config["SESSION_ABSOLUTE_LIFETIME"] == 12 * 3600
     user = make_user()
     client = make_client()
-    start = datetime(2026, 10, 24, 20, 0, tzinfo=timezone.utc)  # across the October time change
+    start = datetime(2026, 10, 24, 20, 0, tzinfo=UTC)  # across the October time change
     _log_in_at(client, user, start)
     moment = start
     while moment < start + timedelta(hours=12):
@@ -63,7 +63,7 @@ def test_a_session_ends_after_its_absolute_lifetime_however_active(app, make_cli
 
 def test_a_session_ends_after_the_idle_lifetime(app, make_client):
     user = make_user()
-    start = datetime(2026, 3, 28, 22, 0, tzinfo=timezone.utc)  # across the March time change
+    start = datetime(2026, 3, 28, 22, 0, tzinfo=UTC)  # across the March time change
     idle = make_client()
     _log_in_at(idle, user, start)
     with time_machine.travel(start + timedelta(hours=8, seconds=1), tick=False):

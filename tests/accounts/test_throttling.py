@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from datetime import UTC
 
 import pytest
 from sqlalchemy import select
@@ -110,16 +111,16 @@ def test_the_attacker_gains_nothing_from_the_link_offer(make_client):
 
 
 def test_sign_in_link_expires(app, make_client):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     import time_machine
 
     owner = make_user()
     c = make_client()
-    with time_machine.travel(datetime(2026, 10, 25, 0, 50, tzinfo=timezone.utc), tick=False):  # time change night
+    with time_machine.travel(datetime(2026, 10, 25, 0, 50, tzinfo=UTC), tick=False):  # time change night
         c.post("/connexion/lien", data={"email": owner.email, "csrf_token": get_csrf(c, "/connexion/lien")})
     path = _sign_in_link(owner.email)
-    with time_machine.travel(datetime(2026, 10, 25, 1, 6, tzinfo=timezone.utc), tick=False):
+    with time_machine.travel(datetime(2026, 10, 25, 1, 6, tzinfo=UTC), tick=False):
         response = c.get(path)
         assert response.status_code == 302
         assert "expiré" in c.get(response.headers["Location"]).get_data(as_text=True)

@@ -17,11 +17,11 @@ from datetime import date, datetime, time, timedelta
 
 import schemathesis
 
+from app import clock
 from app.api import views as _views  # noqa: F401  (imports the route modules in order)
 from app.api.booking import MAX_RANGE_DAYS
 from app.api.fields import MAX_YEAR
 from app.booking.staffing import MAX_MINORS
-from app import clock
 from app.families.services import MAX_CHILD_AGE
 
 _keys = itertools.count(1)
@@ -74,7 +74,7 @@ def map_case(context, case):
         # Both bands together: at most the legal maximum of minors (CASF R227-1, a dated rule).
         under, over = body.get("capacity_under6"), body.get("capacity_over6")
         if (_whole(under) and _whole(over) and 0 <= under <= MAX_MINORS.default
-                and 0 <= over and under + over > MAX_MINORS.default):
+                and over >= 0 and under + over > MAX_MINORS.default):
             body["capacity_over6"] = MAX_MINORS.default - int(under)
     if operation in (("POST", "/occasional/bookings"), ("POST", "/sessions")) and body:
         # start before end.

@@ -5,6 +5,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
+import pytest
 import requests
 from sqlalchemy import func, select
 
@@ -15,7 +16,6 @@ from app.families.models import Child, Household
 from tests.api.support import bearer, today
 from tests.booking.factories import make_parent_with_child, make_session
 from tests.factories import make_user
-import pytest
 
 pytestmark = pytest.mark.slow
 

@@ -8,8 +8,15 @@ import time_machine
 from app.booking import admission
 from app.booking.models import UnitKind
 from tests.api.support import bearer
-from tests.booking.factories import (NOW, WEDNESDAY, make_activity, make_parent_with_child, make_session, make_site,
-                                     make_unit)
+from tests.booking.factories import (
+    NOW,
+    WEDNESDAY,
+    make_activity,
+    make_parent_with_child,
+    make_session,
+    make_site,
+    make_unit,
+)
 from tests.inclusion.factories import make_template
 
 

@@ -22,7 +22,14 @@ import pytest
 from app.accounts.models import Role
 from app.extensions import db
 from tests.api.support import school_calendar, today
-from tests.booking.factories import make_activity, make_parent_with_child, make_session, make_site, make_staff, make_unit
+from tests.booking.factories import (
+    make_activity,
+    make_parent_with_child,
+    make_session,
+    make_site,
+    make_staff,
+    make_unit,
+)
 from tests.conftest import api_token
 from tests.occasional.factories import make_provider
 

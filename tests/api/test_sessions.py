@@ -10,8 +10,14 @@ from app.accounts.models import Role
 from app.booking.models import ActivityKind, Session
 from app.extensions import db
 from tests.api.support import bearer, error_of, next_day, school_calendar, today
-from tests.booking.factories import (make_activity, make_parent_with_child, make_session, make_site, make_staff,
-                                     make_unit)
+from tests.booking.factories import (
+    make_activity,
+    make_parent_with_child,
+    make_session,
+    make_site,
+    make_staff,
+    make_unit,
+)
 from tests.factories import make_user
 
 

@@ -5,8 +5,17 @@ import uuid
 from datetime import date, time
 from decimal import Decimal
 
-from app.booking.models import (ActivityKind, AgeBand, Attendance, AttendanceStatus, Booking, BookingStatus, Session,
-                                StaffingRegime, UnitKind)
+from app.booking.models import (
+    ActivityKind,
+    AgeBand,
+    Attendance,
+    AttendanceStatus,
+    Booking,
+    BookingStatus,
+    Session,
+    StaffingRegime,
+    UnitKind,
+)
 from app.extensions import db
 from tests.booking.factories import make_activity, make_site, make_unit
 

@@ -1,5 +1,5 @@
 """Missing tariffs (issue 16): a booking is never free by accident; administrators see the gaps."""
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -99,14 +99,14 @@ def test_tariff_gaps_listed_for_administrators_only(client):
     assert [(g.unit_id, g.resident, g.bands) for g in gaps] == [(session.unit_id, False, ("QF 0 et plus",))]
     with pytest.raises(Forbidden):
         pricing.tariff_gaps(make_user(Role.DIRECTOR))
-    with time_machine.travel(datetime(2026, 3, 2, 9, tzinfo=timezone.utc), tick=False):
+    with time_machine.travel(datetime(2026, 3, 2, 9, tzinfo=UTC), tick=False):
         login(client, admin)
         page = client.get("/facturation/tarifs").get_data(as_text=True)
     assert "Tarifs manquants" in page and "QF 0 et plus" in page and "refuser la réservation" in page
 
 
 def test_draw_refuses_a_wish_without_tariff_instead_of_booking_it_free():
-    from app.booking.allocation_draw import run_draw
+    from app.booking.allocation.draw import run_draw
     from tests.booking.allocation_factories import AFTER_CLOSE, add_request, make_draw_setup, make_family
 
     director, period, (session,) = make_draw_setup(rules=())

@@ -4,6 +4,7 @@ import threading
 from datetime import date
 from decimal import Decimal
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
@@ -16,7 +17,6 @@ from app.extensions import db
 from app.families.models import Household
 from tests.billing.factories import AFTER_MAY, MARCH, make_booking, make_unit_at, session_on
 from tests.booking.factories import make_parent_with_child
-import pytest
 
 pytestmark = pytest.mark.slow
 

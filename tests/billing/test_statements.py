@@ -6,13 +6,13 @@ from io import BytesIO
 import pytest
 from sqlalchemy import func, select
 
-from app.exports import to_csv
 from app.accounts.models import Role
 from app.billing import certificates, services
 from app.billing.models import BillingMonth, LineKind, Statement, StatementLine
 from app.booking import services as booking_services
 from app.booking.models import AttendanceStatus, BookingStatus
 from app.errors import Conflict, Forbidden, ValidationFailed
+from app.exports import to_csv
 from app.extensions import db
 from app.notifications.models import OutboxMessage
 from tests.billing.factories import AFTER_MAY, APRIL, MARCH, PDF, make_booking, make_unit_at, mark, session_on

@@ -1,4 +1,4 @@
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -116,7 +116,7 @@ def test_a_new_grid_never_changes_a_booking_already_made(admin):
                        valid_from=date(2025, 9, 1))
     session = make_session(unit, day=date(2026, 9, 16))
     parent, household, child = make_parent_with_child()
-    now = datetime(2026, 8, 20, 9, 0, tzinfo=timezone.utc)
+    now = datetime(2026, 8, 20, 9, 0, tzinfo=UTC)
     booking_services.book(parent, [(child.id, session.id)], now=now)
     # The new school year's grid is entered afterwards, for days already booked.
     old = db.session.scalar(select(Tariff).where(Tariff.unit_id == unit.id))

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from app import clock
 from app.accounts.models import Role
 from app.billing import services
 from app.billing.models import AbsenceCertificate, BillingMonth, Statement
@@ -15,7 +16,6 @@ from tests.billing.factories import AFTER_MAY, JPEG, MARCH, PDF, PNG, make_booki
 from tests.booking.factories import make_parent_with_child, make_site, make_staff
 from tests.conftest import csrf_token_from, get_csrf
 from tests.factories import make_user
-from app import clock
 
 
 @pytest.fixture

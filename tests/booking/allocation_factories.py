@@ -1,16 +1,16 @@
 """Builders for allocation-by-draw tests (committed)."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from app.accounts.models import Role
-from app.booking.allocation_models import AllocationPeriod, AllocationRequest, AllocationRequestItem
+from app.booking.allocation.models import AllocationPeriod, AllocationRequest, AllocationRequestItem
 from app.booking.models import ActivityKind, StaffingRegime
 from app.extensions import db
 from tests.booking.factories import make_activity, make_session, make_site, make_staff, make_unit
 from tests.factories import make_child, make_household, make_user
 
-NOW = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 OPENS = NOW - timedelta(days=1)
 CLOSES = NOW + timedelta(days=7)
 AFTER_CLOSE = CLOSES + timedelta(hours=1)

@@ -1,18 +1,28 @@
 """One-line builders for booking objects (committed)."""
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
+from app import clock
 from app.accounts.models import Role
-from app.booking.models import (Activity, ActivityKind, SchoolHolidayPeriod, Session, Site, SiteStaff,
-                                StaffingRegime, Tariff, Unit, UnitKind)
+from app.booking.models import (
+    Activity,
+    ActivityKind,
+    SchoolHolidayPeriod,
+    Session,
+    Site,
+    SiteStaff,
+    StaffingRegime,
+    Tariff,
+    Unit,
+    UnitKind,
+)
 from app.extensions import db
 from tests.factories import make_child, make_commune, make_household, make_user
-from app import clock
 
 # A fixed "now" well before the sessions used in service tests.
-NOW = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 WEDNESDAY = date(2026, 3, 18)
 
 

@@ -6,20 +6,27 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from app import clock
 from app.accounts.models import Role
 from app.booking import allocation, services
 from app.booking.allocation import draw_numbers
-from app.booking.allocation_draw import WindowStillOpen, replay_draw, run_draw
-from app.booking.allocation_models import AllocationPeriod, AllocationRequestItem, PeriodStatus
+from app.booking.allocation.draw import WindowStillOpen, replay_draw, run_draw
+from app.booking.allocation.models import AllocationPeriod, AllocationRequestItem, PeriodStatus
 from app.booking.models import AgeBand, Booking, BookingStatus, Session
 from app.errors import NotFound
 from app.extensions import db
 from app.notifications.models import OutboxMessage
-from tests.booking.allocation_factories import (AFTER_CLOSE, FIRST_DAY, NOW, UNDER6_BIRTH, add_request, make_draw_setup,
-                                                make_family)
+from tests.booking.allocation_factories import (
+    AFTER_CLOSE,
+    FIRST_DAY,
+    NOW,
+    UNDER6_BIRTH,
+    add_request,
+    make_draw_setup,
+    make_family,
+)
 from tests.booking.factories import make_site, make_staff
 from tests.factories import make_user
-from app import clock
 
 
 def _outcomes(period_id):

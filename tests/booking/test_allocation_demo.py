@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from app.booking.allocation_draw import replay_draw, run_draw
-from app.booking.allocation_demo import load_demo
-from app.booking.allocation_models import AllocationPeriod, AllocationRequest
-from app.booking.allocation_requests import close_requests_now
+from app.booking.allocation.demo import load_demo
+from app.booking.allocation.draw import replay_draw, run_draw
+from app.booking.allocation.models import AllocationPeriod, AllocationRequest
+from app.booking.allocation.requests import close_requests_now
 from app.extensions import db
 from app.notifications.models import OutboxMessage
 

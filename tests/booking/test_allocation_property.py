@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.booking.allocation import Candidate, allocate, draw_numbers
-import pytest
 
 pytestmark = pytest.mark.slow
 

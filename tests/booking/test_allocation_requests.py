@@ -7,14 +7,27 @@ import pytest
 from sqlalchemy import func, select
 
 from app.accounts.models import Role
-from app.booking.allocation_draw import run_draw
-from app.booking.allocation_models import AllocationRequest
-from app.booking.allocation_requests import (WindowClosed, close_requests_now, create_period, submit_request,
-                                             update_period, withdraw_request)
+from app.booking.allocation.draw import run_draw
+from app.booking.allocation.models import AllocationRequest
+from app.booking.allocation.requests import (
+    WindowClosed,
+    close_requests_now,
+    create_period,
+    submit_request,
+    update_period,
+    withdraw_request,
+)
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
-from tests.booking.allocation_factories import (AFTER_CLOSE, CLOSES, NOW, OPENS, add_request, make_draw_setup,
-                                                make_family)
+from tests.booking.allocation_factories import (
+    AFTER_CLOSE,
+    CLOSES,
+    NOW,
+    OPENS,
+    add_request,
+    make_draw_setup,
+    make_family,
+)
 from tests.booking.factories import make_activity, make_session, make_site, make_staff, make_unit
 
 

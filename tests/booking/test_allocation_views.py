@@ -5,8 +5,9 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
+from app import clock
 from app.accounts.models import Role
-from app.booking.allocation_models import AllocationPeriod, AllocationRequest, PeriodStatus
+from app.booking.allocation.models import AllocationPeriod, AllocationRequest, PeriodStatus
 from app.booking.models import Booking
 from app.extensions import db, utcnow
 from app.notifications.models import OutboxMessage
@@ -14,7 +15,6 @@ from tests.booking.allocation_factories import add_request, make_draw_setup, mak
 from tests.booking.factories import make_activity, make_site, make_staff
 from tests.conftest import csrf_token_from, get_csrf
 from tests.factories import make_user
-from app import clock
 
 
 def _live_setup(**kwargs):

@@ -11,11 +11,16 @@ from decimal import Decimal
 import pytest
 
 from app.extensions import db
-from tests.booking.factories import (future_wednesday, make_activity, make_parent_with_child, make_session,
-                                     make_site, make_unit)
+from tests.booking.factories import (
+    future_wednesday,
+    make_activity,
+    make_parent_with_child,
+    make_session,
+    make_site,
+    make_unit,
+)
 from tests.browser_support import PHONE
 from tests.factories import DEFAULT_PASSWORD, make_child
-
 
 
 def _serious(page) -> list[str]:

@@ -6,6 +6,7 @@ harness then sees overbooking: without it, a passing race test proves nothing.
 """
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -20,7 +21,6 @@ from app.extensions import db
 from tests.booking.factories import future_wednesday, make_parent_with_child, make_session, make_unit
 from tests.conftest import csrf_token_from
 from tests.factories import DEFAULT_PASSWORD
-import contextlib
 
 pytestmark = pytest.mark.slow
 

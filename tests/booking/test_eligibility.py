@@ -1,7 +1,7 @@
 """Eligibility by age in months or from school entry (petite section), beside whole years."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -13,7 +13,7 @@ from tests.booking.factories import make_activity, make_parent_with_child, make_
 
 SEPTEMBER_WEDNESDAY = date(2026, 9, 16)
 BEFORE_RENTREE = date(2026, 8, 26)
-NOW = datetime(2026, 8, 20, 8, tzinfo=timezone.utc)
+NOW = datetime(2026, 8, 20, 8, tzinfo=UTC)
 NOVEMBER_BIRTH = date(2023, 11, 10)  # turns 3 in November 2026: petite section from September 2026
 
 

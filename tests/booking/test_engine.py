@@ -1,24 +1,24 @@
 """The booking engine's rules on the paths that give and take places (issues 15 and 16)."""
 from __future__ import annotations
 
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 
 import time_machine
 from sqlalchemy import select
 
 from app import rules
 from app.booking import admission, services
-from app.booking.allocation_draw import run_draw
-from app.booking.allocation_models import AllocationRequestItem
+from app.booking.allocation.draw import run_draw
+from app.booking.allocation.models import AllocationRequestItem
 from app.booking.models import Booking, BookingStatus, Session, UnitKind
 from app.extensions import db
 from tests.booking.allocation_factories import AFTER_CLOSE, FIRST_DAY, add_request, make_draw_setup, make_family
 from tests.booking.factories import NOW, make_parent_with_child, make_session, make_unit
 
 # WEDNESDAY is 18 March 2026: its cancellation deadline is Monday 16 March, 12:00 in Paris (11:00 UTC).
-AFTER_DEADLINE = datetime(2026, 3, 17, 9, 0, tzinfo=timezone.utc)
-SAME_DAY_LATER = datetime(2026, 3, 17, 20, 0, tzinfo=timezone.utc)
-NEXT_MORNING = datetime(2026, 3, 18, 6, 0, tzinfo=timezone.utc)  # 7:00 in Paris, before the session
+AFTER_DEADLINE = datetime(2026, 3, 17, 9, 0, tzinfo=UTC)
+SAME_DAY_LATER = datetime(2026, 3, 17, 20, 0, tzinfo=UTC)
+NEXT_MORNING = datetime(2026, 3, 18, 6, 0, tzinfo=UTC)  # 7:00 in Paris, before the session
 
 
 def _full_session_with_one_waiting():

@@ -21,34 +21,57 @@ booking by writing its row directly, bypassing the engine: it must fail.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import (RuleBasedStateMachine, initialize, invariant, precondition, rule,
-                                 run_state_machine_as_test)
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
 from sqlalchemy import select
 
-from app.accounts.models import Role
 from app import rules
+from app.accounts.models import Role
 from app.booking import admission, preparation, services, waitlist
-from app.booking.allocation_draw import run_draw
-from app.booking.allocation_models import AllocationPeriod, AllocationRequest, AllocationRequestItem
-from app.booking.models import (ACTIVE_STATUSES, CLAIMING_STATUSES, PLACE_STATUSES, ActivityKind, AgeBand, Booking, BookingStatus,
-                                Session, StaffingRegime, Unit, UnitKind)
+from app.booking.allocation.draw import run_draw
+from app.booking.allocation.models import AllocationPeriod, AllocationRequest, AllocationRequestItem
+from app.booking.models import (
+    ACTIVE_STATUSES,
+    CLAIMING_STATUSES,
+    PLACE_STATUSES,
+    ActivityKind,
+    AgeBand,
+    Booking,
+    BookingStatus,
+    Session,
+    StaffingRegime,
+    Unit,
+    UnitKind,
+)
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
 from app.families.models import Child
-from tests.booking.factories import (make_activity, make_parent_with_child, make_session, make_site, make_staff,
-                                     make_unit)
 from app.inclusion import adaptation
+from tests.booking.factories import (
+    make_activity,
+    make_parent_with_child,
+    make_session,
+    make_site,
+    make_staff,
+    make_unit,
+)
 from tests.conftest import _empty_all_tables
 from tests.inclusion.factories import make_template
 
 pytestmark = pytest.mark.slow
 
-NOW = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)  # requests closed, every booking deadline ahead
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # requests closed, every booking deadline ahead
 # Two under 6, three over 6, one too young for the activities (3 to 11 years).
 BIRTH_DATES = [date(2021, 6, 1), date(2022, 1, 15), date(2017, 3, 3), date(2015, 9, 9), date(2016, 7, 14),
                date(2024, 5, 1)]

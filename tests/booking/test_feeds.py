@@ -1,11 +1,17 @@
 
 from icalendar import Calendar
 
-from app.booking import feeds, services
-from tests.booking.factories import (future_wednesday, make_parent_with_child, make_session, make_site, make_staff,
-                                     make_unit)
-from tests.conftest import get_csrf
 from app import clock
+from app.booking import feeds, services
+from tests.booking.factories import (
+    future_wednesday,
+    make_parent_with_child,
+    make_session,
+    make_site,
+    make_staff,
+    make_unit,
+)
+from tests.conftest import get_csrf
 
 
 def _events(body: bytes) -> dict[str, dict]:

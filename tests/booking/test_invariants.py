@@ -14,8 +14,15 @@ from app.booking import services
 from app.booking.models import ACTIVE_STATUSES, PLACE_STATUSES, AgeBand, Booking, BookingStatus, Session
 from app.errors import ValidationFailed
 from app.extensions import db
-from tests.booking.factories import (NOW, make_activity, make_parent_with_child, make_session, make_site,
-                                     make_staff, make_unit)
+from tests.booking.factories import (
+    NOW,
+    make_activity,
+    make_parent_with_child,
+    make_session,
+    make_site,
+    make_staff,
+    make_unit,
+)
 from tests.conftest import _empty_all_tables
 
 pytestmark = pytest.mark.slow

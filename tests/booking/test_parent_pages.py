@@ -5,7 +5,7 @@ the calendar subscription, and the menu."""
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 
 import pytest
@@ -22,7 +22,7 @@ from tests.conftest import csrf_token_from
 from tests.factories import make_child
 
 # Monday 2 March 2026, 10:00 in Paris: every session below is in March or April 2026.
-NOW = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 WEDNESDAYS = [date(2026, 3, 11), date(2026, 3, 18), date(2026, 3, 25)]
 
 
@@ -160,7 +160,7 @@ def test_my_bookings_by_month_with_filters_and_history(family, login_as, clock):
     other_site = make_site("Accueil de loisirs de Pradines")
     elsewhere = make_session(make_unit(make_activity(other_site)), day=date(2026, 3, 18))
     february = make_session(unit, day=date(2026, 2, 18))
-    services.book(parent, [(jade.id, february.id)], now=datetime(2026, 2, 2, 9, 0, tzinfo=timezone.utc))
+    services.book(parent, [(jade.id, february.id)], now=datetime(2026, 2, 2, 9, 0, tzinfo=UTC))
     result = services.book(parent, [(jade.id, sessions[0].id), (hugo.id, april.id), (hugo.id, elsewhere.id)])
     services.cancel_booking(parent, result.items[0].booking_id)
     client = login_as(parent)

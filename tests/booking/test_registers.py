@@ -3,7 +3,7 @@ and what staff must see (guardians' phones, emergency contacts, the "what to kno
 alerts) only for the staff allowed, each read of health data recorded."""
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 import time_machine
@@ -11,17 +11,25 @@ from sqlalchemy import func, select
 
 from app.accounts.models import Role
 from app.booking import attendance, services
-from app.booking.models import Attendance, AttendanceStatus, Booking
-from app.errors import Conflict, NotFound
+from app.booking.models import Attendance, Booking
+from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
 from app.families.models import EmergencyContact
 from app.inclusion.models import AuditEntry, ChildNeeds
-from tests.booking.factories import (NOW, WEDNESDAY, make_activity, make_parent_with_child, make_session, make_site,
-                                     make_staff, make_unit)
+from tests.booking.factories import (
+    NOW,
+    WEDNESDAY,
+    make_activity,
+    make_parent_with_child,
+    make_session,
+    make_site,
+    make_staff,
+    make_unit,
+)
 from tests.conftest import csrf_token_from
 from tests.factories import make_user
 
-ON_THE_DAY = datetime.combine(WEDNESDAY, time(8, 0), tzinfo=timezone.utc)  # 9:00 in Paris
+ON_THE_DAY = datetime.combine(WEDNESDAY, time(8, 0), tzinfo=UTC)  # 9:00 in Paris
 DAY_BEFORE = ON_THE_DAY - timedelta(days=1)
 
 
@@ -80,7 +88,7 @@ def test_one_mark_refuses_a_booking_of_another_session(register):
     animator = make_staff(site, Role.ANIMATOR)
     with pytest.raises(NotFound):
         attendance.mark_attendance(animator, ids[0], "present", now=ON_THE_DAY, session_id=other.id)
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationFailed):
         attendance.mark_attendance(animator, ids[0], "peut-être", now=ON_THE_DAY)
     assert db.session.scalar(select(func.count(Attendance.id))) == 0
 
@@ -160,9 +168,8 @@ def test_others_cannot_see_the_contacts_nor_mark(register, login_as):
 def test_occasional_day_view_flags_a_severe_allergy_from_the_same_source(login_as):
     from app.occasional import coordination
     from app.occasional import services as occasional
-    from tests.occasional.factories import MONDAY
+    from tests.occasional.factories import MONDAY, make_coordinator, make_family, make_provider
     from tests.occasional.factories import NOW as OCC_NOW
-    from tests.occasional.factories import make_coordinator, make_family, make_provider
 
     provider = make_provider()
     coordinator = make_coordinator(provider)

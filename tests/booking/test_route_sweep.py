@@ -3,8 +3,15 @@ import pytest
 
 from app.accounts.models import Role
 from app.booking import feeds, services
-from tests.booking.factories import (future_wednesday, make_activity, make_parent_with_child, make_session,
-                                     make_site, make_staff, make_unit)
+from tests.booking.factories import (
+    future_wednesday,
+    make_activity,
+    make_parent_with_child,
+    make_session,
+    make_site,
+    make_staff,
+    make_unit,
+)
 from tests.factories import make_user
 
 PARENT_ONLY = {"booking.calendar", "booking.my_bookings", "booking.confirm_cancel", "booking.confirm_renew_feed",
@@ -14,7 +21,8 @@ STAFF = {"booking.staff_sites", "booking.site_detail", "booking.site_sessions", 
 MANAGERS = {"booking.activity_detail", "booking.generate"}
 PUBLIC = {"booking.household_feed", "booking.site_feed"}
 POST_ACCESS = {
-    "booking.submit": {Role.PARENT}, "booking.review": {Role.PARENT}, "booking.cancel": {Role.PARENT}, "booking.renew_feed": {Role.PARENT},
+    "booking.submit": {Role.PARENT}, "booking.review": {Role.PARENT}, "booking.cancel": {Role.PARENT},
+    "booking.renew_feed": {Role.PARENT},
     "booking.revoke_feed": {Role.PARENT},
     "booking.create_site": {Role.ADMIN},
     "booking.update_site": {Role.DIRECTOR, Role.ADMIN}, "booking.create_activity": {Role.DIRECTOR, Role.ADMIN},
@@ -53,7 +61,7 @@ def test_every_booking_page_as_every_role(app, role, login_as):
     for rule in app.url_map.iter_rules():
         if rule.endpoint.split(".")[0] != "booking" or "GET" not in rule.methods:
             continue
-        if app.view_functions[rule.endpoint].__module__ == "app.booking.allocation_views":
+        if app.view_functions[rule.endpoint].__module__ == "app.booking.allocation.views":
             continue  # allocation by draw has its own access tests
         seen.add(rule.endpoint)
         values = {name: ids[name] for name in rule.arguments}
@@ -80,7 +88,7 @@ def test_every_booking_page_as_every_role(app, role, login_as):
     for rule in app.url_map.iter_rules():
         if rule.endpoint.split(".")[0] != "booking" or "POST" not in rule.methods:
             continue
-        if app.view_functions[rule.endpoint].__module__ == "app.booking.allocation_views":
+        if app.view_functions[rule.endpoint].__module__ == "app.booking.allocation.views":
             continue  # allocation by draw has its own access tests
         posts.add(rule.endpoint)
         url = app.url_map.bind("localhost").build(rule.endpoint, {name: ids[name] for name in rule.arguments})

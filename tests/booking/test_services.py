@@ -1,6 +1,5 @@
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
-
 from unittest.mock import patch
 
 import pytest
@@ -11,13 +10,20 @@ from app.booking import admission, services
 from app.booking.attendance import mark_attendance
 from app.booking.catalogue import price_for
 from app.booking.errors import CancellationClosed, NotCancellable
-from app.booking.models import (AgeBand, Booking, BookingStatus, IdempotencyKey, Session, Tariff)
+from app.booking.models import AgeBand, Booking, BookingStatus, IdempotencyKey, Session, Tariff
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db
 from app.notifications.models import OutboxMessage
 from app.notifications.outbox import render_stored
-from tests.booking.factories import (NOW, make_activity, make_parent_with_child, make_session,
-                                     make_site, make_staff, make_unit)
+from tests.booking.factories import (
+    NOW,
+    make_activity,
+    make_parent_with_child,
+    make_session,
+    make_site,
+    make_staff,
+    make_unit,
+)
 from tests.factories import make_child
 
 
@@ -96,11 +102,11 @@ def test_full_band_waitlists_in_arrival_order_with_positions():
 
 @pytest.mark.parametrize("setup, code", [
     (dict(session={"cancelled": True}), "session_cancelled"),
-    (dict(activity={"opens_at": datetime(2026, 3, 5, 7, 0, tzinfo=timezone.utc)}), "booking_not_open"),
-    (dict(session={"opens_at": datetime(2026, 3, 5, 7, 0, tzinfo=timezone.utc)}), "booking_not_open"),
+    (dict(activity={"opens_at": datetime(2026, 3, 5, 7, 0, tzinfo=UTC)}), "booking_not_open"),
+    (dict(session={"opens_at": datetime(2026, 3, 5, 7, 0, tzinfo=UTC)}), "booking_not_open"),
     (dict(session={"day": date(2026, 3, 4)}), "booking_closed"),  # deadline: Monday 2 March, noon
     (dict(activity={"min_age": 9, "max_age": 11}), "age_out_of_range"),
-    (dict(activity={"residents_first_until": datetime(2026, 3, 10, tzinfo=timezone.utc)},
+    (dict(activity={"residents_first_until": datetime(2026, 3, 10, tzinfo=UTC)},
           household={"commune_insee": None}), "residents_first"),
 ])
 def test_rules_refuse_with_french_reason(setup, code):
@@ -119,12 +125,12 @@ def test_rules_refuse_with_french_reason(setup, code):
 def test_booking_deadline_boundary():
     session = make_session(day=date(2026, 3, 4))  # deadline Monday 2 March 12:00 Paris = 11:00 UTC
     parent, _h, child = make_parent_with_child()
-    ok = services.book(parent, [(child.id, session.id)], now=datetime(2026, 3, 2, 10, 59, tzinfo=timezone.utc))
+    ok = services.book(parent, [(child.id, session.id)], now=datetime(2026, 3, 2, 10, 59, tzinfo=UTC))
     assert _statuses(ok) == ["confirmed"]
 
 
 def test_resident_may_book_during_residents_window():
-    activity = make_activity(residents_first_until=datetime(2026, 3, 10, tzinfo=timezone.utc))
+    activity = make_activity(residents_first_until=datetime(2026, 3, 10, tzinfo=UTC))
     session = make_session(make_unit(activity))
     parent, _h, child = make_parent_with_child()
     assert _statuses(services.book(parent, [(child.id, session.id)], now=NOW)) == ["confirmed"]
@@ -287,7 +293,7 @@ def test_late_cancellation_after_deadline():
     session = make_session(day=date(2026, 3, 4))
     parent, _h, child = make_parent_with_child()
     item = services.book(parent, [(child.id, session.id)], now=NOW.replace(hour=8)).items[0]
-    late = services.cancel_booking(parent, item.booking_id, now=datetime(2026, 3, 3, 8, tzinfo=timezone.utc))
+    late = services.cancel_booking(parent, item.booking_id, now=datetime(2026, 3, 3, 8, tzinfo=UTC))
     assert late.status is BookingStatus.LATE_CANCELLED
     with pytest.raises(NotCancellable):
         services.cancel_booking(parent, item.booking_id, now=NOW)
@@ -301,7 +307,7 @@ def test_cannot_cancel_after_the_session_or_for_another_household():
     with pytest.raises(NotFound):
         services.cancel_booking(other, item.booking_id, now=NOW)
     with pytest.raises(CancellationClosed):
-        services.cancel_booking(parent, item.booking_id, now=datetime(2026, 3, 19, tzinfo=timezone.utc))
+        services.cancel_booking(parent, item.booking_id, now=datetime(2026, 3, 19, tzinfo=UTC))
 
 
 def test_capacity_increase_promotes_and_decrease_below_taken_is_refused():

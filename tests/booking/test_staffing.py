@@ -11,8 +11,14 @@ from hypothesis import strategies as st
 from app import rules
 from app.booking.catalogue import create_session
 from app.booking.models import ActivityKind, StaffingRegime
-from app.booking.staffing import (DIRECTOR_COUNTS_UP_TO, MAX_MINORS, RATIOS, check_capacity, required_animators,
-                                  staffing_for)
+from app.booking.staffing import (
+    DIRECTOR_COUNTS_UP_TO,
+    MAX_MINORS,
+    RATIOS,
+    check_capacity,
+    required_animators,
+    staffing_for,
+)
 from app.errors import ValidationFailed
 from app.extensions import db
 from tests.booking.factories import make_activity, make_session, make_site, make_staff, make_unit

@@ -1,4 +1,4 @@
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
@@ -10,8 +10,15 @@ from app.booking import services
 from app.booking.models import Booking, BookingStatus, Session, Site
 from app.extensions import db
 from app.families.models import AuthorisedPickup
-from tests.booking.factories import (future_wednesday, make_activity, make_parent_with_child, make_session,
-                                     make_site, make_staff, make_unit)
+from tests.booking.factories import (
+    future_wednesday,
+    make_activity,
+    make_parent_with_child,
+    make_session,
+    make_site,
+    make_staff,
+    make_unit,
+)
 from tests.conftest import csrf_token_from, get_csrf
 from tests.factories import make_child, make_user
 
@@ -137,7 +144,7 @@ def test_director_manages_own_site_only(setup, login_as):
     assert client.get(f"/accueils/activites/{other_activity.id}").status_code == 404
 
 
-@time_machine.travel(datetime(2026, 1, 15, 9, 0, tzinfo=timezone.utc), tick=False)
+@time_machine.travel(datetime(2026, 1, 15, 9, 0, tzinfo=UTC), tick=False)
 def test_director_generates_sessions_from_a_period(login_as):
     from tests.booking.factories import make_zone_c_holidays
 
@@ -159,7 +166,7 @@ def test_director_generates_sessions_from_a_period(login_as):
     assert "6 séances créées" in body and "vacances scolaires" in body
 
 
-@time_machine.travel(datetime(2026, 3, 1, 23, 30, tzinfo=timezone.utc), tick=False)  # 2 March, 00:30 in Paris
+@time_machine.travel(datetime(2026, 3, 1, 23, 30, tzinfo=UTC), tick=False)  # 2 March, 00:30 in Paris
 def test_generation_refuses_a_period_that_starts_before_today_like_the_api(login_as):
     """Issue 17, item 10: the period form created sessions in the past; the API refused them."""
     from tests.booking.factories import make_zone_c_holidays
@@ -190,7 +197,7 @@ def test_session_page_register_staffing_and_attendance_by_animator(setup, login_
     item = services.book(parent, [(child.id, session.id)]).items[0]
     animator = make_staff(site, Role.ANIMATOR)
     # Attendance is recorded on the session's day (issue 17, item 7).
-    traveller = time_machine.travel(datetime.combine(session.day, time(9, 0), tzinfo=timezone.utc), tick=False)
+    traveller = time_machine.travel(datetime.combine(session.day, time(9, 0), tzinfo=UTC), tick=False)
     traveller.start()
     request.addfinalizer(traveller.stop)
     client = login_as(animator)
@@ -323,19 +330,19 @@ def test_attendance_is_recorded_only_from_the_sessions_day(setup, login_as):
     """Issue 17, item 7: "present" was recorded six days ahead; the CAF report counted it at once and
     the family could no longer send a medical certificate."""
     from datetime import datetime as dt
+    from io import BytesIO
 
     from app.billing import caf, certificates
     from app.booking import attendance
-    from app.clock import PARIS
     from app.booking.models import Attendance
+    from app.clock import PARIS
     from app.errors import Conflict
     from tests.inclusion.factories import PDF
-    from io import BytesIO
 
     site, unit, session, parent, household, child = setup
     item = services.book(parent, [(child.id, session.id)]).items[0]
     director = make_staff(site)
-    six_days_before = dt.combine(session.day - timedelta(days=6), time(10, 0), tzinfo=timezone.utc)
+    six_days_before = dt.combine(session.day - timedelta(days=6), time(10, 0), tzinfo=UTC)
     # The evening before, 23:30 in Paris (21:30 or 22:30 UTC, by the season): still the day before.
     evening_before = dt.combine(session.day - timedelta(days=1), time(23, 30), tzinfo=PARIS)
     for moment in (six_days_before, evening_before):

@@ -15,8 +15,15 @@ from app.booking.models import Booking, BookingStatus, Session, WaitlistEvent, W
 from app.errors import Conflict, NotFound
 from app.extensions import db
 from app.notifications.models import OutboxMessage
-from tests.booking.factories import NOW, make_parent_with_child, make_session, make_site, make_staff, make_unit
-from tests.booking.factories import make_activity
+from tests.booking.factories import (
+    NOW,
+    make_activity,
+    make_parent_with_child,
+    make_session,
+    make_site,
+    make_staff,
+    make_unit,
+)
 
 HOURS = 48
 

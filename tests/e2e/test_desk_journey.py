@@ -1,6 +1,6 @@
-"""Desk journey, and the administrators' accounts page, in Chromium at 390 px: a France Services agent creates a family's household, adds a
-child, books and cancels with the family's consent, and ends the desk session; the family's history
-says so. Every screen: one h1, no sideways scroll, valid HTML, axe 0 serious/critical."""
+"""Desk journey, and the administrators' accounts page, in Chromium at 390 px: a France Services agent
+creates a family's household, adds a child, books and cancels with the family's consent, and ends the desk
+session; the family's history says so. Every screen: one h1, no sideways scroll, valid HTML, axe 0 serious/critical."""
 from __future__ import annotations
 
 import pytest

@@ -100,9 +100,9 @@ def test_a_childminder_declares_her_hours_on_a_phone(live_server, page_factory):
 
 
 def test_health_form_by_a_parent_and_read_by_the_site_staff(live_server, page_factory):
+    from tests.billing.factories import make_booking
     from tests.booking.factories import make_session, make_site, make_staff
     from tests.inclusion.factories import make_morning_unit
-    from tests.billing.factories import make_booking
 
     site = make_site()
     animator = make_staff(site, Role.ANIMATOR)

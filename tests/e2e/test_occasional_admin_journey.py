@@ -4,12 +4,12 @@ from datetime import timedelta
 
 import pytest
 
+from app import clock
 from app.accounts.models import Role
 from tests.browser_support import PHONE
 from tests.e2e.support import check, follow, keyboard_login, no_dialogs
 from tests.factories import make_commune, make_user
 from tests.occasional.factories import make_family
-from app import clock
 
 pytestmark = pytest.mark.browser
 

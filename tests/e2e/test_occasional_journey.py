@@ -4,10 +4,10 @@ from datetime import timedelta
 
 import pytest
 
+from app import clock
 from tests.browser_support import DESKTOP, PHONE
 from tests.e2e.support import check, follow, keyboard_login, no_dialogs
 from tests.occasional.factories import make_family, make_provider
-from app import clock
 
 pytestmark = pytest.mark.browser
 

@@ -59,7 +59,7 @@ def _family(*births: date):
     parent = make_user(first_name="Inès", last_name="Lacoste")
     household = make_household(parent)
     children = [make_child(household, first_name=name, birth_date=birth)
-                for name, birth in zip(("Jade", "Hugo"), births)]
+                for name, birth in zip(("Jade", "Hugo"), births, strict=False)]
     return parent, children
 
 

@@ -7,21 +7,19 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 from decimal import Decimal
-
 from urllib.parse import urlsplit
 
 import pytest
 import requests
 from icalendar import Calendar
 
+from app import clock
 from app.booking.models import ActivityKind, SchoolHolidayPeriod, StaffingRegime
 from app.extensions import db
-from tests.booking.factories import make_activity, make_session, make_site, make_unit
-from tests.booking.factories import make_parent_with_child
+from tests.booking.factories import make_activity, make_parent_with_child, make_session, make_site, make_unit
 from tests.browser_support import release_db
 from tests.e2e.support import check, follow, no_dialogs
 from tests.inclusion.factories import book
-from app import clock
 
 pytestmark = pytest.mark.browser
 

@@ -3,6 +3,8 @@ simulated payment page (real redirects, and the page's real HTTP call to the not
 address), sees it paid, downloads the PDF. Valid HTML and axe on every screen."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import func, select
 
@@ -54,7 +56,7 @@ def test_family_pays_an_invoice_online_and_downloads_it(live_server, page_factor
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Télécharger la facture (PDF)").click()
     path = download_info.value.path()
-    data = open(path, "rb").read()
+    data = Path(path).read_bytes()
     text = pdf_text(data, tmp_path)
     assert number in text and "Payée" in text and "Carte bancaire en ligne" in text
 

@@ -40,7 +40,8 @@ def test_no_page_of_any_role_is_wider_than_a_phone(app, make_client, live_server
             if width > PHONE["width"]:
                 culprit = page.evaluate("""() => {
                     const limit = document.documentElement.clientWidth;
-                    const wide = [...document.querySelectorAll('main *')].filter(e => e.getBoundingClientRect().right > limit + 1);
+                    const wide = [...document.querySelectorAll('main *')]
+                        .filter(e => e.getBoundingClientRect().right > limit + 1);
                     const e = wide[wide.length - 1];
                     return e ? e.tagName.toLowerCase() + (e.className ? '.' + e.className : '') : '';
                 }""")

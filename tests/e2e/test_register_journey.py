@@ -17,8 +17,14 @@ from app.booking.models import Attendance, AttendanceStatus, Booking, BookingSta
 from app.extensions import db
 from app.families.models import EmergencyContact
 from app.inclusion.models import ChildNeeds
-from tests.booking.factories import make_activity, make_parent_with_child, make_session, make_site, make_staff
-from tests.booking.factories import make_unit
+from tests.booking.factories import (
+    make_activity,
+    make_parent_with_child,
+    make_session,
+    make_site,
+    make_staff,
+    make_unit,
+)
 from tests.browser_support import PHONE
 from tests.e2e.support import check, follow, keyboard_login, no_dialogs
 

@@ -6,9 +6,9 @@ from datetime import date, timedelta
 
 import pytest
 
+from app import clock
 from tests.e2e.support import check, follow, keyboard_login, no_dialogs
 from tests.ram.factories import add_child, make_childminder, make_relais, make_staff, make_workshop
-from app import clock
 
 pytestmark = pytest.mark.browser
 

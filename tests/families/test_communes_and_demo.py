@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from app import clock
 from app.accounts.models import Role, User
 from app.accounts.passwords import verify_password
 from app.extensions import db
@@ -22,7 +23,6 @@ from app.families.models import (
     HouseholdMember,
 )
 from tests.families.factories import make_household, make_parent
-from app import clock
 
 MODELS = (User, Commune, Household, HouseholdMember, Child, AuthorisedPickup, EmergencyContact)
 DEMO_EMAILS = [f"parent{n}@demo.pitchoun.fr" for n in range(1, 7)]

@@ -1,7 +1,7 @@
 """Declared commune and quotient familial wait for a staff check (issue 16); an expired QF stops counting."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -20,8 +20,8 @@ from app.notifications.jobs import run_job
 from app.notifications.models import OutboxMessage
 from tests.billing.factories import PDF
 from tests.booking.factories import NOW, WEDNESDAY, make_activity, make_parent_with_child, make_session, make_unit
-from tests.families.test_services import household_data
 from tests.factories import make_commune, make_user
+from tests.families.test_services import household_data
 
 TODAY = date(2026, 3, 2)
 
@@ -67,7 +67,7 @@ def test_declared_commune_and_qf_count_only_once_validated():
     pending = declarations.queue(admin)
     assert [(d.household_id, d.commune_insee, d.family_quotient, d.proof_original_name) for d in pending] == [
         (household.id, "46042", 0, "attestation.pdf")]
-    with time_machine.travel(datetime(2026, 3, 3, 9, tzinfo=timezone.utc), tick=False):
+    with time_machine.travel(datetime(2026, 3, 3, 9, tzinfo=UTC), tick=False):
         declarations.validate(admin, pending[0].id)
     db.session.expire_all()
     household = db.session.get(Household, household.id)
@@ -83,7 +83,7 @@ def test_declared_commune_and_qf_count_only_once_validated():
 def test_pending_commune_does_not_open_residents_first_booking():
     session = _grid_session()
     activity = session.unit.activity
-    activity.residents_first_until = datetime(2026, 3, 10, tzinfo=timezone.utc)
+    activity.residents_first_until = datetime(2026, 3, 10, tzinfo=UTC)
     db.session.commit()
     parent, _household, child = make_parent_with_child(commune_insee=None)
     _declare(parent)
@@ -164,7 +164,7 @@ def test_expiry_reminder_ahead_of_time_once_a_day():
     assert "a expiré" in _messages("families.quotient_expiring")[-1].subject
 
 
-@time_machine.travel(datetime(2026, 3, 2, 9, tzinfo=timezone.utc), tick=False)  # before the QF's validity ends
+@time_machine.travel(datetime(2026, 3, 2, 9, tzinfo=UTC), tick=False)  # before the QF's validity ends
 def test_queue_pages_validate_and_refuse_beside_the_field(login_as):
     from tests.conftest import csrf_token_from
 
@@ -194,7 +194,7 @@ def test_household_form_uploads_the_proof(login_as):
 
     make_commune()
     parent, household, _child = make_parent_with_child(commune_insee=None)
-    with time_machine.travel(datetime(2026, 3, 2, 9, tzinfo=timezone.utc), tick=False):
+    with time_machine.travel(datetime(2026, 3, 2, 9, tzinfo=UTC), tick=False):
         client = login_as(parent)
         token = get_csrf(client, "/foyer/modifier")
         response = client.post("/foyer/modifier", data={

@@ -6,7 +6,7 @@ joined the household and read the children's health file.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 import time_machine
@@ -94,14 +94,14 @@ def test_invitations_per_household_per_day_are_limited_by_a_dated_rule():
     household = make_family()
     first = guardian(household)
     # 23:30 in Paris on 30 March 2026 (summer time): 21:30 UTC.
-    with time_machine.travel(datetime(2026, 3, 30, 21, 30, tzinfo=timezone.utc), tick=False):
+    with time_machine.travel(datetime(2026, 3, 30, 21, 30, tzinfo=UTC), tick=False):
         for n in range(3):
             invitations.create_invitation(first, f"p{n}@example.fr")
         with pytest.raises(TooManyInvitations) as error:
             invitations.create_invitation(first, "p9@example.fr")
         assert "3 invitations aujourd'hui" in error.value.message
     # Past midnight in Paris (22:00 UTC), a new day.
-    with time_machine.travel(datetime(2026, 3, 30, 22, 0, 1, tzinfo=timezone.utc), tick=False):
+    with time_machine.travel(datetime(2026, 3, 30, 22, 0, 1, tzinfo=UTC), tick=False):
         invitations.create_invitation(first, "p9@example.fr")
         rules.set_value("families.invitations_per_day", 1, valid_from=datetime(2026, 3, 31).date(), note="test")
         with pytest.raises(TooManyInvitations):

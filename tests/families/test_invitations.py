@@ -25,7 +25,6 @@ from app.families.models import HouseholdInvitation, HouseholdMember
 from app.notifications.models import OutboxMessage
 from tests.families.factories import guardian, make_family, make_parent, make_user
 
-
 JOINER = "second.parent@example.fr"
 
 

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from app import clock
 from app.accounts.models import Role
 from app.extensions import db, utcnow
 from app.families import invitations
@@ -21,7 +22,6 @@ from app.families.models import (
 )
 from tests.conftest import get_csrf
 from tests.families.factories import guardian, make_commune, make_family, make_parent, make_user
-from app import clock
 
 NON_PARENT_ROLES = [Role.CHILDMINDER, Role.ANIMATOR, Role.DIRECTOR, Role.RAM_STAFF, Role.ADMIN]
 

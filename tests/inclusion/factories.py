@@ -8,7 +8,7 @@ from app.accounts.models import Role
 from app.booking import services as booking_services
 from app.booking.models import Attendance, AttendanceStatus, Booking, UnitKind
 from app.extensions import db
-from app.inclusion.models import (AdaptationTemplateStep, ChildNeeds, PlanStatus, PlanVersion, ReceptionPlan)
+from app.inclusion.models import AdaptationTemplateStep, ChildNeeds, PlanStatus, PlanVersion, ReceptionPlan
 from tests.booking.factories import NOW, WEDNESDAY, make_activity, make_session, make_site, make_staff, make_unit
 from tests.factories import make_user
 

@@ -6,7 +6,7 @@ registry; billing follows the dated rule "inclusion.adaptation_billing".
 """
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
@@ -29,12 +29,19 @@ from app.inclusion.models import AuditEntry, StepStatus
 from app.notifications.models import OutboxMessage
 from app.notifications.outbox import render_stored
 from tests.api.support import bearer
-from tests.booking.factories import (NOW, make_activity, make_parent_with_child, make_session, make_site, make_staff,
-                                     make_unit)
+from tests.booking.factories import (
+    NOW,
+    make_activity,
+    make_parent_with_child,
+    make_session,
+    make_site,
+    make_staff,
+    make_unit,
+)
 from tests.conftest import get_csrf
 from tests.inclusion.factories import WEDNESDAYS, attend, book, make_template
 
-UTC = timezone.utc
+UTC = UTC
 
 
 def _world(template: bool = True, *, whole_only: bool = False, price: Decimal | None = None):

@@ -4,7 +4,7 @@ cancelled booking opens nothing. The family sees who can read the file and until
 is audited."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 import time_machine
@@ -26,7 +26,7 @@ LAST_DAY = date(2026, 5, 18)  # WEDNESDAY (18 March 2026) + 2 months
 
 
 def _on(day: date):
-    return time_machine.travel(datetime(day.year, day.month, day.day, 10, tzinfo=timezone.utc), tick=False)
+    return time_machine.travel(datetime(day.year, day.month, day.day, 10, tzinfo=UTC), tick=False)
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ the 11 vaccinations from 2018) required; the PAI answer shared with the inclusio
 the file; and the alerts the register shows."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 import time_machine
@@ -25,7 +25,7 @@ DTP = {"dtp": date(2025, 6, 1)}
 
 
 def _on(day: date):
-    return time_machine.travel(datetime(day.year, day.month, day.day, 10, tzinfo=timezone.utc), tick=False)
+    return time_machine.travel(datetime(day.year, day.month, day.day, 10, tzinfo=UTC), tick=False)
 
 
 @pytest.fixture

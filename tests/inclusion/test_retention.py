@@ -2,7 +2,7 @@
 and leaves no document name in the trail."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import time_machine
@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 
 from app import rules
 from app.booking.models import AgeBand, Attendance, AttendanceStatus, Booking, BookingStatus
-from app.extensions import db
 from app.exports import to_csv
+from app.extensions import db
 from app.inclusion import services
 from app.inclusion.models import AuditEntry, NeedDocument
 from tests.booking.factories import make_parent_with_child, make_session, make_site
@@ -20,7 +20,7 @@ from tests.inclusion.factories import PDF, make_morning_unit
 
 
 def _at(day: date, hour: int = 9):
-    return time_machine.travel(datetime(day.year, day.month, day.day, hour, tzinfo=timezone.utc), tick=False)
+    return time_machine.travel(datetime(day.year, day.month, day.day, hour, tzinfo=UTC), tick=False)
 
 
 def _booking(child, session, status=BookingStatus.CONFIRMED, attended=False) -> Booking:

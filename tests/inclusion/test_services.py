@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import io
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -11,26 +11,40 @@ from flask import current_app
 from icalendar import Calendar
 from sqlalchemy import func, select
 
-from app.exports import to_csv
+from app import clock
 from app.accounts.models import Role
-from app.booking.models import ActivityKind, AttendanceStatus, BookingStatus, StaffingRegime, UnitKind
 from app.booking import services as booking_services
+from app.booking.models import ActivityKind, AttendanceStatus, BookingStatus, StaffingRegime, UnitKind
 from app.booking.staffing import full_staffing_for, staffing_for
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.exports import to_csv
 from app.extensions import db, utcnow
 from app.families.models import HouseholdMember
 from app.inclusion import adaptation, plans, reports, services
 from app.inclusion import cards as cards_module
-from app.inclusion.models import (AuditEntry, NeedDocument, PlanStatus, PlanVersion, PreparationWaiver,
-                                  ReceptionPlan)
+from app.inclusion.models import AuditEntry, NeedDocument, PlanStatus, PlanVersion, PreparationWaiver, ReceptionPlan
 from app.notifications.models import OutboxMessage
-from tests.booking.factories import (NOW, WEDNESDAY, make_activity, make_parent_with_child, make_session, make_site,
-                                     make_staff, make_unit)
+from tests.booking.factories import (
+    NOW,
+    WEDNESDAY,
+    make_activity,
+    make_parent_with_child,
+    make_session,
+    make_site,
+    make_staff,
+    make_unit,
+)
 from tests.factories import make_user
-from tests.inclusion.factories import (PDF, PNG, WEDNESDAYS, attend, book, make_active_plan, make_morning_unit,
-                                       make_needs)
-from app import clock
-
+from tests.inclusion.factories import (
+    PDF,
+    PNG,
+    WEDNESDAYS,
+    attend,
+    book,
+    make_active_plan,
+    make_morning_unit,
+    make_needs,
+)
 
 # ---------------------------------------------------------------- needs and documents
 
@@ -366,7 +380,7 @@ def test_extra_staff_from_active_plans_adds_to_the_ratio_need():
 
 # ---------------------------------------------------------------- AEEH report
 
-AFTER_MARCH = time_machine.travel(datetime(2026, 3, 31, 18, 0, tzinfo=timezone.utc), tick=False)
+AFTER_MARCH = time_machine.travel(datetime(2026, 3, 31, 18, 0, tzinfo=UTC), tick=False)
 
 
 @AFTER_MARCH  # the reports count attendance of days already come

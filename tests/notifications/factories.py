@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from app import clock
 from app.extensions import db, utcnow
 from app.notifications.ical import build_invitation
 from app.notifications.models import OutboxMessage, OutboxStatus
 from app.notifications.outbox import enqueue
-from app import clock
 
 PARIS = clock.PARIS
 

@@ -1,7 +1,7 @@
 """The sender against a real SMTP server on 127.0.0.1 (aiosmtpd)."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import icalendar
 import pytest
@@ -87,7 +87,7 @@ def test_icalendar_invitation_parses_back_with_organiser_attendees_times_and_uid
     assert sorted(str(a) for a in attendees) == ["mailto:parent@example.fr", "mailto:referent@example.fr"]
     assert {a.params["CN"] for a in attendees} == {"Nadia Roux", "Paul Référent"}
     start, end = event.decoded("DTSTART"), event.decoded("DTEND")
-    assert start.astimezone(timezone.utc) == datetime(2026, 3, 4, 13, 0, tzinfo=timezone.utc)
+    assert start.astimezone(UTC) == datetime(2026, 3, 4, 13, 0, tzinfo=UTC)
     assert end - start == timedelta(hours=1)
     assert str(event["SUMMARY"]) == "Rencontre projet d'accueil de Léo"
 
@@ -240,9 +240,7 @@ def test_cli_outbox_send(app, smtp_server):
 
 @pytest.mark.parametrize("kind", ["account.welcome", "account.password_reset"])
 def test_account_messages_use_the_base_template(app, smtp_server, kind):
-    from app.accounts import services
-
-    from app.accounts import tokens
+    from app.accounts import services, tokens
 
     user = make_user(Role.PARENT, email="lea.durand@example.fr", first_name="Léa", last_name="Durand")
     if kind == "account.welcome":  # sent once the address is confirmed

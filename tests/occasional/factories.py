@@ -1,17 +1,16 @@
 """One-line builders for occasional care (committed)."""
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from app.accounts.models import Role
 from app.extensions import db
-from app.occasional.models import (OccasionalProvider, ProviderKind, ProviderOpening, ProviderStaff,
-                                   ProviderTariff)
+from app.occasional.models import OccasionalProvider, ProviderKind, ProviderOpening, ProviderStaff, ProviderTariff
 from tests.factories import make_child, make_commune, make_household, make_user
 
 # A fixed "now" well before the days used in service tests (a Monday, 09:00 UTC).
-NOW = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 MONDAY = date(2026, 3, 16)  # two weeks after NOW
 
 

@@ -11,8 +11,14 @@ from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
 from app.notifications.models import OutboxMessage
 from app.occasional import admin, services
-from app.occasional.models import (CareBlock, OccasionalBooking, OccasionalProvider, ProviderOpening, ProviderStaff,
-                                   RequestStatus)
+from app.occasional.models import (
+    CareBlock,
+    OccasionalBooking,
+    OccasionalProvider,
+    ProviderOpening,
+    ProviderStaff,
+    RequestStatus,
+)
 from tests.factories import make_user
 from tests.occasional.factories import MONDAY, NOW, make_coordinator, make_family, make_provider
 

@@ -5,6 +5,7 @@ from datetime import date, time, timedelta
 import pytest
 from sqlalchemy import select
 
+from app import clock
 from app.accounts.models import Role
 from app.extensions import db
 from app.occasional import services
@@ -12,7 +13,6 @@ from app.occasional.models import OccasionalProvider, ProviderOpening, ProviderS
 from tests.conftest import get_csrf
 from tests.factories import make_commune, make_user
 from tests.occasional.factories import make_family, make_provider
-from app import clock
 
 BASE = "/garde-ponctuelle/admin/structures"
 

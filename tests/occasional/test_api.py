@@ -1,12 +1,12 @@
 """/api/v1/occasional: availability and bookings, error format, idempotency, permissions."""
 from datetime import date, timedelta
 
+from app import clock
 from app.accounts.models import Role
 from app.api.auth import issue_token
 from app.occasional import services
 from tests.factories import make_user
 from tests.occasional.factories import make_family, make_provider
-from app import clock
 
 
 def _monday() -> date:

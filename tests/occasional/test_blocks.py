@@ -4,11 +4,11 @@ from decimal import Decimal
 
 import pytest
 
+from app.extensions import db
 from app.occasional import services
 from app.occasional.blocks import check_range
 from app.occasional.errors import InvalidRange, OutsideOpeningHours, RangeNotAligned
 from app.occasional.models import CareBand, CareBlock, block_starts
-from app.extensions import db
 from tests.occasional.factories import MONDAY, NOW, make_family, make_provider
 
 

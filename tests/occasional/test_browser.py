@@ -6,12 +6,12 @@ from datetime import timedelta
 
 import pytest
 
+from app import clock
 from app.accounts.models import Role
 from app.occasional import services
 from tests.browser_support import PHONE, assert_accessible, browser_login, release_db
 from tests.factories import DEFAULT_PASSWORD
 from tests.occasional.factories import make_coordinator, make_family, make_provider
-from app import clock
 
 pytestmark = pytest.mark.browser
 

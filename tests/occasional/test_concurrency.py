@@ -7,6 +7,7 @@ does see overbooking without the guard.
 """
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -16,14 +17,13 @@ import pytest
 import requests
 from sqlalchemy import select
 
+from app import clock
 from app.api.auth import issue_token
 from app.extensions import db
 from app.occasional import blocks as blocks_module
 from app.occasional import services
 from app.occasional.models import CareBlock, OccasionalBooking, RequestStatus
 from tests.occasional.factories import make_family, make_provider
-import contextlib
-from app import clock
 
 pytestmark = pytest.mark.slow
 

@@ -4,12 +4,12 @@ from datetime import timedelta
 from icalendar import Calendar
 from sqlalchemy import func, select
 
+from app import clock
 from app.booking import feeds
 from app.extensions import db
 from app.occasional import services
 from app.occasional.models import OccasionalBooking, OccasionalProvider
 from tests.occasional.factories import make_family, make_provider
-from app import clock
 
 
 def test_household_feed_lists_occasional_bookings(client):

@@ -3,6 +3,7 @@ every block's count equals the children holding it, never exceeds capacity, and 
 request stays waiting while every one of its blocks has a place."""
 from __future__ import annotations
 
+import contextlib
 import itertools
 from datetime import time
 
@@ -16,7 +17,6 @@ from app.occasional import services
 from app.occasional.errors import NotCancellable
 from app.occasional.models import HOLDING_STATUSES, CareBlock, OccasionalBooking, RequestStatus
 from tests.occasional.factories import MONDAY, NOW, make_family, make_provider
-import contextlib
 
 pytestmark = pytest.mark.slow
 

@@ -11,8 +11,13 @@ from hypothesis import strategies as st
 
 from app import rules
 from app.extensions import db
-from app.occasional.billing import (EFFORT_RATES, RESOURCES_CEILING, booking_psu_hours, cnaf_hourly_rate,
-                                    provider_psu_hours)
+from app.occasional.billing import (
+    EFFORT_RATES,
+    RESOURCES_CEILING,
+    booking_psu_hours,
+    cnaf_hourly_rate,
+    provider_psu_hours,
+)
 from app.occasional.models import CareBand, OccasionalBooking, RequestStatus
 from tests.occasional.factories import MONDAY, make_family, make_provider
 

@@ -1,5 +1,5 @@
 """Requests, patterns, waiting list, urgent queue, Relais bridge, day view (services called directly)."""
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -10,7 +10,7 @@ from app.extensions import db
 from app.notifications.models import OutboxMessage
 from app.occasional import coordination, relais, services
 from app.occasional.errors import NotPending
-from app.occasional.models import (CareBlock, OccasionalBooking, RelaisTransmission, RequestStatus, ShiftPattern)
+from app.occasional.models import CareBlock, OccasionalBooking, RelaisTransmission, RequestStatus, ShiftPattern
 from tests.factories import make_user
 from tests.occasional.factories import MONDAY, NOW, make_coordinator, make_family, make_provider
 
@@ -56,7 +56,7 @@ def test_done_when_journey_rotating_pattern_waitlist_relais_urgent_and_staffing(
     assert db.session.get(OccasionalBooking, waitlisted[0].booking_id).status is RequestStatus.TRANSMITTED
 
     # Urgent request for tomorrow evening (inside the 48 h notice).
-    now = datetime.combine(MONDAY + timedelta(days=7), time(9, 0), tzinfo=timezone.utc)
+    now = datetime.combine(MONDAY + timedelta(days=7), time(9, 0), tzinfo=UTC)
     tomorrow = MONDAY + timedelta(days=8)
     other_parent, _h, other_child = make_family(birth_date=date(2025, 6, 1))  # a baby (not walking)
     answer = services.request_care(other_parent, other_child.id, provider.id, tomorrow, "18:00", "20:00",
@@ -197,7 +197,7 @@ def test_urgent_declined_frees_places_and_tells_the_family():
     provider = make_provider(walking=1)
     coordinator = make_coordinator(provider)
     parent, _h, child = make_family()
-    now = datetime.combine(MONDAY, time(4, 0), tzinfo=timezone.utc)
+    now = datetime.combine(MONDAY, time(4, 0), tzinfo=UTC)
     answer = services.request_care(parent, child.id, provider.id, MONDAY, "18:00", "19:00", now=now).answers[0]
     assert answer.status == "urgent_pending"
     assert _taken(provider, MONDAY, time(18, 0)) == 1

@@ -3,14 +3,14 @@ from datetime import date, time, timedelta
 
 from sqlalchemy import select
 
+from app import clock
 from app.accounts.models import Role
 from app.extensions import db
 from app.occasional import services
 from app.occasional.models import OccasionalBooking, RelaisTransmission, RequestStatus
-from tests.conftest import get_csrf, csrf_token_from
+from tests.conftest import csrf_token_from, get_csrf
 from tests.factories import make_user
 from tests.occasional.factories import make_coordinator, make_family, make_provider
-from app import clock
 
 
 def _next_monday(weeks: int = 2) -> date:

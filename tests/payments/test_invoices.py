@@ -6,22 +6,17 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-import time_machine
 from sqlalchemy import select
 
 from app import rules
 from app.accounts.models import Role
-from app.billing import services as billing
 from app.billing.models import Statement
-from app.booking.models import AttendanceStatus
 from app.errors import Forbidden, NotFound
 from app.extensions import db
 from app.payments import services
-from app.payments.models import Invoice, InvoiceSequence, InvoiceStatus, PaymentMethod
-from tests.billing.factories import make_booking, session_on
-from tests.booking.factories import make_parent_with_child
+from app.payments.models import InvoiceSequence, InvoiceStatus, PaymentMethod
 from tests.factories import make_user
-from tests.payments.factories import CLOSING, close_march, family_with_march, invoice_of
+from tests.payments.factories import close_march, family_with_march, invoice_of
 
 
 def test_closing_issues_one_numbered_invoice_per_statement_due_by_the_rule():

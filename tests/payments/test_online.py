@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db
 from app.payments import online, services, simulator
-from app.payments.models import (InvoiceStatus, OnlineTransaction, Payment, PaymentMethod, TransactionStatus)
+from app.payments.models import InvoiceStatus, OnlineTransaction, Payment, PaymentMethod, TransactionStatus
 from tests.conftest import csrf_token_from
 from tests.payments.factories import close_march, family_with_march, invoice_of
 
@@ -152,11 +152,12 @@ def test_one_payment_for_several_invoices():
     march = invoice_of(household)
     from datetime import date
 
+    import time_machine
+
+    from app.billing import services as billing
     from app.booking.models import AttendanceStatus
     from tests.billing.factories import make_booking, session_on
     from tests.payments.factories import CLOSING
-    import time_machine
-    from app.billing import services as billing
 
     make_booking(_kid, session_on(unit, date(2026, 4, 1)), price="4.70", attendance=AttendanceStatus.PRESENT)
     with time_machine.travel(CLOSING.replace(month=5), tick=False):

@@ -2,7 +2,7 @@
 booking, payments at the desk and the day's journal exported for the treasury."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from io import BytesIO
 
@@ -62,7 +62,7 @@ def test_unpaid_list_csv_and_the_balance_before_booking(two_families, login_as):
     assert services.household_unpaid_balance(h1.id, date(2026, 5, 10)) == Decimal("15.00")
     assert services.household_unpaid_balance(h1.id, date(2026, 5, 1)) == Decimal("0.00")
     assert services.household_unpaid_balance(h2.id, date(2026, 5, 10)) == Decimal("0.00")
-    with time_machine.travel(datetime(2026, 5, 10, 8, tzinfo=timezone.utc), tick=False):
+    with time_machine.travel(datetime(2026, 5, 10, 8, tzinfo=UTC), tick=False):
         regie = login_as(admin)
         csv = regie.get("/paiements/regie/impayes.csv").get_data(as_text=True)
         assert "FAC-2026-000001" in csv and "15,00" in csv and ";8;" in csv and "FAC-2026-000002" not in csv
@@ -99,7 +99,7 @@ def test_desk_form_and_the_days_journal_export(two_families, login_as):
     db.session.commit()
     first, second = invoice_of(h1), invoice_of(h2)
     # 23:30 in Paris on 5 May is 21:30 UTC: the journal of 5 May, not of the 6th.
-    with time_machine.travel(datetime(2026, 5, 5, 21, 30, tzinfo=timezone.utc), tick=False):
+    with time_machine.travel(datetime(2026, 5, 5, 21, 30, tzinfo=UTC), tick=False):
         regie = login_as(admin)
         page = regie.get(f"/paiements/factures/{first.id}").get_data(as_text=True)
         token = csrf_token_from(page)
@@ -111,7 +111,7 @@ def test_desk_form_and_the_days_journal_export(two_families, login_as):
         assert response.status_code == 302
         regie.post(f"/paiements/factures/{second.id}/paiement-guichet",
                    data={"csrf_token": token, "amount": "4,70", "method": "cash", "reference": ""})
-    with time_machine.travel(datetime(2026, 5, 6, 7, tzinfo=timezone.utc), tick=False):
+    with time_machine.travel(datetime(2026, 5, 6, 7, tzinfo=UTC), tick=False):
         services.apply_payment(invoice_of(h1), Decimal("4.50"), PaymentMethod.CASH)
         db.session.commit()
     regie = login_as(admin)

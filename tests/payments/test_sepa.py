@@ -3,7 +3,7 @@ validated against its XSD, the pre-notification delay and e-mail."""
 from __future__ import annotations
 
 import os
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -161,7 +161,7 @@ def test_collected_on_its_date_then_a_late_rejection_reverses_the_payment():
     admin = make_user(Role.ADMIN)
     sepa.debit_file(admin, date(2026, 4, 24), today=date(2026, 4, 10))
     assert sepa.settle_direct_debits(date(2026, 4, 23)) == 0  # before the collection date
-    with time_machine.travel(datetime(2026, 4, 24, 6, tzinfo=timezone.utc), tick=False):
+    with time_machine.travel(datetime(2026, 4, 24, 6, tzinfo=UTC), tick=False):
         assert sepa.settle_direct_debits(date(2026, 4, 24)) == 1
     assert sepa.settle_direct_debits(date(2026, 4, 25)) == 0  # settled once
     db.session.expire_all()

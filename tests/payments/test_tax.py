@@ -2,8 +2,7 @@
 excluded; a child turning 6 during the year, a December invoice paid in January."""
 from __future__ import annotations
 
-import subprocess
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 
 import pytest
@@ -26,7 +25,7 @@ P = AttendanceStatus.PRESENT
 
 
 def _at(y, m, d, h=10):
-    return time_machine.travel(datetime(y, m, d, h, tzinfo=timezone.utc), tick=False)
+    return time_machine.travel(datetime(y, m, d, h, tzinfo=UTC), tick=False)
 
 
 def _invoice(month: date) -> Invoice:
@@ -53,14 +52,14 @@ def household():
     make_booking(leo, session_on(with_meal, date(2025, 12, 3)), price="8.50", attendance=P)
     make_booking(leo, session_on(without, date(2026, 3, 4)), price="4.70", attendance=P)
     make_booking(emma, session_on(with_meal, date(2026, 3, 4)), price="8.50", attendance=P)
-    for month, closing in (("2025-11", datetime(2025, 12, 1, 8, tzinfo=timezone.utc)),
-                           ("2025-12", datetime(2026, 1, 2, 8, tzinfo=timezone.utc)),
-                           ("2026-03", datetime(2026, 4, 1, 8, tzinfo=timezone.utc))):
+    for month, closing in (("2025-11", datetime(2025, 12, 1, 8, tzinfo=UTC)),
+                           ("2025-12", datetime(2026, 1, 2, 8, tzinfo=UTC)),
+                           ("2026-03", datetime(2026, 4, 1, 8, tzinfo=UTC))):
         with time_machine.travel(closing, tick=False):
             billing.close_month(month)
-    _pay(date(2025, 11, 1), "8.50", datetime(2025, 12, 20, 10, tzinfo=timezone.utc))
-    _pay(date(2025, 12, 1), "8.50", datetime(2026, 1, 10, 10, tzinfo=timezone.utc))  # December invoice, paid in January
-    _pay(date(2026, 3, 1), "6.60", datetime(2026, 4, 15, 10, tzinfo=timezone.utc))  # half of 13.20
+    _pay(date(2025, 11, 1), "8.50", datetime(2025, 12, 20, 10, tzinfo=UTC))
+    _pay(date(2025, 12, 1), "8.50", datetime(2026, 1, 10, 10, tzinfo=UTC))  # December invoice, paid in January
+    _pay(date(2026, 3, 1), "6.60", datetime(2026, 4, 15, 10, tzinfo=UTC))  # half of 13.20
     rules.set_value(tax.MEAL_PART.key, Decimal("3.00"), valid_from=date(2025, 1, 1), note="test")
     db.session.commit()
     return parent, household

@@ -9,7 +9,7 @@ Relais demand has n candidate childminders (each minding one child).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from app.accounts.models import Role
@@ -23,7 +23,7 @@ from tests.ram import factories as ram
 MONTH = "2027-01"
 FIRST_DAY = date(2027, 1, 4)
 PAST_DAY = date(2025, 1, 6)
-CREATED = datetime(2026, 1, 5, 9, tzinfo=timezone.utc)
+CREATED = datetime(2026, 1, 5, 9, tzinfo=UTC)
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """The main pages issue the same number of SQL queries whatever the size of the history (no N+1)."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import time_machine
 
@@ -33,7 +33,7 @@ PINNED = {
 
 
 # The history's bookings start on FIRST_DAY (January 2027): the pages list them only while they are ahead.
-@time_machine.travel(datetime(2026, 12, 1, 10, tzinfo=timezone.utc), tick=True)
+@time_machine.travel(datetime(2026, 12, 1, 10, tzinfo=UTC), tick=True)
 def test_query_counts_do_not_grow_with_history(app):
     small = measure(app, build_history(1))
     _empty_all_tables()

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import csv
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 from app.accounts.models import Role
@@ -22,7 +22,7 @@ from app.ram.models import (
 from tests.factories import make_user
 
 # The day the fixed dates below are written for (tests/ram/conftest.py freezes the clock on it).
-NOW = datetime(2026, 12, 1, 10, tzinfo=timezone.utc)
+NOW = datetime(2026, 12, 1, 10, tzinfo=UTC)
 
 COMMUNES_CSV = Path("/work/shared/data/grand-cahors-communes.csv")
 # A few communes, so tests do not depend on the shared file being present.
@@ -67,7 +67,7 @@ def make_staff(relais: Relais | None = None, **kw):
 
 def make_childminder(*, insee: str = "46042", relais: Relais | None = None, max_children: int = 4,
                      max_under_3: int = 4, valid_from: date = date(2020, 1, 1), valid_until: date = date(2035, 1, 1),
-                     declared: datetime | None = datetime(2026, 11, 15, 10, tzinfo=timezone.utc),
+                     declared: datetime | None = datetime(2026, 11, 15, 10, tzinfo=UTC),
                      first_name: str = "Sophie", last_name: str = "Delmas", **offers) -> Childminder:
     load_communes()
     user = make_user(Role.CHILDMINDER, first_name=first_name, last_name=last_name)

@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 import time_machine
 
-from app.errors import Forbidden, NotFound, ValidationFailed
 from app.accounts.models import Role
+from app.errors import Forbidden, NotFound, ValidationFailed
 from app.extensions import db
 from app.ram import availability as av
 from app.ram import hours, matching, search, services
@@ -16,7 +16,7 @@ from app.ram import schedule as sch
 from tests.factories import make_user
 from tests.ram.factories import add_child, make_childminder, make_relais, make_staff
 
-NOW = datetime(2026, 12, 3, 10, tzinfo=timezone.utc)
+NOW = datetime(2026, 12, 3, 10, tzinfo=UTC)
 MON_TUE_8_17 = {"0": [["08:00", "17:00"]], "1": [["08:00", "17:00"]]}
 
 
@@ -119,7 +119,7 @@ def test_search_finds_published_childminders_with_places_and_respects_consent():
     free.show_phone = True
     free.user.phone = "06 11 22 33 44"
     db.session.commit()
-    hidden = make_childminder(relais=relais, first_name="Berthe", insee="46224")  # Pradines, ~4 km
+    make_childminder(relais=relais, first_name="Berthe", insee="46224")  # Pradines, ~4 km
     busy = make_childminder(relais=relais, first_name="Chloé", max_children=1, max_under_3=1)
     add_child(busy, date(2025, 1, 1), start=date(2026, 9, 1))
     partial = make_childminder(relais=relais, first_name="Denise")

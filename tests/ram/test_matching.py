@@ -16,7 +16,6 @@ from tests.factories import make_user
 from tests.ram.factories import add_child, add_own_child, make_childminder, make_demand, make_staff
 
 
-
 @pytest.fixture(autouse=True)
 def _request(app):
     """Reasons and errors are French strings: Flask-Babel needs a request for the locale."""

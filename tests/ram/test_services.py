@@ -1,14 +1,14 @@
 """Observatory counts, workshops, salary simulator, iCalendar feed, contracts within limits."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
 from icalendar import Calendar
 
-from app.exports import to_csv
 from app.errors import Conflict, ValidationFailed
+from app.exports import to_csv
 from app.extensions import db
 from app.ram import observatory, salary, services, workshops
 from app.ram.models import DemandStatus
@@ -22,7 +22,7 @@ def _request(app):
 
 
 def at(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day, 10, tzinfo=timezone.utc)
+    return datetime(day.year, day.month, day.day, 10, tzinfo=UTC)
 
 
 def test_observatory_counts_from_hand_built_records():
@@ -198,7 +198,7 @@ def test_childminder_created_by_staff_gets_an_invitation():
 def test_relais_scope_is_assigned_through_the_kernel():
     from app.accounts.models import Role
     from app.accounts.services import create_user
-    from app.ram.permissions import relais_ids_of
+    from app.ram.access import relais_ids_of
 
     catus = make_relais("Relais Catus", "46064")
     user = create_user("rpe.catus@example.fr", "Causse-Lot-Vallee-2026", Role.RAM_STAFF, relais_ids=[catus.id])

@@ -1,7 +1,7 @@
 """The administrators' settings page: every rule, its value in force, source, history; new values from a date."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -18,7 +18,7 @@ from tests.conftest import csrf_token_from
 from tests.factories import make_user
 
 TODAY = date(2026, 3, 2)
-NOON = datetime(2026, 3, 2, 11, tzinfo=timezone.utc)
+NOON = datetime(2026, 3, 2, 11, tzinfo=UTC)
 
 
 def test_overview_lists_every_declared_rule_with_value_source_and_history(app):

@@ -14,10 +14,10 @@ import time
 import requests
 from sqlalchemy import event
 
+from app.accounts.models import Role
 from app.extensions import db
 from tests.conftest import api_token, csrf_token_from
 from tests.factories import DEFAULT_PASSWORD, make_user
-from app.accounts.models import Role
 
 
 class Outage:

@@ -11,16 +11,16 @@ from __future__ import annotations
 
 import pathlib
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
 
+from app.extensions import db
 from app.notifications.kinds import registered_kinds
 from app.notifications.models import OutboxMessage
 from app.notifications.outbox import render_message
-from app.extensions import db
 from tests.factories import make_user
 
 BASE = "https://pitchoun.test"
@@ -111,7 +111,7 @@ def _render_all(app, base_url):
             # Values whose type matters to filters and formats.
             values.update({"minutes": 60, "hours": 48, "days": 7, "count": 1, "n": 1, "amount": Decimal("1.00"),
                            "day": date(2026, 3, 4), "date": date(2026, 3, 4),
-                           "start": datetime(2026, 3, 4, 8, tzinfo=timezone.utc)})
+                           "start": datetime(2026, 3, 4, 8, tzinfo=UTC)})
             env = app.jinja_env
             # Jinja resolves names through the context dict: give it one that never misses.
             missing = {}

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import api_token
 from tests.security.test_fuzz_forms import HOSTILE, _row_counts
 from tests.security.world import build_world
-import pytest
 
 pytestmark = pytest.mark.slow
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from app import clock
 from app.billing.models import AbsenceCertificate
 from app.booking.models import AttendanceStatus
 from app.extensions import db
@@ -23,7 +24,6 @@ from tests.booking.factories import make_site
 from tests.conftest import csrf_token_from
 from tests.factories import make_child, make_household, make_user
 from tests.inclusion.factories import PDF
-from app import clock
 
 HTML_AS_PDF = b"<!DOCTYPE html><html><body><script>alert(document.cookie)</script></body></html>"
 POLYGLOT = b"%PDF-1.4\n<html><script>alert(1)</script></html>\n%%EOF\n"

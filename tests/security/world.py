@@ -12,18 +12,19 @@ from io import BytesIO
 
 from sqlalchemy import select
 
+from app import clock
 from app.accounts.models import Role, User
 from app.billing import certificates as billing_certificates
 from app.billing import services as billing_services
 from app.billing.models import Statement
-from app.payments.models import Invoice
-from app.booking.models import AttendanceStatus, BookingStatus
 from app.booking.feeds import renew_household_feed
+from app.booking.models import AttendanceStatus, BookingStatus
 from app.extensions import db
 from app.families.models import AuthorisedPickup, EmergencyContact, HouseholdInvitation
 from app.inclusion import services as inclusion_services
 from app.inclusion.models import AdaptationPeriod, AdaptationStep, HealthForm, StepStatus
 from app.notifications.models import OutboxMessage, OutboxStatus
+from app.payments.models import Invoice
 from app.ram.models import ChildminderAbsence, Introduction, WorkshopRegistration
 from tests.billing.factories import MARCH, make_booking, make_unit_at, session_on
 from tests.booking.allocation_factories import add_request, make_draw_setup
@@ -31,7 +32,6 @@ from tests.booking.factories import future_wednesday, make_activity, make_sessio
 from tests.factories import make_child, make_household, make_user
 from tests.inclusion.factories import PDF, make_active_plan, make_needs, make_template
 from tests.ram import factories as ram
-from app import clock
 
 ROLES = ("parent_a", "parent_b", "childminder", "animator_x", "director_x", "director_y", "ram_staff", "admin",
          "anonymous")
@@ -76,9 +76,9 @@ def build_world() -> World:
     from app.payments import sepa
 
     mandate = sepa.sign_mandate(parent_a, "Camille Martin", "FR7630006000011234567890189", True)
-    from app.booking.models import Tariff
-
     from decimal import Decimal
+
+    from app.booking.models import Tariff
 
     tariff = Tariff(unit_id=billing_unit.id, qf_min=2000, qf_max=None, resident=False, price=Decimal("9.00"),
                     valid_from=date(2027, 9, 1))
@@ -160,11 +160,14 @@ def build_world() -> World:
                    "ram_staff": ram_staff, "admin": admin, "anonymous": None}
     world.ids = {
         "user_id": parent_a.id, "child_id": child_a.id, "contact_id": contact.id, "pickup_id": pickup.id,
-        "invitation_id": invitation.id, "declaration_id": declaration.id, "key": "caf.inclusion_rate_per_hour", "site_id": site_x.id, "activity_id": unit.activity_id,
+        "invitation_id": invitation.id, "declaration_id": declaration.id, "key": "caf.inclusion_rate_per_hour",
+        "site_id": site_x.id, "activity_id": unit.activity_id,
         "session_id": session_x.id, "booking_id": booking_a.id, "period_id": draw_period.id,
-        "statement_id": statement.id, "invoice_id": invoice.id, "mandate_id": mandate.id, "certificate_id": certificate.id, "tariff_id": tariff.id,
+        "statement_id": statement.id, "invoice_id": invoice.id, "mandate_id": mandate.id, "certificate_id": certificate.id,
+        "tariff_id": tariff.id,
         "unit_id": billing_unit.id, "version_id": version.id, "document_id": document.id,
-        "step_id": period.steps[0].id, "position": period.steps[0].position, "childminder_id": target.id, "contract_id": contract.id, "absence_id": absence.id,
+        "step_id": period.steps[0].id, "position": period.steps[0].position, "childminder_id": target.id,
+        "contract_id": contract.id, "absence_id": absence.id,
         "demand_id": demand.id, "introduction_id": introduction.id, "workshop_id": workshop.id,
         "relais_id": relais.id, "message_id": message.id,
         "provider_id": provider.id, "occasional_booking_id": occasional_booking_id, "pattern_id": pattern_id,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-from datetime import timezone
+from datetime import UTC
 from functools import lru_cache
 from pathlib import Path
 
@@ -36,7 +36,7 @@ def _text(ics: bytes | str) -> str:
 
 
 def _utc(moment) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def icaljs(ics: bytes | str) -> dict:

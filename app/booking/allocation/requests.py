@@ -16,10 +16,18 @@ from sqlalchemy.orm import selectinload
 from app.accounts.models import Role, User
 from app.accounts.permissions import can, require
 from app.booking.access import Action, household_of, site_ids_of
-from app.booking.allocation import (CRITERIA, AllocationAction, _local, get_period, period_sessions,
-                                    require_manager, rules_labels, session_label)
-from app.booking.allocation_draw import lock_period
-from app.booking.allocation_models import AllocationPeriod, AllocationRequest, AllocationRequestItem
+from app.booking.allocation import (
+    CRITERIA,
+    AllocationAction,
+    _local,
+    get_period,
+    period_sessions,
+    require_manager,
+    rules_labels,
+    session_label,
+)
+from app.booking.allocation.draw import lock_period
+from app.booking.allocation.models import AllocationPeriod, AllocationRequest, AllocationRequestItem
 from app.booking.models import Activity, AgeBand
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.exports import Table

@@ -3,21 +3,22 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from app import exports
 from app.accounts.models import Role
 from app.accounts.permissions import roles_required
-from app.booking import allocation, allocation_draw
-from app.booking import allocation_requests as requests_service
-from app.booking.allocation_forms import DrawForm, PeriodForm, RequestForm, RulesForm, to_local, to_utc
+from app.booking import allocation
+from app.booking.allocation import draw as allocation_draw
+from app.booking.allocation import requests as requests_service
+from app.booking.allocation.forms import DrawForm, PeriodForm, RequestForm, RulesForm, to_local, to_utc
 from app.booking.views import bp
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import utcnow
-from app.navigation import register_nav
 from app.forms import show_domain_error as _form_error
+from app.navigation import register_nav
 
 ALLOCATION_ROLES = (Role.PARENT, Role.DIRECTOR, Role.ANIMATOR, Role.ADMIN)
 register_nav(_l("Tirages au sort"), "booking.allocation_index", ALLOCATION_ROLES, order=35)

@@ -16,10 +16,9 @@ from sqlalchemy import select
 from app import clock
 from app.accounts.models import Role, User
 from app.accounts.passwords import hash_password
-from app.booking.allocation_models import AllocationPeriod, AllocationRequest, AllocationRequestItem
-from app.booking.allocation_requests import DEFAULT_RULES
-from app.booking.models import (Activity, ActivityKind, Session, Site, SiteStaff, StaffingRegime, Tariff, Unit,
-                                UnitKind)
+from app.booking.allocation.models import AllocationPeriod, AllocationRequest, AllocationRequestItem
+from app.booking.allocation.requests import DEFAULT_RULES
+from app.booking.models import Activity, ActivityKind, Session, Site, SiteStaff, StaffingRegime, Tariff, Unit, UnitKind
 from app.extensions import db, utcnow
 from app.families.models import Child, Commune, Household, HouseholdMember
 

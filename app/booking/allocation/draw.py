@@ -1,6 +1,6 @@
 """Allocation by draw: running the draw (or simulating it) and replaying it from the published seed.
 
-The rules, criteria and the pure algorithm live in app/booking/allocation.py.
+The rules, criteria and the pure algorithm live in app/booking/allocation/__init__.py.
 """
 from __future__ import annotations
 
@@ -15,9 +15,20 @@ from sqlalchemy.orm import selectinload
 
 from app.accounts.models import User
 from app.booking import admission, engine
-from app.booking.allocation import (CRITERIA, Candidate, Decision, Wish, _local, allocate, draw_numbers,
-                                    get_period, period_sessions, require_manager, session_label)
-from app.booking.allocation_models import AllocationPeriod, AllocationRequest, AllocationRequestItem, PeriodStatus
+from app.booking.allocation import (
+    CRITERIA,
+    Candidate,
+    Decision,
+    Wish,
+    _local,
+    allocate,
+    draw_numbers,
+    get_period,
+    period_sessions,
+    require_manager,
+    session_label,
+)
+from app.booking.allocation.models import AllocationPeriod, AllocationRequest, AllocationRequestItem, PeriodStatus
 from app.booking.errors import BookingRefused, OverlappingBooking
 from app.booking.models import AgeBand, Booking, Session
 from app.booking.pricing import price_for

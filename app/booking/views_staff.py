@@ -9,25 +9,23 @@ from datetime import datetime, timedelta
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 
-from app import months
-from app.urls import parse_id
-from app import clock
+from app import clock, months
 from app.accounts.models import Role
 from app.accounts.permissions import roles_required
 from app.booking import attendance, catalogue, engine, feeds, planner, services
 from app.booking.access import Action
-from app.booking.forms import (ActivityForm, AdjustSessionForm, GenerateForm, NewSiteForm, SiteForm, TariffForm,
-                               UnitForm)
+from app.booking.forms import ActivityForm, AdjustSessionForm, GenerateForm, NewSiteForm, SiteForm, TariffForm, UnitForm
 from app.booking.models import PARIS, AttendanceStatus
 from app.booking.staffing import staffing_for
 from app.booking.views import bp
 from app.errors import DomainError
-from app.navigation import register_nav
 from app.forms import show_domain_error as _form_error
+from app.navigation import register_nav
+from app.urls import parse_id
 
 STAFF = (Role.DIRECTOR, Role.ANIMATOR, Role.ADMIN)
 MANAGERS = (Role.DIRECTOR, Role.ADMIN)
@@ -139,7 +137,8 @@ def create_activity(site_id: int):
 def _activity_values(form: ActivityForm) -> dict:
     return {"name": form.name.data.strip(), "kind": form.kind.data, "min_age": form.min_age.data,
             "max_age": form.max_age.data, "min_age_months": form.min_age_months.data,
-            "admits_from_school_entry": bool(form.admits_from_school_entry.data), "regime": form.regime.data, "opens_at": _aware(form.opens_at.data),
+            "admits_from_school_entry": bool(form.admits_from_school_entry.data), "regime": form.regime.data,
+            "opens_at": _aware(form.opens_at.data),
             "booking_deadline_days": form.booking_deadline_days.data,
             "booking_deadline_time": form.booking_deadline_time.data,
             "cancel_deadline_days": form.cancel_deadline_days.data,

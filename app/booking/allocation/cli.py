@@ -21,8 +21,8 @@ def _print(result) -> None:
 @click.option("--show", is_flag=True, help="Print every outcome (without names of families).")
 def run(activity: str, period: str, seed: str | None, simulate: bool, show: bool):
     """Run the draw of PERIOD (its id or first day, YYYY-MM-DD) of ACTIVITY (its id). Idempotent."""
-    from app.booking.allocation_draw import run_draw
-    from app.booking.allocation_requests import find_period
+    from app.booking.allocation.draw import run_draw
+    from app.booking.allocation.requests import find_period
     from app.errors import DomainError
 
     try:
@@ -47,8 +47,8 @@ def run(activity: str, period: str, seed: str | None, simulate: bool, show: bool
 @click.option("--seed", default=None, help="Seed to replay with (default: the published one).")
 def verify(activity: str, period: str, seed: str | None):
     """Replay a drawn period from its published seed and stored snapshot; exit 1 if it differs."""
-    from app.booking.allocation_draw import replay_draw
-    from app.booking.allocation_requests import find_period
+    from app.booking.allocation.draw import replay_draw
+    from app.booking.allocation.requests import find_period
     from app.errors import DomainError
 
     try:

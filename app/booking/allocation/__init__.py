@@ -9,7 +9,7 @@ rank (everyone's first choices of a priority class before anyone's second
 choices), then by a seeded random draw, and books through the booking engine
 (locked sessions, per-age-band capacity, waiting lists). The seed is
 published: `replay_draw` recomputes the allocation from the stored snapshot.
-The use cases are in allocation_draw.py (the draw) and allocation_requests.py
+The use cases are in allocation/draw.py (the draw) and allocation/requests.py
 (periods, requests, transparency).
 
 Extension point: other domains (inclusion) register priority criteria
@@ -32,7 +32,7 @@ from sqlalchemy.orm import selectinload
 from app.accounts.models import Role, User
 from app.accounts.permissions import policy, require
 from app.booking.access import Action
-from app.booking.allocation_models import AllocationPeriod, AllocationRequest, AllocationRequestItem, PeriodStatus
+from app.booking.allocation.models import AllocationPeriod, AllocationRequest, AllocationRequestItem, PeriodStatus
 from app.booking.models import Session, Unit
 from app.errors import NotFound
 from app.extensions import db

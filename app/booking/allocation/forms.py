@@ -7,9 +7,9 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DateField, DateTimeLocalField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
-from app.forms import FlaskForm
 from app import clock
 from app.booking.allocation import CRITERIA
+from app.forms import FlaskForm
 
 REQUIRED = _l("Ce champ est obligatoire.")
 PARIS = clock.PARIS
