@@ -30,13 +30,15 @@ Every function here writes in the caller's transaction and never commits.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from flask_babel import format_datetime
 from flask_babel import gettext as _
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Select, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -66,6 +68,7 @@ from app.booking.models import (
     Unit,
 )
 from app.extensions import db
+from app.families.models import Child, Household
 from app.notifications.outbox import notify
 
 PROMOTION_GRACE_DAYS = rules.define(
@@ -87,7 +90,7 @@ WITH_SITE = joinedload(Session.unit).joinedload(Unit.activity).joinedload(Activi
 
 # ---------------------------------------------------------------- locks and counters
 
-def lock_sessions(session_ids) -> dict[int, Session]:
+def lock_sessions(session_ids: Iterable[int]) -> dict[int, Session]:
     """Lock the sessions' rows in ascending id order and reload them from the database."""
     ids = sorted(set(session_ids))
     rows = db.session.scalars(select(Session).where(Session.id.in_(ids)).order_by(Session.id)
@@ -118,17 +121,17 @@ class Counters:
     taken_over6: int
 
     def capacity(self, band: AgeBand) -> int:
-        return getattr(self, f"capacity_{band.value}")
+        return int(getattr(self, f"capacity_{band.value}"))
 
     def taken(self, band: AgeBand) -> int:
-        return getattr(self, f"taken_{band.value}")
+        return int(getattr(self, f"taken_{band.value}"))
 
 
 _SESSIONS = Session.__table__
 _BOOKINGS = Booking.__table__
 
 
-def lock_counters(session_ids) -> dict[int, Counters]:
+def lock_counters(session_ids: Iterable[int]) -> dict[int, Counters]:
     """`lock_sessions` for the booking hot path: the rows locked in ascending id order, their counters only."""
     t = _SESSIONS
     rows = db.session.execute(select(t.c.id, t.c.day, t.c.cancelled, t.c.capacity_under6, t.c.capacity_over6,
@@ -159,7 +162,7 @@ def is_duplicate_booking(error: IntegrityError) -> bool:
     return "uq_booking_active_child_session" in text or "booking.child_id, booking.session_id" in text
 
 
-def book_place(values: dict, counters: Counters, decision: admission.Admission, *,
+def book_place(values: dict[str, Any], counters: Counters, decision: admission.Admission, *,
                savepoint: bool) -> tuple[int, BookingStatus, int | None]:
     """Give a new booking a place of its band or queue it at the end, in Core statements (row locked by the
     caller, cancellation checked). `values` are the booking's columns, with "age_band".
@@ -191,7 +194,7 @@ def book_place(values: dict, counters: Counters, decision: admission.Admission, 
                                                       _BOOKINGS.c.age_band == band))
                     .where(_BOOKINGS.c.session_id == counters.id)).one()
                 order, position = (last or 0) + 1, waiting + 1  # the new booking is the last of its band
-            booking_id = db.session.execute(insert(_BOOKINGS).values(
+            booking_id = db.session.execute(insert(_BOOKINGS).values(  # type: ignore[attr-defined]
                 **values, session_id=counters.id, status=status, waitlist_order=order)).inserted_primary_key[0]
     except IntegrityError as error:
         if not is_duplicate_booking(error):
@@ -222,10 +225,10 @@ def _add_taken(session: Session, band: AgeBand, delta: int) -> None:
 
 def local_moment(moment: datetime) -> str:
     # Translators: a Babel date pattern; translate only the quoted word.
-    return format_datetime(moment, _("d MMMM yyyy 'à' HH:mm"))
+    return str(format_datetime(moment, _("d MMMM yyyy 'à' HH:mm")))
 
 
-def check_age(child, activity: Activity, day) -> AgeBand:
+def check_age(child: Child, activity: Activity, day: date) -> AgeBand:
     """The child's age band on `day`, or AgeOutOfRange when the activity does not take the child that day
     (by age in years or months, or from school entry: see booking.eligibility)."""
     refusal = age_refusal(child, activity, day)
@@ -242,15 +245,15 @@ def overlaps(a: Session, b: Session) -> bool:
 class Preloaded:
     """What `check_request` reads from the database, loaded at once for many requests (the month calendar):
     the children's active bookings by day, and the allocation periods of the activities."""
-    same_day: dict[tuple[int, date], list] = field(default_factory=dict)  # (child id, day) -> rows
-    periods: dict[int, list] = field(default_factory=dict)  # activity id -> allocation periods
+    same_day: dict[tuple[int, date], list[Any]] = field(default_factory=dict)  # (child id, day) -> rows
+    periods: dict[int, list[Any]] = field(default_factory=dict)  # activity id -> allocation periods
 
-    def period_of(self, session: Session):
+    def period_of(self, session: Session) -> Any:
         return next((p for p in self.periods.get(session.unit.activity_id, [])
                      if p.first_day <= session.day <= p.last_day), None)
 
 
-def preload(child_ids, sessions) -> Preloaded:
+def preload(child_ids: Iterable[int], sessions: Iterable[Session]) -> Preloaded:
     """Two queries for `check_request` on every (child, session) pair of `child_ids` × `sessions`."""
     from app.booking.allocation.models import AllocationPeriod
 
@@ -269,14 +272,14 @@ def preload(child_ids, sessions) -> Preloaded:
     return known
 
 
-def _same_day_query():
+def _same_day_query() -> Select[Any]:
     """The active bookings of children on days (their session's id, day and hours), to be filtered."""
     return (select(Session.id, Session.day, Unit.start_time, Unit.end_time, Booking.child_id)
             .join(Booking, Booking.session_id == Session.id).join(Unit, Session.unit_id == Unit.id)
             .where(Booking.status.in_(ACTIVE_STATUSES), Session.cancelled.is_(False)))
 
 
-def check_request(child, household, session: Session, now: datetime, *, drawing: bool = False,
+def check_request(child: Child, household: Household | None, session: Session, now: datetime, *, drawing: bool = False,
                   known: Preloaded | None = None) -> AgeBand:
     """Raise the BookingRefused that applies to this request, or return the child's age band that day.
 
@@ -297,8 +300,8 @@ def check_request(child, household, session: Session, now: datetime, *, drawing:
     if known is not None:
         same_day = known.same_day.get((child.id, session.day), [])
     else:
-        same_day = db.session.execute(
-            _same_day_query().where(Booking.child_id == child.id, Session.day == session.day)).all()
+        same_day = list(db.session.execute(
+            _same_day_query().where(Booking.child_id == child.id, Session.day == session.day)).all())
     if any(row.id == session.id for row in same_day):
         raise AlreadyBooked()
     if any(row.start_time < unit.end_time and unit.start_time < row.end_time for row in same_day):
@@ -315,7 +318,8 @@ def check_request(child, household, session: Session, now: datetime, *, drawing:
     opens = session.effective_opens_at()
     if opens is not None and now < opens:
         raise BookingNotOpen(_("Les réservations ouvrent le %(when)s.", when=local_moment(opens)))
-    if activity.residents_first_until and now < activity.residents_first_until and not household.is_resident:
+    if activity.residents_first_until and now < activity.residents_first_until and (
+            household is None or not household.is_resident):
         raise ResidentsFirst(_("Jusqu'au %(when)s, les réservations sont réservées aux habitants du Grand Cahors.",
                                when=local_moment(activity.residents_first_until)))
     check_not_drawn(session, known.period_of(session) if known is not None else _UNKNOWN)
@@ -325,7 +329,7 @@ def check_request(child, household, session: Session, now: datetime, *, drawing:
 _UNKNOWN = object()
 
 
-def check_not_drawn(session: Session, period=_UNKNOWN) -> None:
+def check_not_drawn(session: Session, period: Any = _UNKNOWN) -> None:
     """First come, first served is closed on a session whose allocation period waits for its draw."""
     if period is _UNKNOWN:
         from app.booking.allocation import (
@@ -360,7 +364,7 @@ def promotion_refusal(booking: Booking, session: Session) -> BookingRefused | No
 
 # ---------------------------------------------------------------- giving a place
 
-def admit(child, session: Session, foreseen: admission.Admission | None = None) -> admission.Admission:
+def admit(child: Child, session: Session, foreseen: admission.Admission | None = None) -> admission.Admission:
     """CONFIRM or HOLD from the admission checks (a foreseen CONFIRM stands; a HOLD may have something to write)."""
     if foreseen is admission.CONFIRM:
         return foreseen
@@ -392,7 +396,7 @@ def place(booking: Booking, session: Session, decision: admission.Admission, *, 
                                       Booking.age_band == booking.age_band))
         .where(Booking.session_id == session.id)).one()
     booking.waitlist_order = (last or 0) + 1
-    return waiting + 1  # the new booking is the last of its band
+    return int(waiting) + 1  # the new booking is the last of its band
 
 
 def waitlist_position(booking: Booking) -> int | None:
@@ -404,7 +408,7 @@ def waitlist_position(booking: Booking) -> int | None:
         Booking.age_band == booking.age_band, Booking.waitlist_order <= booking.waitlist_order))
 
 
-def waitlist_positions(bookings) -> dict[int, int]:
+def waitlist_positions(bookings: Iterable[Booking]) -> dict[int, int]:
     """{booking id: position} for the waitlisted ones among `bookings`, in one query (see waitlist_position)."""
     waiting = [b for b in bookings if b.status is BookingStatus.WAITLISTED]
     if not waiting:
@@ -424,7 +428,7 @@ def describe(session: Session) -> str:
     return f"{session.day:%d/%m/%Y} – {unit.activity.site.name}, {unit.activity.name} ({unit.label})"
 
 
-def _guardians(child) -> list:
+def _guardians(child: Child) -> list[Any]:
     return [m.user for m in child.household.members if m.user.active]
 
 
@@ -549,7 +553,7 @@ def set_capacity(session: Session, band: AgeBand, value: int) -> None:
 # with `free(band)` and `add_taken(band, delta)`); it locks its blocks in ascending id order
 # (occasional.blocks.ensure_and_lock) and takes or gives back its places here, all blocks or none.
 
-def claim_all(blocks, band) -> bool:
+def claim_all(blocks: Iterable[Any], band: Any) -> bool:
     """Take one place of `band` in every block (rows locked by the caller), or none if one is full."""
     if any(block.free(band) <= 0 for block in blocks):
         return False
@@ -558,13 +562,13 @@ def claim_all(blocks, band) -> bool:
     return True
 
 
-def give_back(blocks, band) -> None:
+def give_back(blocks: Iterable[Any], band: Any) -> None:
     """Give back one place of `band` in every block (rows locked by the caller)."""
     for block in blocks:
         block.add_taken(band, -1)
 
 
-def next_order(column, *where) -> int:
+def next_order(column: Any, *where: Any) -> int:
     """The next waiting-list order: one more than the largest `column` among the rows matching `where`."""
     return (db.session.scalar(select(func.max(column)).where(*where)) or 0) + 1
 
@@ -584,7 +588,7 @@ def record_past(booking: Booking, session: Session) -> None:
 
 def offers_on(session: Session) -> bool:
     """Whether freed places of this session are offered by the director (the rule in force on its day)."""
-    return OFFER_HOURS.value(on=session.day) > 0
+    return bool(OFFER_HOURS.value(on=session.day) > 0)
 
 
 def _first_waiting(session: Session, band: AgeBand, exclude_id: int | None = None) -> Booking | None:
@@ -676,7 +680,7 @@ def expired_offers(session: Session, now: datetime) -> list[Booking]:
     return [b for b in db.session.scalars(select(Booking).where(
         Booking.session_id == session.id, Booking.status == BookingStatus.OFFERED,
         Booking.offer_expires_at.is_not(None)).order_by(Booking.id))
-        if b.offer_expires_at < now]
+        if b.offer_expires_at is not None and b.offer_expires_at < now]
 
 
 def lapse_expired(session: Session, now: datetime) -> list[Booking]:

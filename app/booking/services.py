@@ -12,10 +12,11 @@ function commits its writes once.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -89,11 +90,11 @@ class SubmissionResult:
     replayed: bool = False
     emailed: int = 0  # summary e-mails queued by this submission (not stored: a replay queues none)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"submission_id": self.submission_id, "items": [asdict(i) for i in self.items]}
 
     @classmethod
-    def from_dict(cls, data: dict, replayed: bool = False) -> SubmissionResult:
+    def from_dict(cls, data: dict[str, Any], replayed: bool = False) -> SubmissionResult:
         return cls(data["submission_id"], [ItemResult(**i) for i in data["items"]], replayed)
 
 
@@ -111,7 +112,7 @@ class _Checked:
     child: Child
     session: Session
     band: AgeBand
-    price: object
+    price: Decimal | None
     admission: admission.Admission | None = None  # foreseen before the lock (one-item submissions)
 
 
@@ -171,7 +172,7 @@ class ActingFor:
     """
 
     household_id: int
-    record: Callable[[object], None]
+    record: Callable[[Any], None]
 
 
 def _household_children(user: User, acting: ActingFor, child_ids: set[int]) -> dict[int, Child]:
@@ -186,13 +187,13 @@ def _household_children(user: User, acting: ActingFor, child_ids: set[int]) -> d
     return children
 
 
-def _load_sessions(session_ids) -> dict[int, Session]:
+def _load_sessions(session_ids: Iterable[int]) -> dict[int, Session]:
     """The sessions with their unit, activity and site, in one query (no lock)."""
     rows = db.session.scalars(select(Session).where(Session.id.in_(set(session_ids))).options(_WITH_SITE))
     return {s.id: s for s in rows}
 
 
-def book(user: User, items, idempotency_key: str | None = None, now: datetime | None = None,
+def book(user: User, items: Iterable[Any], idempotency_key: str | None = None, now: datetime | None = None,
          requested_at: datetime | None = None, *, acting: ActingFor | None = None) -> SubmissionResult:
     """Book several (child_id, session_id) items at once.
 
@@ -269,9 +270,9 @@ def book(user: User, items, idempotency_key: str | None = None, now: datetime | 
             except engine.DuplicateBooking:
                 # One item, booked meanwhile by a concurrent request: nothing of this one is kept.
                 db.session.rollback()
-                refusal = AlreadyBooked()
-                result.items.append(ItemResult(child_id, session_id, "refused", code=refusal.code,
-                                               reason=refusal.message))
+                already = AlreadyBooked()
+                result.items.append(ItemResult(child_id, session_id, "refused", code=already.code,
+                                               reason=already.message))
                 continue
             except BookingRefused as refusal:
                 result.items.append(ItemResult(child_id, session_id, "refused", code=refusal.code,
@@ -337,7 +338,7 @@ class Preview:
         return sum((i.price for i in self.items if i.outcome == "waitlist" and i.price is not None), Decimal(0))
 
 
-def preview(user: User, items, now: datetime | None = None) -> Preview:
+def preview(user: User, items: Iterable[Any], now: datetime | None = None) -> Preview:
     """What `book(user, items)` would answer now, without writing anything: for the review step.
 
     The same checks as `book`: the engine's rules (`engine.check_request`), two items of the basket at
@@ -397,7 +398,7 @@ def _stored_answer(user: User, key: str) -> SubmissionResult | None:
     return None if stored is None else SubmissionResult.from_dict(stored, replayed=True)
 
 
-def _money(value) -> str | None:
+def _money(value: Decimal | None) -> str | None:
     return None if value is None else f"{value:.2f}"
 
 
@@ -408,7 +409,8 @@ def _guardians(household: Household) -> list[User]:
 _describe = engine.describe
 
 
-def _notify_submission(guardians: list[User], result: SubmissionResult, children, sessions) -> int:
+def _notify_submission(guardians: list[User], result: SubmissionResult, children: dict[int, Child],
+                       sessions: dict[int, Session]) -> int:
     """Queue the summary e-mail to each guardian who wants it; returns how many were queued."""
     if all(item.status == "refused" for item in result.items):
         return 0

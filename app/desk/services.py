@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from flask_babel import format_datetime
 from flask_babel import gettext as _
@@ -37,7 +38,7 @@ from app.desk.models import DeskAction
 from app.errors import ValidationFailed
 from app.extensions import db, utcnow
 from app.families import services as families
-from app.families.models import Child
+from app.families.models import Child, Household
 from app.months import month_range
 
 # The desks, and how the family reads them in its history ("Réservé par <phrase>").
@@ -93,21 +94,6 @@ def _record(staff: User, desk: str, household_id: int, kind: str, summary: str, 
     return action
 
 
-def _use_case(fn):
-    """Nothing half-written: any exception rolls the transaction back."""
-    from functools import wraps
-
-    @wraps(fn)
-    def wrapped(*args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except Exception:
-            db.session.rollback()
-            raise
-
-    return wrapped
-
-
 # ---------------------------------------------------------------- finding and opening a household
 
 def search(staff: User, query: str) -> list[families.DeskHousehold]:
@@ -115,7 +101,7 @@ def search(staff: User, query: str) -> list[families.DeskHousehold]:
     return families.search_households_at_desk(staff, query)
 
 
-def open_household(staff: User, household_id, desk: str):
+def open_household(staff: User, household_id: Any, desk: str) -> Household:
     """Check that `staff` may act for the household at `desk` (the view keeps it in the session).
 
     Raises Forbidden, NotFound, ValidationFailed (unknown desk). Writes nothing.
@@ -126,11 +112,11 @@ def open_household(staff: User, household_id, desk: str):
 
 @dataclass
 class DeskHouseholdPage:
-    household: object
+    household: Household
     bookings: list[Booking]
 
 
-def household_page(staff: User, household_id, today: date | None = None) -> DeskHouseholdPage:
+def household_page(staff: User, household_id: Any, today: date | None = None) -> DeskHouseholdPage:
     """What the desk shows: the household's names, children and active bookings from today."""
     household = families.household_for_desk(staff, household_id)
     bookings = list(db.session.scalars(
@@ -164,9 +150,9 @@ def bookable_sessions(staff: User, site_id: int | None, month: date, today: date
 
 # ---------------------------------------------------------------- actions for the family
 
-@_use_case
+@families.use_case
 def create_household(staff: User, desk: str, guardian: families.GuardianData, data: families.HouseholdData,
-                     consent: Consent, today: date | None = None):
+                     consent: Consent, today: date | None = None) -> Household:
     """Create a household (and the guardian's account when an e-mail is given) for a family at the desk.
 
     Raises Forbidden, ValidationFailed (consent missing, fields), EmailTaken. One transaction.
@@ -182,8 +168,8 @@ def create_household(staff: User, desk: str, guardian: families.GuardianData, da
     return household
 
 
-@_use_case
-def add_child(staff: User, desk: str, household_id, data: families.ChildData, consent: Consent,
+@families.use_case
+def add_child(staff: User, desk: str, household_id: Any, data: families.ChildData, consent: Consent,
               today: date | None = None) -> Child:
     """Add a child to the household at the desk. Raises Forbidden, NotFound, ValidationFailed."""
     require(staff, families.DESK_ACTION)
@@ -197,7 +183,7 @@ def add_child(staff: User, desk: str, household_id, data: families.ChildData, co
     return child
 
 
-def book(staff: User, desk: str, household_id: int, items, consent: Consent, idempotency_key: str | None = None,
+def book(staff: User, desk: str, household_id: int, items: Any, consent: Consent, idempotency_key: str | None = None,
          now: datetime | None = None) -> booking.SubmissionResult:
     """Book (child_id, session_id) items for the household at the desk, through the family's booking
     use case (same rules, same e-mail to the guardians). The trace is written with the bookings.
@@ -288,6 +274,6 @@ def history_for_family(user: User) -> list[HistoryEntry]:
     return entries
 
 
-def guardian_names(household) -> list[str]:
+def guardian_names(household: Household) -> list[str]:
     return [m.user.display_name for m in household.members]
 

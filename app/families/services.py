@@ -187,7 +187,7 @@ DESK_ACTION = "families.act_at_desk"
 
 
 @policy(DESK_ACTION, hide=False)
-def _can_act_at_desk(user, _obj=None) -> bool:
+def _can_act_at_desk(user: User, _obj: object = None) -> bool:
     return user.role in (Role.ADMIN, Role.RAM_STAFF)
 
 
@@ -580,7 +580,7 @@ def search_households_at_desk(staff: User, query: str, limit: int = 20) -> list[
 
     from app.text_search import contains
 
-    def like(column):
+    def like(column: Any) -> Any:
         return contains(column, text)
 
     conditions = [like(Household.name),
@@ -603,7 +603,7 @@ def search_households_at_desk(staff: User, query: str, limit: int = 20) -> list[
             for h in rows]
 
 
-def household_for_desk(staff: User, household_id) -> Household:
+def household_for_desk(staff: User, household_id: Any) -> Household:
     """The household a desk acts for. Raises Forbidden (no desk right), NotFound."""
     require(staff, DESK_ACTION)
     household = db.session.scalar(select(Household).where(Household.id == _as_id(household_id)).options(
@@ -656,7 +656,7 @@ def create_household_at_desk(staff: User, guardian: GuardianData, data: Househol
     return household
 
 
-def add_child_at_desk(staff: User, household_id, data: ChildData, *, today: date | None = None) -> Child:
+def add_child_at_desk(staff: User, household_id: Any, data: ChildData, *, today: date | None = None) -> Child:
     """Add a child to the household a desk acts for, in the caller's transaction (app.desk commits).
 
     Raises Forbidden, NotFound, ValidationFailed.

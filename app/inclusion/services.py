@@ -215,6 +215,10 @@ def _audit_action_labels() -> dict[str, str]:
 
 
 def _audit_target_text(target: str, detail: str) -> str:
+    return str(_audit_target_label(target, detail))
+
+
+def _audit_target_label(target: str, detail: str) -> Any:
     kind, _sep, _number = (target or "").partition(":")
     version = detail[1:] if detail.startswith("v") and detail[1:].isdigit() else ""
     if kind == "plan_version":
@@ -229,7 +233,8 @@ def _audit_target_text(target: str, detail: str) -> str:
               "card": _("de la fiche « à savoir aujourd'hui »"), "meeting": _("d'une rencontre"),
               "booking": _("d'une réservation (confirmée sans projet d'accueil)"),
               "adaptation": _("de la période d'adaptation"), "adaptation_step": _("d'une étape d'adaptation"),
-              "audit_trail": _("du journal des accès")}
+              "audit_trail": _("du journal des accès"), "health_form": _("de la fiche sanitaire"),
+              "health_alerts": _("des alertes de santé du registre"), "alert": _("des alertes de santé du registre")}
     return simple.get(kind, _("du dossier d'accueil"))
 
 
@@ -317,7 +322,7 @@ def export_child_data(user: User, child_id: int) -> dict[str, Any]:
     return data
 
 
-def _health_export(child_id: int) -> dict | None:
+def _health_export(child_id: int) -> dict[str, Any] | None:
     from app.inclusion.health import export_data
 
     return export_data(child_id)

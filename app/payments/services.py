@@ -7,6 +7,7 @@ sent to the Trésor public (a daily job, after the period of the dated rule
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, time, timedelta
 from decimal import Decimal
 
@@ -69,10 +70,9 @@ def next_invoice_number(year: int) -> str:
     created on first use (INSERT … ON CONFLICT DO NOTHING: two first invoices of a year may race).
     """
     dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     db.session.execute(insert(InvoiceSequence).values(year=year, last_number=0)
                        .on_conflict_do_nothing(index_elements=["year"]))
     number = db.session.execute(
@@ -131,7 +131,7 @@ def apply_payment(invoice: Invoice, amount: Decimal, method: PaymentMethod, *, t
     return payment
 
 
-def lock_invoices(ids) -> list[Invoice]:
+def lock_invoices(ids: Iterable[int]) -> list[Invoice]:
     """The invoices, their rows locked until the transaction ends (PostgreSQL; SQLite's
     transactions already hold the write lock), in id order so that two lockers never deadlock."""
     return list(db.session.scalars(select(Invoice).where(Invoice.id.in_(sorted(set(ids))))
