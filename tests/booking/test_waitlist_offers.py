@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+import time_machine
 from sqlalchemy import func, select
 
 from app import rules
@@ -219,3 +220,15 @@ def test_the_database_refuses_a_second_active_booking_of_a_child_for_a_session(f
     with pytest.raises(IntegrityError):
         db.session.flush()
     db.session.rollback()
+
+
+def test_the_family_reaches_the_offer_from_its_bookings_page(full_session, login_as):
+    _offers_on()
+    session, director, parents, ids = full_session
+    services.cancel_booking(parents[0], ids[0], now=NOW)
+    waitlist.offer_place(director, session.id, "over6", now=NOW)
+    with time_machine.travel(NOW, tick=False):
+        page = login_as(parents[1]).get("/accueils/mes-reservations").get_data(as_text=True)
+        other = login_as(parents[2]).get("/accueils/mes-reservations").get_data(as_text=True)
+    assert f'href="/accueils/mes-reservations/{ids[1]}/place-proposee"' in page
+    assert "place-proposee" not in other  # still waiting: nothing to answer
