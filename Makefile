@@ -7,7 +7,7 @@ FLASK := $(VENV)/bin/flask --app app
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-fast test-dates lint venv translations chromium testtools demo migrate clean extract-messages
+.PHONY: run test test-fast test-dates lint venv translations chromium pdftools testtools demo migrate clean extract-messages
 
 venv: $(VENV)/.installed
 
@@ -35,6 +35,14 @@ chromium:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 	  else echo "chromium is missing: sudo apt-get install chromium"; exit 1; fi; }
 
+# PDF invoices and certificates: WeasyPrint needs Debian's pango and a font; their tests read the PDFs
+# back with pdftotext (poppler-utils).
+PDF_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils
+pdftools:
+	@{ command -v pdftotext >/dev/null 2>&1 && ldconfig -p | grep -q libpangoft2-1.0; } || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq $(PDF_PACKAGES) >/dev/null; \
+	  else echo "missing for the PDFs: sudo apt-get install $(PDF_PACKAGES)"; exit 1; fi; }
+
 # Test tools from npm, pinned in package-lock.json: the W3C Nu HTML Checker (`vnu-jar`, run on the
 # system Java) and Mozilla's ical.js (reads the calendars as Thunderbird does).
 # --ignore-scripts: vnu-jar's postinstall would try to download a Java runtime.
@@ -46,7 +54,7 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	touch $@
 
-test: venv translations chromium testtools
+test: venv translations chromium pdftools testtools
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # The loop while coding: no browser, no slow test (concurrency, fuzz, schemathesis, property files),
