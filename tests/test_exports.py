@@ -104,6 +104,14 @@ EXPORTS = {
         ("journal", ["Date et heure (Paris)", "N° de l'auteur", "Auteur", "Rôle", "N° de l'enfant", "Action", "Objet",
                      "Détail"]),
     ]),
+    "payments.unpaid": ("admin", {}, [
+        ("impayes", ["Facture", "Foyer", "Mois", "Échéance", "Jours de retard", "Montant (€)", "Payé (€)",
+                     "Reste dû (€)", "État"]),
+    ]),
+    "payments.journal": ("admin", {}, [
+        ("paiements", ["Date", "Heure", "Facture", "Foyer", "Moyen", "Référence", "Montant (€)"]),
+        ("totaux", ["Jour", "Moyen", "Nombre", "Montant (€)"]),
+    ]),
     "ram.observatory_csv": ("ram_staff", {"first_month": "2026-03", "last_month": "2026-04"}, [
         ("observatoire", ["Mois", "Relais", "Demandes reçues", "Demandes satisfaites", "Demandes en attente",
                           "Places libres moins de 3 ans", "Places libres 3 ans et plus",

@@ -7,7 +7,6 @@ from wtforms import (
     DateField,
     DecimalField,
     FieldList,
-    Form,
     FormField,
     RadioField,
     SelectField,
@@ -85,8 +84,12 @@ class PlanForm(FlaskForm):
     review_on = DateField(_l("Date du prochain bilan"), validators=[Optional()])
 
 
-class StepRowForm(Form):
-    """One step in the steps editor (a row of the table; an empty label drops the row)."""
+class StepRowForm(FlaskForm):
+    """One step in the steps editor (a row of the table; an empty label drops the row). A FlaskForm for
+    its French error messages (a plain wtforms Form inside a FieldList speaks English)."""
+
+    class Meta:
+        csrf = False  # the editor's form carries the token
 
     # Not "label": a FormField row already has a .label attribute.
     title = StringField(_l("Étape"), validators=[Length(max=150)])

@@ -42,6 +42,7 @@ _GROUP_LABELS: dict[str, object] = {
     "booking": _l("Réservations des accueils de loisirs"),
     "occasional": _l("Garde ponctuelle"),
     "inclusion": _l("Besoins et accueil de votre enfant"),
+    "payments": _l("Factures et paiements"),
     "ram": _l("Relais Petite Enfance"),
     "billing": _l("Relevés et factures"),
     "families": _l("Votre foyer"),

@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -237,7 +238,8 @@ def import_rejections():
                 raise
             show_domain_error(form, error)
         else:
-            flash(_("%(n)s prélèvement(s) rejeté(s) enregistré(s) ; les familles sont prévenues.", n=len(rejected)),
+            flash(ngettext("%(num)d prélèvement rejeté enregistré ; la famille est prévenue.",
+                           "%(num)d prélèvements rejetés enregistrés ; les familles sont prévenues.", len(rejected)),
                   "success")
             if unknown:
                 flash(_("Références inconnues : %(refs)s.", refs=", ".join(unknown)), "warning")

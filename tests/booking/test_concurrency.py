@@ -28,14 +28,17 @@ KEY_RE = re.compile(r'name="submission_key" value="([^"]+)"')
 POSITION_RE = re.compile(r"Liste d'attente, position (\d+)")
 
 
-def _logged_in_client(base: str, email: str, month: str) -> tuple[requests.Session, str, str]:
+def _logged_in_client(base: str, email: str, month: str, item: str) -> tuple[requests.Session, str, str]:
+    """Log in, open the month's calendar, put `item` in the basket: the review page carries the key."""
     http = requests.Session()
     token = csrf_token_from(http.get(f"{base}/connexion", timeout=60).text)
     response = http.post(f"{base}/connexion", data={"email": email, "password": DEFAULT_PASSWORD,
                                                      "csrf_token": token}, allow_redirects=False, timeout=60)
     assert response.status_code == 302, response.text[:300]
-    page = http.get(f"{base}/accueils/reserver?month={month}", timeout=60).text
-    return http, csrf_token_from(page), KEY_RE.search(page).group(1)
+    calendar = http.get(f"{base}/accueils/reserver?month={month}", timeout=60).text
+    review = http.post(f"{base}/accueils/reserver/panier", timeout=60,
+                       data={"csrf_token": csrf_token_from(calendar), "item": item}).text
+    return http, csrf_token_from(review), KEY_RE.search(review).group(1)
 
 
 def _race(base: str, families, session: Session) -> list[tuple[int, str]]:
@@ -46,7 +49,7 @@ def _race(base: str, families, session: Session) -> list[tuple[int, str]]:
     families = [(parent.email, child.id) for parent, child in families]
     db.session.commit()  # reading them opened a transaction: on SQLite it holds the write lock
     with ThreadPoolExecutor(max_workers=16) as pool:
-        clients = list(pool.map(lambda f: _logged_in_client(base, f[0], month), families))
+        clients = list(pool.map(lambda f: _logged_in_client(base, f[0], month, f"{f[1]}:{session_id}"), families))
     start = threading.Barrier(len(families))
 
     def post(args):
@@ -110,8 +113,8 @@ def test_control_naive_read_then_write_overbooks(live_server, monkeypatch):
 
     def naive_lock(session_ids):  # no row lock
         ids = sorted(set(session_ids))
-        return {s.id: engine.Counters(s.id, s.cancelled, s.capacity_under6, s.capacity_over6, s.taken_under6,
-                                      s.taken_over6)
+        return {s.id: engine.Counters(s.id, s.day, s.cancelled, s.capacity_under6, s.capacity_over6,
+                                      s.taken_under6, s.taken_over6)
                 for s in db.session.scalars(select(Session).where(Session.id.in_(ids)))}
 
     def naive_claim(counters, band):
@@ -144,7 +147,7 @@ def test_simultaneous_double_submits_create_one_booking(live_server):
     parent, _household, child = make_parent_with_child()
     email, child_id, session_id, month = parent.email, child.id, session.id, session.day.strftime("%Y-%m")
     db.session.commit()
-    http, csrf, key = _logged_in_client(live_server, email, month)
+    http, csrf, key = _logged_in_client(live_server, email, month, f"{child_id}:{session_id}")
     start = threading.Barrier(10)
 
     def post(_n):
