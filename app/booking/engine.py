@@ -177,13 +177,7 @@ def book_place(values: dict[str, Any], counters: Counters, decision: admission.A
     try:
         with db.session.begin_nested() if savepoint else nullcontext():
             position = None
-            # When the director offers freed places (`offers_on`), a newcomer queues behind the children
-            # already waiting in its band, as `place` decides for the ORM paths.
-            queue_behind = (OFFER_HOURS.value(on=counters.day) > 0 and db.session.execute(
-                select(_BOOKINGS.c.id).where(_BOOKINGS.c.session_id == counters.id,
-                                             _BOOKINGS.c.status == BookingStatus.WAITLISTED,
-                                             _BOOKINGS.c.age_band == band).limit(1)).first() is not None)
-            if not queue_behind and claim_counted(counters, band):
+            if not newcomer_queues(counters.id, counters.day, band) and claim_counted(counters, band):
                 status = BookingStatus.PENDING_PREPARATION if decision.decision == "hold" else BookingStatus.CONFIRMED
                 order = None
             else:
@@ -383,7 +377,7 @@ def place(booking: Booking, session: Session, decision: admission.Admission, *, 
     offered by the director (`offers_on`), a newcomer never takes a place before the children waiting.
     Returns its waiting-list position, None when it has a place.
     """
-    if give and offers_on(session) and _first_waiting(session, booking.age_band, booking.id) is not None:
+    if give and newcomer_queues(session.id, session.day, booking.age_band, booking.id):
         give = False
     if give and claim(session, booking.age_band):
         booking.status = (BookingStatus.PENDING_PREPARATION if decision.decision == "hold"
@@ -591,12 +585,17 @@ def offers_on(session: Session) -> bool:
     return bool(OFFER_HOURS.value(on=session.day) > 0)
 
 
-def _first_waiting(session: Session, band: AgeBand, exclude_id: int | None = None) -> Booking | None:
-    query = (select(Booking).where(Booking.session_id == session.id, Booking.status == BookingStatus.WAITLISTED,
-                                   Booking.age_band == band).order_by(Booking.waitlist_order, Booking.id))
+def newcomer_queues(session_id: int, day: date, band: AgeBand, exclude_id: int | None = None) -> bool:
+    """Whether a new booking of `band` must queue behind the children already waiting in it: when freed
+    places are offered by the director (the rule in force on the session's day), a newcomer never takes a
+    place before them. One rule for the ORM paths (`place`) and the Core hot path (`book_place`)."""
+    if OFFER_HOURS.value(on=day) <= 0:
+        return False
+    query = select(Booking.id).where(Booking.session_id == session_id, Booking.status == BookingStatus.WAITLISTED,
+                                     Booking.age_band == band)
     if exclude_id is not None:
         query = query.where(Booking.id != exclude_id)
-    return db.session.scalars(query.limit(1)).first()
+    return db.session.execute(query.limit(1)).first() is not None
 
 
 def next_in_line(session: Session, band: AgeBand) -> Booking | None:
