@@ -227,8 +227,8 @@ def record_outcome(user: User, introduction_id: int, outcome: IntroductionOutcom
             demand.status = DemandStatus.MET
             demand.met_on = outcome_on
             if demand.parent is not None:
+                from app.notifications.links import public_url
                 from app.notifications.outbox import notify
-                from app.ram.services import public_url
 
                 notify("ram.demand_met", demand.parent, {
                     "user": demand.parent, "childminder_name": childminder.display_name,

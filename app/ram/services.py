@@ -8,7 +8,6 @@ import secrets
 from datetime import date, datetime
 from typing import Any
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -22,6 +21,7 @@ from app.accounts.services import find_user_by_email, make_reset_token, normalis
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
 from app.families.models import Commune
+from app.notifications.links import public_url
 from app.notifications.models import OutboxMessage
 from app.notifications.outbox import notify
 from app.ram import access as perm
@@ -42,12 +42,6 @@ PARIS = clock.PARIS
 
 class PlaceUnavailable(Conflict):
     code = "no_free_place"
-
-
-def public_url(endpoint: str, **values: Any) -> str:
-    """An absolute link for e-mails, built without a request (CLI jobs have none)."""
-    path = current_app.url_map.bind("localhost").build(endpoint, values)
-    return str(current_app.config["PUBLIC_BASE_URL"]).rstrip("/") + path
 
 
 def today_local() -> date:
