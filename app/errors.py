@@ -128,7 +128,27 @@ def error_response(status: int, code: str, message: str, field: str | None = Non
     return make_response(render_template(template, status=status, message=message), status)
 
 
+def close_session_after_request(_error: BaseException | None = None) -> None:
+    """End the request's database session even when the database went away after the answer was
+    built: the closing ROLLBACK then fails on a dead connection, and left to Flask-SQLAlchemy's own
+    teardown it would turn a finished 200 into a 500. The dead connection is invalidated (the pool
+    drops it) and the answer goes out. Any other failure is a bug and is raised."""
+    from app.extensions import db
+
+    try:
+        db.session.close()
+    except Exception as error:
+        if not is_database_unavailable(error):
+            raise
+        current_app.logger.warning("Database went away before the session closed: %s", error)
+        db.session().invalidate()
+
+
 def register_error_handlers(app: Flask) -> None:
+    # Teardown functions run in reverse order of registration: this one runs before
+    # Flask-SQLAlchemy's (registered by db.init_app), which then finds the session closed.
+    app.teardown_appcontext(close_session_after_request)
+
     @app.errorhandler(DomainError)
     def handle_domain_error(error: DomainError):
         return error_response(error.http_status, error.code, error.message, error.field)
@@ -156,7 +176,7 @@ def register_error_handlers(app: Flask) -> None:
             try:
                 db.session.rollback()
             except Exception:  # the connection is gone: nothing to roll back
-                db.session.invalidate()
+                db.session().invalidate()
             return unavailable_response()
         app.logger.exception("Unhandled error on %s %s", request.method, request.path)
         db.session.rollback()
