@@ -9,27 +9,6 @@ from flask_login import current_user
 
 from config import CONFIGS, Config
 
-# Domain packages whose `views.bp` blueprint is registered, in this order.
-BLUEPRINT_MODULES = (
-    "app.main.views",
-    "app.accounts.views",
-    "app.families.views",
-    "app.booking.views",
-    "app.inclusion.views",
-    "app.ram.views",
-    "app.billing.views",
-    "app.payments.views",
-    "app.notifications.views",
-    "app.occasional.views",
-    "app.rules.views",
-    "app.desk.views",
-    "app.api.views",
-)
-
-# Domains may plug into each other through `<domain>.hooks.init_app(app)`.
-DOMAIN_HOOK_MODULES = ("app.families.hooks", "app.booking.hooks", "app.occasional.hooks", "app.inclusion.hooks", "app.ram.hooks",
-                       "app.notifications.hooks", "app.billing.hooks", "app.desk.hooks", "app.payments.hooks")
-
 
 def create_app(config: type[Config] | dict | str | None = None) -> Flask:
     """Build the application.
@@ -63,21 +42,15 @@ def create_app(config: type[Config] | dict | str | None = None) -> Flask:
     from app.urls import register_converters
 
     register_converters(app)  # before any route is added: every <int:...> is bounded
-    from app import formats
+    from app.composition import compose
 
-    formats.init_app(app)  # the number and date filters of every template
-    _register_blueprints(app)
-    _register_domain_hooks(app)
+    compose(app)  # the composition root: every registry, registration, blueprint and command
 
     from app.errors import register_error_handlers
     from app.security import register_security
 
     register_error_handlers(app)
     register_security(app)
-
-    from app.cli import register_cli
-
-    register_cli(app)
     return app
 
 
@@ -129,29 +102,3 @@ def _select_locale() -> str:
     if lang in current_app.config["LANGUAGES"]:
         return lang
     return current_app.config["BABEL_DEFAULT_LOCALE"]
-
-
-def _register_blueprints(app: Flask) -> None:
-    import importlib
-
-    for module_name in BLUEPRINT_MODULES:
-        module = importlib.import_module(module_name)
-        app.register_blueprint(module.bp)
-
-
-def _register_domain_hooks(app: Flask) -> None:
-    """Let domains plug into each other without importing each other.
-
-    Booking exposes admission checks; inclusion registers its own here, so
-    booking code never imports inclusion (nor reads health data).
-    """
-    from app.optional import import_optional
-
-    for module_name in DOMAIN_HOOK_MODULES:
-        module = import_optional(module_name)
-        if module is not None:
-            module.init_app(app)
-
-    from app import bridges
-
-    bridges.init_app(app)

@@ -6,6 +6,8 @@ households) first, then booking, inclusion and the Relais.
 """
 from __future__ import annotations
 
+import importlib
+
 import click
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
@@ -13,7 +15,6 @@ from sqlalchemy import func, select
 from app.accounts.models import Role, User
 from app.accounts.passwords import hash_password
 from app.extensions import db
-from app.optional import import_optional
 
 DEMO_PASSWORD = "Pitchoun-Demo-2026!"
 DEMO_ADMIN_EMAIL = "admin@demo.pitchoun.fr"
@@ -39,9 +40,7 @@ def load_demo() -> list[str]:
     db.session.commit()
     lines.append(f"admin        {DEMO_ADMIN_EMAIL}")
     for module_name in DEMO_MODULES:
-        module = import_optional(module_name)
-        if module is None:
-            continue
+        module = importlib.import_module(module_name)
         lines.extend(module.load_demo())
         db.session.commit()
     return lines

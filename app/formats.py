@@ -5,14 +5,15 @@ Registered once as Jinja filters by create_app():
 - ``{{ 4.5|number }}`` -> "4,5" (French decimal comma, narrow no-break space between thousands);
 - ``{{ 4.5|hours }}`` -> "4,5 h";
 - ``{{ day|day_long }}`` -> "vendredi 1er janvier 2027" (French ordinal on the first of the month);
-- ``{{ day|day_short }}`` -> "01/01/2027".
+- ``{{ day|day_short }}`` -> "01/01/2027";
+- ``{{ amount|euros }}`` -> "1 234,50 €"; ``{{ 12.5|decimal_fr }}`` -> "12,50".
 
 Flask-Babel's own filters (``dateformat``, ``datetimeformat``, ``timeformat``) stay available.
 """
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from flask import Flask
 from flask_babel import format_date, format_decimal, get_locale
@@ -64,7 +65,24 @@ def day_short(value) -> str:
     return format_date(value, "dd/MM/yyyy")
 
 
-FILTERS = {"number": number, "hours": hours, "day_long": day_long, "day_short": day_short}
+def euros(value) -> str:
+    """1234.5 -> "1 234,50 €" (French format; the value is a Decimal rounded to the cent, half up)."""
+    if value is None:
+        return ""
+    rounded = Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    text = f"{rounded:,.2f}".replace(",", "\u202f").replace(".", ",")
+    return f"{text}\u00a0€"
+
+
+def decimal_fr(value, places: int = 2) -> str:
+    """12.5 -> "12,50" (hours and counts in French pages)."""
+    if value is None:
+        return ""
+    return f"{Decimal(value):.{places}f}".replace(".", ",")
+
+
+FILTERS = {"number": number, "hours": hours, "day_long": day_long, "day_short": day_short,
+           "euros": euros, "decimal_fr": decimal_fr}
 
 
 def init_app(app: Flask) -> None:

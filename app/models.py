@@ -1,7 +1,7 @@
 """Imports every domain's models so that the metadata (Alembic, create_all) is complete."""
 from __future__ import annotations
 
-from app.optional import import_optional
+import importlib
 
 MODEL_MODULES = (
     "app.accounts.models",
@@ -20,4 +20,4 @@ MODEL_MODULES = (
 
 def import_all_models() -> None:
     for module_name in MODEL_MODULES:
-        import_optional(module_name)
+        importlib.import_module(module_name)  # a missing module fails create_app loudly

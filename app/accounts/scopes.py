@@ -8,8 +8,9 @@ CLI) can assign, read, list and withdraw scopes without importing them.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from app import registries
 from app.accounts.models import User
 
 ScopeAssigner = Callable[[User, list[int]], None]
@@ -26,16 +27,24 @@ class _Handlers:
     withdraw: Callable[[User, set[int]], None] | None = None
 
 
-_HANDLERS: dict[str, _Handlers] = {}
+@dataclass
+class ScopeRegistry:
+    """The scope handlers of one application, by kind (installed and filled by app/composition.py)."""
+
+    handlers: dict[str, _Handlers] = field(default_factory=dict)
+
+
+def _registered() -> dict[str, _Handlers]:
+    return registries.current(ScopeRegistry).handlers
 
 
 def register_scope(kind: str, assigner: ScopeAssigner, *, options=None, current=None, withdraw=None) -> None:
-    _HANDLERS[kind] = _Handlers(assigner, options, current, withdraw)
+    _registered()[kind] = _Handlers(assigner, options, current, withdraw)
 
 
 def _handlers(kind: str) -> _Handlers:
     try:
-        return _HANDLERS[kind]
+        return _registered()[kind]
     except KeyError:
         raise LookupError(f"no scope handler registered for {kind!r}") from None
 
@@ -47,13 +56,13 @@ def assign_scope(kind: str, user: User, ids: Iterable[int]) -> None:
 
 def scope_options(kind: str) -> list[tuple[int, str]]:
     """(id, name) of everything `kind` can point at, by name; empty when the domain lists none."""
-    handlers = _HANDLERS.get(kind)
+    handlers = _registered().get(kind)
     return handlers.options() if handlers and handlers.options else []
 
 
 def scope_ids(kind: str, user: User) -> set[int]:
     """The ids of `user`'s `kind` scope."""
-    handlers = _HANDLERS.get(kind)
+    handlers = _registered().get(kind)
     return handlers.current(user) if handlers and handlers.current else set()
 
 

@@ -14,8 +14,8 @@ from app.api.auth import current_api_user, token_required
 from app.api.openapi import IDEMPOTENCY_KEY, TIME_SCHEMA, date_schema, document_path, document_schema, error_response
 from app.api.views import bp, json_body
 from app.booking import catalogue, services
+from app.booking.day_plans import day_plans
 from app.booking.errors import BookingRefused, InvalidSchedule
-from app.booking.hooks import day_plans
 from app.booking.models import PARIS, AgeBand, Booking, Session, Site
 from app.booking.session_creation import MAX_CAPACITY, create_session_on
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed

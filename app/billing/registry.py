@@ -18,15 +18,17 @@
   written by a month's closing, in the closing's transaction (payments issues
   the invoice there: an invoice exists exactly when its statement does).
 
-Billing registers the booking sources itself (app/billing/sources.py).
+Each registration is listed in app/composition.py (booking's sources, app/billing/sources.py, too).
 """
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, time
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
+
+from app.registries import current
 
 if TYPE_CHECKING:
     from app.accounts.models import User
@@ -96,11 +98,20 @@ CafHoursSource = Callable[[int, date, date], list[AttendedSlot]]
 AeehSource = Callable[[set[int], date, date], set[int]]
 PsuHoursSource = Callable[["User", date, date], list[PsuLine]]
 
-_STATEMENT_SOURCES: list[StatementSource] = []
-_CAF_HOURS_SOURCES: list[CafHoursSource] = []
-_AEEH_SOURCES: list[AeehSource] = []
-_PSU_HOURS_SOURCES: list[PsuHoursSource] = []
-_STATEMENT_CLOSED: list[Callable] = []
+@dataclass
+class BillingRegistry:
+    """What other domains plug into billing, one per application (installed by app/composition.py)."""
+
+    statement_sources: list[StatementSource] = field(default_factory=list)
+    caf_hours_sources: list[CafHoursSource] = field(default_factory=list)
+    aeeh_sources: list[AeehSource] = field(default_factory=list)
+    psu_hours_sources: list[PsuHoursSource] = field(default_factory=list)
+    statement_closed: list[Callable] = field(default_factory=list)
+
+
+def billing_registry() -> BillingRegistry:
+    """The current application's billing registry."""
+    return current(BillingRegistry)
 
 
 def _add(registry: list, fn) -> None:
@@ -111,45 +122,45 @@ def _add(registry: list, fn) -> None:
 
 
 def register_statement_source(fn: StatementSource) -> StatementSource:
-    _add(_STATEMENT_SOURCES, fn)
+    _add(billing_registry().statement_sources, fn)
     return fn
 
 
 def register_caf_hours_source(fn: CafHoursSource) -> CafHoursSource:
-    _add(_CAF_HOURS_SOURCES, fn)
+    _add(billing_registry().caf_hours_sources, fn)
     return fn
 
 
 def register_aeeh_source(fn: AeehSource) -> AeehSource:
-    _add(_AEEH_SOURCES, fn)
+    _add(billing_registry().aeeh_sources, fn)
     return fn
 
 
 def register_psu_hours_source(fn: PsuHoursSource) -> PsuHoursSource:
-    _add(_PSU_HOURS_SOURCES, fn)
+    _add(billing_registry().psu_hours_sources, fn)
     return fn
 
 
 def register_statement_closed(fn: Callable) -> Callable:
-    _add(_STATEMENT_CLOSED, fn)
+    _add(billing_registry().statement_closed, fn)
     return fn
 
 
 def statement_closed_hooks() -> list[Callable]:
-    return list(_STATEMENT_CLOSED)
+    return list(billing_registry().statement_closed)
 
 
 def statement_sources() -> list[StatementSource]:
-    return list(_STATEMENT_SOURCES)
+    return list(billing_registry().statement_sources)
 
 
 def caf_hours_sources() -> list[CafHoursSource]:
-    return list(_CAF_HOURS_SOURCES)
+    return list(billing_registry().caf_hours_sources)
 
 
 def aeeh_sources() -> list[AeehSource]:
-    return list(_AEEH_SOURCES)
+    return list(billing_registry().aeeh_sources)
 
 
 def psu_hours_sources() -> list[PsuHoursSource]:
-    return list(_PSU_HOURS_SOURCES)
+    return list(billing_registry().psu_hours_sources)

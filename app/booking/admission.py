@@ -16,6 +16,8 @@ import enum
 from collections.abc import Callable
 from contextvars import ContextVar
 
+from app.booking.registry import add_once, booking_registry, remove
+
 
 class Admission(enum.Enum):
     CONFIRM = "confirm"
@@ -30,24 +32,22 @@ CONFIRM = Admission.CONFIRM
 HOLD = Admission.HOLD
 
 AdmissionCheck = Callable[[object, object], Admission]
-_CHECKS: list[AdmissionCheck] = []
 _foreseeing: ContextVar[bool] = ContextVar("admission_foreseeing", default=False)
 
 
 def register_check(check: AdmissionCheck) -> None:
-    if check not in _CHECKS:
-        _CHECKS.append(check)
+    """Add a booking eligibility check to the current application (app/composition.py lists them)."""
+    add_once(booking_registry().admission_checks, check)
 
 
 def unregister_check(check: AdmissionCheck) -> None:
-    if check in _CHECKS:
-        _CHECKS.remove(check)
+    remove(booking_registry().admission_checks, check)
 
 
 def evaluate(child, session) -> Admission:
     """The combined decision: HOLD if any check holds, else CONFIRM. Every check runs (a hold may write)."""
     held = False
-    for check in _CHECKS:
+    for check in list(booking_registry().admission_checks):
         result = check(child, session)
         if not isinstance(result, Admission):
             raise TypeError(f"admission check {check!r} returned {result!r}: only CONFIRM or HOLD")

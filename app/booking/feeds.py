@@ -21,8 +21,9 @@ from app import clock
 from app.accounts.models import User
 from app.accounts.permissions import require
 from app.booking.access import Action, household_of
-from app.booking.hooks import day_plans
+from app.booking.day_plans import day_plans
 from app.booking.models import PLACE_STATUSES, Activity, Booking, BookingStatus, CalendarFeedToken, Session, Site, Unit
+from app.booking.registry import add_once, booking_registry
 from app.errors import NotFound
 from app.extensions import db, utcnow
 from app.families.models import Child
@@ -32,12 +33,8 @@ UID_DOMAIN = ical.UID_DOMAIN
 
 # Other domains (occasional care) add their events to the household feed
 # without booking importing them: fn(household_id, since) -> iterable of Event.
-_HOUSEHOLD_FEED_SOURCES: list = []
-
-
 def register_household_feed_source(source) -> None:
-    if source not in _HOUSEHOLD_FEED_SOURCES:
-        _HOUSEHOLD_FEED_SOURCES.append(source)
+    add_once(booking_registry().household_feed_sources, source)
 
 
 def is_live(row: CalendarFeedToken | None) -> bool:
@@ -157,7 +154,7 @@ def household_calendar(token: str) -> bytes:
         summary = f"{booking.child.first_name} – {session.unit.activity.site.name} ({session.unit.label})"
         cal.add_component(_event(ical.uid("booking", booking.id), session, summary, booking.sequence,
                                  booking.updated_at, cancelled, plans.get(booking.id)))
-    for source in list(_HOUSEHOLD_FEED_SOURCES):
+    for source in list(booking_registry().household_feed_sources):
         for event in source(row.household_id, since):
             cal.add_component(event)
     return ical.to_bytes(cal)

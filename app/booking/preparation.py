@@ -13,22 +13,20 @@ from sqlalchemy import select
 
 from app.booking import engine
 from app.booking.models import Activity, Booking, BookingStatus, Session, Unit
+from app.booking.registry import add_once, booking_registry
 from app.extensions import db, utcnow
+
 
 # Called when a held booking is released (cancelled by the family or the centre), in the caller's
 # transaction: fn(child_id, site_id, now). Inclusion cancels a meeting that no longer has a purpose.
-_RELEASE_LISTENERS: list = []
-
-
 def register_release_listener(listener) -> None:
-    if listener not in _RELEASE_LISTENERS:
-        _RELEASE_LISTENERS.append(listener)
+    add_once(booking_registry().release_listeners, listener)
 
 
 def held_booking_released(booking: Booking, now: datetime) -> None:
     db.session.flush()
     site_id = booking.session.unit.activity.site_id
-    for listener in list(_RELEASE_LISTENERS):
+    for listener in list(booking_registry().release_listeners):
         listener(booking.child_id, site_id, now)
 
 

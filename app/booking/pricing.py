@@ -2,7 +2,7 @@
 
 Billing owns the pricing policy (which tariff applies, what to do when none
 does: the dated rule `billing.missing_tariff_fallback`) and registers it at
-start-up (`register_pricer`, from app/billing/hooks.py). A pricer returns the
+start-up (`register_pricer`, listed in app/composition.py). A pricer returns the
 price or raises `NoApplicableTariff`; it never answers None, so a booking is
 never free by accident. Without a registered pricer the tariff grid is read
 directly and a missing tariff is refused.
@@ -27,19 +27,23 @@ class NoApplicableTariff(BookingRefused):
 
 
 Pricer = Callable[[int, Household, date], Decimal]
-_PRICERS: list[Pricer] = []
 
 
 def register_pricer(fn: Pricer) -> Pricer:
-    """Set the pricing policy (one at a time: registering again replaces it)."""
-    _PRICERS[:] = [fn]
+    """Set the pricing policy of the current application (one at a time: registering again replaces it)."""
+    from app.booking.registry import booking_registry
+
+    booking_registry().pricer = fn
     return fn
 
 
 def price_for(unit_id: int, household: Household, day: date) -> Decimal:
     """The price of `unit_id` on `day` for `household`. Raises NoApplicableTariff (a BookingRefused)."""
-    if _PRICERS:
-        return _PRICERS[0](unit_id, household, day)
+    from app.booking.registry import booking_registry
+
+    pricer = booking_registry().pricer
+    if pricer is not None:
+        return pricer(unit_id, household, day)
     from app.booking.catalogue import price_for as grid_price
 
     price = grid_price(unit_id, household, day)

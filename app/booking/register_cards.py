@@ -3,12 +3,14 @@
 A provider is `fn(user, session, child_ids) -> dict[child_id, list[RegisterCard]]`;
 it decides itself who may see what (and records the reads it must). Booking
 only displays the cards and never imports the providers (inclusion registers
-its "what to know today" card from its hooks).
+its "what to know today" card through app/composition.py).
 """
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+
+from app.booking.registry import add_once, booking_registry, remove
 
 
 @dataclass(frozen=True)
@@ -19,23 +21,20 @@ class RegisterCard:
 
 
 CardProvider = Callable[[object, object, list[int]], dict[int, list[RegisterCard]]]
-_PROVIDERS: list[CardProvider] = []
 
 
 def register_card_provider(provider: CardProvider) -> None:
-    if provider not in _PROVIDERS:
-        _PROVIDERS.append(provider)
+    add_once(booking_registry().card_providers, provider)
 
 
 def unregister_card_provider(provider: CardProvider) -> None:
-    if provider in _PROVIDERS:
-        _PROVIDERS.remove(provider)
+    remove(booking_registry().card_providers, provider)
 
 
 def cards_for(user, session, child_ids: list[int]) -> dict[int, list[RegisterCard]]:
     """Every provider's cards for the children of a session's register, by child id."""
     cards: dict[int, list[RegisterCard]] = {}
-    for provider in list(_PROVIDERS):
+    for provider in list(booking_registry().card_providers):
         for child_id, items in (provider(user, session, list(child_ids)) or {}).items():
             cards.setdefault(child_id, []).extend(items)
     return cards
@@ -47,17 +46,14 @@ def cards_for(user, session, child_ids: list[int]) -> dict[int, list[RegisterCar
 # children the user is caring for (its own access rule decided it) and `detail` says where, for the trail
 # the provider writes (inclusion records each read of health data).
 AlertProvider = Callable[[object, list[int], str], dict[int, list[str]]]
-_ALERT_PROVIDERS: list[AlertProvider] = []
 
 
 def register_alert_provider(provider: AlertProvider) -> None:
-    if provider not in _ALERT_PROVIDERS:
-        _ALERT_PROVIDERS.append(provider)
+    add_once(booking_registry().alert_providers, provider)
 
 
 def unregister_alert_provider(provider: AlertProvider) -> None:
-    if provider in _ALERT_PROVIDERS:
-        _ALERT_PROVIDERS.remove(provider)
+    remove(booking_registry().alert_providers, provider)
 
 
 def alerts_for(user, child_ids: list[int], detail: str) -> dict[int, list[str]]:
@@ -65,7 +61,7 @@ def alerts_for(user, child_ids: list[int], detail: str) -> dict[int, list[str]]:
     alerts: dict[int, list[str]] = {}
     if not child_ids:
         return alerts
-    for provider in list(_ALERT_PROVIDERS):
+    for provider in list(booking_registry().alert_providers):
         for child_id, items in (provider(user, list(child_ids), detail) or {}).items():
             alerts.setdefault(child_id, []).extend(items)
     return alerts

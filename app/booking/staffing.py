@@ -144,18 +144,17 @@ def check_capacity(capacity_under6: int, capacity_over6: int, day: date) -> None
 
 # ---------------------------------------------------------------- extra staff (additive extension point)
 
-_EXTRA_PROVIDERS: list = []
-
-
 def register_extra_staff_provider(provider) -> None:
     """Another domain (inclusion: renfort from reception plans) adds animators to a session's need."""
-    if provider not in _EXTRA_PROVIDERS:
-        _EXTRA_PROVIDERS.append(provider)
+    from app.booking.registry import add_once, booking_registry
+
+    add_once(booking_registry().extra_staff_providers, provider)
 
 
 def unregister_extra_staff_provider(provider) -> None:
-    if provider in _EXTRA_PROVIDERS:
-        _EXTRA_PROVIDERS.remove(provider)
+    from app.booking.registry import booking_registry, remove
+
+    remove(booking_registry().extra_staff_providers, provider)
 
 
 @dataclass(frozen=True)
@@ -179,6 +178,8 @@ class FullStaffing:
 def full_staffing_for(session: Session) -> FullStaffing:
     """The ratio-based need (staffing_for) plus the extra staff the registered providers add."""
     base = staffing_for(session)
-    extra = sum(int(provider(session) or 0) for provider in list(_EXTRA_PROVIDERS))
+    from app.booking.registry import booking_registry
+
+    extra = sum(int(provider(session) or 0) for provider in list(booking_registry().extra_staff_providers))
     return FullStaffing(base.children_under6, base.children_over6, base.required, extra, base.planned,
                         base.director_counts)

@@ -17,6 +17,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import date
 from functools import wraps
 from typing import Any, ParamSpec, TypeGuard, TypeVar
@@ -26,7 +27,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from app import clock
+from app import clock, registries
 from app.accounts.models import Role, User
 from app.accounts.permissions import policy, require
 from app.errors import Conflict, NotFound, ValidationFailed
@@ -497,12 +498,19 @@ def update_child(user: User, child_id: int, data: ChildData, *, today: date | No
 # Other domains may refuse a removal (e.g. booking: "has sessions booked"):
 # each check returns a French reason, or None to allow it.
 ChildRemovalCheck = Callable[[Child], "str | None"]
-_CHILD_REMOVAL_CHECKS: list[ChildRemovalCheck] = []
+
+
+@dataclass
+class FamiliesRegistry:
+    """What other domains plug into families, one per application (app/composition.py)."""
+
+    child_removal_checks: list[ChildRemovalCheck] = dataclass_field(default_factory=list)
 
 
 def register_child_removal_check(check: ChildRemovalCheck) -> None:
-    if check not in _CHILD_REMOVAL_CHECKS:
-        _CHILD_REMOVAL_CHECKS.append(check)
+    checks = registries.current(FamiliesRegistry).child_removal_checks
+    if check not in checks:
+        checks.append(check)
 
 
 @use_case
@@ -514,7 +522,7 @@ def remove_child(user: User, child_id: int) -> None:
     plan); nothing is deleted then.
     """
     child = _child(user, "families.edit_child", child_id)
-    for check in _CHILD_REMOVAL_CHECKS:
+    for check in list(registries.current(FamiliesRegistry).child_removal_checks):
         reason = check(child)
         if reason:
             raise ChildNotRemovable(reason)

@@ -267,7 +267,7 @@ def steps_of_bookings(booking_ids) -> dict[int, StepView]:
 
 def day_plans(booking_ids: list[int]) -> dict:
     """Booking's day-plan hook: the step's hours, parent and meal for the bookings that fall on a step."""
-    from app.booking.hooks import DayPlan
+    from app.booking.day_plans import DayPlan
 
     return {booking_id: DayPlan(step.title(), step.starts, step.ends, step.with_parent, step.meal_that_day)
             for booking_id, step in steps_of_bookings(booking_ids).items()}

@@ -1,7 +1,7 @@
 """The short "what to know today" card for the animators of a child's sessions, and the extra
 staff (renfort) that active reception plans add to a session's staffing need.
 
-Both are plugged into booking through its registries (see hooks.py); booking never imports them.
+Both are plugged into booking through its registries (see app/composition.py); booking never imports them.
 """
 from __future__ import annotations
 

@@ -465,3 +465,8 @@ def _activate(version: PlanVersion, now: datetime) -> None:
 def child_plans_for_guardian(child_id: int) -> list[PlanVersion]:
     return list(db.session.scalars(select(PlanVersion).join(ReceptionPlan).where(
         ReceptionPlan.child_id == child_id, PlanVersion.status != PlanStatus.DRAFT).order_by(PlanVersion.id)))
+
+
+def has_active_plan(child, site) -> bool:
+    """The draw's "reception_plan" priority: yes or no, never the content of the plan."""
+    return active_version(child.id, site.id) is not None

@@ -2,7 +2,7 @@
 
 How a domain sends an e-mail:
 
-1. Register the kind once, from the domain's hooks (`init_app`):
+1. Register the kind once, in the composition root (app/composition.py):
    `register_kind("booking.promoted", _l("Place obtenue sur liste d'attente"), essential=True)`
    (app.notifications.kinds). Non-essential kinds can be switched off by
    each person on /notifications/preferences.

@@ -70,7 +70,7 @@ def kinds_command():
     found = {str(p.relative_to(root)).removesuffix(".subject.txt").replace("/", ".")
              for p in root.rglob("*.subject.txt")}
     for kind in sorted(found - known):
-        click.echo(f"NOT REGISTERED: {kind} (call register_kind in the domain's hooks)", err=True)
+        click.echo(f"NOT REGISTERED: {kind} (call register_kind in app/composition.py)", err=True)
 
 
 jobs = AppGroup("jobs", help="Daily jobs (reminders, purges).")

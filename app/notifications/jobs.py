@@ -1,6 +1,6 @@
 """Daily jobs: reminders, stale-availability notices, purges (`flask --app app jobs daily`).
 
-Each domain registers its jobs from its hooks:
+The composition root (app/composition.py) registers every job on the application:
 
     register_daily_job("booking.reminders", send_reminders)   # fn(today: date) -> int
 
@@ -24,24 +24,24 @@ from sqlalchemy import delete, select
 
 from app.extensions import db, utcnow
 from app.notifications.models import JobRun, JobRunStatus, OutboxMessage, OutboxStatus
+from app.notifications.registry import notification_registry
 
 log = logging.getLogger(__name__)
 
 JobFn = Callable[[date], int]
-_JOBS: dict[str, JobFn] = {}
 
 
 def register_daily_job(name: str, fn: JobFn) -> None:
-    """Add (or replace: hooks may run once per app) the job called `name`."""
-    _JOBS[name] = fn
+    """Add (or replace) the job called `name` on the current application."""
+    notification_registry().jobs[name] = fn
 
 
 def unregister_daily_job(name: str) -> None:
-    _JOBS.pop(name, None)
+    notification_registry().jobs.pop(name, None)
 
 
 def registered_jobs() -> dict[str, JobFn]:
-    return dict(sorted(_JOBS.items()))
+    return dict(sorted(notification_registry().jobs.items()))
 
 
 def job_dedup_key(name: str, day: date, *parts) -> str:
@@ -120,5 +120,3 @@ def purge_sent_messages(today: date) -> int:
     db.session.commit()
     return result.rowcount or 0
 
-
-register_daily_job("notifications.purge_sent_messages", purge_sent_messages)

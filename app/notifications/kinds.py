@@ -1,6 +1,6 @@
 """The registry of message kinds: what each kind is called and whether it is essential.
 
-Every domain registers its kinds from its hooks (or at import time):
+The composition root (app/composition.py) registers every kind on the application:
 
     register_kind("booking.promoted", _l("Place obtenue sur liste d'attente"), essential=True)
     register_kind("booking.reminder", _l("Rappel la veille d'une séance"), roles=[Role.PARENT])
@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 
 from app.accounts.models import Role
+from app.notifications.registry import notification_registry
 
 
 @dataclass(frozen=True)
@@ -34,10 +35,8 @@ class MessageKind:
         return self.roles is None or role in self.roles
 
 
-_KINDS: dict[str, MessageKind] = {}
-
 # Headings of the preferences page, by the prefix of the kind ("booking.reminder" -> "booking").
-_GROUP_LABELS: dict[str, object] = {
+GROUP_LABELS: dict[str, object] = {
     "account": _l("Votre compte"),
     "booking": _l("Réservations des accueils de loisirs"),
     "occasional": _l("Garde ponctuelle"),
@@ -51,35 +50,36 @@ _GROUP_LABELS: dict[str, object] = {
 
 
 def register_kind(kind: str, label, essential: bool = False, *, roles: Iterable[Role] | None = None) -> MessageKind:
-    """Declare a message kind. Registering the same kind again replaces it (hooks may run once per app)."""
+    """Declare a message kind on the current application. Registering the same kind again replaces it."""
     if not kind or "/" in kind or kind != kind.strip():
         raise ValueError(f"invalid message kind {kind!r}")
     entry = MessageKind(kind, label, bool(essential), frozenset(roles) if roles is not None else None)
-    _KINDS[kind] = entry
+    notification_registry().kinds[kind] = entry
     return entry
 
 
 def register_group(prefix: str, label) -> None:
     """Name a heading of the preferences page (for a domain whose prefix is not known here)."""
-    _GROUP_LABELS[prefix] = label
+    notification_registry().group_labels[prefix] = label
 
 
 def group_label(prefix: str) -> str:
     # Never the code itself as a heading: a prefix nobody named goes under "Autres messages".
-    return str(_GROUP_LABELS.get(prefix) or _l("Autres messages"))
+    label = notification_registry().group_labels.get(prefix) or GROUP_LABELS.get(prefix)
+    return str(label or _l("Autres messages"))
 
 
 def get_kind(kind: str) -> MessageKind | None:
-    return _KINDS.get(kind)
+    return notification_registry().kinds.get(kind)
 
 
 def is_essential(kind: str) -> bool:
-    entry = _KINDS.get(kind)
+    entry = notification_registry().kinds.get(kind)
     return bool(entry and entry.essential)
 
 
 def registered_kinds() -> list[MessageKind]:
-    return sorted(_KINDS.values(), key=lambda k: k.kind)
+    return sorted(notification_registry().kinds.values(), key=lambda k: k.kind)
 
 
 def kinds_for(role: Role) -> list[MessageKind]:
@@ -89,12 +89,4 @@ def kinds_for(role: Role) -> list[MessageKind]:
 
 def unregister_kind(kind: str) -> None:
     """Remove a kind (tests)."""
-    _KINDS.pop(kind, None)
-
-
-# The account kinds: the kernel sends them, so they are registered here.
-register_kind("account.welcome", _l("Bienvenue après la création du compte"), essential=True)
-register_kind("account.password_reset", _l("Lien de réinitialisation du mot de passe"), essential=True)
-register_kind("account.sign_in_link", _l("Lien de connexion à usage unique"), essential=True)
-register_kind("account.verify_email", _l("Confirmation de l'adresse e-mail à l'inscription"), essential=True)
-register_kind("account.already_registered", _l("Inscription avec une adresse qui a déjà un compte"), essential=True)
+    notification_registry().kinds.pop(kind, None)

@@ -603,7 +603,7 @@ def staff_candidates(provider: OccasionalProvider) -> list[User]:
 
 def assign_staff(user: User, provider_id: int, staff_user_id) -> User:
     """Attach a director (coordinator) or an animator to the provider, with the rule the CLI uses
-    (occasional.hooks.assign_providers). Raises Forbidden, NotFound, ValidationFailed."""
+    (occasional.provider_staff.assign_providers). Raises Forbidden, NotFound, ValidationFailed."""
     provider = get_provider(user, provider_id)
     try:
         staff = db.session.get(User, int(staff_user_id))

@@ -1,10 +1,9 @@
 """Bridge to the Relais Petite Enfance when no occasional place fits.
 
 Occasional care never imports the Relais module (app.ram). Instead the
-Relais registers a bridge from its hooks:
+composition root (app/composition.py) registers the Relais's bridge:
 
-    from app.occasional.relais import register_relais_bridge
-    register_relais_bridge(create_demand_from_occasional)
+    register_relais_bridge(demand_from_occasional_request)  # app/ram/occasional_bridge.py
 
 The bridge receives a RelaisRequest (inside the caller's transaction; it
 must not commit) and returns its demand's reference (or None). Whatever the
@@ -13,7 +12,8 @@ bridge does, the request is recorded here as transmitted
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 import holidays
@@ -28,23 +28,12 @@ from app.families.models import Household
 from app.occasional.blocks import hhmm, parse_day, parse_time
 from app.occasional.errors import NotTransmittable
 from app.occasional.models import OccasionalBooking, RelaisTransmission, RequestStatus
-
-_BRIDGES: list = []
+from app.registries import current
 
 # Anti-abuse bounds on what a family sends the Relais (not rules of law: limits of the service).
 # A demand is for care from today on, within a year; a household has a handful open at once.
 RELAIS_HORIZON_DAYS = 366
 MAX_OPEN_TRANSMISSIONS = 5
-
-
-def register_relais_bridge(fn) -> None:
-    if fn not in _BRIDGES:
-        _BRIDGES.append(fn)
-
-
-def unregister_relais_bridge(fn) -> None:
-    if fn in _BRIDGES:
-        _BRIDGES.remove(fn)
 
 
 @dataclass(frozen=True)
@@ -55,6 +44,25 @@ class RelaisRequest:
     schedule: list[dict]  # [{"day": "YYYY-MM-DD", "start": "HH:MM", "end": "HH:MM"}]
     atypical_hours: bool
     message: str
+
+
+@dataclass
+class OccasionalRegistry:
+    """What other domains plug into occasional care, one per application (app/composition.py)."""
+
+    relais_bridges: list[Callable[[RelaisRequest], str | None]] = field(default_factory=list)
+
+
+def register_relais_bridge(fn) -> None:
+    bridges = current(OccasionalRegistry).relais_bridges
+    if fn not in bridges:
+        bridges.append(fn)
+
+
+def unregister_relais_bridge(fn) -> None:
+    bridges = current(OccasionalRegistry).relais_bridges
+    if fn in bridges:
+        bridges.remove(fn)
 
 
 def is_atypical(day: date, start: time, end: time) -> bool:
@@ -70,7 +78,7 @@ def _transmit(user: User, child, schedule: list[tuple[date, time, time]], messag
     atypical = any(is_atypical(d, s, e) for d, s, e in schedule)
     request = RelaisRequest(child.household_id, child.id, user.id, rows, atypical, message)
     reference = None
-    for bridge in list(_BRIDGES):
+    for bridge in list(current(OccasionalRegistry).relais_bridges):
         reference = bridge(request) or reference
     record = RelaisTransmission(household_id=child.household_id, child_id=child.id,
                                 booking_id=booking.id if booking else None, schedule=rows,

@@ -68,11 +68,9 @@ def _child_of(reference: str):
         booking = db.session.get(Booking, int(raw))
         return (booking.child, booking.session.unit.with_meal) if booking else (None, False)
     if kind == "occasional":
-        from app.optional import import_optional
+        from app.occasional.models import OccasionalBooking
 
-        models = import_optional("app.occasional.models")
-        model = getattr(models, "OccasionalBooking", None) if models else None
-        booking = db.session.get(model, int(raw)) if model is not None else None
+        booking = db.session.get(OccasionalBooking, int(raw))
         return (getattr(booking, "child", None), False)
     return None, False
 

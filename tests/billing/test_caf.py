@@ -66,7 +66,7 @@ def small_site(monkeypatch):
     # April is another month.
     make_booking(leo, session_on(day, date(2026, 4, 1)), attendance=P)
 
-    monkeypatch.setattr(registry, "_AEEH_SOURCES", [lambda ids, first, last: {noah.id} & ids])
+    monkeypatch.setattr(registry.billing_registry(), "aeeh_sources", [lambda ids, first, last: {noah.id} & ids])
     return {"site": site, "leo": leo, "emma": emma, "noah": noah}
 
 

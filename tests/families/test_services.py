@@ -276,7 +276,9 @@ def test_remove_child_of_another_household_is_not_found():
 
 def test_another_domain_can_refuse_a_child_removal(monkeypatch):
     household = make_family()
-    monkeypatch.setattr(services, "_CHILD_REMOVAL_CHECKS", [])
+    from app.registries import current
+
+    monkeypatch.setattr(current(services.FamiliesRegistry), "child_removal_checks", [])
     services.register_child_removal_check(lambda child: "Léo a des séances réservées.")
     with pytest.raises(services.ChildNotRemovable) as error:
         services.remove_child(guardian(household), household.children[0].id)

@@ -20,7 +20,7 @@ from app.billing.registry import BillingRules
 from app.billing.services import month_drafts
 from app.booking import feeds
 from app.booking import services as booking_services
-from app.booking.hooks import day_plans
+from app.booking.day_plans import day_plans
 from app.booking.models import BookingStatus, UnitKind
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db

@@ -20,8 +20,10 @@ from tests.notifications.factories import make_message
 @pytest.fixture
 def job_registry(monkeypatch):
     """A registry holding only the jobs a test adds."""
-    monkeypatch.setattr(jobs, "_JOBS", {})
-    return jobs._JOBS
+    from app.notifications.registry import notification_registry
+
+    monkeypatch.setattr(notification_registry(), "jobs", {})
+    return notification_registry().jobs
 
 
 def remind_every_parent(today: date) -> int:

@@ -34,6 +34,7 @@ from app.accounts.permissions import policy, require
 from app.booking.access import Action
 from app.booking.allocation.models import AllocationPeriod, AllocationRequest, AllocationRequestItem, PeriodStatus
 from app.booking.models import Session, Unit
+from app.booking.registry import add_once, booking_registry, remove
 from app.errors import NotFound
 from app.extensions import db
 from app.families.models import Child, Household
@@ -41,23 +42,20 @@ from app.families.models import Child, Household
 # ---------------------------------------------------------------- priority criteria providers (extension point)
 
 ProviderFn = Callable[[object, object], bool]
-_PROVIDERS: dict[str, list[ProviderFn]] = defaultdict(list)
 
 
 def register_priority_provider(code: str, fn: ProviderFn) -> None:
     """Let another domain answer a criterion, e.g. "reception_plan": fn(child, site) -> bool."""
-    if fn not in _PROVIDERS[code]:
-        _PROVIDERS[code].append(fn)
+    add_once(booking_registry().priority_providers.setdefault(code, []), fn)
 
 
 def unregister_priority_provider(code: str, fn: ProviderFn) -> None:
-    if fn in _PROVIDERS.get(code, []):
-        _PROVIDERS[code].remove(fn)
+    remove(booking_registry().priority_providers.get(code, []), fn)
 
 
 def provided(code: str, child, site) -> bool:
     """True when a registered provider says so; False when none is registered."""
-    return any(fn(child, site) for fn in list(_PROVIDERS.get(code, [])))
+    return any(fn(child, site) for fn in list(booking_registry().priority_providers.get(code, [])))
 
 
 # ---------------------------------------------------------------- criteria

@@ -1,24 +1,16 @@
-"""Wiring between domains that must not import each other.
+"""The Relais's answer to occasional care's bridge: a request nobody could take becomes a Relais demand.
 
-Occasional care turns a request nobody could take into a Relais demand, but
-neither package imports the other: the application, which knows both, plugs
-the Relais's demand builder into occasional care's bridge here.
+Neither package imports the other: app/composition.py registers this function
+with `app.occasional.relais.register_relais_bridge`. The request is duck-typed
+(occasional care's RelaisRequest: requested_by_id, child_id, schedule, atypical_hours, message).
 """
 from __future__ import annotations
 
 from datetime import date
 
-from flask import Flask
 
-
-def init_app(app: Flask) -> None:
-    from app.occasional.relais import register_relais_bridge
-
-    register_relais_bridge(occasional_request_to_relais_demand)
-
-
-def occasional_request_to_relais_demand(request) -> str | None:
-    """Record an occasional-care request as a Relais demand; returns its reference."""
+def demand_from_occasional_request(request) -> str | None:
+    """Record an occasional-care request as a Relais demand (caller's transaction); returns its reference."""
     from app.accounts.models import User
     from app.extensions import db
     from app.families.models import Child
