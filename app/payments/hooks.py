@@ -36,6 +36,9 @@ def init_app(flask_app: Flask) -> None:
     from app.payments import services
 
     register_statement_closed(_issue)
+    from app.booking.gates import register_household_gate
+
+    register_household_gate(services.booking_refusal)  # the régie's setting, off by default
     register_daily_job("payments.tresor", services.send_overdue_to_tresor)
     register_daily_job("payments.reminders", services.send_due_reminders)
     from flask_babel import lazy_gettext as _l
