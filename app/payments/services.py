@@ -20,9 +20,11 @@ from app.accounts.models import User
 from app.accounts.permissions import require
 from app.billing.models import Statement
 from app.billing.registry import money
+from app.booking.eligibility import Refusal
 from app.errors import NotFound
 from app.exports import Table
 from app.extensions import db
+from app.families.models import Household
 from app.payments.access import Action
 from app.payments.models import Invoice, InvoiceSequence, InvoiceStatus, Payment, PaymentMethod
 
@@ -292,13 +294,11 @@ BLOCK_BOOKING = rules.define(
 UNPAID_CODE = "unpaid_balance"
 
 
-def booking_refusal(household, today: date):
+def booking_refusal(household: Household, today: date) -> Refusal | None:
     """Booking's household gate (app/booking/gates.py): when the rule BLOCK_BOOKING is on that day,
     refuse a household that owes something on invoices past their due date, naming the amount and
     how to pay it. Off by default: the balance is then only shown. Reads only."""
     from flask_babel import gettext as _
-
-    from app.booking.eligibility import Refusal
 
     if not BLOCK_BOOKING.value(on=today):
         return None
