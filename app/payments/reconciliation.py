@@ -8,7 +8,7 @@ that namespace). Each booked credit (or each of its transaction details) is matc
   transaction id) found in the end-to-end id, the transaction id or the remittance information;
 - to a direct debit, by its end-to-end id (the invoice number: app/payments/sepa.py writes it);
 - a batch booked as one entry without its transactions (NtryDtls/Btch with its PmtInfId) is matched
-  to the debits Pitchoun sent for that collection date, by their total.
+  to the pain.008 block Pitchoun sent with that PmtInfId (SepaDebitBatch, kept when the file is made).
 
 The answer lists what matched, the amount differences, what the bank reports that Pitchoun does
 not know, and what Pitchoun recorded in the statement's period that the bank does not report.
@@ -37,7 +37,14 @@ from app.billing.registry import money
 from app.errors import ValidationFailed
 from app.extensions import db
 from app.payments.access import Action
-from app.payments.models import Invoice, InvoiceStatus, OnlineTransaction, PaymentMethod, TransactionStatus
+from app.payments.models import (
+    Invoice,
+    InvoiceStatus,
+    OnlineTransaction,
+    PaymentMethod,
+    SepaDebitBatch,
+    TransactionStatus,
+)
 from app.payments.online import TRANSACTION_LABELS
 from app.payments.services import ZERO
 
@@ -273,22 +280,19 @@ def _debited(invoice: Invoice) -> Decimal | None:
 
 
 def _match_batch(result: Reconciliation, line: BankLine, seen_invoices: set[int]) -> None:
-    """A batch booked as one credit: the debits Pitchoun sent for that collection date, by their total."""
-    day = line.booked_on
-    invoices = [] if day is None else list(db.session.scalars(
-        select(Invoice).where(Invoice.direct_debit_on.in_([day, day - timedelta(days=1)]))
-        .options(selectinload(Invoice.payments)).order_by(Invoice.number)))
-    if not invoices:
-        result.unknown.append(Line("batch", "", line.batch_id, day, line.amount, None, line.label))
+    """A batch booked as one credit: the pain.008 block Pitchoun sent with that PmtInfId."""
+    batch = db.session.scalar(select(SepaDebitBatch).where(SepaDebitBatch.pmt_inf_id == line.batch_id))
+    if batch is None:
+        result.unknown.append(Line("batch", "", line.batch_id, line.booked_on, line.amount, None, line.label))
         return
+    invoices = list(db.session.scalars(select(Invoice).where(Invoice.number.in_(batch.invoice_numbers))))
     seen_invoices.update(i.id for i in invoices)
-    ours = money(sum((_debited(i) or ZERO for i in invoices), ZERO))
-    note = _("Lot de %(count)d prélèvements (%(numbers)s).", count=len(invoices),
-             numbers=", ".join(i.number for i in invoices))
-    if line.batch_count is not None and line.batch_count != len(invoices):
+    note = _("Lot %(sequence)s de %(count)d prélèvements (%(numbers)s).", sequence=batch.sequence_type,
+             count=batch.transactions, numbers=", ".join(batch.invoice_numbers))
+    if line.batch_count is not None and line.batch_count != batch.transactions:
         note += " " + _("La banque en compte %(count)d.", count=line.batch_count)
-    _place(result, Line("batch", _("Prélèvements du %(day)s", day=invoices[0].direct_debit_on.strftime("%d/%m/%Y")),
-                        line.batch_id, day, line.amount, ours, note))
+    _place(result, Line("batch", _("Prélèvements du %(day)s", day=batch.collection_date.strftime("%d/%m/%Y")),
+                        line.batch_id, line.booked_on, line.amount, batch.total, note))
 
 
 def _missing(result: Reconciliation, first: date, last: date, seen_transactions: set[int],

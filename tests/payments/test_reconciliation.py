@@ -9,12 +9,13 @@ from pathlib import Path
 
 import pytest
 from lxml import etree
+from sqlalchemy import select
 
 from app.accounts.models import Role
 from app.errors import Forbidden, ValidationFailed
 from app.extensions import db
 from app.payments import reconciliation, sepa, services
-from app.payments.models import OnlineTransaction, PaymentMethod, TransactionStatus
+from app.payments.models import OnlineTransaction, PaymentMethod, SepaDebitBatch, TransactionStatus
 from tests.conftest import csrf_token_from
 from tests.factories import make_user
 from tests.payments.factories import close_march, family_with_march, invoice_of
@@ -141,20 +142,30 @@ def test_the_payment_services_transaction_id_matches_too(recorded):
     assert result.balanced
 
 
-def test_a_direct_debit_batch_booked_as_one_entry_matches_by_its_collection_date(recorded):
+def test_a_direct_debit_batch_booked_as_one_entry_matches_by_its_pmtinfid(recorded):
     admin, _online, _forgotten, debited = recorded
-    batch = ("<Btch><MsgId>PITCHOUN-20260410</MsgId><PmtInfId>GRANDCAHORS-8F3A2B</PmtInfId><NbOfTxs>1</NbOfTxs>"
-             "<TtlAmt Ccy=\"EUR\">4.70</TtlAmt><CdtDbtInd>CRDT</CdtDbtInd></Btch>")
-    result = reconciliation.reconcile(admin, camt053(_entry("4.70", "2026-04-24", batch, ref="BQ-0100",
-                                                            family=("RDDT", "ESDD"))))
+    (sent,) = db.session.scalars(select(SepaDebitBatch)).all()  # kept when the pain.008 file was made
+    assert (sent.collection_date, sent.sequence_type, sent.transactions, sent.total, sent.invoice_numbers) == (
+        date(2026, 4, 24), "FRST", 1, Decimal("4.70"), [debited.number])
+
+    def batch(pmt_inf_id: str, total: str) -> str:
+        return (f"<Btch><MsgId>{sent.msg_id}</MsgId><PmtInfId>{pmt_inf_id}</PmtInfId><NbOfTxs>1</NbOfTxs>"
+                f"<TtlAmt Ccy=\"EUR\">{total}</TtlAmt><CdtDbtInd>CRDT</CdtDbtInd></Btch>")
+
+    result = reconciliation.reconcile(admin, camt053(_entry("4.70", "2026-04-24", batch(sent.pmt_inf_id, "4.70"),
+                                                            ref="BQ-0100", family=("RDDT", "ESDD"))))
     (line,) = result.matched
-    assert (line.kind, line.bank_reference, line.our_amount) == ("batch", "GRANDCAHORS-8F3A2B", Decimal("4.70"))
-    assert debited.number in line.note
+    assert (line.kind, line.bank_reference, line.our_amount) == ("batch", sent.pmt_inf_id, Decimal("4.70"))
+    assert debited.number in line.note and "FRST" in line.note
     assert result.balanced and result.message == "camt.053"
-    # The same batch for another amount is a difference, not a match.
-    other = reconciliation.reconcile(admin, camt053(_entry("9.40", "2026-04-24", batch.replace("4.70", "9.40"),
+    # The same batch for another amount is a difference; another PmtInfId is unknown (and the debit missing).
+    other = reconciliation.reconcile(admin, camt053(_entry("9.40", "2026-04-24", batch(sent.pmt_inf_id, "9.40"),
                                                            ref="BQ-0100", family=("RDDT", "ESDD"))))
     assert other.differences[0].difference == Decimal("4.70") and not other.matched
+    stranger = reconciliation.reconcile(admin, camt053(_entry("4.70", "2026-04-24", batch("AUTRE-LOT-1", "4.70"),
+                                                              ref="BQ-0100", family=("RDDT", "ESDD"))))
+    assert [u.bank_reference for u in stranger.unknown] == ["AUTRE-LOT-1"]
+    assert [m.our_reference for m in stranger.missing] == [debited.number]
 
 
 def test_a_rejected_debit_is_not_counted_as_collected(recorded):
