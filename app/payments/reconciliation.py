@@ -149,8 +149,8 @@ def parse_statement(data: bytes) -> tuple[str, date | None, date | None, list[Ba
             if day:
                 days.append(day)
         for entry in node.findall("c:Ntry", ns):
-            status = (entry.findtext("c:Sts", namespaces=ns) or entry.findtext("c:Sts/c:Cd", namespaces=ns)
-                      or "").strip()
+            status = ((entry.findtext("c:Sts", namespaces=ns) or "").strip()  # up to version 05: the code
+                      or (entry.findtext("c:Sts/c:Cd", namespaces=ns) or "").strip())  # later: Sts/Cd
             if (entry.findtext("c:CdtDbtInd", namespaces=ns) or "").strip() != "CRDT" or status not in (
                     "BOOK", ""):
                 ignored += 1

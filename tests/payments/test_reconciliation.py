@@ -274,3 +274,19 @@ def test_a_doctype_hidden_by_another_encoding_is_refused_too():
     hostile = XXE.decode().replace('encoding="UTF-8"', 'encoding="UTF-16"').encode("utf-16")
     with pytest.raises(ValidationFailed, match="DOCTYPE"):
         reconciliation.parse_statement(hostile)
+
+
+def test_later_versions_status_code_and_amount_are_read():
+    """camt.054.001.08: the status is Sts/Cd and a transaction's amount TxDtls/Amt; a pending entry is left aside."""
+    def entry(status: str, amount: str, end_to_end: str) -> str:
+        return (f"<Ntry><Amt Ccy=\"EUR\">{amount}</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>\n <Cd>{status}</Cd>\n</Sts>"
+                f"<BookgDt><Dt>2026-04-16</Dt></BookgDt><NtryDtls><TxDtls><Refs><EndToEndId>{end_to_end}</EndToEndId>"
+                f"</Refs><Amt Ccy=\"EUR\">{amount}</Amt></TxDtls></NtryDtls></Ntry>")
+
+    data = f"""<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.054.001.08"><BkToCstmrDbtCdtNtfctn>
+ <GrpHdr><MsgId>N8</MsgId><CreDtTm>2026-04-16T22:00:00</CreDtTm></GrpHdr>
+ <Ntfctn><Id>N8-1</Id>{entry("BOOK", "12.30", "FAC-2026-000042")}{entry("PDNG", "5.00", "FAC-2026-000043")}</Ntfctn>
+</BkToCstmrDbtCdtNtfctn></Document>""".encode()
+    message, first, last, lines, ignored = reconciliation.parse_statement(data)
+    assert (message, first, last, ignored) == ("camt.054", date(2026, 4, 16), date(2026, 4, 16), 1)
+    assert [(line.end_to_end_id, line.amount) for line in lines] == [("FAC-2026-000042", Decimal("12.30"))]
