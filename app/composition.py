@@ -42,6 +42,7 @@ from app.booking import site_staff
 from app.booking.admission import register_check
 from app.booking.allocation import register_priority_provider
 from app.booking.feeds import register_household_feed_source
+from app.booking.gates import register_household_gate
 from app.booking.preparation import register_release_listener
 from app.booking.pricing import register_pricer
 from app.booking.register_cards import register_alert_provider, register_card_provider
@@ -275,6 +276,7 @@ def _desk() -> None:
 def _payments(app: Flask) -> None:
     # An invoice exists exactly when its statement does: issued in the closing's transaction.
     register_statement_closed(payments_services.issue_invoice)
+    register_household_gate(payments_services.booking_refusal)  # the régie's rule, off by default
     register_daily_job("payments.tresor", payments_services.send_overdue_to_tresor)
     register_daily_job("payments.reminders", payments_services.send_due_reminders)
     register_daily_job("payments.tax_certificates", payments_tax.send_certificates)

@@ -34,6 +34,7 @@ def test_booking_registry_holds_what_the_root_registers(app):
     assert names(booking.alert_providers) == ["app.inclusion.cards.alert_provider"]
     assert names(booking.extra_staff_providers) == ["app.inclusion.cards.extra_staff_for_session"]
     assert names(booking.household_feed_sources) == ["app.occasional.feeds.household_events"]
+    assert names(booking.household_gates) == ["app.payments.services.booking_refusal"]
     assert names([booking.pricer]) == ["app.billing.pricing.booking_price"]
 
 

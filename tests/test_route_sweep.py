@@ -169,6 +169,7 @@ ACCESS: dict[str, object] = {
     "payments.desk_payment": {AD},
     "payments.unpaid": {AD},
     "payments.journal": {AD},
+    "payments.reconciliation": {AD},
     "payments_simulator.page": PUBLIC,
     "payments_simulator.choose": PUBLIC,
     # Inclusion: a child's file is decided per object in the services (404 for anyone else)

@@ -30,6 +30,7 @@ class BookingRegistry:
     alert_providers: list[Callable[[Any, list[int], str], dict[int, list[str]]]] = field(default_factory=list)
     extra_staff_providers: list[Callable[[Any], int]] = field(default_factory=list)
     household_feed_sources: list[Callable[..., Any]] = field(default_factory=list)
+    household_gates: list[Callable[[Any, Any], Any]] = field(default_factory=list)
     pricer: Callable[..., Any] | None = None
 
 

@@ -27,7 +27,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from app import clock
 from app.accounts.models import User
 from app.accounts.permissions import require
-from app.booking import admission, engine, staffing
+from app.booking import admission, engine, gates, staffing
 from app.booking.access import Action, household_of
 from app.booking.errors import (
     AlreadyBooked,
@@ -240,9 +240,12 @@ def book(user: User, items: Iterable[Any], idempotency_key: str | None = None, n
             if {s for _c, s in pairs} - set(sessions):
                 raise SessionNotFound()
             checked: dict[tuple[int, int], _Checked | BookingRefused] = {}
+            closed = _gate_refusal(household, now)
             for child_id, session_id in pairs:
                 child, session = children[child_id], sessions[session_id]
                 try:
+                    if closed is not None:
+                        raise closed
                     band = engine.check_request(child, household, session, now)
                     price = price_for(session.unit_id, household, session.day)  # never free by accident
                 except BookingRefused as refusal:
@@ -300,6 +303,12 @@ def book(user: User, items: Iterable[Any], idempotency_key: str | None = None, n
         db.session.rollback()
         raise
     return result
+
+
+def _gate_refusal(household: Household, now: datetime) -> BookingRefused | None:
+    """The household gates' answer (app/booking/gates.py): a refusal of every item, or None."""
+    refusal = gates.refusal(household, clock.local_date(now))
+    return None if refusal is None else BookingRefused(refusal.reason, code=refusal.code)
 
 
 @dataclass
@@ -360,9 +369,12 @@ def preview(user: User, items: Iterable[Any], now: datetime | None = None) -> Pr
         chosen: dict[int, list[Session]] = {}
         claimed: dict[tuple[int, AgeBand], int] = {}
         result = []
+        closed = _gate_refusal(household, now)
         for child_id, session_id in pairs:  # in the family's order, as `book` takes them
             child, session = children[child_id], sessions[session_id]
             try:
+                if closed is not None:
+                    raise closed
                 band = engine.check_request(child, household, session, now)
                 if any(engine.overlaps(session, other) for other in chosen.get(child_id, [])):
                     raise OverlappingBooking(_("Vous avez choisi deux séances à la même heure ce jour-là pour "

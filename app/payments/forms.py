@@ -52,3 +52,11 @@ class RejectionsForm(FlaskForm):
     from flask_wtf.file import FileRequired as _Required
 
     report = _File(_l("Rapport de la banque (pain.002, XML)"), validators=[_Required(_l("Choisissez le fichier."))])
+
+
+class ReconciliationForm(FlaskForm):
+    from flask_wtf.file import FileField as _File
+    from flask_wtf.file import FileRequired as _Required
+
+    statement = _File(_l("Relevé de la banque ou du Trésor (camt.054 ou camt.053, XML)"),
+                      validators=[_Required(_l("Choisissez le relevé."))])

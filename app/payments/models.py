@@ -10,7 +10,7 @@ import enum
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Enum, ForeignKey, Numeric, String, UniqueConstraint
+from sqlalchemy import Enum, ForeignKey, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.billing.models import Statement
@@ -170,3 +170,24 @@ class SepaMandate(db.Model):
     @property
     def masked_iban(self) -> str:
         return f"{self.iban[:4]} •••• •••• {self.iban[-4:]}"
+
+
+class SepaDebitBatch(db.Model):
+    """One payment information block (PmtInf) of a pain.008 file, as sent: the bank books it as one
+    credit and names it by its PmtInfId in its statement (reconciliation)."""
+
+    __tablename__ = "sepa_debit_batch"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pmt_inf_id: Mapped[str] = mapped_column(String(35), unique=True)
+    msg_id: Mapped[str] = mapped_column(String(35))
+    collection_date: Mapped[date] = mapped_column(index=True)
+    sequence_type: Mapped[str] = mapped_column(String(4))  # FRST, RCUR
+    transactions: Mapped[int]
+    total: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    end_to_end_ids: Mapped[str] = mapped_column(Text, default="")  # the invoices' numbers, space-separated
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def invoice_numbers(self) -> list[str]:
+        return self.end_to_end_ids.split()

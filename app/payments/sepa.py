@@ -18,7 +18,7 @@ from app.billing.registry import money
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
 from app.payments.access import Action
-from app.payments.models import Invoice, InvoiceStatus, PaymentMethod, SepaMandate
+from app.payments.models import Invoice, InvoiceStatus, PaymentMethod, SepaDebitBatch, SepaMandate
 from app.payments.services import apply_payment
 
 PRENOTIFICATION_DAYS = rules.define(
@@ -154,11 +154,35 @@ def debit_file(user: User, collection_date: date, today: date | None = None) -> 
         if not collected:
             raise Conflict(_("Aucune facture à prélever."), code="nothing_to_collect")
         xml = sepa.export(validate=True)
+        _record_batches(xml)
         db.session.commit()
     except Exception:
         db.session.rollback()
         raise
     return xml, collected
+
+
+def _record_batches(xml: bytes) -> list[SepaDebitBatch]:
+    """Keep each PmtInf block of the file as sent (its PmtInfId, date, sequence, count, total and
+    end-to-end ids), in the caller's transaction: the bank's statement names the batch by its id."""
+    from lxml import etree
+
+    ns = {"p": "urn:iso:std:iso:20022:tech:xsd:pain.008.001.02"}
+    root = etree.fromstring(xml, etree.XMLParser(resolve_entities=False, no_network=True))
+    msg_id = root.findtext("p:CstmrDrctDbtInitn/p:GrpHdr/p:MsgId", namespaces=ns) or ""
+    batches = []
+    for block in root.findall("p:CstmrDrctDbtInitn/p:PmtInf", ns):
+        numbers = [text.strip() for text in block.xpath("p:DrctDbtTxInf/p:PmtId/p:EndToEndId/text()", namespaces=ns)]
+        amounts = [Decimal(text) for text in block.xpath("p:DrctDbtTxInf/p:InstdAmt/text()", namespaces=ns)]
+        batch = SepaDebitBatch(pmt_inf_id=block.findtext("p:PmtInfId", namespaces=ns), msg_id=msg_id[:35],
+                               collection_date=date.fromisoformat(block.findtext("p:ReqdColltnDt", namespaces=ns)),
+                               sequence_type=block.findtext("p:PmtTpInf/p:SeqTp", namespaces=ns) or "",
+                               transactions=len(numbers), total=money(sum(amounts, Decimal("0"))),
+                               end_to_end_ids=" ".join(numbers), created_at=clock.now())
+        db.session.add(batch)
+        batches.append(batch)
+    db.session.flush()
+    return batches
 
 
 REJECTION_REASONS = {

@@ -20,9 +20,11 @@ from app.accounts.models import User
 from app.accounts.permissions import require
 from app.billing.models import Statement
 from app.billing.registry import money
+from app.booking.eligibility import Refusal
 from app.errors import NotFound
 from app.exports import Table
 from app.extensions import db
+from app.families.models import Household
 from app.payments.access import Action
 from app.payments.models import Invoice, InvoiceSequence, InvoiceStatus, Payment, PaymentMethod
 
@@ -273,13 +275,46 @@ def unpaid_table(invoices: list[Invoice], today: date) -> Table:
     return table
 
 
+def _overdue(household_id: int, today: date) -> list[Invoice]:
+    return list(db.session.scalars(select(Invoice).where(
+        Invoice.household_id == household_id, Invoice.status.in_(UNPAID + (InvoiceStatus.TRESOR,)),
+        Invoice.due_on < today)))
+
+
 def household_unpaid_balance(household_id: int, today: date | None = None) -> Decimal:
     """What a household still owes on invoices past their due date (informative, before booking)."""
-    today = today or clock.today()
-    invoices = db.session.scalars(select(Invoice).where(
-        Invoice.household_id == household_id, Invoice.status.in_(UNPAID + (InvoiceStatus.TRESOR,)),
-        Invoice.due_on < today))
-    return money(sum((i.remaining for i in invoices), ZERO))
+    return money(sum((i.remaining for i in _overdue(household_id, today or clock.today())), ZERO))
+
+
+BLOCK_BOOKING = rules.define(
+    "payments.block_booking_when_unpaid", kind=bool, default=False,
+    label=_l("Refuser les nouvelles réservations d'un foyer qui a des factures impayées après leur date limite"),
+    source=_l("Règlement de la régie de recettes des services familles (délibération du conseil communautaire)"))
+
+UNPAID_CODE = "unpaid_balance"
+
+
+def booking_refusal(household: Household, today: date) -> Refusal | None:
+    """Booking's household gate (app/booking/gates.py): when the rule BLOCK_BOOKING is on that day,
+    refuse a household that owes something on invoices past their due date, naming the amount and
+    how to pay it. Off by default: the balance is then only shown. Reads only."""
+    from flask_babel import gettext as _
+
+    if not BLOCK_BOOKING.value(on=today):
+        return None
+    overdue = [i for i in _overdue(household.id, today) if i.remaining > ZERO]
+    balance = money(sum((i.remaining for i in overdue), ZERO))
+    if balance <= ZERO:
+        return None
+    reason = _("Réservation impossible : le foyer doit encore %(amount)s € sur des factures dont la date limite "
+               "de paiement est passée. Réglez-les en ligne dans « Payer mes factures » ou au "
+               "guichet de la régie des services familles (espèces, chèque, CESU, chèques-vacances ANCV), "
+               "puis réservez à nouveau.", amount=_fr(balance))
+    tresor = money(sum((i.remaining for i in overdue if i.status is InvoiceStatus.TRESOR), ZERO))
+    if tresor > ZERO:
+        reason += " " + _("%(amount)s € ont été transmis au Trésor public : ce montant se règle auprès du Trésor "
+                          "public, comme indiqué sur l'avis des sommes à payer.", amount=_fr(tresor))
+    return Refusal(UNPAID_CODE, reason)
 
 
 # ---------------------------------------------------------------- the régie's desk

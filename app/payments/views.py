@@ -18,7 +18,14 @@ from app.extensions import csrf
 from app.forms import show_domain_error
 from app.navigation import register_nav
 from app.payments import gateway, online, pdf, services
-from app.payments.forms import DebitFileForm, DeskPaymentForm, MandateForm, PayForm, RejectionsForm
+from app.payments.forms import (
+    DebitFileForm,
+    DeskPaymentForm,
+    MandateForm,
+    PayForm,
+    ReconciliationForm,
+    RejectionsForm,
+)
 from app.payments.models import InvoiceStatus
 from app.security import CSP
 from app.urls import parse_id
@@ -275,3 +282,24 @@ def journal(fmt: str | None):
     if fmt:
         return exports.respond(tables, f"journal-regie-{day:%Y-%m-%d}", fmt, request.args.get("tableau"))
     return render_template("payments/journal.html", day=day, payments=items, totals=tables[1])
+
+
+@bp.route("/regie/rapprochement", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def reconciliation():
+    """The bank's statement (camt) against the online payments and direct debits Pitchoun recorded."""
+    from app.payments import reconciliation as recon
+
+    form = ReconciliationForm()
+    if request.method == "POST":
+        if form.validate():
+            try:
+                result = recon.reconcile(current_user, form.statement.data.read(recon.MAX_BYTES + 1))
+            except DomainError as error:
+                if error.http_status == 403:
+                    raise
+                show_domain_error(form, error)
+            else:
+                return render_template("payments/reconciliation.html", form=ReconciliationForm(), result=result)
+        return render_template("payments/reconciliation.html", form=form, result=None), 422
+    return render_template("payments/reconciliation.html", form=form, result=None)
