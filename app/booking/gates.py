@@ -10,8 +10,8 @@ show it, since they all go through `services.book` and `services.preview`. A gat
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 from datetime import date
+from typing import Any
 
 from app.booking.eligibility import Refusal
 from app.booking.registry import add_once, booking_registry, remove
