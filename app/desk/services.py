@@ -164,7 +164,6 @@ def create_household(staff: User, desk: str, guardian: families.GuardianData, da
     consent_text = _("La famille accepte que l'accueil crée son foyer dans Pitchoun avec les informations "
                      "données.")
     _record(staff, desk, household.id, HOUSEHOLD_CREATED, household.name, given_by, consent_text, utcnow())
-    db.session.commit()
     return household
 
 
@@ -179,7 +178,6 @@ def add_child(staff: User, desk: str, household_id: Any, data: families.ChildDat
     _record(staff, desk, child.household_id, CHILD_ADDED, child.full_name, given_by,
             _("La famille accepte que l'accueil ajoute l'enfant %(name)s à son foyer.", name=child.full_name),
             utcnow())
-    db.session.commit()
     return child
 
 
@@ -218,6 +216,7 @@ def book(staff: User, desk: str, household_id: int, items: Any, consent: Consent
                         acting=booking.ActingFor(household_id, record))
 
 
+@families.use_case
 def cancel(staff: User, desk: str, household_id: int, booking_id: int, consent: Consent,
            now: datetime | None = None) -> Booking:
     """Cancel a booking of the household at the desk, through the family's cancellation use case
@@ -234,11 +233,7 @@ def cancel(staff: User, desk: str, household_id: int, booking_id: int, consent: 
         _record(staff, desk, household_id, CANCELLED, summary, given_by,
                 _("La famille accepte que l'accueil annule cette réservation : %(what)s.", what=summary), moment)
 
-    try:
-        return booking.cancel_booking(staff, booking_id, now=now, acting=booking.ActingFor(household_id, record))
-    except Exception:
-        db.session.rollback()
-        raise
+    return booking.cancel_booking(staff, booking_id, now=now, acting=booking.ActingFor(household_id, record))
 
 
 # ---------------------------------------------------------------- the family's history

@@ -18,8 +18,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from functools import wraps
-from typing import Any, ParamSpec, TypeGuard, TypeVar
+from typing import Any, TypeGuard
 
 from flask_babel import gettext as _
 from sqlalchemy import exists, select
@@ -41,6 +40,8 @@ from app.families.models import (
     HouseholdMember,
     SchoolLevel,
 )
+from app.transactions import commit as _commit
+from app.transactions import use_case  # noqa: F401  (part of this module's API)
 
 # Pitchoun serves minors: leisure centres up to 17, the Relais from birth.
 MAX_CHILD_AGE = 17
@@ -63,34 +64,6 @@ class HouseholdExists(Conflict):
 
 class ChildNotRemovable(Conflict):
     code = "child_not_removable"
-
-
-P = ParamSpec("P")
-T = TypeVar("T")
-
-# ---------------------------------------------------------------- transactions
-
-def use_case(fn: Callable[P, T]) -> Callable[P, T]:
-    """Run `fn` as one transaction: any exception rolls everything back."""
-
-    @wraps(fn)
-    def wrapped(*args: P.args, **kwargs: P.kwargs) -> T:
-        try:
-            return fn(*args, **kwargs)
-        except Exception:
-            db.session.rollback()
-            raise
-
-    return wrapped
-
-
-def _commit(conflict_message: str | None = None, conflict_cls: type[Conflict] = Conflict) -> None:
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        raise conflict_cls(conflict_message or _("Cette modification entre en conflit avec une autre. "
-                                                 "Rechargez la page et recommencez.")) from None
 
 
 # ---------------------------------------------------------------- look-ups for every domain

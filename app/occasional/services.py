@@ -4,6 +4,7 @@ Reuses booking's machinery: the parent rule (booking.access BOOK_FOR_CHILD),
 the idempotency-key table (booking.idempotency), the outbox, and the same
 capacity guard (the provider row FOR SHARE, then the blocks locked in
 ascending id order, see blocks.py). Each public function is one transaction
+(app.transactions.use_case)
 and commits once; any unexpected error rolls everything back, so a pattern
 is never half written.
 """
@@ -68,6 +69,7 @@ from app.occasional.models import (
     block_starts,
     is_public_holiday,
 )
+from app.transactions import use_case
 
 PATH_MINE = "/garde-ponctuelle/mes-demandes"
 MAX_PATTERN_DAYS = 56  # 8 weeks
@@ -325,6 +327,7 @@ def _notify_submission(household: Household, submission: Submission) -> None:
         notify("occasional.submitted", guardian, {"lines": lines, "path": PATH_MINE})
 
 
+@use_case
 def request_care(user: User, child_id: Any, provider_id: Any, day: Any, start: Any, end: Any, *, join_waitlist: bool = False,
                  idempotency_key: str | None = None, now: datetime | None = None) -> Submission:
     """A parent asks for [start, end) on `day` at a provider for a child.
@@ -356,12 +359,8 @@ def request_care(user: User, child_id: Any, provider_id: Any, day: Any, start: A
         if key_row is not None:
             key_row.response = submission.to_dict()
         _notify_submission(household, submission)
-        db.session.commit()
     except Replay as replay:
         return Submission.from_dict(replay.response, replayed=True)
-    except Exception:
-        db.session.rollback()
-        raise
     return submission
 
 
@@ -379,6 +378,7 @@ def alternating_occurrences(first_monday: date, weeks: int, early: tuple[time, t
     return out
 
 
+@use_case
 def submit_pattern(user: User, child_id: Any, provider_id: Any, occurrences: Iterable[Any], *, kind: PatternKind | str,
                    description: str = "", idempotency_key: str | None = None,
                    now: datetime | None = None) -> Submission:
@@ -423,12 +423,8 @@ def submit_pattern(user: User, child_id: Any, provider_id: Any, occurrences: Ite
         if key_row is not None:
             key_row.response = submission.to_dict()
         _notify_submission(household, submission)
-        db.session.commit()
     except Replay as replay:
         return Submission.from_dict(replay.response, replayed=True)
-    except Exception:
-        db.session.rollback()
-        raise
     return submission
 
 
@@ -442,6 +438,7 @@ def check_range_shape(start: time, end: time) -> None:
         raise InvalidRange(field="end")
 
 
+@use_case
 def cancel_pattern(user: User, pattern_id: int, from_day: Any, now: datetime | None = None) -> int:
     """Cancel every active occurrence of a pattern from `from_day` on (never a past one).
 
@@ -457,16 +454,11 @@ def cancel_pattern(user: User, pattern_id: int, from_day: Any, now: datetime | N
         raise NotFound()
     _child_for(user, pattern.child_id)
     today = now.astimezone(PARIS).date()
-    try:
-        targets = [b for b in pattern.bookings if b.day >= max(from_day, today) and b.status in ACTIVE_STATUSES
-                   and b.starts() > now]
-        release_and_promote(pattern.provider, targets, RequestStatus.CANCELLED, now)
-        if from_day <= pattern.last_day:
-            pattern.cancelled_from = from_day
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    targets = [b for b in pattern.bookings if b.day >= max(from_day, today) and b.status in ACTIVE_STATUSES
+               and b.starts() > now]
+    release_and_promote(pattern.provider, targets, RequestStatus.CANCELLED, now)
+    if from_day <= pattern.last_day:
+        pattern.cancelled_from = from_day
     return len(targets)
 
 
@@ -522,6 +514,7 @@ def release_and_promote(provider: OccasionalProvider, bookings: list[OccasionalB
     return promoted
 
 
+@use_case
 def cancel_request(user: User, booking_id: int, now: datetime | None = None) -> OccasionalBooking:
     """A guardian cancels a request (or leaves the waiting list); the freed places go to the waiting list.
 
@@ -534,14 +527,9 @@ def cancel_request(user: User, booking_id: int, now: datetime | None = None) -> 
     if booking is None:
         raise NotFound()
     _child_for(user, booking.child_id)
-    try:
-        if booking.status not in ACTIVE_STATUSES or booking.starts() <= now:
-            raise NotCancellable()
-        release_and_promote(booking.provider, [booking], RequestStatus.CANCELLED, now)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    if booking.status not in ACTIVE_STATUSES or booking.starts() <= now:
+        raise NotCancellable()
+    release_and_promote(booking.provider, [booking], RequestStatus.CANCELLED, now)
     return booking
 
 
