@@ -155,9 +155,9 @@ def today_sessions(user: User, day: date) -> list[Session]:
 def home_sessions(user: User, day: date) -> list[Session] | None:
     """Today's sessions for the home page of those who work at sites (directors, animators); None for the
     other roles (an administrator reaches every site from "Mes accueils")."""
-    from app.accounts.models import Role
+    from app.booking.access import works_at_sites
 
-    if user.role not in (Role.DIRECTOR, Role.ANIMATOR):
+    if not works_at_sites(user):
         return None
     return today_sessions(user, day)
 

@@ -97,11 +97,10 @@ def create_site(user: User, *, name: str, address: str, commune_insee: str, open
     "name") when a site already has that name."""
     from sqlalchemy.exc import IntegrityError
 
-    from app.accounts.models import Role
+    from app.booking.access import Action, require
     from app.errors import Conflict
 
-    if user.role != Role.ADMIN:
-        raise NotFound()
+    require(user, Action.CREATE_SITE)
     message = _("Un accueil porte déjà ce nom.")
     if db.session.scalar(select(Site.id).where(Site.name == name.strip())) is not None:
         raise Conflict(message, field="name")

@@ -15,7 +15,7 @@ from flask_login import current_user
 
 from app import clock, months
 from app.accounts.models import Role
-from app.accounts.permissions import roles_required
+from app.accounts.permissions import can, roles_required
 from app.booking import attendance, catalogue, engine, feeds, planner, services
 from app.booking.access import Action
 from app.booking.forms import ActivityForm, AdjustSessionForm, GenerateForm, NewSiteForm, SiteForm, TariffForm, UnitForm
@@ -49,7 +49,7 @@ def _local(value: datetime | None) -> datetime | None:
 
 
 def _new_site_form() -> NewSiteForm | None:
-    if current_user.role != Role.ADMIN:
+    if not can(current_user, Action.CREATE_SITE):
         return None
     from sqlalchemy import select
 

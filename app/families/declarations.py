@@ -27,7 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app import clock, rules, uploads
-from app.accounts.models import Role, User
+from app.accounts.models import User
 from app.accounts.permissions import policy, require
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
@@ -51,7 +51,9 @@ PROOF_LABELS = {
 
 @policy(CHECK, hide=False)
 def _can_check(user, _obj=None) -> bool:
-    return user.role == Role.ADMIN
+    from app.families.access import checks_declarations
+
+    return checks_declarations(user)
 
 
 @dataclass

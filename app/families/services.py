@@ -18,7 +18,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, TypeGuard
+from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import exists, select
@@ -26,11 +26,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app import clock
-from app.accounts.models import Role, User
+from app.accounts.models import User
 from app.accounts.permissions import policy, require
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
-from app.families import declarations
+from app.families import access, declarations
 from app.families.communes import list_communes, load_communes  # noqa: F401  (part of this module's API)
 from app.families.models import (
     BenefitScheme,
@@ -68,8 +68,7 @@ class ChildNotRemovable(Conflict):
 
 # ---------------------------------------------------------------- look-ups for every domain
 
-def _is_parent(user: User | None) -> TypeGuard[User]:
-    return user is not None and getattr(user, "is_authenticated", False) and user.role == Role.PARENT
+_is_parent = access.is_parent
 
 
 def household_id_of(user: User | None) -> int | None:
@@ -161,12 +160,12 @@ DESK_ACTION = "families.act_at_desk"
 
 @policy(DESK_ACTION, hide=False)
 def _can_act_at_desk(user: User, _obj: object = None) -> bool:
-    return user.role in (Role.ADMIN, Role.RAM_STAFF)
+    return access.acts_at_desk(user)
 
 
 @policy("families.create_household", hide=False)
 def _can_create_household(user: User, _obj: object = None) -> bool:
-    return user.role == Role.PARENT
+    return access.is_parent(user)
 
 
 @policy("families.view_household")
@@ -206,7 +205,7 @@ def _can_invite_guardian(user: User, household: Household | None) -> bool:
 
 @policy("families.join_household", hide=False)
 def _can_join_household(user: User, _obj: object = None) -> bool:
-    return user.role == Role.PARENT
+    return access.is_parent(user)
 
 
 # ---------------------------------------------------------------- validation helpers

@@ -40,6 +40,20 @@ def is_guardian(user: User, child: Child) -> bool:
         HouseholdMember.user_id == user.id, HouseholdMember.household_id == child.household_id)) is not None
 
 
+def works_at_sites(user: User) -> bool:
+    """Directors and animators, who meet the children at the sites they are attached to."""
+    return user.role in (Role.ANIMATOR, Role.DIRECTOR)
+
+
+def directs_sites(user: User) -> bool:
+    return user.role == Role.DIRECTOR
+
+
+def reports_on_every_site(user: User) -> bool:
+    """The administrator's reports cover every site."""
+    return user.role == Role.ADMIN
+
+
 def staff_site_ids(user: User, role: Role) -> set[int]:
     if user.role != role:
         return set()

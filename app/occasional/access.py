@@ -24,6 +24,16 @@ class Action:
 PROVIDER_STAFF_ROLES = (Role.DIRECTOR, Role.ANIMATOR)
 
 
+def coordinates_providers(user: User) -> bool:
+    """A director attached to a provider coordinates it; an animator is part of its team."""
+    return user.role == Role.DIRECTOR
+
+
+def requests_care(user: User) -> bool:
+    """Only a parent asks for care for their child."""
+    return user.role == Role.PARENT
+
+
 def provider_ids_of(user: User) -> set[int]:
     from app.occasional.models import OccasionalProvider, ProviderStaff
 

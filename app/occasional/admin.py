@@ -46,7 +46,7 @@ from app.booking.models import PARIS
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db, utcnow
 from app.families.models import Commune
-from app.occasional.access import PROVIDER_STAFF_ROLES, Action
+from app.occasional.access import PROVIDER_STAFF_ROLES, Action, coordinates_providers
 from app.occasional.blocks import hhmm, lock_provider, long_day
 from app.occasional.models import (
     ACTIVE_STATUSES,
@@ -598,6 +598,4 @@ def remove_staff(user: User, provider_id: int, staff_user_id: int) -> bool:
     if row is None:
         raise NotFound()
     db.session.delete(row)
-    from app.accounts.models import Role
-
-    return any(u.role == Role.DIRECTOR for u in provider_staff(provider))
+    return any(coordinates_providers(u) for u in provider_staff(provider))

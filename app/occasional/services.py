@@ -33,6 +33,7 @@ from app.errors import Forbidden, ValidationFailed
 from app.extensions import db, utcnow
 from app.families.models import Child, Household
 from app.notifications.outbox import notify
+from app.occasional.access import requests_care
 from app.occasional.billing import household_cnaf_rate
 from app.occasional.blocks import (
     check_range,
@@ -154,7 +155,7 @@ def active_providers() -> list[OccasionalProvider]:
 
 def _child_for(user: User, child_id: Any) -> Child:
     """The user's household child; Forbidden for non-parents, ChildNotFound for another household's."""
-    if user.role != Role.PARENT:
+    if not requests_care(user):
         raise Forbidden(_("Seuls les parents peuvent demander une garde pour leur enfant."))
     try:
         child = db.session.get(Child, int(child_id))

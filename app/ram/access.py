@@ -29,6 +29,21 @@ def is_relais_staff(user) -> bool:
     return user.role in (Role.RAM_STAFF, Role.ADMIN)
 
 
+def sees_every_relais(user) -> bool:
+    """The administrator works for every relais without being attached to one."""
+    return user.role == Role.ADMIN
+
+
+def files_demands_as_family(user) -> bool:
+    """A parent files and follows their own demands (the relais chosen by the commune)."""
+    return user.role == Role.PARENT
+
+
+def has_childminder_profile(user) -> bool:
+    """A childminder account manages its own profile and workshop registrations."""
+    return user.role == Role.CHILDMINDER
+
+
 def relais_ids_of(user) -> list[int]:
     from app.ram.models import RelaisStaff
 

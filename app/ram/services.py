@@ -64,7 +64,7 @@ def list_communes() -> list[Commune]:
 
 def staff_relais(user: User) -> list[Relais]:
     """The relais a staff account belongs to (all of them for an administrator)."""
-    if user.role == Role.ADMIN:
+    if perm.sees_every_relais(user):
         return list_relais()
     ids = perm.relais_ids_of(user)
     return list(db.session.scalars(select(Relais).where(Relais.id.in_(ids)).order_by(Relais.name)))
@@ -103,7 +103,7 @@ def childminder_of(user: User) -> Childminder:
     """The childminder profile of a childminder account. Raises NotFound when there is none."""
     childminder = db.session.scalar(select(Childminder).where(Childminder.user_id == user.id)
                                     .options(*_profile_options()))
-    if childminder is None or user.role != Role.CHILDMINDER:
+    if childminder is None or not perm.has_childminder_profile(user):
         raise NotFound(_("Votre profil d'assistante maternelle n'est pas encore créé. Contactez votre relais."))
     return childminder
 

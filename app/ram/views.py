@@ -64,11 +64,11 @@ def _date_arg(name: str) -> date | None:
 @bp.get("/")
 @login_required
 def dashboard():
-    if current_user.role == Role.CHILDMINDER:
+    if perm.has_childminder_profile(current_user):
         return redirect(url_for("ram.my_profile"))
-    if current_user.role == Role.PARENT:
+    if perm.files_demands_as_family(current_user):
         return redirect(url_for("ram.demands"))
-    if current_user.role not in STAFF:
+    if not perm.is_relais_staff(current_user):
         abort(403)
     from app.ram import demands as demand_services
     from app.ram import workshops

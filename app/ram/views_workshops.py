@@ -19,7 +19,7 @@ from app.urls import id_arg
 
 
 def _my_childminder_id():
-    if current_user.role != Role.CHILDMINDER:
+    if not perm.has_childminder_profile(current_user):
         return None
     try:
         return services.childminder_of(current_user._get_current_object()).id

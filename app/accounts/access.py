@@ -1,0 +1,83 @@
+"""Named actions, checked in one place.
+
+Each domain registers a policy per action at import time:
+
+    @policy(Action.BOOK_FOR_CHILD)
+    def _can_book(user, child): ...
+
+Service functions call `require(user, action, obj)`; templates call
+`can(user, action, obj)`. The HTML pages and the API therefore cannot
+disagree. Actions on another household's objects raise NotFound, so their
+existence is never confirmed.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import abort
+from flask_login import current_user
+
+from app.accounts.models import Role, User
+from app.errors import Forbidden, NotFound
+
+PolicyFn = Callable[[User, Any], bool]
+_POLICIES: dict[str, tuple[PolicyFn, bool]] = {}
+
+
+def policy(action: str, *, hide: bool = True) -> Callable[[PolicyFn], PolicyFn]:
+    """Register the rule deciding `action`. With hide=True, a refusal is a 404."""
+
+    def decorator(fn: PolicyFn) -> PolicyFn:
+        if action in _POLICIES:
+            raise RuntimeError(f"policy for {action!r} registered twice")
+        _POLICIES[action] = (fn, hide)
+        return fn
+
+    return decorator
+
+
+def can(user: User | None, action: str, obj: Any = None) -> bool:
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    try:
+        fn, _hide = _POLICIES[action]
+    except KeyError:  # an unknown action is a programming error, never a grant
+        raise RuntimeError(f"no policy registered for action {action!r}") from None
+    return bool(fn(user, obj))
+
+
+def require(user: User | None, action: str, obj: Any = None) -> None:
+    if can(user, action, obj):
+        return
+    _fn, hide = _POLICIES[action]
+    raise NotFound() if hide else Forbidden()
+
+
+def administers(user: User | None) -> bool:
+    """The administrator: accounts, the outbox's failures, every site's settings."""
+    return user is not None and getattr(user, "is_authenticated", False) and user.role == Role.ADMIN
+
+
+def roles_required(*roles: Role):
+    """View decorator: the logged-in user must have one of `roles` (else 403)."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                from app.extensions import login_manager
+
+                return login_manager.unauthorized()
+            if current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def registered_actions() -> list[str]:
+    return sorted(_POLICIES)
