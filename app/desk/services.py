@@ -40,6 +40,7 @@ from app.extensions import db, utcnow
 from app.families import services as families
 from app.families.models import Child, Household
 from app.months import month_range
+from app.transactions import use_case
 
 # The desks, and how the family reads them in its history ("Réservé par <phrase>").
 DESKS: dict[str, tuple[object, object]] = {
@@ -150,7 +151,7 @@ def bookable_sessions(staff: User, site_id: int | None, month: date, today: date
 
 # ---------------------------------------------------------------- actions for the family
 
-@families.use_case
+@use_case
 def create_household(staff: User, desk: str, guardian: families.GuardianData, data: families.HouseholdData,
                      consent: Consent, today: date | None = None) -> Household:
     """Create a household (and the guardian's account when an e-mail is given) for a family at the desk.
@@ -167,7 +168,7 @@ def create_household(staff: User, desk: str, guardian: families.GuardianData, da
     return household
 
 
-@families.use_case
+@use_case
 def add_child(staff: User, desk: str, household_id: Any, data: families.ChildData, consent: Consent,
               today: date | None = None) -> Child:
     """Add a child to the household at the desk. Raises Forbidden, NotFound, ValidationFailed."""
@@ -216,7 +217,7 @@ def book(staff: User, desk: str, household_id: int, items: Any, consent: Consent
                         acting=booking.ActingFor(household_id, record))
 
 
-@families.use_case
+@use_case
 def cancel(staff: User, desk: str, household_id: int, booking_id: int, consent: Consent,
            now: datetime | None = None) -> Booking:
     """Cancel a booking of the household at the desk, through the family's cancellation use case
