@@ -86,7 +86,7 @@ def _init_extensions(app: Flask) -> None:
 
     @app.context_processor
     def inject_globals():
-        from app.accounts.permissions import can
+        from app.accounts.access import can
         from app.navigation import main_tasks, navigation_for
 
         return {"can": can, "navigation": navigation_for(current_user), "main_tasks": main_tasks(current_user),

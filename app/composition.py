@@ -92,7 +92,7 @@ BLUEPRINT_MODULES = (
     "app.api.views",
 )
 
-# The modules that declare permission policies (`@policy`, app/accounts/permissions.py): a policy is a
+# The modules that declare permission policies (`@policy`, app/accounts/access.py): a policy is a
 # declaration next to the rule it names, made once when its module is imported; they are all imported here
 # so that no action depends on which page happened to be imported first.
 POLICY_MODULES = (

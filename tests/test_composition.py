@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from app import create_app
-from app.accounts import permissions
+from app.accounts import access as permissions
 from app.accounts.scopes import ScopeRegistry
 from app.billing.registry import BillingRegistry
 from app.booking.registry import BookingRegistry

@@ -15,8 +15,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 
 from app.accounts import services, tokens
+from app.accounts.access import administers, policy, require
 from app.accounts.models import AccountAuditEntry, Role, User
-from app.accounts.permissions import policy, require
 from app.accounts.scopes import scope_ids, set_scope
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
@@ -46,7 +46,7 @@ AUDIT_LABELS = {
 
 @policy(MANAGE_ACCOUNTS, hide=False)
 def _can_manage_accounts(user: User, _obj=None) -> bool:
-    return user.role == Role.ADMIN
+    return administers(user)
 
 
 class LastAdministrator(Conflict):

@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.accounts import admin, api_tokens, services
+from app.accounts.access import roles_required
 from app.accounts.forms import (
     AccountEditForm,
     ChangePasswordForm,
@@ -19,7 +20,6 @@ from app.accounts.forms import (
     StaffAccountForm,
 )
 from app.accounts.models import Role, User
-from app.accounts.permissions import roles_required
 from app.accounts.scopes import scope_options
 from app.errors import DomainError
 from app.extensions import limiter

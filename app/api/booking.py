@@ -8,12 +8,11 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app.accounts.models import Role
 from app.api import fields
 from app.api.auth import current_api_user, token_required
 from app.api.openapi import IDEMPOTENCY_KEY, TIME_SCHEMA, date_schema, document_path, document_schema, error_response
 from app.api.views import bp, json_body
-from app.booking import catalogue, services
+from app.booking import access, catalogue, services
 from app.booking.day_plans import day_plans
 from app.booking.errors import BookingRefused, InvalidSchedule
 from app.booking.models import PARIS, AgeBand, Booking, Session, Site
@@ -26,7 +25,7 @@ DEFAULT_RANGE_DAYS = 31
 
 
 def require_parent() -> None:
-    if current_api_user().role != Role.PARENT:
+    if not access.books_as_family(current_api_user()):
         raise Forbidden(_("Cette opération est réservée aux comptes parents."), code="parent_only")
 
 
@@ -120,7 +119,7 @@ def list_sessions():
 @token_required
 def create_session():
     user = current_api_user()
-    if user.role not in (Role.DIRECTOR, Role.ADMIN):
+    if not access.creates_sessions(user):
         raise Forbidden(_("Seuls la direction de l'accueil et les administrateurs peuvent créer des séances."),
                         code="forbidden")
     data = json_body("site_id", "activity_id", "date", "start", "end", "capacity_under6", "capacity_over6",

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from app.accounts.access import policy
 from app.accounts.models import Role, User
-from app.accounts.permissions import policy
 from app.extensions import db
 from app.families.models import HouseholdMember
 
@@ -15,6 +15,10 @@ class Action:
     VIEW_CAF_REPORT = "billing.view_caf_report"
     JUSTIFY_ABSENCE = "billing.justify_absence"
     VIEW_CERTIFICATE = "billing.view_certificate"
+    # The medical certificates received for one's sites (every site for the administrator).
+    LIST_SITE_CERTIFICATES = "billing.list_site_certificates"
+    # The CAF reports are a director's billing home (the administrator's is the months).
+    CAF_REPORTS_HOME = "billing.caf_reports_home"
 
 
 def _member_of(user: User, household_id: int) -> bool:
@@ -70,3 +74,13 @@ def _can_view_certificate(user: User, certificate) -> bool:
         booking = db.session.get(Booking, certificate.booking_id)
         return booking is not None and booking.session.unit.activity.site_id in site_ids_of(user)
     return False
+
+
+@policy(Action.LIST_SITE_CERTIFICATES)
+def _can_list_site_certificates(user: User, _obj=None) -> bool:
+    return user.role in (Role.DIRECTOR, Role.ADMIN)
+
+
+@policy(Action.CAF_REPORTS_HOME, hide=False)
+def _caf_reports_home(user: User, _obj=None) -> bool:
+    return user.role == Role.DIRECTOR

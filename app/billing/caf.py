@@ -40,8 +40,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app import clock, rules
+from app.accounts.access import require
 from app.accounts.models import User
-from app.accounts.permissions import require
 from app.billing.access import Action
 from app.billing.registry import AttendedSlot, PsuLine, aeeh_sources, caf_hours_sources, psu_hours_sources
 from app.booking.models import ActivityKind, AgeBand, Site

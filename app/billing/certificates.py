@@ -17,8 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app import clock, uploads
-from app.accounts.models import Role, User
-from app.accounts.permissions import require
+from app.accounts.access import require
+from app.accounts.models import User
 from app.billing.access import Action
 from app.billing.models import AbsenceCertificate
 from app.booking.models import PLACE_STATUSES, Activity, AttendanceStatus, Booking, Session, Unit
@@ -145,8 +145,7 @@ def site_certificates(user: User, today: date | None = None) -> list[tuple[Absen
     """Certificates received for the director's sites (every site for the administrator), newest first."""
     from app.booking.access import site_ids_of
 
-    if user.role not in (Role.DIRECTOR, Role.ADMIN):
-        raise NotFound()
+    require(user, Action.LIST_SITE_CERTIFICATES)
     sites = site_ids_of(user)
     if not sites:
         return []

@@ -19,8 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app import clock, rules
+from app.accounts.access import require
 from app.accounts.models import User
-from app.accounts.permissions import require
 from app.billing.access import Action
 from app.billing.tariffs import NO_LIMIT, qf_band_text
 from app.booking.catalogue import pick_price

@@ -24,8 +24,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app import clock, months, rules
+from app.accounts.access import require
 from app.accounts.models import User
-from app.accounts.permissions import require
 from app.billing.access import Action
 from app.billing.models import BillingMonth, LineKind, Statement, StatementLine
 from app.billing.registry import BillingRules, LineDraft, money, statement_closed_hooks, statement_sources

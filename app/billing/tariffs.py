@@ -16,8 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app import clock
+from app.accounts.access import require
 from app.accounts.models import User
-from app.accounts.permissions import require
 from app.billing.access import Action
 from app.billing.registry import money
 from app.booking.models import Activity, Site, Tariff, Unit

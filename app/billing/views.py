@@ -11,9 +11,10 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from app import clock, exports, uploads
+from app.accounts.access import can, roles_required
 from app.accounts.models import Role
-from app.accounts.permissions import roles_required
 from app.billing import caf, certificates, pricing, services, tariffs
+from app.billing.access import Action
 from app.billing.forms import CertificateForm, CloseMonthForm, EndTariffForm, RenewGridForm, SettingsForm, TariffForm
 from app.billing.models import LineKind
 from app.errors import DomainError
@@ -35,9 +36,9 @@ KIND_LABELS = services.KIND_LABELS
 @bp.get("/")
 @roles_required(Role.PARENT, Role.ADMIN, Role.DIRECTOR)
 def index():
-    if current_user.role == Role.ADMIN:
+    if can(current_user, Action.MANAGE_BILLING):
         return redirect(url_for("billing.months"))
-    if current_user.role == Role.DIRECTOR:
+    if can(current_user, Action.CAF_REPORTS_HOME):
         return redirect(url_for("billing.caf_index"))
     statements = services.household_statements(current_user)
     closed = {s.month for s in statements}

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from app.accounts.access import policy, require
 from app.accounts.models import Role, User
-from app.accounts.permissions import policy, require
 from app.extensions import db
 from app.families.models import Child, Household, HouseholdMember
 
@@ -19,6 +19,8 @@ class Action:
     READ_FAMILY_CONTACTS = "booking.read_family_contacts"
     # Offer a freed place to the next waiting family, take a family off the list (obj: site id).
     MANAGE_WAITLIST = "booking.manage_waitlist"
+    CREATE_SITE = "booking.create_site"  # a new leisure centre: the administrator
+    REQUEST_PLACES = "booking.request_places"  # ask for places in a draw (allocation): a parent
 
 
 def household_of(user: User) -> Household | None:
@@ -34,6 +36,45 @@ def site_ids_of(user: User) -> set[int]:
     if user.role not in (Role.DIRECTOR, Role.ANIMATOR):
         return set()
     return set(db.session.scalars(select(SiteStaff.site_id).where(SiteStaff.user_id == user.id)))
+
+
+def works_at_sites(user: User) -> bool:
+    """Directors and animators work at the sites they are attached to."""
+    return user.role in (Role.DIRECTOR, Role.ANIMATOR)
+
+
+def manages_sites(user: User) -> bool:
+    """Directors manage their sites' activities, the administrator every site's."""
+    return user.role in (Role.DIRECTOR, Role.ADMIN)
+
+
+def sees_every_allocation_period(user: User) -> bool:
+    """Parents (any site of the territory), the Relais and the administrator see every draw period."""
+    return user.role in (Role.PARENT, Role.ADMIN, Role.RAM_STAFF)
+
+
+def sees_allocation_results(user: User) -> bool:
+    """The draw's transparency pages: parents of the territory and staff."""
+    return user.role in (Role.PARENT, Role.ANIMATOR, Role.DIRECTOR, Role.RAM_STAFF, Role.ADMIN)
+
+
+def requests_places(user: User) -> bool:
+    """Only a parent asks for places in a draw."""
+    return user.role == Role.PARENT
+
+
+def creates_sites(user: User) -> bool:
+    return user.role == Role.ADMIN
+
+
+def creates_sessions(user: User) -> bool:
+    """Through the API: the site's direction and the administrators."""
+    return user.role in (Role.DIRECTOR, Role.ADMIN)
+
+
+def books_as_family(user: User) -> bool:
+    """Booking for one's children is a parent's operation."""
+    return user.role == Role.PARENT
 
 
 def _site_id(obj) -> int | None:
@@ -77,6 +118,16 @@ def _can_read_contacts(user: User, session) -> bool:
 @policy(Action.MANAGE_WAITLIST)
 def _can_manage_waitlist(user: User, site) -> bool:
     return _can_manage(user, site)
+
+
+@policy(Action.CREATE_SITE)
+def _can_create_site(user: User, _obj=None) -> bool:
+    return creates_sites(user)
+
+
+@policy(Action.REQUEST_PLACES)
+def _can_request_places(user: User, _obj=None) -> bool:
+    return requests_places(user)
 
 
 __all__ = ["Action", "household_of", "site_ids_of", "require"]

@@ -12,8 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app import clock
+from app.accounts.access import require
 from app.accounts.models import User
-from app.accounts.permissions import require
 from app.booking.access import Action
 from app.booking.models import (
     ACTIVE_STATUSES,
@@ -110,7 +110,7 @@ def register_details(user: User, session: Session, rows: list[RegisterRow]) -> b
     guardians' phone numbers and the emergency contacts (Action.READ_FAMILY_CONTACTS: the director and
     animators of the session's site), the other domains' cards and short health alerts (each provider
     decides who sees what and records the reads). Returns whether the contacts were shown."""
-    from app.accounts.permissions import can
+    from app.accounts.access import can
     from app.booking import register_cards
 
     if not rows:
@@ -155,9 +155,9 @@ def today_sessions(user: User, day: date) -> list[Session]:
 def home_sessions(user: User, day: date) -> list[Session] | None:
     """Today's sessions for the home page of those who work at sites (directors, animators); None for the
     other roles (an administrator reaches every site from "Mes accueils")."""
-    from app.accounts.models import Role
+    from app.booking.access import works_at_sites
 
-    if user.role not in (Role.DIRECTOR, Role.ANIMATOR):
+    if not works_at_sites(user):
         return None
     return today_sessions(user, day)
 

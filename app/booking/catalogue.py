@@ -14,8 +14,8 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app import clock
+from app.accounts.access import require
 from app.accounts.models import User
-from app.accounts.permissions import require
 from app.booking.access import Action
 from app.booking.errors import InvalidSchedule
 from app.booking.models import (
@@ -97,11 +97,10 @@ def create_site(user: User, *, name: str, address: str, commune_insee: str, open
     "name") when a site already has that name."""
     from sqlalchemy.exc import IntegrityError
 
-    from app.accounts.models import Role
+    from app.booking.access import Action, require
     from app.errors import Conflict
 
-    if user.role != Role.ADMIN:
-        raise NotFound()
+    require(user, Action.CREATE_SITE)
     message = _("Un accueil porte déjà ce nom.")
     if db.session.scalar(select(Site.id).where(Site.name == name.strip())) is not None:
         raise Conflict(message, field="name")

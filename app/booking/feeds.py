@@ -18,8 +18,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app import clock
+from app.accounts.access import require
 from app.accounts.models import User
-from app.accounts.permissions import require
 from app.booking.access import Action, household_of
 from app.booking.day_plans import day_plans
 from app.booking.models import PLACE_STATUSES, Activity, Booking, BookingStatus, CalendarFeedToken, Session, Site, Unit

@@ -11,8 +11,8 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from app import clock
+from app.accounts.access import roles_required
 from app.accounts.models import Role
-from app.accounts.permissions import roles_required
 from app.booking import feeds, planner, services
 from app.booking.access import household_of
 from app.booking.models import ACTIVE_STATUSES, BookingStatus, Session

@@ -14,8 +14,8 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from app import clock, months
+from app.accounts.access import can, roles_required
 from app.accounts.models import Role
-from app.accounts.permissions import roles_required
 from app.booking import attendance, catalogue, engine, feeds, planner, services
 from app.booking.access import Action
 from app.booking.forms import ActivityForm, AdjustSessionForm, GenerateForm, NewSiteForm, SiteForm, TariffForm, UnitForm
@@ -49,7 +49,7 @@ def _local(value: datetime | None) -> datetime | None:
 
 
 def _new_site_form() -> NewSiteForm | None:
-    if current_user.role != Role.ADMIN:
+    if not can(current_user, Action.CREATE_SITE):
         return None
     from sqlalchemy import select
 
@@ -87,7 +87,7 @@ def create_site():
 
 
 def _render_site(site, site_form=None, activity_form=None, status: int = 200):
-    from app.accounts.permissions import can
+    from app.accounts.access import can
 
     token = feeds.site_feed_token(current_user, site.id)
     feed_url = url_for("booking.site_feed", token=token.token, _external=True) if token else None
@@ -250,7 +250,7 @@ def site_sessions(site_id: int):
 
 
 def _render_session(session_id: int, form=None, status: int = 200):
-    from app.accounts.permissions import can
+    from app.accounts.access import can
     from app.booking import waitlist
 
     session, rows, waiting = attendance.session_register(current_user, session_id)

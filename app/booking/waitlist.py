@@ -14,8 +14,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from app.accounts.access import require
 from app.accounts.models import User
-from app.accounts.permissions import require
 from app.booking import engine
 from app.booking.access import Action
 from app.booking.models import AgeBand, Booking, BookingStatus, Session, WaitlistEvent, WaitlistEventKind

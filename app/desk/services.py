@@ -29,8 +29,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app import clock
+from app.accounts.access import require
 from app.accounts.models import User
-from app.accounts.permissions import require
 from app.booking import engine
 from app.booking import services as booking
 from app.booking.models import ACTIVE_STATUSES, Activity, Booking, Session, Site, Unit
@@ -40,6 +40,7 @@ from app.extensions import db, utcnow
 from app.families import services as families
 from app.families.models import Child, Household
 from app.months import month_range
+from app.transactions import use_case
 
 # The desks, and how the family reads them in its history ("Réservé par <phrase>").
 DESKS: dict[str, tuple[object, object]] = {
@@ -150,7 +151,7 @@ def bookable_sessions(staff: User, site_id: int | None, month: date, today: date
 
 # ---------------------------------------------------------------- actions for the family
 
-@families.use_case
+@use_case
 def create_household(staff: User, desk: str, guardian: families.GuardianData, data: families.HouseholdData,
                      consent: Consent, today: date | None = None) -> Household:
     """Create a household (and the guardian's account when an e-mail is given) for a family at the desk.
@@ -164,11 +165,10 @@ def create_household(staff: User, desk: str, guardian: families.GuardianData, da
     consent_text = _("La famille accepte que l'accueil crée son foyer dans Pitchoun avec les informations "
                      "données.")
     _record(staff, desk, household.id, HOUSEHOLD_CREATED, household.name, given_by, consent_text, utcnow())
-    db.session.commit()
     return household
 
 
-@families.use_case
+@use_case
 def add_child(staff: User, desk: str, household_id: Any, data: families.ChildData, consent: Consent,
               today: date | None = None) -> Child:
     """Add a child to the household at the desk. Raises Forbidden, NotFound, ValidationFailed."""
@@ -179,7 +179,6 @@ def add_child(staff: User, desk: str, household_id: Any, data: families.ChildDat
     _record(staff, desk, child.household_id, CHILD_ADDED, child.full_name, given_by,
             _("La famille accepte que l'accueil ajoute l'enfant %(name)s à son foyer.", name=child.full_name),
             utcnow())
-    db.session.commit()
     return child
 
 
@@ -218,6 +217,7 @@ def book(staff: User, desk: str, household_id: int, items: Any, consent: Consent
                         acting=booking.ActingFor(household_id, record))
 
 
+@use_case
 def cancel(staff: User, desk: str, household_id: int, booking_id: int, consent: Consent,
            now: datetime | None = None) -> Booking:
     """Cancel a booking of the household at the desk, through the family's cancellation use case
@@ -234,11 +234,7 @@ def cancel(staff: User, desk: str, household_id: int, booking_id: int, consent: 
         _record(staff, desk, household_id, CANCELLED, summary, given_by,
                 _("La famille accepte que l'accueil annule cette réservation : %(what)s.", what=summary), moment)
 
-    try:
-        return booking.cancel_booking(staff, booking_id, now=now, acting=booking.ActingFor(household_id, record))
-    except Exception:
-        db.session.rollback()
-        raise
+    return booking.cancel_booking(staff, booking_id, now=now, acting=booking.ActingFor(household_id, record))
 
 
 # ---------------------------------------------------------------- the family's history

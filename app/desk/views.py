@@ -15,8 +15,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from app import clock
+from app.accounts.access import can, roles_required
 from app.accounts.models import Role
-from app.accounts.permissions import can, roles_required
 from app.desk import services
 from app.desk.forms import DeskBookForm, DeskCancelForm, DeskChildForm, EndForm, NewHouseholdForm, StartForm
 from app.errors import DomainError, NotFound

@@ -8,10 +8,12 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.families.models import Commune
+from app.transactions import use_case
 
 DEFAULT_COMMUNES_CSV = Path(__file__).resolve().parent / "data" / "grand-cahors-communes.csv"
 
 
+@use_case
 def load_communes(csv_path: str | Path | None = None) -> int:
     """Load the communes from a CSV (insee,name,lat,lon), upserting by INSEE code.
 
@@ -34,23 +36,18 @@ def load_communes(csv_path: str | Path | None = None) -> int:
             parsed[insee] = (name, float(row["lat"]), float(row["lon"]))
         except (KeyError, TypeError, ValueError):
             raise ValueError(f"{path}: line {number}: latitude and longitude must be numbers") from None
-    try:
-        existing = {c.insee: c for c in db.session.scalars(select(Commune).where(Commune.insee.in_(parsed)))}
-        for insee, (name, lat, lon) in parsed.items():
-            commune = existing.get(insee)
-            if commune is None:
-                db.session.add(Commune(insee=insee, name=name, latitude=lat, longitude=lon))
-                continue
-            if commune.name != name:
-                commune.name = name
-            if commune.latitude != lat:
-                commune.latitude = lat
-            if commune.longitude != lon:
-                commune.longitude = lon
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    existing = {c.insee: c for c in db.session.scalars(select(Commune).where(Commune.insee.in_(parsed)))}
+    for insee, (name, lat, lon) in parsed.items():
+        commune = existing.get(insee)
+        if commune is None:
+            db.session.add(Commune(insee=insee, name=name, latitude=lat, longitude=lon))
+            continue
+        if commune.name != name:
+            commune.name = name
+        if commune.latitude != lat:
+            commune.latitude = lat
+        if commune.longitude != lon:
+            commune.longitude = lon
     return len(parsed)
 
 

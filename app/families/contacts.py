@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 
+from app.accounts.access import require
 from app.accounts.models import User
-from app.accounts.permissions import require
 from app.errors import NotFound
 from app.extensions import db
 from app.families.models import AuthorisedPickup, EmergencyContact

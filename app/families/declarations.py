@@ -27,11 +27,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app import clock, rules, uploads
-from app.accounts.models import Role, User
-from app.accounts.permissions import policy, require
+from app.accounts.access import policy, require
+from app.accounts.models import User
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
 from app.families.models import DeclarationStatus, Household, HouseholdDeclaration, HouseholdMember, ProofKind
+from app.transactions import use_case
 
 SUBDIR = "household-proofs"
 CHECK = "families.check_declarations"
@@ -50,7 +51,9 @@ PROOF_LABELS = {
 
 @policy(CHECK, hide=False)
 def _can_check(user, _obj=None) -> bool:
-    return user.role == Role.ADMIN
+    from app.families.access import checks_declarations
+
+    return checks_declarations(user)
 
 
 @dataclass
@@ -172,6 +175,7 @@ def _notify(declaration: HouseholdDeclaration) -> None:
             notify("families.declaration_decided", member.user, context)
 
 
+@use_case
 def validate(user: User, declaration_id: int) -> HouseholdDeclaration:
     """Validate a pending declaration: its commune and QF become the household's, from now on.
 
@@ -179,49 +183,41 @@ def validate(user: User, declaration_id: int) -> HouseholdDeclaration:
     Forbidden, NotFound, Conflict (already decided), ValidationFailed (the
     quotient's validity date has passed meanwhile).
     """
-    try:
-        declaration = _pending_for(user, declaration_id)
-        valid_until = declaration.family_quotient_valid_until
-        if valid_until is not None and valid_until < clock.today():
-            raise ValidationFailed(_("La date de validité de ce quotient familial est passée : refusez la "
-                                     "déclaration en demandant une attestation récente."), field="decision")
-        household = declaration.household
-        household.commune_insee = declaration.commune_insee
-        household.family_quotient = declaration.family_quotient
-        household.family_quotient_valid_until = valid_until
-        _decide(declaration, user, DeclarationStatus.VALIDATED)
-    except Exception:
-        db.session.rollback()
-        raise
+    declaration = _pending_for(user, declaration_id)
+    valid_until = declaration.family_quotient_valid_until
+    if valid_until is not None and valid_until < clock.today():
+        raise ValidationFailed(_("La date de validité de ce quotient familial est passée : refusez la "
+                                 "déclaration en demandant une attestation récente."), field="decision")
+    household = declaration.household
+    household.commune_insee = declaration.commune_insee
+    household.family_quotient = declaration.family_quotient
+    household.family_quotient_valid_until = valid_until
+    _decide(declaration, user, DeclarationStatus.VALIDATED)
     return declaration
 
 
 def _decide(declaration: HouseholdDeclaration, user: User, status: DeclarationStatus) -> None:
-    """Record the staff member's decision, tell the family (outbox) and commit."""
+    """Record the staff member's decision and tell the family (outbox), in the caller's transaction."""
     declaration.status = status
     declaration.decided_by_id = user.id
     declaration.decided_at = clock.now()
     _notify(declaration)
-    db.session.commit()
 
 
+@use_case
 def refuse(user: User, declaration_id: int, reason: str) -> HouseholdDeclaration:
     """Refuse a pending declaration with a reason the family reads; the household keeps its values.
 
     Raises Forbidden, NotFound, Conflict (already decided), ValidationFailed (no reason)."""
     reason = (reason or "").strip()
-    try:
-        if not reason:
-            raise ValidationFailed(_("Indiquez à la famille pourquoi la déclaration est refusée (par exemple : "
-                                     "attestation illisible, adresse hors de la commune déclarée)."), field="reason")
-        if len(reason) > 1000:
-            raise ValidationFailed(_("Le motif est limité à 1000 caractères."), field="reason")
-        declaration = _pending_for(user, declaration_id)
-        declaration.refusal_reason = reason
-        _decide(declaration, user, DeclarationStatus.REFUSED)
-    except Exception:
-        db.session.rollback()
-        raise
+    if not reason:
+        raise ValidationFailed(_("Indiquez à la famille pourquoi la déclaration est refusée (par exemple : "
+                                 "attestation illisible, adresse hors de la commune déclarée)."), field="reason")
+    if len(reason) > 1000:
+        raise ValidationFailed(_("Le motif est limité à 1000 caractères."), field="reason")
+    declaration = _pending_for(user, declaration_id)
+    declaration.refusal_reason = reason
+    _decide(declaration, user, DeclarationStatus.REFUSED)
     return declaration
 
 
@@ -239,6 +235,7 @@ def open_proof(user: User, declaration_id: int) -> tuple[HouseholdDeclaration, P
 
 # ---------------------------------------------------------------- daily job: expiry reminders
 
+@use_case
 def send_quotient_reminders(today: date) -> int:
     """Remind each household whose validated QF ends within the reminder period (or ended yesterday).
 
@@ -271,5 +268,4 @@ def send_quotient_reminders(today: date) -> int:
                              {"valid_until": valid_until.strftime("%d/%m/%Y"), "expired": valid_until < today,
                               "path": "/foyer/modifier"}, dedup_key=key)
             queued += message is not None
-    db.session.commit()
     return queued

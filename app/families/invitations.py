@@ -21,11 +21,10 @@ from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
 
 from app import clock, rules
+from app.accounts.access import require
 from app.accounts.models import User
-from app.accounts.permissions import require
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db, utcnow
 from app.families.models import Household, HouseholdInvitation, HouseholdMember
@@ -319,10 +318,6 @@ def redeem_invitation(user: User, token: str, relationship_to_children: str = ""
             "user": other, "new_guardian_name": user.display_name, "new_guardian_email": user.email,
             "household_name": household.name,
             "household_url": current_app.config["PUBLIC_BASE_URL"].rstrip("/") + "/foyer/"})
-    try:
-        db.session.commit()
-    except IntegrityError:  # the account joined another household meanwhile
-        db.session.rollback()
-        raise AlreadyInHousehold() from None
+    _commit(None, AlreadyInHousehold)  # the account may have joined another household meanwhile
     db.session.refresh(household)
     return household

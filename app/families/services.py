@@ -19,8 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from datetime import date
-from functools import wraps
-from typing import Any, ParamSpec, TypeGuard, TypeVar
+from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import exists, select
@@ -28,11 +27,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app import clock, registries
-from app.accounts.models import Role, User
-from app.accounts.permissions import policy, require
+from app.accounts.access import policy, require
+from app.accounts.models import User
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
-from app.families import declarations
+from app.families import access, declarations
 from app.families.communes import list_communes, load_communes  # noqa: F401  (part of this module's API)
 from app.families.models import (
     BenefitScheme,
@@ -42,6 +41,8 @@ from app.families.models import (
     HouseholdMember,
     SchoolLevel,
 )
+from app.transactions import commit as _commit
+from app.transactions import use_case as use_case  # part of this module's API
 
 # Pitchoun serves minors: leisure centres up to 17, the Relais from birth.
 MAX_CHILD_AGE = 17
@@ -66,38 +67,9 @@ class ChildNotRemovable(Conflict):
     code = "child_not_removable"
 
 
-P = ParamSpec("P")
-T = TypeVar("T")
-
-# ---------------------------------------------------------------- transactions
-
-def use_case(fn: Callable[P, T]) -> Callable[P, T]:
-    """Run `fn` as one transaction: any exception rolls everything back."""
-
-    @wraps(fn)
-    def wrapped(*args: P.args, **kwargs: P.kwargs) -> T:
-        try:
-            return fn(*args, **kwargs)
-        except Exception:
-            db.session.rollback()
-            raise
-
-    return wrapped
-
-
-def _commit(conflict_message: str | None = None, conflict_cls: type[Conflict] = Conflict) -> None:
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        raise conflict_cls(conflict_message or _("Cette modification entre en conflit avec une autre. "
-                                                 "Rechargez la page et recommencez.")) from None
-
-
 # ---------------------------------------------------------------- look-ups for every domain
 
-def _is_parent(user: User | None) -> TypeGuard[User]:
-    return user is not None and getattr(user, "is_authenticated", False) and user.role == Role.PARENT
+_is_parent = access.is_parent
 
 
 def household_id_of(user: User | None) -> int | None:
@@ -189,12 +161,12 @@ DESK_ACTION = "families.act_at_desk"
 
 @policy(DESK_ACTION, hide=False)
 def _can_act_at_desk(user: User, _obj: object = None) -> bool:
-    return user.role in (Role.ADMIN, Role.RAM_STAFF)
+    return access.acts_at_desk(user)
 
 
 @policy("families.create_household", hide=False)
 def _can_create_household(user: User, _obj: object = None) -> bool:
-    return user.role == Role.PARENT
+    return access.is_parent(user)
 
 
 @policy("families.view_household")
@@ -234,7 +206,7 @@ def _can_invite_guardian(user: User, household: Household | None) -> bool:
 
 @policy("families.join_household", hide=False)
 def _can_join_household(user: User, _obj: object = None) -> bool:
-    return user.role == Role.PARENT
+    return access.is_parent(user)
 
 
 # ---------------------------------------------------------------- validation helpers

@@ -13,8 +13,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app import clock
+from app.accounts.access import roles_required
 from app.accounts.models import Role
-from app.accounts.permissions import roles_required
 from app.errors import Conflict, Forbidden, ValidationFailed
 from app.families import contacts, declarations, invitations, services
 from app.families.forms import (

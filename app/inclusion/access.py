@@ -16,8 +16,8 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy import func, select
 
 from app import clock, rules
+from app.accounts.access import policy
 from app.accounts.models import Role, User
-from app.accounts.permissions import policy
 from app.booking.models import ACTIVE_STATUSES, PLACE_STATUSES, Activity, Booking, Session, Site, SiteStaff, Unit
 from app.extensions import db
 from app.families.models import Child, HouseholdMember
@@ -38,6 +38,20 @@ def is_guardian(user: User, child: Child) -> bool:
         return False
     return db.session.scalar(select(HouseholdMember.id).where(
         HouseholdMember.user_id == user.id, HouseholdMember.household_id == child.household_id)) is not None
+
+
+def works_at_sites(user: User) -> bool:
+    """Directors and animators, who meet the children at the sites they are attached to."""
+    return user.role in (Role.ANIMATOR, Role.DIRECTOR)
+
+
+def directs_sites(user: User) -> bool:
+    return user.role == Role.DIRECTOR
+
+
+def reports_on_every_site(user: User) -> bool:
+    """The administrator's reports cover every site."""
+    return user.role == Role.ADMIN
 
 
 def staff_site_ids(user: User, role: Role) -> set[int]:

@@ -36,8 +36,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app import clock, rules
+from app.accounts.access import require
 from app.accounts.models import User
-from app.accounts.permissions import require
 from app.booking.models import PLACE_STATUSES, Activity, Booking, Session, Site, Unit
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db, utcnow
@@ -565,10 +565,10 @@ class ChildInAdaptation:
 def upcoming_adaptations(user: User, today: date | None = None) -> list[ChildInAdaptation]:
     """The children whose adaptation steps fall on today or later at the director's sites, by first step day."""
     from app.accounts.models import Role
-    from app.inclusion.access import staff_site_ids
+    from app.inclusion.access import directs_sites, staff_site_ids
 
     today = today or clock.today()
-    site_ids = staff_site_ids(user, Role.DIRECTOR) if user.role is Role.DIRECTOR else set()
+    site_ids = staff_site_ids(user, Role.DIRECTOR) if directs_sites(user) else set()
     if not site_ids:
         return []
     pairs = set(db.session.execute(

@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from app.accounts.models import Role, User
+from app.accounts.models import User
 from app.booking.models import PLACE_STATUSES, Booking, Session
 from app.errors import NotFound
 from app.extensions import db
 from app.families.models import Child
-from app.inclusion.access import Action, audit
+from app.inclusion.access import Action, audit, works_at_sites
 from app.inclusion.models import PlanStatus, PlanVersion, ReceptionPlan
 from app.inclusion.plans import active_version
 
@@ -41,7 +41,7 @@ def today_cards(user: User, session_id: int) -> tuple[Session, list[TodayCard]]:
     if session is None:
         raise NotFound()
     site_id = session.unit.activity.site_id
-    if user.role not in (Role.ANIMATOR, Role.DIRECTOR) or site_id not in staff_site_ids(user, user.role):
+    if not works_at_sites(user) or site_id not in staff_site_ids(user, user.role):
         raise NotFound()
     children = db.session.scalars(select(Child).join(Booking, Booking.child_id == Child.id).where(
         Booking.session_id == session.id, Booking.status.in_(PLACE_STATUSES),
@@ -69,7 +69,7 @@ def _card(user, child, session, needs_of, audit_it: bool) -> TodayCard | None:
 def register_card_provider(user, session, child_ids):
     """Booking's register-card hook: the short card for each allowed child (each read audited and
     committed)."""
-    from app.accounts.permissions import can
+    from app.accounts.access import can
     from app.booking.register_cards import RegisterCard
     from app.inclusion.services import needs_of
 
@@ -114,7 +114,7 @@ def alert_provider(user, child_ids, detail):
     Each alert shown is a read of health data: it is audited and committed here (the page is a read)."""
     from app.inclusion.models import ChildNeeds
 
-    if user.role not in (Role.ANIMATOR, Role.DIRECTOR) or not child_ids:
+    if not works_at_sites(user) or not child_ids:
         return {}
     result = {}
     for needs in db.session.scalars(select(ChildNeeds).where(ChildNeeds.child_id.in_(child_ids))

@@ -19,12 +19,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app import clock
-from app.accounts.models import Role, User
-from app.accounts.permissions import policy, require
+from app.accounts.access import policy, require
+from app.accounts.models import User
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db, utcnow
 from app.families.models import Child
-from app.inclusion.access import Action, audit, file_access_until, is_guardian, staff_site_ids
+from app.inclusion.access import Action, audit, file_access_until, is_guardian, staff_site_ids, works_at_sites
 from app.inclusion.models import ChildNeeds, HealthForm
 
 READ_HEALTH_FORM = "inclusion.read_health_form"  # obj: Child
@@ -60,7 +60,7 @@ def mandatory_vaccines(birth_date: date) -> tuple[str, ...]:
 def staff_sites_for_health(user: User, child: Child, today: date | None = None) -> set[int]:
     """The sites of this director or animator whose access to the child's file is open today
     (a confirmed or held booking there, within the access period)."""
-    if user.role not in (Role.DIRECTOR, Role.ANIMATOR):
+    if not works_at_sites(user):
         return set()
     return staff_site_ids(user, user.role) & set(file_access_until(child.id, today))
 

@@ -20,8 +20,8 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from app import clock
+from app.accounts.access import require
 from app.accounts.models import Role, User
-from app.accounts.permissions import require
 from app.booking import preparation as booking_preparation
 from app.booking.models import Activity, Booking, BookingStatus, Session, Site, SiteStaff, Unit
 from app.errors import Conflict, NotFound, ValidationFailed

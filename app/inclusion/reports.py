@@ -17,7 +17,7 @@ from app.booking.staffing import FullStaffing, full_staffing_for
 from app.errors import Forbidden
 from app.exports import Table
 from app.extensions import db
-from app.inclusion.access import staff_site_ids
+from app.inclusion.access import directs_sites, reports_on_every_site, staff_site_ids
 from app.inclusion.cards import children_with_plan
 from app.inclusion.models import ChildNeeds
 
@@ -38,7 +38,7 @@ class DashboardRow:
 
 def staffing_dashboard(user: User, today: date, days: int = 14) -> list[tuple[Site, list[DashboardRow]]]:
     """The next `days` days of the director's sites, session by session. Raises Forbidden."""
-    if user.role != Role.DIRECTOR:
+    if not directs_sites(user):
         raise Forbidden()
     site_ids = staff_site_ids(user, Role.DIRECTOR)
     sites = list(db.session.scalars(select(Site).where(Site.id.in_(site_ids)).order_by(Site.name)))
@@ -80,9 +80,9 @@ def aeeh_report(user: User, month: str) -> list[AeehLine]:
     """
     from app.billing.caf import site_hours
 
-    if user.role == Role.ADMIN:
+    if reports_on_every_site(user):
         site_ids = set(db.session.scalars(select(Site.id)))
-    elif user.role == Role.DIRECTOR:
+    elif directs_sites(user):
         site_ids = staff_site_ids(user, Role.DIRECTOR)
     else:
         raise Forbidden()

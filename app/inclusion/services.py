@@ -20,8 +20,8 @@ from sqlalchemy import delete, func, select, update
 from werkzeug.utils import secure_filename
 
 from app import clock, rules, uploads
+from app.accounts.access import require
 from app.accounts.models import User
-from app.accounts.permissions import require
 from app.booking.models import Attendance, AttendanceStatus, Booking, BookingStatus, Session
 from app.errors import NotFound, ValidationFailed
 from app.exports import Table

@@ -9,8 +9,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from app import clock, exports, uploads
+from app.accounts.access import roles_required
 from app.accounts.models import Role
-from app.accounts.permissions import roles_required
 from app.errors import DomainError
 from app.forms import show_domain_error as _form_error
 from app.inclusion import adaptation, plans, reports, services

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select, update
 
-from app.accounts.models import Role, User
+from app.accounts.access import administers
+from app.accounts.models import User
 from app.errors import Conflict, Forbidden, NotFound
 from app.extensions import db, utcnow
 from app.notifications.kinds import MessageKind, kinds_for
@@ -54,7 +55,7 @@ def set_preferences(user: User, received_kinds: Iterable[str]) -> set[str]:
 
 
 def _require_admin(user: User) -> None:
-    if user is None or not getattr(user, "is_authenticated", False) or user.role != Role.ADMIN:
+    if not administers(user):
         raise Forbidden()
 
 

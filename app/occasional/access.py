@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from app.accounts.access import policy
 from app.accounts.models import Role, User
-from app.accounts.permissions import policy
 from app.extensions import db
 
 
@@ -22,6 +22,16 @@ class Action:
 # Accounts that may be attached to a provider (ProviderStaff): a director is its
 # coordinator (answers urgent requests), an animator sees its day view.
 PROVIDER_STAFF_ROLES = (Role.DIRECTOR, Role.ANIMATOR)
+
+
+def coordinates_providers(user: User) -> bool:
+    """A director attached to a provider coordinates it; an animator is part of its team."""
+    return user.role == Role.DIRECTOR
+
+
+def requests_care(user: User) -> bool:
+    """Only a parent asks for care for their child."""
+    return user.role == Role.PARENT
 
 
 def provider_ids_of(user: User) -> set[int]:

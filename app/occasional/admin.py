@@ -35,11 +35,10 @@ from decimal import Decimal
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from app.accounts.access import require
 from app.accounts.models import User
-from app.accounts.permissions import require
 from app.accounts.scopes import assign_scope
 from app.billing.registry import money
 from app.billing.tariffs import NO_LIMIT, check_price, check_qf_band, qf_band_text, qf_bands_overlap
@@ -47,7 +46,7 @@ from app.booking.models import PARIS
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db, utcnow
 from app.families.models import Commune
-from app.occasional.access import PROVIDER_STAFF_ROLES, Action
+from app.occasional.access import PROVIDER_STAFF_ROLES, Action, coordinates_providers
 from app.occasional.blocks import hhmm, lock_provider, long_day
 from app.occasional.models import (
     ACTIVE_STATUSES,
@@ -66,6 +65,7 @@ from app.occasional.models import (
     is_public_holiday,
 )
 from app.occasional.services import release_and_promote
+from app.transactions import commit, use_case
 
 MAX_LISTED = 5  # dates named in a refusal, then "and N others"
 
@@ -181,14 +181,11 @@ def _check_settings(values: ProviderSettings, exclude_id: int | None = None) -> 
 
 
 def _commit_provider() -> None:
-    try:
-        db.session.commit()
-    except IntegrityError:  # two administrators chose the same name at once
-        db.session.rollback()
-        raise ValidationFailed(_("Une structure porte déjà ce nom : choisissez-en un autre."),
-                               field="name", code="provider_name_taken") from None
+    commit(_("Une structure porte déjà ce nom : choisissez-en un autre."),  # two administrators, one name at once
+           ValidationFailed, field="name", code="provider_name_taken")
 
 
+@use_case
 def create_provider(user: User, values: ProviderSettings) -> OccasionalProvider:
     """A new provider (no opening period yet: parents cannot book it until one is added).
 
@@ -203,6 +200,7 @@ def create_provider(user: User, values: ProviderSettings) -> OccasionalProvider:
     return provider
 
 
+@use_case
 def update_provider(user: User, provider_id: int, values: ProviderSettings,
                     now: datetime | None = None) -> OccasionalProvider:
     """Change a provider's settings. Requests already made keep their band and price.
@@ -212,23 +210,19 @@ def update_provider(user: User, provider_id: int, values: ProviderSettings,
     Raises Forbidden, NotFound, ValidationFailed, Conflict.
     """
     now = now or utcnow()
-    try:
-        provider = _locked_provider(user, provider_id)
-        values = _check_settings(values, exclude_id=provider.id)
-        if values.closed_on_public_holidays and not provider.closed_on_public_holidays:
-            holidays = [b for b in _future_requests(provider, now) if is_public_holiday(b.day)]
-            if holidays:
-                raise Conflict(_("Des demandes sont prévues un jour férié ; annulez-les ou prévenez les familles "
-                                 "avant de fermer les jours fériés : %(list)s.",
-                                 list=_listing(_describe_requests(holidays))),
-                               code="requests_on_public_holidays", field="closed_on_public_holidays")
-        for name, value in values.__dict__.items():
-            setattr(provider, name, ProviderKind(value) if name == "kind" else Pricing(value) if name == "pricing"
-                    else value)
-        _commit_provider()
-    except Exception:
-        db.session.rollback()
-        raise
+    provider = _locked_provider(user, provider_id)
+    values = _check_settings(values, exclude_id=provider.id)
+    if values.closed_on_public_holidays and not provider.closed_on_public_holidays:
+        holidays = [b for b in _future_requests(provider, now) if is_public_holiday(b.day)]
+        if holidays:
+            raise Conflict(_("Des demandes sont prévues un jour férié ; annulez-les ou prévenez les familles "
+                             "avant de fermer les jours fériés : %(list)s.",
+                             list=_listing(_describe_requests(holidays))),
+                           code="requests_on_public_holidays", field="closed_on_public_holidays")
+    for name, value in values.__dict__.items():
+        setattr(provider, name, ProviderKind(value) if name == "kind" else Pricing(value) if name == "pricing"
+                else value)
+    _commit_provider()
     return provider
 
 
@@ -236,28 +230,24 @@ def future_request_count(provider: OccasionalProvider, now: datetime | None = No
     return len(_future_requests(provider, now or utcnow()))
 
 
+@use_case
 def delete_provider(user: User, provider_id: int) -> None:
     """Delete a provider that never received a request (a mistake); otherwise deactivate it.
 
     Raises Forbidden, NotFound, Conflict (it has requests or patterns).
     """
-    try:
-        provider = _locked_provider(user, provider_id)  # waits for the requests in flight, then counts them
-        used = db.session.scalar(select(func.count(OccasionalBooking.id)).where(
-            OccasionalBooking.provider_id == provider.id)) or db.session.scalar(
-            select(func.count(ShiftPattern.id)).where(ShiftPattern.provider_id == provider.id))
-        if used:
-            raise Conflict(_("Cette structure a déjà reçu des demandes de garde : elle ne peut pas être "
-                             "supprimée. Désactivez-la plutôt (décochez « Structure active »)."),
-                           code="provider_in_use")
-        for model in (CareBlock, ProviderStaff):
-            for row in db.session.scalars(select(model).where(model.provider_id == provider.id)):
-                db.session.delete(row)
-        db.session.delete(provider)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    provider = _locked_provider(user, provider_id)  # waits for the requests in flight, then counts them
+    used = db.session.scalar(select(func.count(OccasionalBooking.id)).where(
+        OccasionalBooking.provider_id == provider.id)) or db.session.scalar(
+        select(func.count(ShiftPattern.id)).where(ShiftPattern.provider_id == provider.id))
+    if used:
+        raise Conflict(_("Cette structure a déjà reçu des demandes de garde : elle ne peut pas être "
+                         "supprimée. Désactivez-la plutôt (décochez « Structure active »)."),
+                       code="provider_in_use")
+    for model in (CareBlock, ProviderStaff):
+        for row in db.session.scalars(select(model).where(model.provider_id == provider.id)):
+            db.session.delete(row)
+    db.session.delete(provider)
 
 
 # ---------------------------------------------------------------- opening periods
@@ -394,6 +384,7 @@ def _period_of(opening: ProviderOpening) -> _Period:
                    opening.capacity_walking)
 
 
+@use_case
 def add_opening(user: User, provider_id: int, weekday: int, opens_at: time, closes_at: time,
                 capacity_not_walking: int, capacity_walking: int, now: datetime | None = None) -> ProviderOpening:
     """Add an opening period (half hours, places per 30-minute block and age band).
@@ -402,18 +393,13 @@ def add_opening(user: User, provider_id: int, weekday: int, opens_at: time, clos
     before opening, no place, overlap with another period that weekday).
     """
     now = now or utcnow()
-    try:
-        provider = _locked_provider(user, provider_id)  # then the overlap check sees any period just saved
-        _check_period(provider, weekday, opens_at, closes_at, capacity_not_walking, capacity_walking)
-        opening = ProviderOpening(weekday=weekday, opens_at=opens_at, closes_at=closes_at,
-                                  capacity_not_walking=capacity_not_walking, capacity_walking=capacity_walking)
-        provider.openings.append(opening)
-        db.session.flush()
-        _apply_period_change(provider, None, _period_of(opening), now)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    provider = _locked_provider(user, provider_id)  # then the overlap check sees any period just saved
+    _check_period(provider, weekday, opens_at, closes_at, capacity_not_walking, capacity_walking)
+    opening = ProviderOpening(weekday=weekday, opens_at=opens_at, closes_at=closes_at,
+                              capacity_not_walking=capacity_not_walking, capacity_walking=capacity_walking)
+    provider.openings.append(opening)
+    db.session.flush()
+    _apply_period_change(provider, None, _period_of(opening), now)
     return opening
 
 
@@ -430,6 +416,7 @@ def get_opening(user: User, provider_id: int, opening_id: int) -> ProviderOpenin
     return _get_opening(user, provider_id, opening_id)
 
 
+@use_case
 def update_opening(user: User, provider_id: int, opening_id: int, weekday: int, opens_at: time, closes_at: time,
                    capacity_not_walking: int, capacity_walking: int, now: datetime | None = None) -> ProviderOpening:
     """Change a period; the existing blocks from now on take the new capacities, all or nothing.
@@ -441,39 +428,30 @@ def update_opening(user: User, provider_id: int, opening_id: int, weekday: int, 
     Raises Forbidden, NotFound, ValidationFailed, Conflict.
     """
     now = now or utcnow()
-    try:
-        opening = _get_opening(user, provider_id, opening_id, lock=True)
-        provider = opening.provider
-        _check_period(provider, weekday, opens_at, closes_at, capacity_not_walking, capacity_walking,
-                      exclude_id=opening.id)
-        old = _period_of(opening)
-        opening.weekday, opening.opens_at, opening.closes_at = weekday, opens_at, closes_at
-        opening.capacity_not_walking, opening.capacity_walking = capacity_not_walking, capacity_walking
-        raised = _apply_period_change(provider, old, _period_of(opening), now)
-        if raised:
-            release_and_promote(provider, [], None, now, extra_days=raised)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    opening = _get_opening(user, provider_id, opening_id, lock=True)
+    provider = opening.provider
+    _check_period(provider, weekday, opens_at, closes_at, capacity_not_walking, capacity_walking,
+                  exclude_id=opening.id)
+    old = _period_of(opening)
+    opening.weekday, opening.opens_at, opening.closes_at = weekday, opens_at, closes_at
+    opening.capacity_not_walking, opening.capacity_walking = capacity_not_walking, capacity_walking
+    raised = _apply_period_change(provider, old, _period_of(opening), now)
+    if raised:
+        release_and_promote(provider, [], None, now, extra_days=raised)
     return opening
 
 
+@use_case
 def remove_opening(user: User, provider_id: int, opening_id: int, now: datetime | None = None) -> None:
     """Remove a period. Refused (Conflict, naming the dates) while requests use it from now on.
 
     Raises Forbidden, NotFound, Conflict.
     """
     now = now or utcnow()
-    try:
-        opening = _get_opening(user, provider_id, opening_id, lock=True)
-        provider = opening.provider
-        _apply_period_change(provider, _period_of(opening), None, now)
-        provider.openings.remove(opening)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    opening = _get_opening(user, provider_id, opening_id, lock=True)
+    provider = opening.provider
+    _apply_period_change(provider, _period_of(opening), None, now)
+    provider.openings.remove(opening)
 
 
 # ---------------------------------------------------------------- hourly tariffs
@@ -498,21 +476,17 @@ def _check_tariff(provider: OccasionalProvider, qf_min: int, qf_max: int | None,
     return price
 
 
+@use_case
 def add_tariff(user: User, provider_id: int, qf_min: int, qf_max: int | None, hourly_price) -> ProviderTariff:
     """An hourly price for a QF band (ends inclusive, qf_max None: no upper bound).
 
     Requests already made keep the price frozen when they were answered.
     Raises Forbidden, NotFound, ValidationFailed (negative or sub-cent price, empty band, overlap).
     """
-    try:
-        provider = _locked_provider(user, provider_id)  # two administrators never both pass the overlap check
-        price = _check_tariff(provider, qf_min, qf_max, hourly_price)
-        tariff = ProviderTariff(qf_min=qf_min, qf_max=qf_max, hourly_price=money(price))
-        provider.tariffs.append(tariff)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    provider = _locked_provider(user, provider_id)  # two administrators never both pass the overlap check
+    price = _check_tariff(provider, qf_min, qf_max, hourly_price)
+    tariff = ProviderTariff(qf_min=qf_min, qf_max=qf_max, hourly_price=money(price))
+    provider.tariffs.append(tariff)
     return tariff
 
 
@@ -529,26 +503,22 @@ def get_tariff(user: User, provider_id: int, tariff_id: int) -> ProviderTariff:
     return _get_tariff(user, provider_id, tariff_id)
 
 
+@use_case
 def update_tariff(user: User, provider_id: int, tariff_id: int, qf_min: int, qf_max: int | None,
                   hourly_price) -> ProviderTariff:
     """Change a band or its price (for requests answered from now on). Raises as add_tariff, and NotFound."""
-    try:
-        provider = _locked_provider(user, provider_id)
-        tariff = _get_tariff(user, provider.id, tariff_id)
-        price = _check_tariff(provider, qf_min, qf_max, hourly_price, exclude_id=tariff.id)
-        tariff.qf_min, tariff.qf_max, tariff.hourly_price = qf_min, qf_max, money(price)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    provider = _locked_provider(user, provider_id)
+    tariff = _get_tariff(user, provider.id, tariff_id)
+    price = _check_tariff(provider, qf_min, qf_max, hourly_price, exclude_id=tariff.id)
+    tariff.qf_min, tariff.qf_max, tariff.hourly_price = qf_min, qf_max, money(price)
     return tariff
 
 
+@use_case
 def remove_tariff(user: User, provider_id: int, tariff_id: int) -> None:
     """Remove a band; requests already made keep their price. Raises Forbidden, NotFound."""
     tariff = _get_tariff(user, provider_id, tariff_id)
     tariff.provider.tariffs.remove(tariff)
-    db.session.commit()
 
 
 @dataclass
@@ -601,6 +571,7 @@ def staff_candidates(provider: OccasionalProvider) -> list[User]:
         .order_by(User.role, User.last_name, User.first_name, User.email)))
 
 
+@use_case
 def assign_staff(user: User, provider_id: int, staff_user_id) -> User:
     """Attach a director (coordinator) or an animator to the provider, with the rule the CLI uses
     (occasional.provider_staff.assign_providers). Raises Forbidden, NotFound, ValidationFailed."""
@@ -611,15 +582,11 @@ def assign_staff(user: User, provider_id: int, staff_user_id) -> User:
         staff = None
     if staff is None:
         raise ValidationFailed(_("Choisissez un compte dans la liste."), field="user_id")
-    try:
-        assign_scope("occasional_provider", staff, [provider.id])
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    assign_scope("occasional_provider", staff, [provider.id])
     return staff
 
 
+@use_case
 def remove_staff(user: User, provider_id: int, staff_user_id: int) -> bool:
     """Detach an account from the provider. Returns whether a coordinator (director) remains.
 
@@ -631,7 +598,4 @@ def remove_staff(user: User, provider_id: int, staff_user_id: int) -> bool:
     if row is None:
         raise NotFound()
     db.session.delete(row)
-    db.session.commit()
-    from app.accounts.models import Role
-
-    return any(u.role == Role.DIRECTOR for u in provider_staff(provider))
+    return any(coordinates_providers(u) for u in provider_staff(provider))

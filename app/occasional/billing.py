@@ -184,7 +184,7 @@ def provider_psu_hours(provider_id: int, first: date, last: date) -> PsuHours:
 def psu_lines(user, first: date, last: date) -> list[PsuLine]:
     """The CAF report's occasional-care lines: one per provider `user` coordinates (every provider for an
     administrator), with its heures réalisées and facturées of [first, last]."""
-    from app.accounts.permissions import can
+    from app.accounts.access import can
     from app.occasional.access import Action, provider_ids_of
 
     ids = [pid for pid in provider_ids_of(user) if can(user, Action.MANAGE_PROVIDER, pid)]

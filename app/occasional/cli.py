@@ -31,16 +31,15 @@ def assign_staff(email: str, provider_ids: tuple[int, ...]):
     from app.accounts.scopes import assign_scope
     from app.errors import DomainError
     from app.extensions import db
+    from app.transactions import use_case
 
     user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
     if user is None:
         raise click.ClickException("No account with this e-mail.")
     try:
-        assign_scope("occasional_provider", user, provider_ids)
+        use_case(assign_scope)("occasional_provider", user, provider_ids)
     except DomainError as error:
-        db.session.rollback()
         raise click.ClickException(error.message) from None
-    db.session.commit()
     click.echo(f"{email}: attached to provider(s) {', '.join(map(str, provider_ids))}.")
 
 

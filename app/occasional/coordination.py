@@ -11,8 +11,8 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from app.accounts.access import can, require
 from app.accounts.models import User
-from app.accounts.permissions import can, require
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db, utcnow
 from app.families.models import Child
@@ -22,6 +22,7 @@ from app.occasional.blocks import availability, parse_time
 from app.occasional.errors import NotPending
 from app.occasional.models import HOLDING_STATUSES, CareBand, OccasionalBooking, OccasionalProvider, RequestStatus
 from app.occasional.services import PATH_MINE, describe, guardians, release_and_promote
+from app.transactions import use_case
 
 
 def staff_needed(provider: OccasionalProvider, not_walking: int, walking: int) -> int:
@@ -49,11 +50,12 @@ def urgent_queue(user: User) -> list[OccasionalBooking]:
 
 
 def _can_manage(user, provider_id) -> bool:
-    from app.accounts.permissions import can
+    from app.accounts.access import can
 
     return can(user, Action.MANAGE_PROVIDER, provider_id)
 
 
+@use_case
 def decide_urgent(user: User, booking_id: int, accept: bool, note: str = "",
                   now: datetime | None = None) -> OccasionalBooking:
     """The coordinator accepts or declines an urgent request (inside the notice).
@@ -68,36 +70,31 @@ def decide_urgent(user: User, booking_id: int, accept: bool, note: str = "",
     if booking is None:
         raise NotFound()
     require(user, Action.MANAGE_PROVIDER, booking.provider_id)
-    try:
-        if accept:
-            # A conditional update: two coordinators answering at once cannot both win.
-            from sqlalchemy import update
+    if accept:
+        # A conditional update: two coordinators answering at once cannot both win.
+        from sqlalchemy import update
 
-            changed = db.session.execute(
-                update(OccasionalBooking).where(OccasionalBooking.id == booking.id,
-                                                OccasionalBooking.status == RequestStatus.URGENT_PENDING)
-                .values(status=RequestStatus.CONFIRMED, decided_by_id=user.id, decided_at=now,
-                        decision_note=note[:500], updated_at=now, sequence=OccasionalBooking.sequence + 1)
-            ).rowcount
-            if changed != 1:
-                raise NotPending()
-            db.session.refresh(booking)
-            kind = "occasional.urgent_accepted"
-        else:
-            db.session.refresh(booking)
-            if booking.status is not RequestStatus.URGENT_PENDING:
-                raise NotPending()
-            release_and_promote(booking.provider, [booking], RequestStatus.DECLINED, now)
-            booking.cancelled_at = None
-            booking.decided_by_id, booking.decided_at, booking.decision_note = user.id, now, note[:500]
-            kind = "occasional.urgent_declined"
-        for guardian in guardians(booking.child.household):
-            notify(kind, guardian, {"child_name": booking.child.first_name, "what": describe(booking),
-                                    "note": note, "path": PATH_MINE})
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+        changed = db.session.execute(
+            update(OccasionalBooking).where(OccasionalBooking.id == booking.id,
+                                            OccasionalBooking.status == RequestStatus.URGENT_PENDING)
+            .values(status=RequestStatus.CONFIRMED, decided_by_id=user.id, decided_at=now,
+                    decision_note=note[:500], updated_at=now, sequence=OccasionalBooking.sequence + 1)
+        ).rowcount
+        if changed != 1:
+            raise NotPending()
+        db.session.refresh(booking)
+        kind = "occasional.urgent_accepted"
+    else:
+        db.session.refresh(booking)
+        if booking.status is not RequestStatus.URGENT_PENDING:
+            raise NotPending()
+        release_and_promote(booking.provider, [booking], RequestStatus.DECLINED, now)
+        booking.cancelled_at = None
+        booking.decided_by_id, booking.decided_at, booking.decision_note = user.id, now, note[:500]
+        kind = "occasional.urgent_declined"
+    for guardian in guardians(booking.child.household):
+        notify(kind, guardian, {"child_name": booking.child.first_name, "what": describe(booking),
+                                "note": note, "path": PATH_MINE})
     return booking
 
 
@@ -172,6 +169,7 @@ def staff_booking(user: User, booking_id: int) -> OccasionalBooking:
     return booking
 
 
+@use_case
 def record_attendance(user: User, booking_id: int, arrived_at, left_at) -> OccasionalBooking:
     """Record arrival and departure times (hours actually attended). Raises NotFound, ValidationFailed."""
     booking = staff_booking(user, booking_id)
@@ -182,5 +180,4 @@ def record_attendance(user: User, booking_id: int, arrived_at, left_at) -> Occas
     if arrived and left and left <= arrived:
         raise ValidationFailed(_("L'heure de départ doit être après l'heure d'arrivée."), field="left_at")
     booking.arrived_at, booking.left_at = arrived, left
-    db.session.commit()
     return booking

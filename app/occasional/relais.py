@@ -29,6 +29,7 @@ from app.occasional.blocks import hhmm, parse_day, parse_time
 from app.occasional.errors import NotTransmittable
 from app.occasional.models import OccasionalBooking, RelaisTransmission, RequestStatus
 from app.registries import current
+from app.transactions import use_case
 
 # Anti-abuse bounds on what a family sends the Relais (not rules of law: limits of the service).
 # A demand is for care from today on, within a year; a household has a handful open at once.
@@ -113,6 +114,7 @@ def _check_open_limit(household_id: int, today: date | None = None) -> None:
                                  count=MAX_OPEN_TRANSMISSIONS))
 
 
+@use_case
 def transmit_request(user: User, booking_id: int, message: str = "", now: datetime | None = None) -> RelaisTransmission:
     """Turn a waitlisted or declined request into a Relais demand (atypical hours marked).
 
@@ -126,21 +128,17 @@ def transmit_request(user: User, booking_id: int, message: str = "", now: dateti
     if booking is None:
         raise NotFound()
     child = _child_for(user, booking.child_id)
-    try:
-        db.session.refresh(booking)
-        if booking.status not in (RequestStatus.WAITLISTED, RequestStatus.DECLINED):
-            raise NotTransmittable()
-        booking.status = RequestStatus.TRANSMITTED
-        booking.updated_at = now
-        record = _transmit(user, child, [(booking.day, booking.starts_at, booking.ends_at)], message, booking,
-                           clock.local_date(now))
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    db.session.refresh(booking)
+    if booking.status not in (RequestStatus.WAITLISTED, RequestStatus.DECLINED):
+        raise NotTransmittable()
+    booking.status = RequestStatus.TRANSMITTED
+    booking.updated_at = now
+    record = _transmit(user, child, [(booking.day, booking.starts_at, booking.ends_at)], message, booking,
+                       clock.local_date(now))
     return record
 
 
+@use_case
 def transmit_range(user: User, child_id, day, start, end, message: str = "",
                    today: date | None = None) -> RelaisTransmission:
     """Send a range nothing fits straight to the Relais, without a waiting-list entry.
@@ -156,12 +154,7 @@ def transmit_range(user: User, child_id, day, start, end, message: str = "",
     day, start, end = parse_day(day), parse_time(start, "start"), parse_time(end, "end")
     check_range_shape(start, end)
     check_day(day, today)
-    try:
-        record = _transmit(user, child, [(day, start, end)], message, None, today)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    record = _transmit(user, child, [(day, start, end)], message, None, today)
     return record
 
 

@@ -4,6 +4,7 @@ Reuses booking's machinery: the parent rule (booking.access BOOK_FOR_CHILD),
 the idempotency-key table (booking.idempotency), the outbox, and the same
 capacity guard (the provider row FOR SHARE, then the blocks locked in
 ascending id order, see blocks.py). Each public function is one transaction
+(app.transactions.use_case)
 and commits once; any unexpected error rolls everything back, so a pattern
 is never half written.
 """
@@ -21,8 +22,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from app import clock
+from app.accounts.access import can
 from app.accounts.models import Role, User
-from app.accounts.permissions import can
 from app.booking import engine
 from app.booking.access import Action as BookingAction
 from app.booking.access import household_of
@@ -32,6 +33,7 @@ from app.errors import Forbidden, ValidationFailed
 from app.extensions import db, utcnow
 from app.families.models import Child, Household
 from app.notifications.outbox import notify
+from app.occasional.access import requests_care
 from app.occasional.billing import household_cnaf_rate
 from app.occasional.blocks import (
     check_range,
@@ -68,6 +70,7 @@ from app.occasional.models import (
     block_starts,
     is_public_holiday,
 )
+from app.transactions import use_case
 
 PATH_MINE = "/garde-ponctuelle/mes-demandes"
 MAX_PATTERN_DAYS = 56  # 8 weeks
@@ -152,7 +155,7 @@ def active_providers() -> list[OccasionalProvider]:
 
 def _child_for(user: User, child_id: Any) -> Child:
     """The user's household child; Forbidden for non-parents, ChildNotFound for another household's."""
-    if user.role != Role.PARENT:
+    if not requests_care(user):
         raise Forbidden(_("Seuls les parents peuvent demander une garde pour leur enfant."))
     try:
         child = db.session.get(Child, int(child_id))
@@ -325,6 +328,7 @@ def _notify_submission(household: Household, submission: Submission) -> None:
         notify("occasional.submitted", guardian, {"lines": lines, "path": PATH_MINE})
 
 
+@use_case
 def request_care(user: User, child_id: Any, provider_id: Any, day: Any, start: Any, end: Any, *, join_waitlist: bool = False,
                  idempotency_key: str | None = None, now: datetime | None = None) -> Submission:
     """A parent asks for [start, end) on `day` at a provider for a child.
@@ -356,12 +360,8 @@ def request_care(user: User, child_id: Any, provider_id: Any, day: Any, start: A
         if key_row is not None:
             key_row.response = submission.to_dict()
         _notify_submission(household, submission)
-        db.session.commit()
     except Replay as replay:
         return Submission.from_dict(replay.response, replayed=True)
-    except Exception:
-        db.session.rollback()
-        raise
     return submission
 
 
@@ -379,6 +379,7 @@ def alternating_occurrences(first_monday: date, weeks: int, early: tuple[time, t
     return out
 
 
+@use_case
 def submit_pattern(user: User, child_id: Any, provider_id: Any, occurrences: Iterable[Any], *, kind: PatternKind | str,
                    description: str = "", idempotency_key: str | None = None,
                    now: datetime | None = None) -> Submission:
@@ -423,12 +424,8 @@ def submit_pattern(user: User, child_id: Any, provider_id: Any, occurrences: Ite
         if key_row is not None:
             key_row.response = submission.to_dict()
         _notify_submission(household, submission)
-        db.session.commit()
     except Replay as replay:
         return Submission.from_dict(replay.response, replayed=True)
-    except Exception:
-        db.session.rollback()
-        raise
     return submission
 
 
@@ -442,6 +439,7 @@ def check_range_shape(start: time, end: time) -> None:
         raise InvalidRange(field="end")
 
 
+@use_case
 def cancel_pattern(user: User, pattern_id: int, from_day: Any, now: datetime | None = None) -> int:
     """Cancel every active occurrence of a pattern from `from_day` on (never a past one).
 
@@ -457,16 +455,11 @@ def cancel_pattern(user: User, pattern_id: int, from_day: Any, now: datetime | N
         raise NotFound()
     _child_for(user, pattern.child_id)
     today = now.astimezone(PARIS).date()
-    try:
-        targets = [b for b in pattern.bookings if b.day >= max(from_day, today) and b.status in ACTIVE_STATUSES
-                   and b.starts() > now]
-        release_and_promote(pattern.provider, targets, RequestStatus.CANCELLED, now)
-        if from_day <= pattern.last_day:
-            pattern.cancelled_from = from_day
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    targets = [b for b in pattern.bookings if b.day >= max(from_day, today) and b.status in ACTIVE_STATUSES
+               and b.starts() > now]
+    release_and_promote(pattern.provider, targets, RequestStatus.CANCELLED, now)
+    if from_day <= pattern.last_day:
+        pattern.cancelled_from = from_day
     return len(targets)
 
 
@@ -522,6 +515,7 @@ def release_and_promote(provider: OccasionalProvider, bookings: list[OccasionalB
     return promoted
 
 
+@use_case
 def cancel_request(user: User, booking_id: int, now: datetime | None = None) -> OccasionalBooking:
     """A guardian cancels a request (or leaves the waiting list); the freed places go to the waiting list.
 
@@ -534,14 +528,9 @@ def cancel_request(user: User, booking_id: int, now: datetime | None = None) -> 
     if booking is None:
         raise NotFound()
     _child_for(user, booking.child_id)
-    try:
-        if booking.status not in ACTIVE_STATUSES or booking.starts() <= now:
-            raise NotCancellable()
-        release_and_promote(booking.provider, [booking], RequestStatus.CANCELLED, now)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    if booking.status not in ACTIVE_STATUSES or booking.starts() <= now:
+        raise NotCancellable()
+    release_and_promote(booking.provider, [booking], RequestStatus.CANCELLED, now)
     return booking
 
 

@@ -12,8 +12,8 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from app import clock, months
+from app.accounts.access import roles_required
 from app.accounts.models import Role
-from app.accounts.permissions import roles_required
 from app.booking.access import household_of
 from app.errors import DomainError, ValidationFailed
 from app.navigation import register_nav

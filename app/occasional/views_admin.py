@@ -13,12 +13,13 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 
+from app.accounts.access import roles_required
 from app.accounts.models import Role
-from app.accounts.permissions import roles_required
 from app.errors import DomainError
 from app.forms import show_domain_error
 from app.navigation import register_nav
 from app.occasional import admin
+from app.occasional.access import coordinates_providers
 from app.occasional.forms import WEEKDAY_CHOICES, HourlyTariffForm, OpeningForm, ProviderForm, StaffForm
 from app.occasional.views import bp
 
@@ -65,6 +66,7 @@ def _render_provider(provider, *, settings_form=None, opening_form=None, tariff_
         opening_form=opening_form or OpeningForm(formdata=None),
         tariff_form=tariff_form or HourlyTariffForm(formdata=None),
         staff_form=staff_form or _staff_form(provider), staff=admin.provider_staff(provider),
+        coordinates=coordinates_providers,
         tariffs=admin.tariff_table(provider), future_requests=admin.future_request_count(provider)), status
 
 

@@ -1,8 +1,8 @@
 """Who may do what with invoices and payments: named actions checked by the services."""
 from __future__ import annotations
 
+from app.accounts.access import policy
 from app.accounts.models import Role, User
-from app.accounts.permissions import policy
 
 
 class Action:

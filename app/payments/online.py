@@ -27,8 +27,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from app import clock
+from app.accounts.access import require
 from app.accounts.models import User
-from app.accounts.permissions import require
 from app.billing.registry import money
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db

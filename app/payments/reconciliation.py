@@ -31,8 +31,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app import clock
+from app.accounts.access import require
 from app.accounts.models import User
-from app.accounts.permissions import require
 from app.billing.registry import money
 from app.errors import ValidationFailed
 from app.extensions import db

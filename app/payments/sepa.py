@@ -12,8 +12,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app import clock, rules
+from app.accounts.access import require
 from app.accounts.models import User
-from app.accounts.permissions import require
 from app.billing.registry import money
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db

@@ -16,8 +16,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
 from app import clock, rules
+from app.accounts.access import require
 from app.accounts.models import User
-from app.accounts.permissions import require
 from app.billing.models import Statement
 from app.billing.registry import money
 from app.booking.eligibility import Refusal

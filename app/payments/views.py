@@ -11,8 +11,8 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from app import clock, exports
+from app.accounts.access import roles_required
 from app.accounts.models import Role
-from app.accounts.permissions import roles_required
 from app.errors import DomainError
 from app.extensions import csrf
 from app.forms import show_domain_error

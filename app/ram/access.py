@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from app.accounts.access import policy
 from app.accounts.models import Role
-from app.accounts.permissions import policy
 from app.extensions import db
 
 MANAGE_TERRITORY = "ram.manage_territory"
@@ -27,6 +27,21 @@ SEARCH_CHILDMINDERS = "ram.search_childminders"
 
 def is_relais_staff(user) -> bool:
     return user.role in (Role.RAM_STAFF, Role.ADMIN)
+
+
+def sees_every_relais(user) -> bool:
+    """The administrator works for every relais without being attached to one."""
+    return user.role == Role.ADMIN
+
+
+def files_demands_as_family(user) -> bool:
+    """A parent files and follows their own demands (the relais chosen by the commune)."""
+    return user.role == Role.PARENT
+
+
+def has_childminder_profile(user) -> bool:
+    """A childminder account manages its own profile and workshop registrations."""
+    return user.role == Role.CHILDMINDER
 
 
 def relais_ids_of(user) -> list[int]:

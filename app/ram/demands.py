@@ -8,8 +8,8 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app.accounts.models import Role, User
-from app.accounts.permissions import require
+from app.accounts.access import require
+from app.accounts.models import User
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db, utcnow
 from app.families.models import Commune
@@ -71,7 +71,7 @@ def _validate(fields: dict, user: User) -> dict:
                                field="birth_expected")
     if fields.get("relais_id") is not None and db.session.get(Relais, fields["relais_id"]) is None:
         raise ValidationFailed(_("Relais inconnu."), field="relais_id")
-    if user.role == Role.PARENT or fields.get("relais_id") is None:
+    if perm.files_demands_as_family(user) or fields.get("relais_id") is None:
         relais = nearest_relais(commune)
         fields["relais_id"] = relais.id if relais else None
     if sch.to_mask(fields["schedule"]) & sch.ATYPICAL:
@@ -90,7 +90,7 @@ def create_demand(user: User, **fields) -> FamilyDemand:
         raise ValueError(f"unknown fields {unknown}")
     fields = _validate(dict(fields), user)
     demand = FamilyDemand(**fields, created_by_id=user.id)
-    if user.role == Role.PARENT:
+    if perm.files_demands_as_family(user):
         demand.parent_user_id = user.id
         demand.family_name = demand.family_name or user.last_name
         demand.contact_email = demand.contact_email or user.email
@@ -117,7 +117,7 @@ def list_demands(user: User, *, status: DemandStatus | None = None, relais_id: i
     query = select(FamilyDemand).options(selectinload(FamilyDemand.commune), selectinload(FamilyDemand.relais))
     if perm.is_relais_staff(user):
         pass
-    elif user.role == Role.PARENT:
+    elif perm.files_demands_as_family(user):
         query = query.where(FamilyDemand.parent_user_id == user.id)
     else:
         require(user, perm.MANAGE_TERRITORY)
@@ -135,7 +135,7 @@ def update_demand(user: User, demand: FamilyDemand, **fields) -> FamilyDemand:
         raise Conflict(_("Cette demande est close : elle ne peut plus être modifiée."))
     current = {name: getattr(demand, name) for name in DEMAND_FIELDS}
     current.update(fields)
-    if user.role == Role.PARENT:
+    if perm.files_demands_as_family(user):
         current["relais_id"] = None
     current = _validate(current, user)
     for name, value in current.items():
@@ -262,8 +262,8 @@ def demand_from_dated_ranges(user: User, child, ranges: list[tuple[date, str, st
             slots.append([start, end])
     dates = ", ".join(day.strftime("%d/%m/%Y") + f" {start}–{end}" for day, start, end in ranges)
     demand = FamilyDemand(
-        parent_user_id=user.id if user.role == Role.PARENT else None, created_by_id=user.id,
-        family_name=user.last_name if user.role == Role.PARENT else "", contact_email=user.email,
+        parent_user_id=user.id if perm.files_demands_as_family(user) else None, created_by_id=user.id,
+        family_name=user.last_name if perm.files_demands_as_family(user) else "", contact_email=user.email,
         contact_phone=user.phone, child_first_name=child.first_name, child_birth_date=child.birth_date,
         start_date=min(day for day, _s, _e in ranges), schedule=sch.normalise(weekly), atypical_hours=atypical_hours,
         commune_insee=household.commune_insee, relais=nearest_relais(household.commune),

@@ -13,8 +13,8 @@ from datetime import date
 
 from flask_babel import gettext as _
 
+from app.accounts.access import require
 from app.accounts.models import User
-from app.accounts.permissions import require
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db
 from app.ram import access as perm

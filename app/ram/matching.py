@@ -21,8 +21,8 @@ from functools import lru_cache
 from flask_babel import gettext as _
 from sqlalchemy import Text, cast, func, select
 
+from app.accounts.access import require
 from app.accounts.models import User
-from app.accounts.permissions import require
 from app.extensions import db
 from app.families.models import Commune
 from app.ram import access as perm

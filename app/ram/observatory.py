@@ -17,8 +17,8 @@ from datetime import date
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from app.accounts.access import require
 from app.accounts.models import User
-from app.accounts.permissions import require
 from app.exports import Table
 from app.extensions import db
 from app.families.models import Commune

@@ -16,8 +16,8 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from app.accounts.access import require
 from app.accounts.models import User
-from app.accounts.permissions import require
 from app.errors import ValidationFailed
 from app.extensions import db
 from app.families.models import Commune

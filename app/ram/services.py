@@ -14,9 +14,9 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.strategy_options import _AbstractLoad
 
 from app import clock
+from app.accounts.access import require
 from app.accounts.models import Role, User
 from app.accounts.passwords import hash_password
-from app.accounts.permissions import require
 from app.accounts.services import find_user_by_email, make_reset_token, normalise_email
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
@@ -64,7 +64,7 @@ def list_communes() -> list[Commune]:
 
 def staff_relais(user: User) -> list[Relais]:
     """The relais a staff account belongs to (all of them for an administrator)."""
-    if user.role == Role.ADMIN:
+    if perm.sees_every_relais(user):
         return list_relais()
     ids = perm.relais_ids_of(user)
     return list(db.session.scalars(select(Relais).where(Relais.id.in_(ids)).order_by(Relais.name)))
@@ -103,7 +103,7 @@ def childminder_of(user: User) -> Childminder:
     """The childminder profile of a childminder account. Raises NotFound when there is none."""
     childminder = db.session.scalar(select(Childminder).where(Childminder.user_id == user.id)
                                     .options(*_profile_options()))
-    if childminder is None or user.role != Role.CHILDMINDER:
+    if childminder is None or not perm.has_childminder_profile(user):
         raise NotFound(_("Votre profil d'assistante maternelle n'est pas encore créé. Contactez votre relais."))
     return childminder
 

@@ -13,8 +13,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from app import months
+from app.accounts.access import can, roles_required
 from app.accounts.models import Role
-from app.accounts.permissions import can, roles_required
 from app.errors import DomainError
 from app.forms import show_domain_error as apply_error
 from app.navigation import register_nav
@@ -64,11 +64,11 @@ def _date_arg(name: str) -> date | None:
 @bp.get("/")
 @login_required
 def dashboard():
-    if current_user.role == Role.CHILDMINDER:
+    if perm.has_childminder_profile(current_user):
         return redirect(url_for("ram.my_profile"))
-    if current_user.role == Role.PARENT:
+    if perm.files_demands_as_family(current_user):
         return redirect(url_for("ram.demands"))
-    if current_user.role not in STAFF:
+    if not perm.is_relais_staff(current_user):
         abort(403)
     from app.ram import demands as demand_services
     from app.ram import workshops

@@ -8,8 +8,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app import exports, months
+from app.accounts.access import roles_required
 from app.accounts.models import Role
-from app.accounts.permissions import roles_required
 from app.errors import DomainError
 from app.ram import access as perm
 from app.ram import demands as demand_services

@@ -7,8 +7,8 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from app.accounts.access import roles_required
 from app.accounts.models import Role
-from app.accounts.permissions import roles_required
 from app.errors import DomainError
 from app.ram import availability as av
 from app.ram import hours, services

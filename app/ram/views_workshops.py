@@ -7,8 +7,8 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app.accounts.access import can, roles_required
 from app.accounts.models import Role
-from app.accounts.permissions import can, roles_required
 from app.errors import DomainError
 from app.notifications import ical
 from app.ram import access as perm
@@ -19,7 +19,7 @@ from app.urls import id_arg
 
 
 def _my_childminder_id():
-    if current_user.role != Role.CHILDMINDER:
+    if not perm.has_childminder_profile(current_user):
         return None
     try:
         return services.childminder_of(current_user._get_current_object()).id

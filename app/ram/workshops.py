@@ -13,8 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app import clock
+from app.accounts.access import require
 from app.accounts.models import User
-from app.accounts.permissions import require
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
 from app.notifications import ical

@@ -1,8 +1,8 @@
 """Who may read and change the rules: the administrators (named action, checked by the services)."""
 from __future__ import annotations
 
+from app.accounts.access import policy
 from app.accounts.models import Role, User
-from app.accounts.permissions import policy
 
 
 class Action:

@@ -6,8 +6,8 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from app.accounts.access import can
 from app.accounts.models import Role
-from app.accounts.permissions import can
 from app.errors import Forbidden, NotFound, ValidationFailed
 from app.extensions import db
 from app.families import declarations, services

@@ -29,8 +29,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app.accounts.models import Role, User
-from app.accounts.permissions import policy, require
+from app.accounts.access import policy, require
+from app.accounts.models import User
+from app.booking import access
 from app.booking.access import Action
 from app.booking.allocation.models import AllocationPeriod, AllocationRequest, AllocationRequestItem, PeriodStatus
 from app.booking.models import Session, Unit
@@ -220,7 +221,7 @@ class AllocationAction:
 @policy(AllocationAction.VIEW_RESULTS, hide=False)
 def _can_view_results(user: User, period) -> bool:
     """Transparency pages: parents of the territory and staff."""
-    return user.role in (Role.PARENT, Role.ANIMATOR, Role.DIRECTOR, Role.RAM_STAFF, Role.ADMIN)
+    return access.sees_allocation_results(user)
 
 
 def get_period(period_id: int) -> AllocationPeriod:

@@ -13,8 +13,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app.accounts.models import Role, User
-from app.accounts.permissions import can, require
+from app.accounts.access import can, require
+from app.accounts.models import User
+from app.booking import access
 from app.booking.access import Action, household_of, site_ids_of
 from app.booking.allocation import (
     CRITERIA,
@@ -141,15 +142,15 @@ def periods_for(user: User) -> list[AllocationPeriod]:
     query = (select(AllocationPeriod).join(Activity).options(
         selectinload(AllocationPeriod.activity).selectinload(Activity.site))
         .order_by(AllocationPeriod.first_day.desc(), AllocationPeriod.id))
-    if user.role in (Role.DIRECTOR, Role.ANIMATOR):
+    if access.works_at_sites(user):
         query = query.where(Activity.site_id.in_(site_ids_of(user) or {-1}))
-    elif user.role not in (Role.PARENT, Role.ADMIN, Role.RAM_STAFF):
+    elif not access.sees_every_allocation_period(user):
         return []
     return list(db.session.scalars(query))
 
 
 def managed_activities(user: User) -> list[Activity]:
-    ids = site_ids_of(user) if user.role in (Role.DIRECTOR, Role.ADMIN) else set()
+    ids = site_ids_of(user) if access.manages_sites(user) else set()
     if not ids:
         return []
     return list(db.session.scalars(select(Activity).where(Activity.site_id.in_(ids)).order_by(Activity.name)))
@@ -186,7 +187,7 @@ def _submit_request(user: User, period_id: int, items, siblings_together: bool,
     # Locked like the draw locks it: a request is either in the draw or refused, never half-seen.
     period = lock_period(period_id)
     household = household_of(user)
-    if household is None or user.role != Role.PARENT:
+    if household is None or not access.requests_places(user):
         raise NotFound()
     if not period.window_open(now):
         raise WindowClosed(_("Les demandes ne sont pas ouvertes (du %(a)s au %(b)s).",
@@ -303,7 +304,7 @@ def transparency(user: User, period_id: int) -> Transparency:
                           len({i.request_id for i in items}),
                           [s for s in stats.values() if s.requests or s.places])
     result.can_manage = can(user, Action.MANAGE_SITE, period.activity.site_id)
-    if user.role == Role.PARENT:
+    if access.requests_places(user):
         result.own_request = get_own_request(user, period.id)
         if result.own_request is not None and result.own_request.active:
             result.own_items = list(result.own_request.items)
@@ -353,7 +354,7 @@ def request_form_data(user: User, period_id: int):
     Raises NotFound (not a parent with a household)."""
     period = get_period(period_id)
     household = household_of(user)
-    if household is None or user.role != Role.PARENT:
+    if household is None or not access.requests_places(user):
         raise NotFound()
     sessions = [s for s in period_sessions(period) if not s.cancelled]
     request = get_own_request(user, period_id)

@@ -8,8 +8,8 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from app import exports
+from app.accounts.access import roles_required
 from app.accounts.models import Role
-from app.accounts.permissions import roles_required
 from app.booking import allocation
 from app.booking.allocation import draw as allocation_draw
 from app.booking.allocation import requests as requests_service

@@ -55,6 +55,11 @@ def require(user: User | None, action: str, obj: Any = None) -> None:
     raise NotFound() if hide else Forbidden()
 
 
+def administers(user: User | None) -> bool:
+    """The administrator: accounts, the outbox's failures, every site's settings."""
+    return user is not None and getattr(user, "is_authenticated", False) and user.role == Role.ADMIN
+
+
 def roles_required(*roles: Role):
     """View decorator: the logged-in user must have one of `roles` (else 403)."""
 

@@ -1,0 +1,112 @@
+"""Permissions in one style: every decision that depends on the account's role is taken in an access module.
+
+- Templates never compare `current_user.role` (or any `.role.value`): they call `can(current_user, action, obj)`
+  or a helper the view passes from the domain's access module.
+- Python modules compare a user's role only in the domains' `access.py` modules (SQL filters on
+  `User.role` select accounts and are not decisions). The modules still left are listed with their number of
+  comparisons in NOT_YET_MOVED: the numbers may only go down (an outdated number fails the test too).
+- The role rules moved there keep their behaviour (tests/security/test_access_matrix.py and the domains'
+  permission tests); a few are checked directly below.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from app.accounts.models import Role
+from tests.factories import make_user
+
+APP = Path(__file__).resolve().parent.parent / "app"
+
+# `user.role == …`, `current_user.role not in …`, `current_api_user().role != …`, `x.role.value == …`
+PY_ROLE = re.compile(r"(\w+(?:\(\))?)\.role\s*(?:==|!=|is not\b|is\b|not in\b|in\b)"
+                     r"|\.role\.value\s*(?:==|!=|not in\b|in\b)")
+TEMPLATE_ROLE = re.compile(r"\.role(?:\.value|\.name)?\s*(?:==|!=|not in\b|in\b|is\b)")
+
+# Left to move (issue 21, item 4); lower a number, or remove the line, when a comparison moves.
+NOT_YET_MOVED = {
+    "accounts/admin.py": 3,  # the rules on the role being given (owner roles, the last administrator)
+    "accounts/models.py": 2,  # User.has_role / User.is_staff, what roles_required and the menu use
+    "navigation.py": 1,  # the menu items registered per role
+    "billing/notices.py": 1,  # the unpaid-statement notice shown to parents only
+    "occasional/provider_staff.py": 1,  # who may be attached to a provider (the role being given)
+    "payments/notices.py": 1,  # the unpaid-invoice notice shown to parents only
+    "payments/sepa.py": 1,
+}
+
+
+def _python_comparisons() -> dict[str, int]:
+    found = {}
+    for path in APP.rglob("*.py"):
+        if path.name == "access.py":
+            continue
+        count = sum(1 for m in PY_ROLE.finditer(path.read_text(encoding="utf-8")) if m.group(1) != "User")
+        if count:
+            found[path.relative_to(APP).as_posix()] = count
+    return found
+
+
+def test_templates_call_can_instead_of_comparing_roles():
+    offenders = [f"{path.relative_to(APP)}: {m.group(0)}" for path in APP.rglob("*.html")
+                 for m in TEMPLATE_ROLE.finditer(path.read_text(encoding="utf-8"))]
+    assert not offenders, offenders
+
+
+def test_role_comparisons_stay_in_the_access_modules():
+    found = _python_comparisons()
+    new = {name: n for name, n in found.items() if n > NOT_YET_MOVED.get(name, 0)}
+    assert not new, (f"role comparisons outside the access modules: {new}; name the decision in the "
+                     "domain's access.py (e.g. can_view_register(user, site)) and call it")
+
+
+def test_the_list_left_to_move_is_exact():
+    found = _python_comparisons()
+    stale = {name: (n, found.get(name, 0)) for name, n in NOT_YET_MOVED.items() if found.get(name, 0) != n}
+    assert not stale, f"update NOT_YET_MOVED (listed, found): {stale}"
+
+
+def test_permission_modules_share_one_name():
+    assert not [p for p in APP.rglob("permissions.py") if "import" not in p.read_text(encoding="utf-8")
+                or "def " in p.read_text(encoding="utf-8")], "permission rules live in access.py modules"
+
+
+def test_the_scan_sees_a_role_comparison():
+    assert PY_ROLE.search("if current_user.role != Role.ADMIN:")
+    assert PY_ROLE.search("if current_api_user().role not in (Role.DIRECTOR,):")
+    assert not [m for m in PY_ROLE.finditer("select(User).where(User.role == Role.DIRECTOR)")
+                if m.group(1) != "User"]
+    assert TEMPLATE_ROLE.search("{% if current_user.role.value == 'parent' %}")
+
+
+def test_the_named_rules_decide_as_the_roles_did(app):
+    from app.billing import access as billing
+    from app.booking import access as booking
+    from app.inclusion import access as inclusion
+    from app.occasional import access as occasional
+    from app.ram import access as ram
+
+    users = {role: make_user(role) for role in Role}
+    expected = {
+        booking.works_at_sites: {Role.DIRECTOR, Role.ANIMATOR},
+        booking.manages_sites: {Role.DIRECTOR, Role.ADMIN},
+        booking.requests_places: {Role.PARENT},
+        booking.creates_sites: {Role.ADMIN},
+        booking.creates_sessions: {Role.DIRECTOR, Role.ADMIN},
+        booking.books_as_family: {Role.PARENT},
+        inclusion.works_at_sites: {Role.DIRECTOR, Role.ANIMATOR},
+        inclusion.directs_sites: {Role.DIRECTOR},
+        occasional.coordinates_providers: {Role.DIRECTOR},
+        occasional.requests_care: {Role.PARENT},
+        ram.files_demands_as_family: {Role.PARENT},
+        ram.has_childminder_profile: {Role.CHILDMINDER},
+        ram.sees_every_relais: {Role.ADMIN},
+    }
+    for rule, roles in expected.items():
+        assert {role for role, user in users.items() if rule(user)} == roles, rule.__qualname__
+    from app.accounts.access import can
+
+    assert {r for r, u in users.items() if can(u, billing.Action.CAF_REPORTS_HOME)} == {Role.DIRECTOR}
+    assert {r for r, u in users.items() if can(u, billing.Action.LIST_SITE_CERTIFICATES)} == {Role.DIRECTOR,
+                                                                                              Role.ADMIN}
+    assert {r for r, u in users.items() if can(u, booking.Action.REQUEST_PLACES)} == {Role.PARENT}
+    assert {r for r, u in users.items() if can(u, booking.Action.CREATE_SITE)} == {Role.ADMIN}
