@@ -35,28 +35,42 @@ class DayPlan:
         return datetime.combine(day, self.pickup, tzinfo=PARIS)
 
 
-DayPlanProvider = Callable[[list[int]], dict[int, DayPlan]]
+DayPlanProvider = Callable[..., dict[int, DayPlan]]
 _DAY_PLAN_PROVIDERS: list[DayPlanProvider] = []
+_TAKES_PAIRS: set[DayPlanProvider] = set()  # providers that accept `pairs=` (see day_plans)
 
 
 def register_day_plan_provider(provider: DayPlanProvider) -> None:
+    """Register `provider(booking_ids)`; a provider that also takes a keyword argument `pairs`
+    ({booking id: (child id, site id)}, given when the caller knows them) may skip reading them."""
+    import inspect
+
     if provider not in _DAY_PLAN_PROVIDERS:
         _DAY_PLAN_PROVIDERS.append(provider)
+        if "pairs" in inspect.signature(provider).parameters:
+            _TAKES_PAIRS.add(provider)
 
 
 def unregister_day_plan_provider(provider: DayPlanProvider) -> None:
     if provider in _DAY_PLAN_PROVIDERS:
         _DAY_PLAN_PROVIDERS.remove(provider)
+        _TAKES_PAIRS.discard(provider)
 
 
-def day_plans(booking_ids: Iterable[int]) -> dict[int, DayPlan]:
-    """The plans the providers give for these bookings, by booking id (the first provider wins)."""
+def day_plans(booking_ids: Iterable[int], *, pairs: dict[int, tuple[int, int]] | None = None) -> dict[int, DayPlan]:
+    """The plans the providers give for these bookings, by booking id (the first provider wins).
+
+    `pairs`: the (child id, site id) of every booking, when the caller knows them (a booking it has just
+    made): a provider that takes them need not read them again. The plans are the same with or without.
+    """
     ids = sorted({int(i) for i in booking_ids if i is not None})
     plans: dict[int, DayPlan] = {}
     if not ids:
         return plans
+    known = pairs if pairs is not None and all(i in pairs for i in ids) else None
     for provider in list(_DAY_PLAN_PROVIDERS):
-        for booking_id, plan in (provider(ids) or {}).items():
+        given = provider(ids, pairs=known) if known is not None and provider in _TAKES_PAIRS else provider(ids)
+        for booking_id, plan in (given or {}).items():
             plans.setdefault(booking_id, plan)
     return plans
 
