@@ -37,10 +37,14 @@ def household_of(user: User) -> Household | None:
 
 
 @event.listens_for(OrmSession, "after_flush")
-@event.listens_for(OrmSession, "after_bulk_update")
-@event.listens_for(OrmSession, "after_bulk_delete")
 def _forget_households_written(session, *_args) -> None:
     session.info.pop(_HOUSEHOLDS, None)
+
+
+@event.listens_for(OrmSession, "do_orm_execute")
+def _forget_households_on_statement(state) -> None:
+    if not state.is_select:  # an INSERT, UPDATE or DELETE through the session, ORM or Core
+        state.session.info.pop(_HOUSEHOLDS, None)
 
 
 @event.listens_for(OrmSession, "after_transaction_end")
