@@ -16,6 +16,15 @@ PG_SERVER = os.environ.get("BENCH_PG_SERVER", "postgresql+psycopg://postgres@127
 SECRET_KEY = "bench-secret-key-0123456789abcdef0123456789abcdef"
 
 
+def app_caller(depth: int = 3) -> str:
+    """The innermost frames of the application (app/) on the stack: who issued a SQL statement."""
+    import traceback
+
+    root = str(Path(__file__).resolve().parent.parent / "app")
+    frames = [f for f in traceback.extract_stack() if f.filename.startswith(root)]
+    return " < ".join(f"{Path(f.filename).stem}.{f.name}" for f in reversed(frames[-depth:]))
+
+
 def percentile(values, p: float) -> float:
     values = sorted(values)
     if not values:

@@ -39,10 +39,12 @@ def check_token(token: str) -> tuple[str, User | None]:
     if not isinstance(token, str) or not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         return "invalid", None
     with read_phase():  # on SQLite, no write lock for a read
-        row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == digest(token)))
-        user = db.session.get(User, row.user_id) if row is not None else None
-    if row is None:
+        # The token and its account in one statement (every API request starts here).
+        found = db.session.execute(select(ApiToken, User).outerjoin(User, User.id == ApiToken.user_id)
+                                   .where(ApiToken.token_hash == digest(token))).first()
+    if found is None:
         return "invalid", None
+    row, user = found
     if row.expires_at <= clock.now():
         return "expired", None
     if (row.revoked_at is not None or user is None or not user.active

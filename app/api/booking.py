@@ -18,7 +18,7 @@ from app.booking.errors import BookingRefused, InvalidSchedule
 from app.booking.models import PARIS, AgeBand, Booking, Session, Site
 from app.booking.session_creation import MAX_CAPACITY, create_session_on
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from app.extensions import db, utcnow
+from app.extensions import db, read_phase, utcnow
 
 MAX_RANGE_DAYS = 366
 DEFAULT_RANGE_DAYS = 31
@@ -162,7 +162,10 @@ def create_booking():
     item = result.items[0]
     if item.status == "refused":
         raise BookingRefused(item.reason, code=item.code)
-    plan = day_plans([item.booking_id]).get(item.booking_id) if item.booking_id else None
+    plan = None
+    if item.booking_id:
+        with read_phase():  # reads only: on SQLite, no write lock after the booking's commit
+            plan = day_plans([item.booking_id], pairs=result.pairs).get(item.booking_id)
     return jsonify({"id": item.booking_id, "child_id": item.child_id, "session_id": item.session_id,
                     "status": item.status, "waitlist_position": item.waitlist_position,
                     "price": item.price, "adaptation_step": _plan_json(plan)}), 201

@@ -1,7 +1,8 @@
 """Who may do what in booking: named actions and staff scopes."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session as OrmSession
 
 from app.accounts.access import policy, require
 from app.accounts.models import Role, User
@@ -23,8 +24,35 @@ class Action:
     REQUEST_PLACES = "booking.request_places"  # ask for places in a draw (allocation): a parent
 
 
+_HOUSEHOLDS = "pitchoun.households_of"  # Session.info: {user id: Household or None}, this transaction's
+
+
 def household_of(user: User) -> Household | None:
-    return db.session.scalar(select(Household).join(HouseholdMember).where(HouseholdMember.user_id == user.id))
+    """The user's household. Asked by several parts of one page (the page, the menu's notices): read once
+    per transaction and kept with what it loaded (its children), read again after any write."""
+    session = db.session()
+    known = session.info.setdefault(_HOUSEHOLDS, {})
+    if session.new or session.dirty or session.deleted or user.id not in known:  # pending writes: read again
+        known[user.id] = db.session.scalar(select(Household).join(HouseholdMember)
+                                           .where(HouseholdMember.user_id == user.id))
+    return known[user.id]
+
+
+@event.listens_for(OrmSession, "after_flush")
+def _forget_households_written(session, *_args) -> None:
+    session.info.pop(_HOUSEHOLDS, None)
+
+
+@event.listens_for(OrmSession, "do_orm_execute")
+def _forget_households_on_statement(state) -> None:
+    if not state.is_select:  # an INSERT, UPDATE or DELETE through the session, ORM or Core
+        state.session.info.pop(_HOUSEHOLDS, None)
+
+
+@event.listens_for(OrmSession, "after_transaction_end")
+def _forget_households(session, transaction) -> None:
+    if transaction.parent is None:  # the outermost transaction ended: the next one reads again
+        session.info.pop(_HOUSEHOLDS, None)
 
 
 def site_ids_of(user: User) -> set[int]:

@@ -36,10 +36,12 @@ class DayPlan:
         return datetime.combine(day, self.pickup, tzinfo=PARIS)
 
 
-DayPlanProvider = Callable[[list[int]], dict[int, DayPlan]]
+DayPlanProvider = Callable[..., dict[int, DayPlan]]
 
 
 def register_day_plan_provider(provider: DayPlanProvider) -> None:
+    """Register `provider(booking_ids, pairs=None)`: `pairs` ({booking id: (child id, site id)}) is
+    given when the caller knows them (a booking it has just made), so the provider need not read them."""
     add_once(booking_registry().day_plan_providers, provider)
 
 
@@ -47,14 +49,19 @@ def unregister_day_plan_provider(provider: DayPlanProvider) -> None:
     remove(booking_registry().day_plan_providers, provider)
 
 
-def day_plans(booking_ids: Iterable[int]) -> dict[int, DayPlan]:
-    """The plans the providers give for these bookings, by booking id (the first provider wins)."""
+def day_plans(booking_ids: Iterable[int], *, pairs: dict[int, tuple[int, int]] | None = None) -> dict[int, DayPlan]:
+    """The plans the providers give for these bookings, by booking id (the first provider wins).
+
+    `pairs`: the (child id, site id) of every booking, when the caller knows them: a provider need not
+    read them again. The plans are the same with or without.
+    """
     ids = sorted({int(i) for i in booking_ids if i is not None})
     plans: dict[int, DayPlan] = {}
     if not ids:
         return plans
+    known = pairs if pairs is not None and all(i in pairs for i in ids) else None
     for provider in list(booking_registry().day_plan_providers):
-        for booking_id, plan in (provider(ids) or {}).items():
+        for booking_id, plan in (provider(ids, pairs=known) or {}).items():
             plans.setdefault(booking_id, plan)
     return plans
 

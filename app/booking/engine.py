@@ -163,21 +163,22 @@ def is_duplicate_booking(error: IntegrityError) -> bool:
 
 
 def book_place(values: dict[str, Any], counters: Counters, decision: admission.Admission, *,
-               savepoint: bool) -> tuple[int, BookingStatus, int | None]:
+               savepoint: bool, offers: bool | None = None) -> tuple[int, BookingStatus, int | None]:
     """Give a new booking a place of its band or queue it at the end, in Core statements (row locked by the
     caller, cancellation checked). `values` are the booking's columns, with "age_band".
 
     Returns (booking id, status, waiting-list position or None). "Already booked" is the database's
     answer: with `savepoint` (a submission of several items) the insert runs in a savepoint and a
     refused one raises AlreadyBooked, the other items going on; without (one item: no savepoint to pay
-    for) it raises DuplicateBooking and the caller rolls the whole transaction back.
+    for) it raises DuplicateBooking and the caller rolls the whole transaction back. `offers`: the
+    rule of `offers_on` for the session's day when the caller read it before the lock (see newcomer_queues).
     """
     band = values["age_band"]
     before = (counters.taken_under6, counters.taken_over6)
     try:
         with db.session.begin_nested() if savepoint else nullcontext():
             position = None
-            if not newcomer_queues(counters.id, counters.day, band) and claim_counted(counters, band):
+            if not newcomer_queues(counters.id, counters.day, band, offers=offers) and claim_counted(counters, band):
                 status = BookingStatus.PENDING_PREPARATION if decision.decision == "hold" else BookingStatus.CONFIRMED
                 order = None
             else:
@@ -585,11 +586,13 @@ def offers_on(session: Session) -> bool:
     return bool(OFFER_HOURS.value(on=session.day) > 0)
 
 
-def newcomer_queues(session_id: int, day: date, band: AgeBand, exclude_id: int | None = None) -> bool:
+def newcomer_queues(session_id: int, day: date, band: AgeBand, exclude_id: int | None = None, *,
+                    offers: bool | None = None) -> bool:
     """Whether a new booking of `band` must queue behind the children already waiting in it: when freed
     places are offered by the director (the rule in force on the session's day), a newcomer never takes a
-    place before them. One rule for the ORM paths (`place`) and the Core hot path (`book_place`)."""
-    if OFFER_HOURS.value(on=day) <= 0:
+    place before them. One rule for the ORM paths (`place`) and the Core hot path (`book_place`).
+    `offers`: that rule's answer when the caller read it already (a booking reads it before the lock)."""
+    if not (OFFER_HOURS.value(on=day) > 0 if offers is None else offers):
         return False
     query = select(Booking.id).where(Booking.session_id == session_id, Booking.status == BookingStatus.WAITLISTED,
                                      Booking.age_band == band)

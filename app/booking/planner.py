@@ -161,11 +161,13 @@ def sites_with_sessions(first: date, last: date) -> set[int]:
                                   .where(Session.day.between(first, last)).distinct()))
 
 
-def default_site(user: User, first: date, last: date) -> int | None:
+def default_site(user: User, first: date, last: date, open_sites: set[int] | None = None) -> int | None:
     """The site the calendar shows first: the one of the household's latest booking if it has sessions
-    this month, else the first site (by name) that has sessions this month."""
+    this month, else the first site (by name) that has sessions this month (`open_sites`: those sites,
+    when the caller has them already)."""
     household = household_of(user)
-    open_sites = sites_with_sessions(first, last)
+    if open_sites is None:
+        open_sites = sites_with_sessions(first, last)
     if household is not None:
         latest = db.session.scalar(
             select(Activity.site_id).select_from(Booking).join(Child).join(Session).join(Unit).join(Activity)

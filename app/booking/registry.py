@@ -4,7 +4,7 @@ Other domains plug in here without booking importing them:
 
 - `admission_checks`: booking eligibility checks, fn(child, session) -> Admission (admission.py);
 - `priority_providers`: the draw's priorities by code, fn(child, site) -> bool (allocation);
-- `day_plan_providers`: fn(booking_ids) -> {booking_id: DayPlan} (day_plans.py);
+- `day_plan_providers`: fn(booking_ids, pairs=None) -> {booking_id: DayPlan} (day_plans.py);
 - `release_listeners`: fn(child_id, site_id, now) when a held booking is released (preparation.py);
 - `card_providers`, `alert_providers`: notes beside a child in a register (register_cards.py);
 - `extra_staff_providers`: fn(session) -> extra animators (staffing.py);
@@ -24,7 +24,7 @@ from app.registries import current
 class BookingRegistry:
     admission_checks: list[Callable[[Any, Any], Any]] = field(default_factory=list)
     priority_providers: dict[str, list[Callable[[Any, Any], bool]]] = field(default_factory=dict)
-    day_plan_providers: list[Callable[[list[int]], dict[int, Any]]] = field(default_factory=list)
+    day_plan_providers: list[Callable[..., dict[int, Any]]] = field(default_factory=list)
     release_listeners: list[Callable[..., None]] = field(default_factory=list)
     card_providers: list[Callable[[Any, Any, list[int]], dict[int, list[Any]]]] = field(default_factory=list)
     alert_providers: list[Callable[[Any, list[int], str], dict[int, list[str]]]] = field(default_factory=list)

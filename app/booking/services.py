@@ -89,6 +89,8 @@ class SubmissionResult:
     items: list[ItemResult] = field(default_factory=list)
     replayed: bool = False
     emailed: int = 0  # summary e-mails queued by this submission (not stored: a replay queues none)
+    # (child id, site id) of each booking made by this submission (not stored: a replay reads them again)
+    pairs: dict[int, tuple[int, int]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {"submission_id": self.submission_id, "items": [asdict(i) for i in self.items]}
@@ -114,6 +116,7 @@ class _Checked:
     band: AgeBand
     price: Decimal | None
     admission: admission.Admission | None = None  # foreseen before the lock (one-item submissions)
+    offers: bool = False  # freed places are offered by the director (the rule, read before the lock)
 
 
 def _book_item(user: User, item: _Checked, booked_here: list[Session], locked: dict[int, engine.Counters],
@@ -138,7 +141,7 @@ def _book_item(user: User, item: _Checked, booked_here: list[Session], locked: d
     return engine.book_place(
         {"child_id": child.id, "age_band": item.band, "submission_id": submission_id, "booked_by_id": user.id,
          "price": item.price, "created_at": now, "updated_at": now, "requested_at": requested_at},
-        counters, decision, savepoint=several)
+        counters, decision, savepoint=several, offers=item.offers)
 
 
 # ---------------------------------------------------------------- use cases
@@ -148,10 +151,10 @@ def _own_children(user: User, child_ids: set[int]) -> dict[int, Child]:
 
     Raises NotFound (no such child) or the permission error of a child of another household.
     """
-    rows = db.session.scalars(
+    rows = db.session.scalars(  # one statement: the children, their household, its members and accounts
         select(Child).join(HouseholdMember, HouseholdMember.household_id == Child.household_id)
         .where(HouseholdMember.user_id == user.id, Child.id.in_(child_ids))
-        .options(joinedload(Child.household).selectinload(Household.members).joinedload(HouseholdMember.user)))
+        .options(joinedload(Child.household).joinedload(Household.members).joinedload(HouseholdMember.user))).unique()
     children = {child.id: child for child in rows}
     for child_id in child_ids - set(children):
         child = db.session.get(Child, child_id)
@@ -254,7 +257,8 @@ def book(user: User, items: Iterable[Any], idempotency_key: str | None = None, n
                 checked[child_id, session_id] = _Checked(
                     child, session, band, price,
                     # One item: its admission checks need not wait for the writing transaction.
-                    admission.foresee(child, session) if len(pairs) == 1 else None)
+                    admission.foresee(child, session) if len(pairs) == 1 else None,
+                    offers=engine.offers_on(session))  # a dated rule: read here, not under the lock
             guardians = recipients("booking.submitted", _guardians(household))
 
         result = SubmissionResult(str(uuid.uuid4()))
@@ -284,6 +288,7 @@ def book(user: User, items: Iterable[Any], idempotency_key: str | None = None, n
             booked_here[child_id].append(item.session)
             result.items.append(ItemResult(child_id, session_id, status.value, booking_id,
                                            position, price=_money(item.price)))
+            result.pairs[booking_id] = (child_id, item.session.unit.activity.site_id)
         if idempotency_key:
             db.session.add(IdempotencyKey(user_id=user.id, key=idempotency_key[:KEY_MAX], response=result.to_dict()))
         result.emailed = _notify_submission(guardians, result, children, sessions)

@@ -58,14 +58,14 @@ def _items_from(values) -> list[tuple[int, int]]:
 def calendar():
     site_id = _int_arg("site")
     first, last = planner.month_bounds(request.args.get("month") or planner.upcoming_month(site_id))
+    open_sites = planner.sites_with_sessions(first, last)
     if site_id is None:
-        site_id = planner.default_site(current_user, first, last)
+        site_id = planner.default_site(current_user, first, last, open_sites)
     months, first, last, sites = planner.month_for_household(
         current_user, first.strftime("%Y-%m"), _int_arg("child"), site_id)
     household = household_of(current_user)
     previous = (first.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
     following = (last + timedelta(days=1)).strftime("%Y-%m")
-    open_sites = planner.sites_with_sessions(first, last)
     chosen = {f"{c}:{s}" for c, s in _items_from(request.args.getlist("item"))}
     site = next((s for s in sites if s.id == site_id), None)
     return render_template("booking/calendar.html", months=months, first=first, sites=sites, site=site,

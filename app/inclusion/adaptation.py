@@ -244,16 +244,23 @@ def booked_days(child_id: int, site_id: int) -> list[date]:
     return [d.day for d in _booked_days({(child_id, site_id)}).get((child_id, site_id), [])]
 
 
-def steps_of_bookings(booking_ids) -> dict[int, StepView]:
-    """The adaptation step each of these bookings falls on (bookings on no step are absent)."""
+def steps_of_bookings(booking_ids, pairs: dict[int, tuple[int, int]] | None = None) -> dict[int, StepView]:
+    """The adaptation step each of these bookings falls on (bookings on no step are absent).
+
+    `pairs` ({booking id: (child id, site id)} of every booking, when the caller knows them) saves
+    reading them: a booking without a place is on no step either way (the booked days are the days
+    with a place)."""
     ids = list(booking_ids)
     if not ids:
         return {}
-    rows = db.session.execute(
-        select(Booking.id, Booking.child_id, Activity.site_id).join(Session, Booking.session_id == Session.id)
-        .join(Unit, Session.unit_id == Unit.id).join(Activity, Unit.activity_id == Activity.id)
-        .where(Booking.id.in_(ids), Booking.status.in_(PLACE_STATUSES))).all()
-    schedules = _schedules({(child_id, site_id) for _b, child_id, site_id in rows})
+    if pairs is not None and all(b in pairs for b in ids):
+        wanted_pairs = {pairs[b] for b in ids}
+    else:
+        wanted_pairs = {(child_id, site_id) for _b, child_id, site_id in db.session.execute(
+            select(Booking.id, Booking.child_id, Activity.site_id).join(Session, Booking.session_id == Session.id)
+            .join(Unit, Session.unit_id == Unit.id).join(Activity, Unit.activity_id == Activity.id)
+            .where(Booking.id.in_(ids), Booking.status.in_(PLACE_STATUSES)))}
+    schedules = _schedules(wanted_pairs)
     result = {}
     for steps in schedules.values():
         for step in steps:
@@ -265,12 +272,13 @@ def steps_of_bookings(booking_ids) -> dict[int, StepView]:
     return {b: s for b, s in result.items() if b in wanted}
 
 
-def day_plans(booking_ids: list[int]) -> dict:
-    """Booking's day-plan hook: the step's hours, parent and meal for the bookings that fall on a step."""
+def day_plans(booking_ids: list[int], pairs: dict[int, tuple[int, int]] | None = None) -> dict:
+    """Booking's day-plan hook: the step's hours, parent and meal for the bookings that fall on a step
+    (`pairs`: the bookings' (child id, site id) when booking knows them, see steps_of_bookings)."""
     from app.booking.day_plans import DayPlan
 
     return {booking_id: DayPlan(step.title(), step.starts, step.ends, step.with_parent, step.meal_that_day)
-            for booking_id, step in steps_of_bookings(booking_ids).items()}
+            for booking_id, step in steps_of_bookings(booking_ids, pairs).items()}
 
 
 # ---------------------------------------------------------------- billing

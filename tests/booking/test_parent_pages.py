@@ -215,3 +215,31 @@ def test_the_household_page_names_the_needs_page_as_the_menu_does(family, login_
     page = _page(login_as(parent), "/foyer/")
     assert "Accueil inclusif" not in page and "« Besoins et accueil »" in page
     assert ">Besoins et accueil</a>" in page  # the menu's entry, same words
+
+
+def test_household_of_is_read_once_per_transaction_and_again_after_a_write():
+    # Issue 20: several parts of a page ask for the household; one statement, unless something was written.
+    from sqlalchemy import event
+
+    from app.booking.access import household_of
+    from app.families.models import Household, HouseholdMember
+
+    parent, household, _child = make_parent_with_child()
+    counted = []
+    listener = lambda *_args: counted.append(1)  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        assert household_of(parent) is household
+        reads = len(counted)
+        assert household_of(parent) is household and len(counted) == reads  # no statement the second time
+        other = Household(name="Autre foyer")
+        db.session.add(other)
+        db.session.flush()
+        assert household_of(parent) is household  # read again after the flush, and kept
+        db.session.execute(HouseholdMember.__table__.update().where(HouseholdMember.user_id == parent.id)
+                           .values(household_id=other.id))
+        assert household_of(parent) is other
+        assert len(counted) > reads
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+        db.session.rollback()

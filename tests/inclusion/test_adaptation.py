@@ -111,6 +111,23 @@ def test_api_answers_201_for_a_new_childs_first_whole_day(client):
     assert adaptation.schedule(child.id, site.id)[0].day == WEDNESDAYS[0]
 
 
+def test_day_plans_from_the_pairs_booking_knows_are_the_plans_read_from_the_bookings():
+    # Issue 20: the API's answer hands the (child, site) pairs of the booking it made to the providers.
+    site, _director, parent, child, morning, whole = _world()
+    first = book(parent, child, make_session(morning, day=WEDNESDAYS[0]))
+    second = book(parent, child, make_session(whole, day=WEDNESDAYS[1]))
+    full = make_session(morning, day=WEDNESDAYS[2], under6=0, over6=0)
+    waiting = book(parent, child, full)
+    assert waiting.status is BookingStatus.WAITLISTED
+    ids = [first.id, second.id, waiting.id]
+    pairs = {b: (child.id, site.id) for b in ids}
+    read = day_plans(ids)
+    assert set(read) == {first.id, second.id}
+    assert day_plans(ids, pairs=pairs) == read
+    # Pairs that do not cover every booking are not used: the providers read them.
+    assert day_plans(ids, pairs={first.id: (child.id, site.id)}) == read
+
+
 # ---------------------------------------------------------------- derivation
 
 def test_steps_follow_the_first_booked_days_in_order_and_move_up_on_a_cancellation():

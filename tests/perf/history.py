@@ -102,8 +102,9 @@ def pages(h: History) -> list[tuple[str, str, str]]:
     ]
 
 
-def measure(app, h: History, repeats: int = 1) -> dict[str, tuple[int, float]]:
-    """{label: (SQL queries of one request, median time in ms)}; each page must answer 200."""
+def measure(app, h: History, repeats: int = 1, on_statement=None) -> dict[str, tuple[int, float, float]]:
+    """{label: (SQL queries of one request, median time in ms, median CPU time of the process in ms)};
+    each page must answer 200. `on_statement(label, statement)`, if given, sees every statement."""
     import statistics
     import time
 
@@ -119,24 +120,30 @@ def measure(app, h: History, repeats: int = 1) -> dict[str, tuple[int, float]]:
     db.session.commit()  # release SQLite's write lock before the requests
     counter = [0]
 
-    def count(*_args):
+    current = [""]
+
+    def count(_conn, _cursor, statement, *_args):
         counter[0] += 1
+        if on_statement is not None:
+            on_statement(current[0], statement)
 
     engine = db.engine
     event.listen(engine, "before_cursor_execute", count)
     results = {}
     try:
         for label, who, url in pages(h):
-            counts, times = [], []
+            counts, times, cpu = [], [], []
+            current[0] = label
             for _ in range(repeats):
                 counter[0] = 0
-                start = time.perf_counter()
+                start, start_cpu = time.perf_counter(), time.process_time()
                 response = clients[who].get(url)
                 times.append((time.perf_counter() - start) * 1000)
+                cpu.append((time.process_time() - start_cpu) * 1000)
                 assert response.status_code == 200, (label, response.status_code,
                                                      response.get_data(as_text=True)[:300])
                 counts.append(counter[0])
-            results[label] = (max(counts), statistics.median(times))
+            results[label] = (max(counts), statistics.median(times), statistics.median(cpu))
     finally:
         event.remove(engine, "before_cursor_execute", count)
     return results
