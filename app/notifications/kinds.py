@@ -36,7 +36,7 @@ class MessageKind:
 
 
 # Headings of the preferences page, by the prefix of the kind ("booking.reminder" -> "booking").
-GROUP_LABELS: dict[str, object] = {
+_GROUP_LABELS: dict[str, object] = {
     "account": _l("Votre compte"),
     "booking": _l("Réservations des accueils de loisirs"),
     "occasional": _l("Garde ponctuelle"),
@@ -65,7 +65,7 @@ def register_group(prefix: str, label) -> None:
 
 def group_label(prefix: str) -> str:
     # Never the code itself as a heading: a prefix nobody named goes under "Autres messages".
-    label = notification_registry().group_labels.get(prefix) or GROUP_LABELS.get(prefix)
+    label = notification_registry().group_labels.get(prefix) or _GROUP_LABELS.get(prefix)
     return str(label or _l("Autres messages"))
 
 
