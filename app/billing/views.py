@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -108,12 +108,7 @@ def upload_certificate(booking_id: int):
 @roles_required(Role.PARENT, Role.DIRECTOR, Role.ADMIN)
 def download_certificate(certificate_id: int):
     certificate, path = certificates.get_certificate(current_user, certificate_id)
-    response = send_file(path, mimetype=certificate.content_type, as_attachment=True,
-                         download_name=uploads.download_name("certificat", certificate.id, certificate.content_type),
-                         max_age=0)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return uploads.attachment(path, certificate.content_type, "certificat", certificate.id)
 
 
 @bp.get("/certificats")

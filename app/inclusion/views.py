@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -127,12 +127,7 @@ def upload_document(child_id: int):
 @login_required
 def download_document(document_id: int):
     document, path = services.open_document(current_user, document_id)
-    response = send_file(path, mimetype=document.content_type, as_attachment=True,
-                         download_name=uploads.download_name("document", document.id, document.content_type),
-                         max_age=0)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return uploads.attachment(path, document.content_type, "document", document.id)
 
 
 @bp.post("/documents/<int:document_id>/supprimer")
