@@ -7,13 +7,18 @@ of reaching a query as a 500. tests/security/test_form_fields.py finds any form 
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import flash
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm as _FlaskForm
 from wtforms import Field, HiddenField, SelectMultipleField
 from wtforms import IntegerField as _WTFormsIntegerField
 from wtforms.widgets import CheckboxInput, ListWidget, MonthInput, Select
 
-from app.errors import DomainError
+from app.errors import DomainError, Forbidden, NotFound
 from app.urls import MAX_ID, parse_id
 
 # The largest magnitude an integer field accepts (INTEGER columns).
@@ -155,3 +160,59 @@ def show_domain_error(form, error: DomainError) -> None:
         target.errors = list(target.errors) + [error.message]
     else:
         form.form_errors.append(error.message)
+
+
+# What a view never shows as a refusal on its page: a missing (or another household's) object and
+# a refused access keep their own 404 and 403 pages, whatever the form.
+_NEVER_ON_THE_FORM = (403, 404)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What `attempt` and `submit` did: true when the use case ran (`value` is what it returned)."""
+
+    done: bool
+    value: Any = None
+    error: DomainError | None = None
+
+    def __bool__(self) -> bool:
+        return self.done
+
+
+def attempt(call: Callable[[], Any], *, form=None, success=None, summary: bool = False) -> Outcome:
+    """Run a view's use case (`call`, without argument) and report it to the user.
+
+    On success, `success` is flashed (a message, or a function of the use case's result giving one)
+    and the outcome is true. A refused use case (DomainError) is shown next to its field or in the
+    form's summary when there is a `form` (always in the summary with `summary=True`), else flashed
+    as an error, and the outcome is false.
+    NotFound and Forbidden (or any error answering 404 or 403) are always raised again: they are
+    never turned into a message on the page.
+    """
+    try:
+        value = call()
+    except DomainError as error:
+        if isinstance(error, (NotFound, Forbidden)) or error.http_status in _NEVER_ON_THE_FORM:
+            raise
+        if form is not None and summary:
+            form.form_errors.append(error.message)
+        elif form is not None:
+            show_domain_error(form, error)
+        else:
+            flash(error.message, "error")
+        return Outcome(False, error=error)
+    if success is not None:
+        flash(success(value) if callable(success) else success, "success")
+    return Outcome(True, value)
+
+
+def submit(form, call: Callable[[], Any], *, success=None, on_submit: bool = True, summary: bool = False) -> Outcome:
+    """The form-view skeleton: validate the form, then `attempt` the use case on it.
+
+    The form is validated with `validate_on_submit()` (POST only), or `validate()` when
+    `on_submit` is false. An invalid form gives a false outcome without calling anything.
+    """
+    valid = form.validate_on_submit() if on_submit else form.validate()
+    if not valid:
+        return Outcome(False)
+    return attempt(call, form=form, success=success, summary=summary)

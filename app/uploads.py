@@ -17,7 +17,7 @@ import os
 import secrets
 from pathlib import Path
 
-from flask import current_app
+from flask import Response, current_app, send_file
 from flask_babel import gettext as _
 from werkzeug.utils import secure_filename
 
@@ -105,3 +105,13 @@ def path_of(stored_name: str, subdir: str | None = None) -> Path:
 def download_name(prefix: str, identifier: int, content_type: str) -> str:
     """`<prefix>-<id>.<ext>`, the extension from the type detected at upload."""
     return f"{prefix}-{identifier}.{EXTENSIONS.get(content_type, 'bin')}"
+
+
+def attachment(path: Path, content_type: str, prefix: str, identifier: int) -> Response:
+    """A stored upload sent back as a download (`<prefix>-<id>.<ext>`), never cached, never shown
+    inline: the browser neither guesses its type nor runs anything it holds."""
+    response = send_file(path, mimetype=content_type, as_attachment=True,
+                         download_name=download_name(prefix, identifier, content_type), max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

@@ -21,9 +21,8 @@ from app.accounts.forms import (
 )
 from app.accounts.models import Role, User
 from app.accounts.scopes import scope_options
-from app.errors import DomainError
 from app.extensions import limiter
-from app.forms import show_domain_error as _apply_form_error
+from app.forms import attempt, submit
 from app.navigation import register_nav
 from app.security import mark_session_start
 from app.urls import id_arg, safe_next_url
@@ -132,16 +131,11 @@ def register():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     form = RegistrationForm()
-    if form.validate_on_submit():
-        try:
-            services.register_parent(form.email.data, form.password.data, form.first_name.data,
-                                     form.last_name.data, form.phone.data or "")
-        except DomainError as error:
-            _apply_form_error(form, error)
-        else:
-            # The same answer whether or not the address already had an account: the
-            # explanation goes to the address itself.
-            return redirect(url_for("accounts.registration_sent"))
+    if submit(form, lambda: services.register_parent(form.email.data, form.password.data, form.first_name.data,
+                                                     form.last_name.data, form.phone.data or "")):
+        # The same answer whether or not the address already had an account: the
+        # explanation goes to the address itself.
+        return redirect(url_for("accounts.registration_sent"))
     return render_template("accounts/register.html", form=form), 422 if form.errors else 200
 
 
@@ -188,15 +182,10 @@ def reset_password(token: str):
         flash(error.message, "error")
         return redirect(url_for("accounts.forgot_password"))
     form = ResetPasswordForm()
-    if form.validate_on_submit():
-        try:
-            services.reset_password(token, form.password.data)
-        except DomainError as error:
-            _apply_form_error(form, error)
-        else:
-            logout_user()
-            flash(_("Votre mot de passe est modifié. Connectez-vous avec le nouveau."), "success")
-            return redirect(url_for("accounts.login"))
+    if submit(form, lambda: services.reset_password(token, form.password.data)):
+        logout_user()
+        flash(_("Votre mot de passe est modifié. Connectez-vous avec le nouveau."), "success")
+        return redirect(url_for("accounts.login"))
     return render_template("accounts/reset_password.html", form=form)
 
 
@@ -220,16 +209,11 @@ def revoke_api_token(token_id: int):
 @login_required
 def change_password():
     form = ChangePasswordForm()
-    if form.validate_on_submit():
-        user = current_user._get_current_object()
-        try:
-            services.change_password(user, form.current_password.data, form.password.data)
-        except DomainError as error:
-            _apply_form_error(form, error)
-        else:
-            start_session(user)  # this session continues with the new version; all others end
-            flash(_("Votre mot de passe est modifié. Vos autres sessions sont fermées."), "success")
-            return redirect(url_for("main.home"))
+    user = current_user._get_current_object()
+    if submit(form, lambda: services.change_password(user, form.current_password.data, form.password.data),
+              success=_("Votre mot de passe est modifié. Vos autres sessions sont fermées.")):
+        start_session(user)  # this session continues with the new version; all others end
+        return redirect(url_for("main.home"))
     return render_template("accounts/change_password.html", form=form)
 
 
@@ -257,16 +241,12 @@ def admin_create_user():
     form = StaffAccountForm()
     form.role.choices = [(role.value, role.label) for role in Role]
     _scope_choices(form)
-    if form.validate_on_submit():
-        try:
-            services.create_user(form.email.data, form.password.data, Role(form.role.data),
-                                 first_name=form.first_name.data, last_name=form.last_name.data,
-                                 site_ids=form.site_ids.data or [], relais_ids=form.relais_ids.data or [])
-        except DomainError as error:
-            _apply_form_error(form, error)
-        else:
-            flash(_("Le compte est créé."), "success")
-            return redirect(url_for("accounts.admin_users"))
+    if submit(form, lambda: services.create_user(form.email.data, form.password.data, Role(form.role.data),
+                                                 first_name=form.first_name.data, last_name=form.last_name.data,
+                                                 site_ids=form.site_ids.data or [],
+                                                 relais_ids=form.relais_ids.data or []),
+              success=_("Le compte est créé.")):
+        return redirect(url_for("accounts.admin_users"))
     return render_template("accounts/admin_user_form.html", form=form), 422 if form.errors or form.form_errors else 200
 
 
@@ -279,21 +259,14 @@ def admin_edit_user(user_id: int):
         "email": user.email, "role": user.role.value, "site_ids": sorted(sites), "relais_ids": sorted(relais)})
     form.role.choices = [(role.value, role.label) for role in Role]
     _scope_choices(form)
-    if form.validate_on_submit():
-        old_email = user.email
-        try:
-            admin.update_account(current_user, user.id, admin.AccountChanges(
-                email=form.email.data, role=form.role.data, site_ids=form.site_ids.data or [],
-                relais_ids=form.relais_ids.data or []))
-        except DomainError as error:
-            _apply_form_error(form, error)
-        else:
-            if user.email != old_email:
-                flash(_("Le compte est modifié. Un lien de confirmation est envoyé à la nouvelle adresse : "
-                        "la personne se connectera après l'avoir ouvert."), "success")
-            else:
-                flash(_("Le compte est modifié."), "success")
-            return redirect(url_for("accounts.admin_edit_user", user_id=user.id))
+    old_email = user.email
+    if submit(form, lambda: admin.update_account(current_user, user.id, admin.AccountChanges(
+            email=form.email.data, role=form.role.data, site_ids=form.site_ids.data or [],
+            relais_ids=form.relais_ids.data or [])),
+            success=lambda _result: _("Le compte est modifié. Un lien de confirmation est envoyé à la nouvelle "
+                                      "adresse : la personne se connectera après l'avoir ouvert.")
+            if user.email != old_email else _("Le compte est modifié.")):
+        return redirect(url_for("accounts.admin_edit_user", user_id=user.id))
     return render_template("accounts/admin_user_edit.html", user=user, form=form, confirm=ConfirmForm(),
                            audit=admin.audit_trail(current_user, user), audit_labels=admin.AUDIT_LABELS,
                            minutes=admin.reset_max_minutes()), 422 if form.errors or form.form_errors else 200
@@ -305,15 +278,10 @@ def admin_send_reset_link(user_id: int):
     if not ConfirmForm().validate_on_submit():
         flash(_("Le formulaire a expiré. Rechargez la page et recommencez."), "error")
         return redirect(url_for("accounts.admin_edit_user", user_id=user_id))
-    try:
-        admin.send_reset_link(current_user, user_id)
-    except DomainError as error:
-        if error.http_status in (403, 404):
-            raise
-        flash(error.message, "error")
-    else:
-        flash(_("Un lien pour choisir un nouveau mot de passe est envoyé par e-mail à la personne. "
-                "Il est valable %(minutes)d minutes.", minutes=admin.reset_max_minutes()), "success")
+    attempt(lambda: admin.send_reset_link(current_user, user_id),
+            success=lambda _result: _("Un lien pour choisir un nouveau mot de passe est envoyé par e-mail à la "
+                                      "personne. Il est valable %(minutes)d minutes.",
+                                      minutes=admin.reset_max_minutes()))
     return redirect(url_for("accounts.admin_edit_user", user_id=user_id))
 
 
@@ -321,12 +289,6 @@ def admin_send_reset_link(user_id: int):
 @roles_required(Role.ADMIN)
 def admin_toggle_user(user_id: int):
     user = admin.get_account(current_user, user_id)
-    try:
-        admin.set_active(current_user, user.id, not user.active)
-    except DomainError as error:
-        if error.http_status in (403, 404):
-            raise
-        flash(error.message, "error")
-    else:
-        flash(_("Le compte est activé.") if user.active else _("Le compte est désactivé."), "success")
+    attempt(lambda: admin.set_active(current_user, user.id, not user.active),
+            success=lambda _result: _("Le compte est activé.") if user.active else _("Le compte est désactivé."))
     return redirect(safe_next_url(request.form.get("next")) or url_for("accounts.admin_users"))

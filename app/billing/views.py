@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -18,7 +18,7 @@ from app.billing.access import Action
 from app.billing.forms import CertificateForm, CloseMonthForm, EndTariffForm, RenewGridForm, SettingsForm, TariffForm
 from app.billing.models import LineKind
 from app.errors import DomainError
-from app.forms import show_domain_error as _form_error
+from app.forms import attempt, submit
 from app.navigation import register_nav
 from app.urls import id_arg, parse_id
 
@@ -98,16 +98,10 @@ def upload_certificate(booking_id: int):
         flash(_("Le formulaire a expiré. Rechargez la page et recommencez."), "error")
         return redirect(url_for("billing.absences"))
     upload = form.certificate.data
-    try:
-        certificates.upload_certificate(current_user, booking_id, upload.stream if upload else None,
-                                        upload.filename if upload else "")
-    except DomainError as error:
-        if error.http_status == 404:
-            raise
-        flash(error.message, "error")
-        return redirect(url_for("billing.absences"))
-    flash(_("Certificat reçu : l'absence ne sera pas facturée. Si le mois est déjà clôturé, "
-            "le montant sera déduit sur votre prochain relevé."), "success")
+    attempt(lambda: certificates.upload_certificate(current_user, booking_id, upload.stream if upload else None,
+                                                    upload.filename if upload else ""),
+            success=_("Certificat reçu : l'absence ne sera pas facturée. Si le mois est déjà clôturé, "
+                      "le montant sera déduit sur votre prochain relevé."))
     return redirect(url_for("billing.absences"))
 
 
@@ -115,12 +109,7 @@ def upload_certificate(booking_id: int):
 @roles_required(Role.PARENT, Role.DIRECTOR, Role.ADMIN)
 def download_certificate(certificate_id: int):
     certificate, path = certificates.get_certificate(current_user, certificate_id)
-    response = send_file(path, mimetype=certificate.content_type, as_attachment=True,
-                         download_name=uploads.download_name("certificat", certificate.id, certificate.content_type),
-                         max_age=0)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return uploads.attachment(path, certificate.content_type, "certificat", certificate.id)
 
 
 @bp.get("/certificats")
@@ -143,21 +132,16 @@ def months():
 @roles_required(Role.ADMIN)
 def close_month():
     form = CloseMonthForm()
-    if form.validate():
-        try:
-            result = services.close_month(form.month.data, current_user)
-        except DomainError as error:
-            if error.http_status == 403:
-                raise
-            _form_error(form, error)
+    closed = submit(form, lambda: services.close_month(form.month.data, current_user), on_submit=False)
+    if closed:
+        result = closed.value
+        if result.already_closed:
+            flash(_("%(month)s était déjà clôturé : rien n'a changé.",
+                    month=services.month_label(result.month)), "warning")
         else:
-            if result.already_closed:
-                flash(_("%(month)s était déjà clôturé : rien n'a changé.",
-                        month=services.month_label(result.month)), "warning")
-            else:
-                flash(ngettext("%(month)s clôturé : %(num)d relevé créé.", "%(month)s clôturé : %(num)d relevés créés.",
-                               result.statements, month=services.month_label(result.month)), "success")
-            return redirect(url_for("billing.month_detail", month=result.month.strftime("%Y-%m")))
+            flash(ngettext("%(month)s clôturé : %(num)d relevé créé.", "%(month)s clôturé : %(num)d relevés créés.",
+                           result.statements, month=services.month_label(result.month)), "success")
+        return redirect(url_for("billing.month_detail", month=result.month.strftime("%Y-%m")))
     return render_template("billing/months.html", months=services.closed_months(current_user), form=form,
                            month_label=services.month_label), 422
 
@@ -179,19 +163,13 @@ def settings():
                               "charge_unjustified_absences": rules.charge_unjustified_absences})
     if request.method == "POST":
         form = SettingsForm()
-        if form.validate():
-            try:
-                services.update_rules(current_user, charge_late_cancellations=form.charge_late_cancellations.data,
-                                      late_cancellation_share=Decimal(form.late_cancellation_percent.data) / 100,
-                                      charge_unjustified_absences=form.charge_unjustified_absences.data)
-            except DomainError as error:
-                if error.http_status == 403:
-                    raise
-                _form_error(form, error)
-            else:
-                flash(_("Règles de facturation enregistrées ; elles s'appliquent aux mois non clôturés."),
-                      "success")
-                return redirect(url_for("billing.settings"))
+        if submit(form, lambda: services.update_rules(
+                current_user, charge_late_cancellations=form.charge_late_cancellations.data,
+                late_cancellation_share=Decimal(form.late_cancellation_percent.data) / 100,
+                charge_unjustified_absences=form.charge_unjustified_absences.data),
+                success=_("Règles de facturation enregistrées ; elles s'appliquent aux mois non clôturés."),
+                on_submit=False):
+            return redirect(url_for("billing.settings"))
     return render_template("billing/settings.html", form=form)
 
 
@@ -214,16 +192,10 @@ def renew_grid(activity_id: int):
     if not form.validate():
         flash(_("Indiquez une date de début et une hausse entre -50 et 100 %."), "error")
         return redirect(url_for("billing.tariff_grid"))
-    try:
-        created = tariffs.renew_grid(current_user, activity_id, form.starts_on.data, form.increase_percent.data)
-    except DomainError as error:
-        if error.http_status in (403, 404):
-            raise
-        flash(error.message, "error")
-    else:
-        flash(ngettext("Nouvelle grille créée : %(num)d tarif à partir du %(day)s.",
-                       "Nouvelle grille créée : %(num)d tarifs à partir du %(day)s.", created,
-                day=form.starts_on.data.strftime("%d/%m/%Y")), "success")
+    attempt(lambda: tariffs.renew_grid(current_user, activity_id, form.starts_on.data, form.increase_percent.data),
+            success=lambda created: ngettext("Nouvelle grille créée : %(num)d tarif à partir du %(day)s.",
+                                             "Nouvelle grille créée : %(num)d tarifs à partir du %(day)s.", created,
+                                             day=form.starts_on.data.strftime("%d/%m/%Y")))
     return redirect(url_for("billing.tariff_grid"))
 
 
@@ -234,21 +206,12 @@ def unit_tariffs(unit_id: int):
     form = TariffForm()
     status = 200
     if request.method == "POST":
-        if form.validate():
-            try:
-                tariffs.add_tariff(current_user, unit_id, qf_min=form.qf_min.data, qf_max=form.qf_max.data,
-                                   resident=form.resident.data == "1", price=form.price.data,
-                                   valid_from=form.valid_from.data, valid_until=form.valid_until.data)
-            except DomainError as error:
-                if error.http_status in (403, 404):
-                    raise
-                _form_error(form, error)
-                status = 422
-            else:
-                flash(_("Tarif ajouté."), "success")
-                return redirect(url_for("billing.unit_tariffs", unit_id=unit_id))
-        else:
-            status = 422
+        if submit(form, lambda: tariffs.add_tariff(
+                current_user, unit_id, qf_min=form.qf_min.data, qf_max=form.qf_max.data,
+                resident=form.resident.data == "1", price=form.price.data, valid_from=form.valid_from.data,
+                valid_until=form.valid_until.data), success=_("Tarif ajouté."), on_submit=False):
+            return redirect(url_for("billing.unit_tariffs", unit_id=unit_id))
+        status = 422
     return render_template("billing/unit_tariffs.html", grid=grid, form=form, end_form=EndTariffForm(),
                            today=clock.today()), status
 
@@ -259,14 +222,10 @@ def end_tariff(tariff_id: int):
     form = EndTariffForm()
     unit_id = parse_id(request.form.get("unit_id"))
     if form.validate():
-        try:
-            tariff = tariffs.end_tariff(current_user, tariff_id, form.valid_until.data)
-            unit_id = tariff.unit_id
-            flash(_("Date de fin enregistrée."), "success")
-        except DomainError as error:
-            if error.http_status in (403, 404):
-                raise
-            flash(error.message, "error")
+        ended = attempt(lambda: tariffs.end_tariff(current_user, tariff_id, form.valid_until.data),
+                        success=_("Date de fin enregistrée."))
+        if ended:
+            unit_id = ended.value.unit_id
     else:
         flash(_("Indiquez une date de fin valide."), "error")
     return redirect(url_for("billing.unit_tariffs", unit_id=unit_id) if unit_id else url_for("billing.tariff_grid"))
@@ -276,13 +235,7 @@ def end_tariff(tariff_id: int):
 @roles_required(Role.ADMIN)
 def delete_tariff(tariff_id: int):
     unit_id = parse_id(request.form.get("unit_id"))
-    try:
-        tariffs.delete_tariff(current_user, tariff_id)
-        flash(_("Tarif supprimé."), "success")
-    except DomainError as error:
-        if error.http_status in (403, 404):
-            raise
-        flash(error.message, "error")
+    attempt(lambda: tariffs.delete_tariff(current_user, tariff_id), success=_("Tarif supprimé."))
     return redirect(url_for("billing.unit_tariffs", unit_id=unit_id) if unit_id else url_for("billing.tariff_grid"))
 
 

@@ -16,9 +16,10 @@ from app.accounts.models import Role
 from app.booking import feeds, planner, services
 from app.booking.access import household_of
 from app.booking.models import ACTIVE_STATUSES, BookingStatus, Session
-from app.errors import DomainError, ValidationFailed
+from app.errors import ValidationFailed
 from app.extensions import db, utcnow
 from app.families.models import Child
+from app.forms import attempt
 from app.navigation import register_nav
 from app.notifications import ical
 from app.urls import id_arg, parse_id
@@ -174,13 +175,10 @@ def confirm_cancel(booking_id: int):
 @bp.post("/reservations/<int:booking_id>/annuler")
 @roles_required(Role.PARENT)
 def cancel(booking_id: int):
-    try:
-        booking = services.cancel_booking(current_user, booking_id)
-    except DomainError as error:
-        if error.http_status == 404:
-            raise
-        flash(error.message, "error")
+    cancelled = attempt(lambda: services.cancel_booking(current_user, booking_id))
+    if not cancelled:
         return redirect(url_for("booking.my_bookings"))
+    booking = cancelled.value
     if booking.status.value == "late_cancelled":
         flash(_("Réservation annulée. L'annulation est hors délai : elle peut vous être facturée."), "warning")
     else:

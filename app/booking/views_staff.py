@@ -23,7 +23,7 @@ from app.booking.models import PARIS, AttendanceStatus
 from app.booking.staffing import staffing_for
 from app.booking.views import bp
 from app.errors import DomainError
-from app.forms import show_domain_error as _form_error
+from app.forms import attempt, submit
 from app.navigation import register_nav
 from app.urls import parse_id
 
@@ -71,18 +71,11 @@ def staff_sites():
 @roles_required(Role.ADMIN)
 def create_site():
     form = _new_site_form()
-    if form.validate_on_submit():
-        try:
-            site = catalogue.create_site(current_user, name=form.name.data, address=form.address.data,
-                                         commune_insee=form.commune_insee.data,
-                                         opening_hours=form.opening_hours.data or "", phone=form.phone.data or "")
-        except DomainError as error:
-            if error.http_status == 404:
-                raise
-            _form_error(form, error)
-        else:
-            flash(_("Accueil créé."), "success")
-            return redirect(url_for("booking.site_detail", site_id=site.id))
+    created = submit(form, lambda: catalogue.create_site(
+        current_user, name=form.name.data, address=form.address.data, commune_insee=form.commune_insee.data,
+        opening_hours=form.opening_hours.data or "", phone=form.phone.data or ""), success=_("Accueil créé."))
+    if created:
+        return redirect(url_for("booking.site_detail", site_id=created.value.id))
     return render_template("booking/staff/sites.html", sites=catalogue.sites_for(current_user), form=form), 422
 
 
@@ -121,16 +114,10 @@ def update_site(site_id: int):
 def create_activity(site_id: int):
     site = catalogue.get_site(current_user, site_id, Action.MANAGE_SITE)
     form = ActivityForm(prefix="activity")
-    if form.validate():
-        try:
-            activity = catalogue.create_activity(current_user, site.id, **_activity_values(form))
-        except DomainError as error:
-            if error.http_status == 404:
-                raise
-            _form_error(form, error)
-        else:
-            flash(_("Activité créée."), "success")
-            return redirect(url_for("booking.activity_detail", activity_id=activity.id))
+    created = submit(form, lambda: catalogue.create_activity(current_user, site.id, **_activity_values(form)),
+                     success=_("Activité créée."), on_submit=False)
+    if created:
+        return redirect(url_for("booking.activity_detail", activity_id=created.value.id))
     return _render_site(site, activity_form=form, status=422)
 
 
@@ -162,37 +149,23 @@ def activity_detail(activity_id: int):
     unit_form = UnitForm(prefix="unit")
     tariff_form = TariffForm(prefix="tariff")
     if request.method == "POST":
+        saved = None
         if "activity-name" in request.form and form.validate():
-            try:
-                catalogue.update_activity(current_user, activity.id, **_activity_values(form))
-            except DomainError as error:
-                _form_error(form, error)
-            else:
-                flash(_("Règles de l'activité enregistrées."), "success")
-                return redirect(url_for("booking.activity_detail", activity_id=activity.id))
+            saved = attempt(lambda: catalogue.update_activity(current_user, activity.id, **_activity_values(form)),
+                            form=form, success=_("Règles de l'activité enregistrées."))
         elif "unit-label" in request.form and unit_form.validate():
-            try:
-                catalogue.create_unit(current_user, activity.id, label=unit_form.label.data,
-                                      kind=unit_form.kind.data, start_time=unit_form.start_time.data,
-                                      end_time=unit_form.end_time.data, with_meal=unit_form.with_meal.data)
-            except DomainError as error:
-                _form_error(unit_form, error)
-            else:
-                flash(_("Unité ajoutée."), "success")
-                return redirect(url_for("booking.activity_detail", activity_id=activity.id))
+            saved = attempt(lambda: catalogue.create_unit(
+                current_user, activity.id, label=unit_form.label.data, kind=unit_form.kind.data,
+                start_time=unit_form.start_time.data, end_time=unit_form.end_time.data,
+                with_meal=unit_form.with_meal.data), form=unit_form, success=_("Unité ajoutée."))
         elif "tariff-price" in request.form and tariff_form.validate():
-            try:
-                catalogue.add_tariff(current_user, parse_id(request.form.get("unit_id")) or 0,
-                                     qf_min=tariff_form.qf_min.data, qf_max=tariff_form.qf_max.data,
-                                     resident=tariff_form.resident.data, price=tariff_form.price.data,
-                                     valid_from=tariff_form.valid_from.data, valid_until=tariff_form.valid_until.data)
-            except DomainError as error:
-                if error.http_status == 404:
-                    raise
-                _form_error(tariff_form, error)
-            else:
-                flash(_("Tarif ajouté."), "success")
-                return redirect(url_for("booking.activity_detail", activity_id=activity.id))
+            saved = attempt(lambda: catalogue.add_tariff(
+                current_user, parse_id(request.form.get("unit_id")) or 0, qf_min=tariff_form.qf_min.data,
+                qf_max=tariff_form.qf_max.data, resident=tariff_form.resident.data, price=tariff_form.price.data,
+                valid_from=tariff_form.valid_from.data, valid_until=tariff_form.valid_until.data),
+                form=tariff_form, success=_("Tarif ajouté."))
+        if saved:
+            return redirect(url_for("booking.activity_detail", activity_id=activity.id))
     return render_template("booking/staff/activity.html", activity=activity, form=form, unit_form=unit_form,
                            tariff_form=tariff_form)
 
@@ -218,18 +191,11 @@ def generate(activity_id: int):
     activity = catalogue.get_activity(current_user, activity_id, Action.MANAGE_SITE)
     form = GenerateForm()
     form.units.choices = [(u.id, f"{u.label} ({u.start_time:%H:%M}–{u.end_time:%H:%M})") for u in activity.units]
-    result = None
-    if form.validate_on_submit():
-        try:
-            result = catalogue.generate_sessions(
-                current_user, activity.id, unit_ids=form.units.data, weekdays=set(form.weekdays.data),
-                first_day=form.first_day.data, last_day=form.last_day.data, mode=form.mode.data,
-                capacity_under6=form.capacity_under6.data, capacity_over6=form.capacity_over6.data,
-                animators_planned=form.animators_planned.data or 0)
-        except DomainError as error:
-            if error.http_status == 404:
-                raise
-            _form_error(form, error)
+    result = submit(form, lambda: catalogue.generate_sessions(
+        current_user, activity.id, unit_ids=form.units.data, weekdays=set(form.weekdays.data),
+        first_day=form.first_day.data, last_day=form.last_day.data, mode=form.mode.data,
+        capacity_under6=form.capacity_under6.data, capacity_over6=form.capacity_over6.data,
+        animators_planned=form.animators_planned.data or 0)).value
     return render_template("booking/staff/generate.html", activity=activity, form=form, result=result)
 
 
@@ -289,32 +255,25 @@ def mark_one(session_id: int, booking_id: int):
     """One tap: the button pressed carries the child's status."""
     session = catalogue.get_session(current_user, session_id, Action.MARK_ATTENDANCE)
     status = request.form.get("status", "")
-    try:
-        mark = attendance.mark_attendance(current_user, booking_id, status, session_id=session.id,
-                                          late_departure=request.form.get("late") == "1")
-    except DomainError as error:
-        if error.http_status == 404:
-            raise
-        flash(error.message, "error")
-    else:
-        label = ATTENDANCE_LABELS[mark.status.value]
-        if mark.late_departure:
-            label = f"{label}, {_('départ tardif')}"
-        flash(_("%(name)s : %(status)s.", name=mark.booking.child.first_name, status=label), "success")
+    attempt(lambda: attendance.mark_attendance(current_user, booking_id, status, session_id=session.id,
+                                               late_departure=request.form.get("late") == "1"),
+            success=_marked)
     return redirect(url_for("booking.session_detail", session_id=session.id, _anchor=f"child-{booking_id}"))
+
+
+def _marked(mark) -> str:
+    label = ATTENDANCE_LABELS[mark.status.value]
+    if mark.late_departure:
+        label = f"{label}, {_('départ tardif')}"
+    return _("%(name)s : %(status)s.", name=mark.booking.child.first_name, status=label)
 
 
 @bp.post("/seances/<int:session_id>/tous-presents")
 @roles_required(*STAFF)
 def mark_all_present(session_id: int):
-    try:
-        count = attendance.mark_all_present(current_user, session_id)
-    except DomainError as error:
-        if error.http_status == 404:
-            raise
-        flash(error.message, "error")
-    else:
-        flash(ngettext("Présence notée pour %(num)s enfant.", "Présences notées pour %(num)s enfants.", count), "success")
+    attempt(lambda: attendance.mark_all_present(current_user, session_id),
+            success=lambda count: ngettext("Présence notée pour %(num)s enfant.",
+                                           "Présences notées pour %(num)s enfants.", count))
     return redirect(url_for("booking.session_detail", session_id=session_id))
 
 
@@ -329,23 +288,21 @@ def session_detail(session_id: int):
 def adjust_session(session_id: int):
     catalogue.get_session(current_user, session_id, Action.MANAGE_SITE)
     form = AdjustSessionForm()
-    if form.validate():
-        try:
-            promoted = services.adjust_session(current_user, session_id, capacity_under6=form.capacity_under6.data,
-                                               capacity_over6=form.capacity_over6.data,
-                                               animators_planned=form.animators_planned.data)
-        except DomainError as error:
-            if error.http_status == 404:
-                raise
-            _form_error(form, error)
-        else:
-            message = _("Séance mise à jour.")
-            if promoted:
-                message += " " + ngettext("%(num)d enfant de la liste d'attente a une place.",
-                                          "%(num)d enfants de la liste d'attente ont une place.", len(promoted))
-            flash(message, "success")
-            return redirect(url_for("booking.session_detail", session_id=session_id))
+    if submit(form, lambda: services.adjust_session(current_user, session_id,
+                                                    capacity_under6=form.capacity_under6.data,
+                                                    capacity_over6=form.capacity_over6.data,
+                                                    animators_planned=form.animators_planned.data),
+              success=_adjusted, on_submit=False):
+        return redirect(url_for("booking.session_detail", session_id=session_id))
     return _render_session(session_id, form=form, status=422)
+
+
+def _adjusted(promoted) -> str:
+    message = _("Séance mise à jour.")
+    if promoted:
+        message += " " + ngettext("%(num)d enfant de la liste d'attente a une place.",
+                                  "%(num)d enfants de la liste d'attente ont une place.", len(promoted))
+    return message
 
 
 @bp.post("/seances/<int:session_id>/presences")

@@ -10,43 +10,33 @@ from app.accounts.access import roles_required
 from app.accounts.models import Role
 from app.booking import engine, services, waitlist
 from app.booking.views import bp
-from app.errors import DomainError
+from app.forms import attempt
 
 MANAGERS = (Role.DIRECTOR, Role.ADMIN)
-
-
-def _flash_error(error: DomainError) -> None:
-    if error.http_status == 404:
-        raise error
-    flash(error.message, "error")
 
 
 @bp.post("/seances/<int:session_id>/proposer-place")
 @roles_required(*MANAGERS)
 def offer_place(session_id: int):
     try:
-        booking = waitlist.offer_place(current_user, session_id, request.form.get("band", ""))
+        attempt(lambda: waitlist.offer_place(current_user, session_id, request.form.get("band", "")),
+                success=lambda booking: _("Place proposée à la famille de %(name)s jusqu'au %(deadline)s ; elle est "
+                                          "prévenue par e-mail.", name=booking.child.first_name,
+                                          deadline=engine.local_moment(booking.offer_expires_at)))
     except ValueError:
         flash(_("Choisissez la tranche d'âge de la place libre."), "error")
-    except DomainError as error:
-        _flash_error(error)
-    else:
-        flash(_("Place proposée à la famille de %(name)s jusqu'au %(deadline)s ; elle est prévenue par e-mail.",
-                name=booking.child.first_name, deadline=engine.local_moment(booking.offer_expires_at)), "success")
     return redirect(url_for("booking.session_detail", session_id=session_id, _anchor="waiting-title"))
 
 
 @bp.post("/reservations/<int:booking_id>/retirer-liste-attente")
 @roles_required(*MANAGERS)
 def remove_from_waitlist(booking_id: int):
-    try:
-        booking = waitlist.remove(current_user, booking_id, note=(request.form.get("note") or "").strip())
-    except DomainError as error:
-        _flash_error(error)
+    removed = attempt(lambda: waitlist.remove(current_user, booking_id, note=(request.form.get("note") or "").strip()),
+                      success=lambda booking: _("%(name)s ne figure plus sur la liste d'attente ; la famille est "
+                                                "prévenue.", name=booking.child.first_name))
+    if not removed:
         return redirect(request.referrer or url_for("booking.staff_sites"))
-    flash(_("%(name)s ne figure plus sur la liste d'attente ; la famille est prévenue.", name=booking.child.first_name),
-          "success")
-    return redirect(url_for("booking.session_detail", session_id=booking.session_id, _anchor="waiting-title"))
+    return redirect(url_for("booking.session_detail", session_id=removed.value.session_id, _anchor="waiting-title"))
 
 
 @bp.get("/mes-reservations/<int:booking_id>/place-proposee")
@@ -63,17 +53,14 @@ def offer_page(booking_id: int):
 @roles_required(Role.PARENT)
 def answer_offer(booking_id: int):
     accept = request.form.get("answer") == "accepter"
-    try:
-        booking = waitlist.respond(current_user, booking_id, accept)
-    except DomainError as error:
-        _flash_error(error)
-    else:
+
+    def answered(booking) -> str:
         if not accept:
-            flash(_("Place refusée : elle est proposée à une autre famille."), "success")
-        elif booking.status.value == "pending_preparation":
-            flash(_("Place acceptée : l'accueil de %(name)s est en préparation avec la direction.",
-                    name=booking.child.first_name), "success")
-        else:
-            flash(_("Place acceptée : la réservation de %(name)s est confirmée.", name=booking.child.first_name),
-                  "success")
+            return _("Place refusée : elle est proposée à une autre famille.")
+        if booking.status.value == "pending_preparation":
+            return _("Place acceptée : l'accueil de %(name)s est en préparation avec la direction.",
+                     name=booking.child.first_name)
+        return _("Place acceptée : la réservation de %(name)s est confirmée.", name=booking.child.first_name)
+
+    attempt(lambda: waitlist.respond(current_user, booking_id, accept), success=answered)
     return redirect(url_for("booking.offer_page", booking_id=booking_id))

@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DateField, EmailField, HiddenField, SelectField, StringField, TelField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from app.families.forms import BENEFIT_SCHEME_LABELS, OUTSIDE, REQUIRED, SCHOOL_LEVEL_LABELS
+from app.families.forms import BENEFIT_SCHEME_LABELS, REQUIRED, SCHOOL_LEVEL_LABELS, CommuneChoiceMixin
 from app.forms import FlaskForm, IdField
 
 
@@ -20,7 +20,7 @@ class StartForm(FlaskForm):
     household_id = IdField()
 
 
-class NewHouseholdForm(_ConsentMixin, FlaskForm):
+class NewHouseholdForm(_ConsentMixin, CommuneChoiceMixin, FlaskForm):
     desk = SelectField(_l("Accueil où vous recevez la famille"), validators=[DataRequired(REQUIRED)])
     first_name = StringField(_l("Prénom du parent"), validators=[DataRequired(REQUIRED), Length(max=100)])
     last_name = StringField(_l("Nom du parent"), validators=[DataRequired(REQUIRED), Length(max=100)])
@@ -32,14 +32,6 @@ class NewHouseholdForm(_ConsentMixin, FlaskForm):
     benefit_scheme = SelectField(_l("Régime de prestations familiales"),
                                  choices=[(k.value, v) for k, v in BENEFIT_SCHEME_LABELS.items()],
                                  validators=[DataRequired(REQUIRED)])
-
-    def set_commune_choices(self, communes) -> None:
-        self.commune_insee.choices = ([("", _l("Choisissez une commune"))]
-                                      + [(c.insee, c.name) for c in communes]
-                                      + [(OUTSIDE, _l("Hors agglomération du Grand Cahors"))])
-
-    def commune_value(self) -> str | None:
-        return None if self.commune_insee.data == OUTSIDE else self.commune_insee.data
 
 
 class DeskChildForm(_ConsentMixin, FlaskForm):

@@ -19,9 +19,9 @@ from app.accounts.access import can, roles_required
 from app.accounts.models import Role
 from app.desk import services
 from app.desk.forms import DeskBookForm, DeskCancelForm, DeskChildForm, EndForm, NewHouseholdForm, StartForm
-from app.errors import DomainError, NotFound
+from app.errors import NotFound
 from app.families import services as families
-from app.forms import show_domain_error
+from app.forms import submit
 from app.months import month_or
 from app.navigation import register_nav
 from app.urls import id_arg, parse_id
@@ -102,24 +102,17 @@ def new_household():
     form = NewHouseholdForm()
     form.desk.choices = services.desk_choices()
     form.set_commune_choices(families.list_communes())
-    if form.validate_on_submit():
-        try:
-            household = services.create_household(
-                current_user, form.desk.data,
-                families.GuardianData(form.first_name.data, form.last_name.data, form.email.data or "",
-                                      form.phone.data or ""),
-                families.HouseholdData(address=form.address.data, commune_insee=form.commune_value(),
-                                       benefit_scheme=form.benefit_scheme.data),
-                _consent(form))
-        except DomainError as error:
-            if error.http_status == 403:
-                raise
-            show_domain_error(form, error)
-        else:
-            _start(household.id, form.desk.data)
-            flash(_("Le foyer est créé.") + (" " + _("Un e-mail invite le parent à choisir son mot de passe.")
-                                              if form.email.data else ""), "success")
-            return redirect(url_for("desk.household"))
+    created = submit(form, lambda: services.create_household(
+        current_user, form.desk.data,
+        families.GuardianData(form.first_name.data, form.last_name.data, form.email.data or "", form.phone.data or ""),
+        families.HouseholdData(address=form.address.data, commune_insee=form.commune_value(),
+                               benefit_scheme=form.benefit_scheme.data),
+        _consent(form)),
+        success=lambda _household: _("Le foyer est créé.") + (
+            " " + _("Un e-mail invite le parent à choisir son mot de passe.") if form.email.data else ""))
+    if created:
+        _start(created.value.id, form.desk.data)
+        return redirect(url_for("desk.household"))
     return render_template("desk/new_household.html", form=form), 422 if form.errors or form.form_errors else 200
 
 
@@ -143,18 +136,10 @@ def add_child():
         return redirect(url_for("desk.index"))
     page = services.household_page(current_user, opened[0])
     form = DeskChildForm()
-    if form.validate_on_submit():
-        try:
-            services.add_child(current_user, opened[1], opened[0], families.ChildData(
-                form.first_name.data, form.last_name.data, form.birth_date.data, form.school_level.data),
-                _consent(form))
-        except DomainError as error:
-            if error.http_status in (403, 404):
-                raise
-            show_domain_error(form, error)
-        else:
-            flash(_("L'enfant est ajouté au foyer."), "success")
-            return redirect(url_for("desk.household"))
+    if submit(form, lambda: services.add_child(current_user, opened[1], opened[0], families.ChildData(
+            form.first_name.data, form.last_name.data, form.birth_date.data, form.school_level.data),
+            _consent(form)), success=_("L'enfant est ajouté au foyer.")):
+        return redirect(url_for("desk.household"))
     return render_template("desk/child.html", form=form, page=page,
                            desk_label=services.DESKS[opened[1]][0]), 422 if form.errors or form.form_errors else 200
 
@@ -173,17 +158,10 @@ def book():
     form.child_id.choices = [(str(c.id), c.full_name) for c in page.household.children]
     if request.method == "GET":
         form.submission_key.data = str(uuid.uuid4())
-    result = None
-    if form.validate_on_submit():
-        chosen = [parse_id(value) for value in request.form.getlist("session")]
-        try:
-            result = services.book(current_user, opened[1], opened[0],
-                                   [(int(form.child_id.data), s) for s in chosen if s is not None],
-                                   _consent(form), idempotency_key=(form.submission_key.data or "")[:100] or None)
-        except DomainError as error:
-            if error.http_status in (403, 404):
-                raise
-            show_domain_error(form, error)
+    chosen = [parse_id(value) for value in request.form.getlist("session")]
+    result = submit(form, lambda: services.book(
+        current_user, opened[1], opened[0], [(int(form.child_id.data), s) for s in chosen if s is not None],
+        _consent(form), idempotency_key=(form.submission_key.data or "")[:100] or None)).value
     status = 422 if form.errors or form.form_errors else 200
     return render_template("desk/book.html", form=form, page=page, sites=services.sites(current_user),
                            site_id=site_id, month=month, sessions=sessions, result=result,
@@ -203,16 +181,9 @@ def cancel(booking_id: int):
     if target is None:
         raise NotFound()
     form = DeskCancelForm()
-    if form.validate_on_submit():
-        try:
-            services.cancel(current_user, opened[1], opened[0], booking_id, _consent(form))
-        except DomainError as error:
-            if error.http_status in (403, 404):
-                raise
-            show_domain_error(form, error)
-        else:
-            flash(_("La réservation est annulée."), "success")
-            return redirect(url_for("desk.household"))
+    if submit(form, lambda: services.cancel(current_user, opened[1], opened[0], booking_id, _consent(form)),
+              success=_("La réservation est annulée.")):
+        return redirect(url_for("desk.household"))
     return render_template("desk/cancel.html", form=form, page=page, booking=target,
                            describe=services.engine.describe,
                            desk_label=services.DESKS[opened[1]][0]), 422 if form.errors or form.form_errors else 200

@@ -32,7 +32,21 @@ BENEFIT_SCHEME_LABELS = {
 }
 
 
-class HouseholdForm(FlaskForm):
+class CommuneChoiceMixin:
+    """A form whose `commune_insee` lists the agglomeration's communes and « outside » (a NULL commune)."""
+
+    commune_insee: SelectField
+
+    def set_commune_choices(self, communes) -> None:
+        self.commune_insee.choices = ([("", _l("Choisissez une commune"))]
+                                      + [(c.insee, c.name) for c in communes]
+                                      + [(OUTSIDE, _l("Hors agglomération du Grand Cahors"))])
+
+    def commune_value(self) -> str | None:
+        return None if self.commune_insee.data == OUTSIDE else self.commune_insee.data
+
+
+class HouseholdForm(CommuneChoiceMixin, FlaskForm):
     name = StringField(_l("Nom du foyer"), validators=[Optional(), Length(max=150)])
     address = StringField(_l("Adresse"), validators=[DataRequired(REQUIRED), Length(max=300)])
     commune_insee = SelectField(_l("Commune de résidence"), validators=[DataRequired(
@@ -50,13 +64,6 @@ class HouseholdForm(FlaskForm):
     guardian_relationship = StringField(_l("Votre lien avec les enfants"), validators=[Optional(), Length(max=50)])
     guardian_works = BooleanField(_l("J'exerce une activité professionnelle ou je suis en formation"))
 
-    def set_commune_choices(self, communes) -> None:
-        self.commune_insee.choices = ([("", _l("Choisissez une commune"))]
-                                      + [(c.insee, c.name) for c in communes]
-                                      + [(OUTSIDE, _l("Hors agglomération du Grand Cahors"))])
-
-    def commune_value(self) -> str | None:
-        return None if self.commune_insee.data == OUTSIDE else self.commune_insee.data
 
 
 class ChildForm(FlaskForm):

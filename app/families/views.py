@@ -30,7 +30,7 @@ from app.families.forms import (
     PersonForm,
     RefuseDeclarationForm,
 )
-from app.forms import show_domain_error as _apply_form_error
+from app.forms import attempt, show_domain_error, submit
 from app.navigation import register_nav
 
 bp = Blueprint("families", __name__, url_prefix="/foyer")
@@ -99,15 +99,10 @@ def create_household():
         return redirect(url_for("families.edit_household"))
     form = HouseholdForm()
     form.set_commune_choices(services.list_communes())
-    if form.validate_on_submit():
-        try:
-            services.create_household(user, _household_data(form))
-        except (ValidationFailed, Conflict) as error:
-            _apply_form_error(form, error)
-        else:
-            flash(_("Votre foyer est créé. Ajoutez maintenant vos enfants. Votre commune et votre quotient "
-                    "familial seront pris en compte après vérification par le service enfance-jeunesse."), "success")
-            return redirect(url_for("families.index"))
+    if submit(form, lambda: services.create_household(user, _household_data(form)),
+              success=_("Votre foyer est créé. Ajoutez maintenant vos enfants. Votre commune et votre quotient "
+                        "familial seront pris en compte après vérification par le service enfance-jeunesse.")):
+        return redirect(url_for("families.index"))
     return _render_form("families/household_form.html", form, creating=True)
 
 
@@ -128,15 +123,10 @@ def edit_household():
         "benefit_scheme": household.benefit_scheme.value,
         "guardian_relationship": member.relationship_to_children, "guardian_works": member.works})
     form.set_commune_choices(services.list_communes())
-    if form.validate_on_submit():
-        try:
-            services.update_household(user, _household_data(form))
-        except (ValidationFailed, Conflict) as error:
-            _apply_form_error(form, error)
-        else:
-            flash(_("Les informations du foyer sont enregistrées. Un changement de commune ou de quotient "
-                    "familial compte après vérification par le service enfance-jeunesse."), "success")
-            return redirect(url_for("families.index"))
+    if submit(form, lambda: services.update_household(user, _household_data(form)),
+              success=_("Les informations du foyer sont enregistrées. Un changement de commune ou de quotient "
+                        "familial compte après vérification par le service enfance-jeunesse.")):
+        return redirect(url_for("families.index"))
     return _render_form("families/household_form.html", form, creating=False,
                         pending=declarations.pending_declaration(household.id))
 
@@ -164,12 +154,8 @@ def declaration_proof(declaration_id: int):
 def validate_declaration(declaration_id: int):
     form = ConfirmForm()
     if form.validate_on_submit():
-        try:
-            declarations.validate(_user(), declaration_id)
-        except (ValidationFailed, Conflict) as error:
-            flash(error.message, "error")
-        else:
-            flash(_("Déclaration validée : la famille est prévenue par e-mail."), "success")
+        attempt(lambda: declarations.validate(_user(), declaration_id),
+                success=_("Déclaration validée : la famille est prévenue par e-mail."))
     return redirect(url_for("families.declaration_queue"))
 
 
@@ -212,14 +198,9 @@ def add_child():
         flash(_("Créez d'abord votre foyer."), "info")
         return redirect(url_for("families.create_household"))
     form = ChildForm(data=None if request.method == "POST" else {"last_name": user.last_name})
-    if form.validate_on_submit():
-        try:
-            child = services.add_child(user, _child_data(form))
-        except (ValidationFailed, Conflict) as error:
-            _apply_form_error(form, error)
-        else:
-            flash(_("%(name)s fait maintenant partie de votre foyer.", name=child.first_name), "success")
-            return redirect(url_for("families.index"))
+    if submit(form, lambda: services.add_child(user, _child_data(form)),
+              success=lambda child: _("%(name)s fait maintenant partie de votre foyer.", name=child.first_name)):
+        return redirect(url_for("families.index"))
     return _render_form("families/child_form.html", form, child=None)
 
 
@@ -233,14 +214,10 @@ def edit_child(child_id: int):
         "school_level": child.school_level.value, "school_name": child.school_name,
         "consent_image": child.consent_image, "consent_outings": child.consent_outings,
         "needs_particular_care": child.needs_particular_care})
-    if form.validate_on_submit():
-        try:
-            services.update_child(user, child_id, _child_data(form))
-        except (ValidationFailed, Conflict) as error:
-            _apply_form_error(form, error)
-        else:
-            flash(_("Les informations de %(name)s sont enregistrées.", name=form.first_name.data), "success")
-            return redirect(url_for("families.index"))
+    if submit(form, lambda: services.update_child(user, child_id, _child_data(form)),
+              success=lambda _result: _("Les informations de %(name)s sont enregistrées.",
+                                        name=form.first_name.data)):
+        return redirect(url_for("families.index"))
     return _render_form("families/child_form.html", form, child=child)
 
 
@@ -252,12 +229,8 @@ def remove_child(child_id: int):
     form = ConfirmForm()
     if form.validate_on_submit():
         name = child.first_name
-        try:
-            services.remove_child(user, child_id)
-        except Conflict as error:
-            flash(error.message, "error")
-        else:
-            flash(_("%(name)s ne fait plus partie de votre foyer.", name=name), "success")
+        attempt(lambda: services.remove_child(user, child_id),
+                success=_("%(name)s ne fait plus partie de votre foyer.", name=name))
         return redirect(url_for("families.index"))
     return render_template("families/confirm_remove.html", form=form, title=_("Retirer %(name)s du foyer ?",
                            name=child.full_name),
@@ -306,14 +279,8 @@ def _add_person(kind: str):
         flash(_("Créez d'abord votre foyer."), "info")
         return redirect(url_for("families.create_household"))
     form = PersonForm()
-    if form.validate_on_submit():
-        try:
-            spec["add"](user, _person_data(form))
-        except (ValidationFailed, Conflict) as error:
-            _apply_form_error(form, error)
-        else:
-            flash(str(spec["saved"]), "success")
-            return redirect(url_for("families.index"))
+    if submit(form, lambda: spec["add"](user, _person_data(form)), success=str(spec["saved"])):
+        return redirect(url_for("families.index"))
     return _render_form("families/person_form.html", form, title=spec["new_title"], intro=spec["intro"])
 
 
@@ -324,14 +291,8 @@ def _edit_person(kind: str, person_id: int):
     form = PersonForm(data=None if request.method == "POST" else {
         "full_name": person.full_name, "phone": person.phone,
         "relationship_to_children": person.relationship_to_children})
-    if form.validate_on_submit():
-        try:
-            spec["update"](user, person_id, _person_data(form))
-        except (ValidationFailed, Conflict) as error:
-            _apply_form_error(form, error)
-        else:
-            flash(str(spec["saved"]), "success")
-            return redirect(url_for("families.index"))
+    if submit(form, lambda: spec["update"](user, person_id, _person_data(form)), success=str(spec["saved"])):
+        return redirect(url_for("families.index"))
     return _render_form("families/person_form.html", form, title=spec["edit_title"], intro=spec["intro"])
 
 
@@ -395,19 +356,11 @@ def invite():
         flash(_("Créez d'abord votre foyer."), "info")
         return redirect(url_for("families.create_household"))
     form = InvitationForm()
-    if form.validate_on_submit():
-        try:
-            invitations.create_invitation(user, form.email.data or "")
-        except (ValidationFailed, Conflict) as error:
-            _apply_form_error(form, error)
-        else:
-            if form.email.data:
-                flash(_("L'invitation est envoyée à %(email)s. Vous pouvez aussi lui transmettre le lien "
-                        "ci-dessous.", email=form.email.data), "success")
-            else:
-                flash(_("L'invitation est prête : transmettez le lien ou le code ci-dessous à l'autre parent."),
-                      "success")
-            return redirect(url_for("families.index") + "#second-responsable")
+    if submit(form, lambda: invitations.create_invitation(user, form.email.data or ""),
+              success=_("L'invitation est envoyée à %(email)s. Vous pouvez aussi lui transmettre le lien "
+                        "ci-dessous.", email=form.email.data) if form.email.data
+              else _("L'invitation est prête : transmettez le lien ou le code ci-dessous à l'autre parent.")):
+        return redirect(url_for("families.index") + "#second-responsable")
     return _render_form("families/invitation.html", form, days=max(1, invitations.invitation_max_age() // 86400))
 
 
@@ -429,8 +382,8 @@ def join():
     if form.validate_on_submit():
         try:
             invitations.redeem_invitation(_user(), form.code.data, form.relationship_to_children.data or "")
-        except (ValidationFailed, Conflict, Forbidden) as error:
-            _apply_form_error(form, error)
+        except (ValidationFailed, Conflict, Forbidden) as error:  # an invitation for another address: on the form
+            show_domain_error(form, error)
         else:
             flash(_("Vous avez rejoint le foyer."), "success")
             return redirect(url_for("families.index"))

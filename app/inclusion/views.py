@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -11,8 +11,7 @@ from flask_login import current_user, login_required
 from app import clock, exports, uploads
 from app.accounts.access import roles_required
 from app.accounts.models import Role
-from app.errors import DomainError
-from app.forms import show_domain_error as _form_error
+from app.forms import attempt, submit
 from app.inclusion import adaptation, plans, reports, services
 from app.inclusion import cards as inclusion_cards
 from app.inclusion.access import ACCESS_MONTHS, Action, is_guardian, managed_sites
@@ -94,16 +93,14 @@ def edit_needs(child_id: int):
     form = NeedsForm(obj=needs)
     if request.method == "GET":
         form.needs_particular_care.data = "yes" if (needs and needs.needs_particular_care) else "no"
-    if form.validate_on_submit():
+
+    def declare():
         values = {name: getattr(form, name).data for name in services.NEEDS_FIELDS if name != "needs_particular_care"}
         values["needs_particular_care"] = form.needs_particular_care.data == "yes"
-        try:
-            services.declare_needs(current_user, child.id, **values)
-        except DomainError as error:
-            _form_error(form, error)
-        else:
-            flash(_("Les besoins de %(name)s sont enregistrés.", name=child.first_name), "success")
-            return redirect(url_for(".child_file", child_id=child.id))
+        return services.declare_needs(current_user, child.id, **values)
+
+    if submit(form, declare, success=_("Les besoins de %(name)s sont enregistrés.", name=child.first_name)):
+        return redirect(url_for(".child_file", child_id=child.id))
     return render_template("inclusion/needs_form.html", form=form, child=child)
 
 
@@ -111,20 +108,16 @@ def edit_needs(child_id: int):
 @login_required
 def upload_document(child_id: int):
     form = DocumentForm()
-    if form.validate_on_submit():
-        upload = form.document.data
+
+    def upload():
+        document = form.document.data
         # Read one byte past the limit: enough to refuse an oversized file without loading it all.
-        content = upload.stream.read(int(current_app.config["MAX_UPLOAD_BYTES"]) + 1)
-        try:
-            services.upload_document(current_user, child_id, filename=upload.filename or "", content=content,
-                                     kind=form.kind.data)
-        except DomainError as error:
-            if error.http_status == 404:
-                raise
-            _form_error(form, error)
-        else:
-            flash(_("Le document est enregistré."), "success")
-            return redirect(url_for(".child_file", child_id=child_id))
+        content = document.stream.read(int(current_app.config["MAX_UPLOAD_BYTES"]) + 1)
+        return services.upload_document(current_user, child_id, filename=document.filename or "", content=content,
+                                        kind=form.kind.data)
+
+    if submit(form, upload, success=_("Le document est enregistré.")):
+        return redirect(url_for(".child_file", child_id=child_id))
     # Refused: the child's page again, the message beside the file field (after the permission check).
     services.get_child(current_user, child_id, Action.EDIT_NEEDS)
     return _child_file_page(child_id, form)
@@ -134,12 +127,7 @@ def upload_document(child_id: int):
 @login_required
 def download_document(document_id: int):
     document, path = services.open_document(current_user, document_id)
-    response = send_file(path, mimetype=document.content_type, as_attachment=True,
-                         download_name=uploads.download_name("document", document.id, document.content_type),
-                         max_age=0)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return uploads.attachment(path, document.content_type, "document", document.id)
 
 
 @bp.post("/documents/<int:document_id>/supprimer")
@@ -208,15 +196,11 @@ def edit_plan(child_id: int, site_id: int):
     if latest is None and request.method == "GET":
         prefilled = plans.prefill_from_declaration(current_user, child_id, site_id)
     form = PlanForm(obj=latest, data=prefilled or None)
-    if form.validate_on_submit():
-        values = {name: getattr(form, name).data for name in PLAN_FIELDS}
-        try:
-            version = plans.save_draft(current_user, child_id, site_id, **values)
-        except DomainError as error:
-            _form_error(form, error)
-        else:
-            flash(_("Brouillon n° %(n)s enregistré.", n=version.number), "success")
-            return redirect(url_for(".plan_version", version_id=version.id))
+    saved = submit(form, lambda: plans.save_draft(current_user, child_id, site_id,
+                                                  **{name: getattr(form, name).data for name in PLAN_FIELDS}),
+                   success=lambda version: _("Brouillon n° %(n)s enregistré.", n=version.number))
+    if saved:
+        return redirect(url_for(".plan_version", version_id=saved.value.id))
     return render_template("inclusion/plan_form.html", form=form, child=child, plan=plan, latest=latest,
                            site_id=site_id, prefilled=bool(prefilled))
 
@@ -236,16 +220,12 @@ def queue():
 def propose_meeting(child_id: int, site_id: int):
     child, _plan = plans.get_plan(current_user, child_id, site_id)
     form = MeetingForm()
-    if form.validate_on_submit():
-        try:
-            plans.propose_meeting(current_user, child_id, site_id,
-                                  starts_at=form.starts_at.data.replace(tzinfo=PARIS),
-                                  duration_minutes=form.duration.data, location=form.location.data or "")
-        except DomainError as error:
-            _form_error(form, error)
-        else:
-            flash(_("L'invitation est envoyée à la famille."), "success")
-            return redirect(url_for(".queue"))
+    if submit(form, lambda: plans.propose_meeting(current_user, child_id, site_id,
+                                                  starts_at=form.starts_at.data.replace(tzinfo=PARIS),
+                                                  duration_minutes=form.duration.data,
+                                                  location=form.location.data or ""),
+              success=_("L'invitation est envoyée à la famille.")):
+        return redirect(url_for(".queue"))
     return render_template("inclusion/meeting_form.html", form=form, child=child)
 
 
@@ -255,14 +235,9 @@ def propose_meeting(child_id: int, site_id: int):
 def confirm_without_plan(booking_id: int):
     booking = plans.held_booking(current_user, booking_id)
     form = ReasonForm()
-    if form.validate_on_submit():
-        try:
-            plans.confirm_without_plan(current_user, booking_id, form.reason.data)
-        except DomainError as error:
-            _form_error(form, error)
-        else:
-            flash(_("La réservation est confirmée ; la raison est enregistrée."), "success")
-            return redirect(url_for(".queue"))
+    if submit(form, lambda: plans.confirm_without_plan(current_user, booking_id, form.reason.data),
+              success=_("La réservation est confirmée ; la raison est enregistrée.")):
+        return redirect(url_for(".queue"))
     return render_template("inclusion/confirm_form.html", form=form, booking=booking)
 
 
@@ -282,14 +257,9 @@ def adaptations():
 def site_template(site_id: int):
     template = adaptation.template_for_director(current_user, site_id)
     form = steps_form(template)
-    if form.validate_on_submit():
-        try:
-            adaptation.set_site_template(current_user, site_id, steps_data(form))
-        except DomainError as error:
-            form.form_errors.append(error.message)
-        else:
-            flash(_("Les étapes d'adaptation de l'accueil sont enregistrées."), "success")
-            return redirect(url_for(".site_template", site_id=site_id))
+    if submit(form, lambda: adaptation.set_site_template(current_user, site_id, steps_data(form)),
+              success=_("Les étapes d'adaptation de l'accueil sont enregistrées."), summary=True):
+        return redirect(url_for(".site_template", site_id=site_id))
     return render_template("inclusion/steps_form.html", form=form, child=None, site_id=site_id, steps=[],
                            site=adaptation.site_of(site_id)), 422 if form.errors or form.form_errors else 200
 
@@ -325,16 +295,9 @@ def _render_child_steps(child, site_id, form, step_forms=None, status=200):
 def child_steps(child_id: int, site_id: int):
     child, _plan = plans.get_plan(current_user, child_id, site_id)
     form = steps_form([s for s in adaptation.schedule(child_id, site_id) if s.status == "planned"], blank=1)
-    if form.validate_on_submit():
-        try:
-            adaptation.set_child_steps(current_user, child_id, site_id, steps_data(form))
-        except DomainError as error:
-            if error.http_status == 404:
-                raise
-            form.form_errors.append(error.message)
-        else:
-            flash(_("Les étapes de %(name)s sont enregistrées.", name=child.first_name), "success")
-            return redirect(url_for(".child_steps", child_id=child_id, site_id=site_id))
+    if submit(form, lambda: adaptation.set_child_steps(current_user, child_id, site_id, steps_data(form)),
+              success=_("Les étapes de %(name)s sont enregistrées.", name=child.first_name), summary=True):
+        return redirect(url_for(".child_steps", child_id=child_id, site_id=site_id))
     return _render_child_steps(child, site_id, form, status=422 if form.errors else 200)
 
 
@@ -347,20 +310,13 @@ def edit_step(child_id: int, site_id: int, position: int):
     child, _plan = plans.get_plan(current_user, child_id, site_id)
     form = StepEditForm(prefix=f"step{position}")
     form.day.choices = _day_choices(adaptation.booked_days(child_id, site_id))
-    if form.validate_on_submit():
-        try:
-            adaptation.update_step(current_user, child_id, site_id, position,
-                                   day=date.fromisoformat(form.day.data) if form.day.data else None,
-                                   arrival=form.arrival.data, pickup=form.pickup.data,
-                                   with_parent=form.with_parent.data, with_meal=form.with_meal.data,
-                                   skipped=form.skipped.data)
-        except DomainError as error:
-            if error.http_status == 404:
-                raise
-            _form_error(form, error)
-        else:
-            flash(_("L'étape est modifiée."), "success")
-            return redirect(url_for(".child_steps", child_id=child_id, site_id=site_id))
+    if submit(form, lambda: adaptation.update_step(current_user, child_id, site_id, position,
+                                                   day=date.fromisoformat(form.day.data) if form.day.data else None,
+                                                   arrival=form.arrival.data, pickup=form.pickup.data,
+                                                   with_parent=form.with_parent.data, with_meal=form.with_meal.data,
+                                                   skipped=form.skipped.data),
+              success=_("L'étape est modifiée.")):
+        return redirect(url_for(".child_steps", child_id=child_id, site_id=site_id))
     return _render_child_steps(child, site_id, steps_form([], blank=0), {position: form}, status=422)
 
 
@@ -371,14 +327,8 @@ def skip_adaptation(child_id: int, site_id: int):
     form = ReasonForm()
     reason = form.reason.data if form.validate_on_submit() else ""
     plans.get_plan(current_user, child_id, site_id)
-    try:
-        adaptation.skip_period(current_user, child_id, site_id, reason)
-    except DomainError as error:
-        if error.http_status == 404:
-            raise
-        flash(error.message, "error")
-    else:
-        flash(_("La période d'adaptation est passée pour cet enfant."), "success")
+    attempt(lambda: adaptation.skip_period(current_user, child_id, site_id, reason),
+            success=_("La période d'adaptation est passée pour cet enfant."))
     return redirect(url_for(".child_steps", child_id=child_id, site_id=site_id))
 
 
@@ -388,16 +338,10 @@ def skip_adaptation(child_id: int, site_id: int):
 def record_step(step_id: int):
     form = StepRecordForm()
     outcome = form.outcome.data if form.validate_on_submit() else ""
-    try:
-        step = adaptation.record_step(current_user, step_id, outcome, form.note.data or "")
-    except DomainError as error:
-        if error.http_status in (403, 404):
-            raise
-        # A refused bilan (no outcome chosen, note too long...) goes back to the steps with its message.
-        step = adaptation.get_step_for_director(current_user, step_id)
-        flash(error.message, "error")
-    else:
-        flash(_("Le bilan de l'étape est enregistré."), "success")
+    recorded = attempt(lambda: adaptation.record_step(current_user, step_id, outcome, form.note.data or ""),
+                       success=_("Le bilan de l'étape est enregistré."))
+    # A refused bilan (no outcome chosen, note too long...) goes back to the steps with its message.
+    step = recorded.value if recorded else adaptation.get_step_for_director(current_user, step_id)
     return redirect(url_for(".child_steps", child_id=step.period.child_id, site_id=step.period.site_id))
 
 

@@ -1,12 +1,11 @@
 """The fiche sanitaire de liaison: the guardian's form (phone-friendly) and the staff's read view."""
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.errors import DomainError
-from app.forms import show_domain_error
+from app.forms import submit
 from app.inclusion import health
 from app.inclusion.forms import HealthFormForm
 from app.inclusion.views import bp
@@ -40,21 +39,14 @@ def health_form(child_id: int):
         return render_template("inclusion/health_view.html", view=view, vaccines=health.VACCINES)
     form = HealthFormForm()
     if form.is_submitted():
-        if form.validate():
-            try:
-                health.save_health_form(
-                    user, child_id,
-                    vaccinations={code: form[f"vaccine_{code}"].data for code in health.VACCINE_CODES},
-                    has_pai=form.has_pai.data, emergency_care_authorised=form.emergency_care_authorised.data,
-                    authorisation_signed_by=form.authorisation_signed_by.data or "",
-                    **{name: form[name].data for name in health.TEXT_FIELDS + health.FLAG_FIELDS})
-            except DomainError as error:
-                if error.http_status == 404:
-                    raise
-                show_domain_error(form, error)
-            else:
-                flash(_("La fiche sanitaire est enregistrée."), "success")
-                return redirect(url_for("inclusion.health_form", child_id=child_id))
+        if submit(form, lambda: health.save_health_form(
+                user, child_id,
+                vaccinations={code: form[f"vaccine_{code}"].data for code in health.VACCINE_CODES},
+                has_pai=form.has_pai.data, emergency_care_authorised=form.emergency_care_authorised.data,
+                authorisation_signed_by=form.authorisation_signed_by.data or "",
+                **{name: form[name].data for name in health.TEXT_FIELDS + health.FLAG_FIELDS}),
+                success=_("La fiche sanitaire est enregistrée."), on_submit=False):
+            return redirect(url_for("inclusion.health_form", child_id=child_id))
         status = 422
     else:
         _fill(form, view)

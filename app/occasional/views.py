@@ -15,7 +15,8 @@ from app import clock, months
 from app.accounts.access import roles_required
 from app.accounts.models import Role
 from app.booking.access import household_of
-from app.errors import DomainError, ValidationFailed
+from app.errors import ValidationFailed
+from app.forms import attempt
 from app.navigation import register_nav
 from app.occasional import coordination, relais, services
 from app.occasional.forms import (
@@ -41,13 +42,6 @@ def _choices(form):
     form.child_id.choices = [(c.id, c.first_name) for c in children]
     form.provider_id.choices = [(p.id, p.name) for p in services.active_providers()]
     return children
-
-
-def _flash_and_back(error: DomainError, endpoint: str = "occasional.my_requests"):
-    if error.http_status == 404:
-        raise error
-    flash(error.message, "error")
-    return redirect(url_for(endpoint))
 
 
 @bp.get("/")
@@ -161,11 +155,7 @@ def my_requests():
 @bp.post("/demandes/<int:booking_id>/annuler")
 @roles_required(Role.PARENT)
 def cancel(booking_id: int):
-    try:
-        services.cancel_request(current_user, booking_id)
-    except DomainError as error:
-        return _flash_and_back(error)
-    flash(_("Demande annulée."), "success")
+    attempt(lambda: services.cancel_request(current_user, booking_id), success=_("Demande annulée."))
     return redirect(url_for("occasional.my_requests"))
 
 
@@ -178,36 +168,30 @@ def cancel_pattern(pattern_id: int):
     if not form.validate_on_submit():
         flash(_("Indiquez la date à partir de laquelle annuler."), "error")
         return redirect(url_for("occasional.my_requests"))
-    try:
-        count = services.cancel_pattern(current_user, pattern_id, form.from_day.data)
-    except DomainError as error:
-        return _flash_and_back(error)
-    flash(ngettext("%(num)d garde du rythme est annulée.", "%(num)d gardes du rythme sont annulées.", count), "success")
+    attempt(lambda: services.cancel_pattern(current_user, pattern_id, form.from_day.data),
+            success=lambda count: ngettext("%(num)d garde du rythme est annulée.",
+                                           "%(num)d gardes du rythme sont annulées.", count))
     return redirect(url_for("occasional.my_requests"))
 
 
 @bp.post("/demandes/<int:booking_id>/relais")
 @roles_required(Role.PARENT)
 def to_relais(booking_id: int):
-    try:
-        relais.transmit_request(current_user, booking_id, message=request.form.get("message", ""))
-    except DomainError as error:
-        return _flash_and_back(error)
-    flash(_("Demande transmise au Relais Petite Enfance (horaires atypiques signalés le cas échéant). "
-            "Une animatrice du Relais vous recontactera."), "success")
+    attempt(lambda: relais.transmit_request(current_user, booking_id, message=request.form.get("message", "")),
+            success=_("Demande transmise au Relais Petite Enfance (horaires atypiques signalés le cas échéant). "
+                      "Une animatrice du Relais vous recontactera."))
     return redirect(url_for("occasional.my_requests"))
 
 
 @bp.post("/relais")
 @roles_required(Role.PARENT)
 def range_to_relais():
-    try:
-        relais.transmit_range(current_user, request.form.get("child_id"), request.form.get("day"),
-                              request.form.get("start"), request.form.get("end"),
-                              message=request.form.get("message", ""))
-    except DomainError as error:
-        return _flash_and_back(error, "occasional.index")
-    flash(_("Demande transmise au Relais Petite Enfance. Une animatrice du Relais vous recontactera."), "success")
+    if not attempt(lambda: relais.transmit_range(current_user, request.form.get("child_id"), request.form.get("day"),
+                                                 request.form.get("start"), request.form.get("end"),
+                                                 message=request.form.get("message", "")),
+                   success=_("Demande transmise au Relais Petite Enfance. Une animatrice du Relais vous "
+                             "recontactera.")):
+        return redirect(url_for("occasional.index"))
     return redirect(url_for("occasional.my_requests"))
 
 
@@ -229,12 +213,9 @@ def decide(booking_id: int, decision: str):
     if not form.validate_on_submit():
         flash(_("Le formulaire n'est pas valide."), "error")
         return redirect(url_for("occasional.coordination"))
-    try:
-        coordination.decide_urgent(current_user, booking_id, decision == "accepter", form.note.data or "")
-    except DomainError as error:
-        return _flash_and_back(error, "occasional.coordination")
-    flash(_("Demande acceptée : la famille est prévenue.") if decision == "accepter"
-          else _("Demande refusée : la famille est prévenue."), "success")
+    attempt(lambda: coordination.decide_urgent(current_user, booking_id, decision == "accepter", form.note.data or ""),
+            success=_("Demande acceptée : la famille est prévenue.") if decision == "accepter"
+            else _("Demande refusée : la famille est prévenue."))
     return redirect(url_for("occasional.coordination"))
 
 
@@ -254,15 +235,15 @@ def attendance(booking_id: int):
     # Access first (404 for a booking of another provider or none): neither a refused form nor a
     # refused record may send a stranger to the provider's day.
     booking = coordination.staff_booking(current_user, booking_id)
-    try:
+
+    def record():
         if not form.validate_on_submit():
             raise ValidationFailed(_("Heures non valides (HH:MM)."))
-        booking = coordination.record_attendance(current_user, booking_id, form.arrived_at.data, form.left_at.data)
-        flash(_("Présence enregistrée."), "success")
-    except DomainError as error:
-        if error.http_status == 404:
-            raise
-        flash(error.message, "error")
+        return coordination.record_attendance(current_user, booking_id, form.arrived_at.data, form.left_at.data)
+
+    recorded = attempt(record, success=_("Présence enregistrée."))
+    if recorded:
+        booking = recorded.value
     return redirect(url_for("occasional.day", provider_id=booking.provider_id, date=booking.day.isoformat()))
 
 

@@ -15,8 +15,7 @@ from flask_login import current_user
 
 from app.accounts.access import roles_required
 from app.accounts.models import Role
-from app.errors import DomainError
-from app.forms import show_domain_error
+from app.forms import attempt, submit
 from app.navigation import register_nav
 from app.occasional import admin
 from app.occasional.access import coordinates_providers
@@ -43,12 +42,6 @@ def _provider_form(provider=None, *, submitted: bool = False) -> ProviderForm:
 
 def _settings(form: ProviderForm) -> admin.ProviderSettings:
     return admin.ProviderSettings(**{name: getattr(form, name).data for name in SETTINGS})
-
-
-def _refused(form, error: DomainError) -> None:
-    if error.http_status in (403, 404):
-        raise error
-    show_domain_error(form, error)
 
 
 def _staff_form(provider) -> StaffForm:
@@ -80,15 +73,11 @@ def admin_providers():
 @roles_required(Role.ADMIN)
 def admin_provider_new():
     form = _provider_form()
-    if form.validate_on_submit():
-        try:
-            provider = admin.create_provider(current_user, _settings(form))
-        except DomainError as error:
-            _refused(form, error)
-        else:
-            flash(_("Structure créée. Ajoutez maintenant ses horaires d'ouverture et ses tarifs : les familles ne "
-                    "peuvent pas la réserver avant."), "success")
-            return redirect(url_for("occasional.admin_provider", provider_id=provider.id))
+    created = submit(form, lambda: admin.create_provider(current_user, _settings(form)),
+                     success=_("Structure créée. Ajoutez maintenant ses horaires d'ouverture et ses tarifs : les "
+                               "familles ne peuvent pas la réserver avant."))
+    if created:
+        return redirect(url_for("occasional.admin_provider", provider_id=created.value.id))
     status = 422 if request.method == "POST" else 200
     return render_template("occasional/admin/provider_new.html", form=form), status
 
@@ -100,34 +89,23 @@ def admin_provider(provider_id: int):
     if request.method == "GET":
         return _render_provider(provider)
     form = _provider_form(provider, submitted=True)
-    if form.validate_on_submit():
-        try:
-            admin.update_provider(current_user, provider.id, _settings(form))
-        except DomainError as error:
-            _refused(form, error)
-        else:
-            flash(_("Informations de la structure enregistrées."), "success")
-            if not provider.active and admin.future_request_count(provider):
-                flash(ngettext("La structure est désactivée : les familles ne peuvent plus la choisir, mais la "
-                               "demande à venir reste valable.",
-                               "La structure est désactivée : les familles ne peuvent plus la choisir, mais les "
-                               "%(num)d demandes à venir restent valables.", admin.future_request_count(provider)),
-                      "info")
-            return redirect(url_for("occasional.admin_provider", provider_id=provider.id))
+    if submit(form, lambda: admin.update_provider(current_user, provider.id, _settings(form)),
+              success=_("Informations de la structure enregistrées.")):
+        if not provider.active and admin.future_request_count(provider):
+            flash(ngettext("La structure est désactivée : les familles ne peuvent plus la choisir, mais la "
+                           "demande à venir reste valable.",
+                           "La structure est désactivée : les familles ne peuvent plus la choisir, mais les "
+                           "%(num)d demandes à venir restent valables.", admin.future_request_count(provider)),
+                  "info")
+        return redirect(url_for("occasional.admin_provider", provider_id=provider.id))
     return _render_provider(provider, settings_form=form, status=422)
 
 
 @bp.post("/admin/structures/<int:provider_id>/supprimer")
 @roles_required(Role.ADMIN)
 def admin_provider_delete(provider_id: int):
-    try:
-        admin.delete_provider(current_user, provider_id)
-    except DomainError as error:
-        if error.http_status in (403, 404):
-            raise
-        flash(error.message, "error")
+    if not attempt(lambda: admin.delete_provider(current_user, provider_id), success=_("Structure supprimée.")):
         return redirect(url_for("occasional.admin_provider", provider_id=provider_id))
-    flash(_("Structure supprimée."), "success")
     return redirect(url_for("occasional.admin_providers"))
 
 
@@ -141,14 +119,9 @@ def _opening_values(form: OpeningForm) -> dict:
 def admin_opening_add(provider_id: int):
     provider = admin.get_provider(current_user, provider_id)
     form = OpeningForm()
-    if form.validate_on_submit():
-        try:
-            admin.add_opening(current_user, provider.id, **_opening_values(form))
-        except DomainError as error:
-            _refused(form, error)
-        else:
-            flash(_("Période d'ouverture ajoutée."), "success")
-            return redirect(url_for("occasional.admin_provider", provider_id=provider.id) + "#horaires")
+    if submit(form, lambda: admin.add_opening(current_user, provider.id, **_opening_values(form)),
+              success=_("Période d'ouverture ajoutée.")):
+        return redirect(url_for("occasional.admin_provider", provider_id=provider.id) + "#horaires")
     return _render_provider(provider, opening_form=form, status=422)
 
 
@@ -157,15 +130,10 @@ def admin_opening_add(provider_id: int):
 def admin_opening_edit(provider_id: int, opening_id: int):
     opening = admin.get_opening(current_user, provider_id, opening_id)
     form = OpeningForm(obj=opening if request.method == "GET" else None)
-    if form.validate_on_submit():
-        try:
-            admin.update_opening(current_user, provider_id, opening_id, **_opening_values(form))
-        except DomainError as error:
-            _refused(form, error)
-        else:
-            flash(_("Période d'ouverture enregistrée ; les demi-heures déjà ouvertes à la réservation ont pris "
-                    "les nouvelles capacités."), "success")
-            return redirect(url_for("occasional.admin_provider", provider_id=provider_id) + "#horaires")
+    if submit(form, lambda: admin.update_opening(current_user, provider_id, opening_id, **_opening_values(form)),
+              success=_("Période d'ouverture enregistrée ; les demi-heures déjà ouvertes à la réservation ont "
+                        "pris les nouvelles capacités.")):
+        return redirect(url_for("occasional.admin_provider", provider_id=provider_id) + "#horaires")
     status = 422 if request.method == "POST" else 200
     return render_template("occasional/admin/opening.html", provider=opening.provider, opening=opening, form=form,
                            weekdays=dict(WEEKDAY_CHOICES)), status
@@ -174,14 +142,8 @@ def admin_opening_edit(provider_id: int, opening_id: int):
 @bp.post("/admin/structures/<int:provider_id>/horaires/<int:opening_id>/supprimer")
 @roles_required(Role.ADMIN)
 def admin_opening_remove(provider_id: int, opening_id: int):
-    try:
-        admin.remove_opening(current_user, provider_id, opening_id)
-    except DomainError as error:
-        if error.http_status in (403, 404):
-            raise
-        flash(error.message, "error")
-    else:
-        flash(_("Période d'ouverture supprimée."), "success")
+    attempt(lambda: admin.remove_opening(current_user, provider_id, opening_id),
+            success=_("Période d'ouverture supprimée."))
     return redirect(url_for("occasional.admin_provider", provider_id=provider_id) + "#horaires")
 
 
@@ -194,14 +156,9 @@ def _tariff_values(form: HourlyTariffForm) -> dict:
 def admin_tariff_add(provider_id: int):
     provider = admin.get_provider(current_user, provider_id)
     form = HourlyTariffForm()
-    if form.validate_on_submit():
-        try:
-            admin.add_tariff(current_user, provider.id, **_tariff_values(form))
-        except DomainError as error:
-            _refused(form, error)
-        else:
-            flash(_("Tranche de tarif ajoutée."), "success")
-            return redirect(url_for("occasional.admin_provider", provider_id=provider.id) + "#tarifs")
+    if submit(form, lambda: admin.add_tariff(current_user, provider.id, **_tariff_values(form)),
+              success=_("Tranche de tarif ajoutée.")):
+        return redirect(url_for("occasional.admin_provider", provider_id=provider.id) + "#tarifs")
     return _render_provider(provider, tariff_form=form, status=422)
 
 
@@ -210,14 +167,9 @@ def admin_tariff_add(provider_id: int):
 def admin_tariff_edit(provider_id: int, tariff_id: int):
     tariff = admin.get_tariff(current_user, provider_id, tariff_id)
     form = HourlyTariffForm(obj=tariff if request.method == "GET" else None)
-    if form.validate_on_submit():
-        try:
-            admin.update_tariff(current_user, provider_id, tariff_id, **_tariff_values(form))
-        except DomainError as error:
-            _refused(form, error)
-        else:
-            flash(_("Tranche de tarif enregistrée (pour les demandes faites à partir de maintenant)."), "success")
-            return redirect(url_for("occasional.admin_provider", provider_id=provider_id) + "#tarifs")
+    if submit(form, lambda: admin.update_tariff(current_user, provider_id, tariff_id, **_tariff_values(form)),
+              success=_("Tranche de tarif enregistrée (pour les demandes faites à partir de maintenant).")):
+        return redirect(url_for("occasional.admin_provider", provider_id=provider_id) + "#tarifs")
     status = 422 if request.method == "POST" else 200
     return render_template("occasional/admin/tariff.html", provider=tariff.provider, tariff=tariff, form=form), status
 
@@ -235,14 +187,9 @@ def admin_tariff_remove(provider_id: int, tariff_id: int):
 def admin_staff_add(provider_id: int):
     provider = admin.get_provider(current_user, provider_id)
     form = _staff_form(provider)
-    if form.validate_on_submit():
-        try:
-            staff = admin.assign_staff(current_user, provider.id, form.user_id.data)
-        except DomainError as error:
-            _refused(form, error)
-        else:
-            flash(_("Compte de %(name)s rattaché à la structure.", name=staff.display_name), "success")
-            return redirect(url_for("occasional.admin_provider", provider_id=provider.id) + "#equipe")
+    if submit(form, lambda: admin.assign_staff(current_user, provider.id, form.user_id.data),
+              success=lambda staff: _("Compte de %(name)s rattaché à la structure.", name=staff.display_name)):
+        return redirect(url_for("occasional.admin_provider", provider_id=provider.id) + "#equipe")
     return _render_provider(provider, staff_form=form, status=422)
 
 

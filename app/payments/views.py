@@ -15,7 +15,7 @@ from app.accounts.access import roles_required
 from app.accounts.models import Role
 from app.errors import DomainError
 from app.extensions import csrf
-from app.forms import show_domain_error
+from app.forms import attempt, submit
 from app.navigation import register_nav
 from app.payments import gateway, online, pdf, services
 from app.payments.forms import (
@@ -77,17 +77,10 @@ def _invoice_page(item, desk_form, status: int = 200):
 @roles_required(Role.ADMIN)
 def desk_payment(invoice_id: int):
     form = DeskPaymentForm()
-    if form.validate():
-        try:
-            services.record_desk_payment(current_user, invoice_id, form.amount.data, form.method_value(),
-                                         form.reference.data or "")
-        except DomainError as error:
-            if error.http_status in (403, 404):
-                raise
-            show_domain_error(form, error)
-        else:
-            flash(_("Paiement enregistré."), "success")
-            return redirect(url_for("payments.invoice", invoice_id=invoice_id))
+    if submit(form, lambda: services.record_desk_payment(current_user, invoice_id, form.amount.data,
+                                                         form.method_value(), form.reference.data or ""),
+              success=_("Paiement enregistré."), on_submit=False):
+        return redirect(url_for("payments.invoice", invoice_id=invoice_id))
     return _invoice_page(services.get_invoice(current_user, invoice_id), form, 422)
 
 
@@ -108,13 +101,10 @@ def pay():
         flash(_("Le formulaire a expiré. Rechargez la page et recommencez."), "error")
         return redirect(url_for("payments.invoices"))
     ids = [parse_id(raw) for raw in request.form.getlist("invoice_ids")]
-    try:
-        _transaction, url = online.start_payment(current_user, [i for i in ids if i is not None])
-    except DomainError as error:
-        if error.http_status == 404:
-            raise
-        flash(error.message, "error")
+    started = attempt(lambda: online.start_payment(current_user, [i for i in ids if i is not None]))
+    if not started:
         return redirect(url_for("payments.invoices"))
+    _transaction, url = started.value
     return redirect(url, code=303)
 
 
@@ -146,13 +136,10 @@ def tax_certificate(year: int):
 
     if not 2000 <= year < clock.today().year:
         return redirect(url_for("payments.invoices"))
-    try:
-        certificate = tax.household_certificate(current_user, year)
-    except DomainError as error:
-        if error.http_status == 404:
-            raise
-        flash(error.message, "error")
+    made = attempt(lambda: tax.household_certificate(current_user, year))
+    if not made:
         return redirect(url_for("payments.invoices"))
+    certificate = made.value
     response = Response(pdf.render_pdf("payments/tax_certificate_pdf.html", certificate=certificate),
                         mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="attestation-frais-de-garde-{year}.pdf"'
@@ -167,19 +154,12 @@ def direct_debit():
     form = MandateForm()
     status = 200
     if request.method == "POST":
-        if form.validate():
-            try:
-                sepa.sign_mandate(current_user, form.holder_name.data, form.iban.data, bool(form.accept.data))
-            except DomainError as error:
-                if error.http_status == 404:
-                    raise
-                show_domain_error(form, error)
-                status = 422
-            else:
-                flash(_("Mandat de prélèvement signé : vos prochaines factures seront prélevées."), "success")
-                return redirect(url_for("payments.direct_debit"))
-        else:
-            status = 422
+        if submit(form, lambda: sepa.sign_mandate(current_user, form.holder_name.data, form.iban.data,
+                                                  bool(form.accept.data)),
+                  success=_("Mandat de prélèvement signé : vos prochaines factures seront prélevées."),
+                  on_submit=False):
+            return redirect(url_for("payments.direct_debit"))
+        status = 422
     return render_template("payments/direct_debit.html", form=form, revoke_form=PayForm(),
                            mandates=sepa.household_mandates(current_user)), status
 
@@ -216,13 +196,9 @@ def debit_file():
     if request.method == "POST":
         if not form.validate():
             return render_template("payments/debit_file.html", form=form, rejections_form=RejectionsForm()), 422
-        try:
-            xml, _invoices = sepa.debit_file(current_user, form.collection_date.data)
-        except DomainError as error:
-            if error.http_status == 403:
-                raise
-            show_domain_error(form, error)
-        else:
+        made = attempt(lambda: sepa.debit_file(current_user, form.collection_date.data), form=form)
+        if made:
+            xml, _invoices = made.value
             response = Response(xml, mimetype="application/xml")
             response.headers["Content-Disposition"] = (
                 f'attachment; filename="prelevements-{form.collection_date.data:%Y-%m-%d}.xml"')
@@ -237,20 +213,16 @@ def import_rejections():
     from app.payments import sepa
 
     form = RejectionsForm()
-    if form.validate():
-        try:
-            rejected, unknown = sepa.import_rejections(current_user, form.report.data.read(2 * 1024 * 1024))
-        except DomainError as error:
-            if error.http_status == 403:
-                raise
-            show_domain_error(form, error)
-        else:
-            flash(ngettext("%(num)d prélèvement rejeté enregistré ; la famille est prévenue.",
-                           "%(num)d prélèvements rejetés enregistrés ; les familles sont prévenues.", len(rejected)),
-                  "success")
-            if unknown:
-                flash(_("Références inconnues : %(refs)s.", refs=", ".join(unknown)), "warning")
-            return redirect(url_for("payments.debit_file"))
+    imported = submit(form, lambda: sepa.import_rejections(current_user, form.report.data.read(2 * 1024 * 1024)),
+                      success=lambda result: ngettext(
+                          "%(num)d prélèvement rejeté enregistré ; la famille est prévenue.",
+                          "%(num)d prélèvements rejetés enregistrés ; les familles sont prévenues.", len(result[0])),
+                      on_submit=False)
+    if imported:
+        unknown = imported.value[1]
+        if unknown:
+            flash(_("Références inconnues : %(refs)s.", refs=", ".join(unknown)), "warning")
+        return redirect(url_for("payments.debit_file"))
     return render_template("payments/debit_file.html", form=DebitFileForm(), rejections_form=form), 422
 
 
@@ -292,14 +264,9 @@ def reconciliation():
 
     form = ReconciliationForm()
     if request.method == "POST":
-        if form.validate():
-            try:
-                result = recon.reconcile(current_user, form.statement.data.read(recon.MAX_BYTES + 1))
-            except DomainError as error:
-                if error.http_status == 403:
-                    raise
-                show_domain_error(form, error)
-            else:
-                return render_template("payments/reconciliation.html", form=ReconciliationForm(), result=result)
+        outcome = submit(form, lambda: recon.reconcile(current_user, form.statement.data.read(recon.MAX_BYTES + 1)),
+                         on_submit=False)
+        if outcome:
+            return render_template("payments/reconciliation.html", form=ReconciliationForm(), result=outcome.value)
         return render_template("payments/reconciliation.html", form=form, result=None), 422
     return render_template("payments/reconciliation.html", form=form, result=None)

@@ -15,8 +15,7 @@ from flask_login import current_user, login_required
 from app import months
 from app.accounts.access import can, roles_required
 from app.accounts.models import Role
-from app.errors import DomainError
-from app.forms import show_domain_error as apply_error
+from app.forms import attempt, submit
 from app.navigation import register_nav
 from app.ram import access as perm
 from app.ram import availability as av
@@ -103,17 +102,13 @@ def childminder_new():
     form = ChildminderCreateForm()
     form.commune_insee.choices = commune_choices()
     form.relais_id.choices = relais_choices()
-    if form.validate_on_submit():
-        try:
-            childminder = services.create_childminder(
-                current_user._get_current_object(), email=form.email.data, first_name=form.first_name.data,
-                last_name=form.last_name.data, phone=form.phone.data or "", commune_insee=form.commune_insee.data,
-                relais_id=form.relais_id.data or None, address=form.address.data or "")
-        except DomainError as error:
-            apply_error(form, error)
-        else:
-            flash(_("Le compte est créé ; une invitation à choisir un mot de passe a été envoyée."), "success")
-            return redirect(url_for("ram.childminder_profile", childminder_id=childminder.id))
+    created = submit(form, lambda: services.create_childminder(
+        current_user._get_current_object(), email=form.email.data, first_name=form.first_name.data,
+        last_name=form.last_name.data, phone=form.phone.data or "", commune_insee=form.commune_insee.data,
+        relais_id=form.relais_id.data or None, address=form.address.data or ""),
+        success=_("Le compte est créé ; une invitation à choisir un mot de passe a été envoyée."))
+    if created:
+        return redirect(url_for("ram.childminder_profile", childminder_id=created.value.id))
     return render_template("ram/childminder_new.html", form=form), 422 if form.errors or form.form_errors else 200
 
 
@@ -160,18 +155,16 @@ def childminder_profile(childminder_id: int):
     form = ProfileForm()
     form.commune_insee.choices = commune_choices()
     form.relais_id.choices = relais_choices(_("Aucun relais"))
-    if form.validate_on_submit():
+
+    def update():
         fields = {name: form[name].data for name in services.PROFILE_FIELDS}
         fields["relais_id"] = fields["relais_id"] or None
         fields["address"] = fields["address"] or ""
         fields["presentation"] = fields["presentation"] or ""
-        try:
-            services.update_profile(user, childminder, **fields)
-        except DomainError as error:
-            apply_error(form, error)
-        else:
-            flash(_("Le profil est enregistré."), "success")
-            return redirect(url_for("ram.childminder_profile", childminder_id=childminder.id))
+        return services.update_profile(user, childminder, **fields)
+
+    if submit(form, update, success=_("Le profil est enregistré.")):
+        return redirect(url_for("ram.childminder_profile", childminder_id=childminder.id))
     return _profile_page(childminder, 422, profile_form=form)
 
 
@@ -181,21 +174,14 @@ def childminder_licence(childminder_id: int):
     user = current_user._get_current_object()
     childminder = services.get_childminder(user, childminder_id)
     form = LicenceForm()
-    if form.validate_on_submit():
-        try:
-            services.save_licence(
-                user, childminder, licence_id=parse_id(form.licence_id.data),
-                reference=form.reference.data or "", max_children=form.max_children.data,
-                max_under_3=form.max_under_3.data, valid_from=form.valid_from.data,
-                valid_until=form.valid_until.data, extension_from=form.extension_from.data,
-                extension_until=form.extension_until.data, extension_places=form.extension_places.data or 0)
-        except DomainError as error:
-            if error.http_status in (403, 404):
-                raise
-            apply_error(form, error)
-        else:
-            flash(_("L'agrément est enregistré."), "success")
-            return redirect(url_for("ram.childminder_profile", childminder_id=childminder.id))
+    if submit(form, lambda: services.save_licence(
+            user, childminder, licence_id=parse_id(form.licence_id.data),
+            reference=form.reference.data or "", max_children=form.max_children.data,
+            max_under_3=form.max_under_3.data, valid_from=form.valid_from.data,
+            valid_until=form.valid_until.data, extension_from=form.extension_from.data,
+            extension_until=form.extension_until.data, extension_places=form.extension_places.data or 0),
+            success=_("L'agrément est enregistré.")):
+        return redirect(url_for("ram.childminder_profile", childminder_id=childminder.id))
     return _profile_page(childminder, 422, licence_form=form)
 
 
@@ -205,14 +191,9 @@ def own_child_add(childminder_id: int):
     user = current_user._get_current_object()
     childminder = services.get_childminder(user, childminder_id)
     form = OwnChildForm()
-    if form.validate_on_submit():
-        try:
-            services.add_own_child(user, childminder, form.first_name.data or "", form.birth_date.data)
-        except DomainError as error:
-            apply_error(form, error)
-        else:
-            flash(_("L'enfant est ajouté."), "success")
-            return redirect(url_for("ram.childminder_profile", childminder_id=childminder.id))
+    if submit(form, lambda: services.add_own_child(user, childminder, form.first_name.data or "", form.birth_date.data),
+              success=_("L'enfant est ajouté.")):
+        return redirect(url_for("ram.childminder_profile", childminder_id=childminder.id))
     return _profile_page(childminder, 422, own_child_form=form)
 
 
@@ -232,16 +213,11 @@ def contract_add(childminder_id: int):
     user = current_user._get_current_object()
     childminder = services.get_childminder(user, childminder_id)
     form = ContractForm()
-    if form.validate_on_submit():
-        try:
-            services.add_contract(user, childminder, child_first_name=form.child_first_name.data,
-                                  birth_date=form.birth_date.data, schedule=form.schedule_data(),
-                                  start_date=form.start_date.data, end_date=form.end_date.data)
-        except DomainError as error:
-            apply_error(form, error)
-        else:
-            flash(_("L'enfant accueilli est ajouté."), "success")
-            return redirect(url_for("ram.childminder_profile", childminder_id=childminder.id))
+    if submit(form, lambda: services.add_contract(user, childminder, child_first_name=form.child_first_name.data,
+                                                  birth_date=form.birth_date.data, schedule=form.schedule_data(),
+                                                  start_date=form.start_date.data, end_date=form.end_date.data),
+              success=_("L'enfant accueilli est ajouté.")):
+        return redirect(url_for("ram.childminder_profile", childminder_id=childminder.id))
     return _profile_page(childminder, 422, contract_form=form)
 
 
@@ -252,14 +228,8 @@ def contract_end(childminder_id: int, contract_id: int):
     childminder = services.get_childminder(user, childminder_id)
     form = EndContractForm()
     if form.validate_on_submit():
-        try:
-            services.end_contract(user, childminder, contract_id, form.end_date.data)
-        except DomainError as error:
-            if error.http_status == 404:
-                raise
-            flash(error.message, "error")
-        else:
-            flash(_("La fin du contrat est enregistrée."), "success")
+        attempt(lambda: services.end_contract(user, childminder, contract_id, form.end_date.data),
+                success=_("La fin du contrat est enregistrée."))
     else:
         flash(_("Indiquez une date de fin valide."), "error")
     return redirect(url_for("ram.childminder_profile", childminder_id=childminder.id))
@@ -291,16 +261,10 @@ def availability_publish(childminder_id: int):
     user = current_user._get_current_object()
     childminder = services.get_childminder(user, childminder_id)
     form = PublishForm()
-    if form.validate_on_submit():
-        try:
-            services.publish_availability(user, childminder, form.valid_from.data, form.note.data or "")
-        except DomainError as error:
-            if error.http_status == 404:
-                raise
-            apply_error(form, error)
-        else:
-            flash(_("Vos disponibilités sont publiées et confirmées."), "success")
-            return redirect(url_for("ram.childminder_availability", childminder_id=childminder.id))
+    if submit(form, lambda: services.publish_availability(user, childminder, form.valid_from.data,
+                                                          form.note.data or ""),
+              success=_("Vos disponibilités sont publiées et confirmées.")):
+        return redirect(url_for("ram.childminder_availability", childminder_id=childminder.id))
     # Refused: the page again, each message beside its field.
     return _availability_page(childminder, form, 422)
 

@@ -11,13 +11,14 @@ from app import exports, months
 from app.accounts.access import roles_required
 from app.accounts.models import Role
 from app.errors import DomainError
+from app.forms import attempt, submit
 from app.ram import access as perm
 from app.ram import demands as demand_services
 from app.ram import matching, observatory, services
 from app.ram import schedule as sch
 from app.ram.forms import DemandForm, IntroductionForm, ObservatoryForm, OutcomeForm
 from app.ram.models import DemandStatus, IntroductionOutcome
-from app.ram.views import STAFF, apply_error, bp, commune_choices, relais_choices
+from app.ram.views import STAFF, bp, commune_choices, relais_choices
 from app.urls import id_arg, parse_id
 
 DEMAND_FORM_FIELDS = ("family_name", "contact_phone", "contact_email", "child_first_name", "child_birth_date",
@@ -68,14 +69,10 @@ def demands():
 def demand_new():
     user = current_user._get_current_object()
     form = _demand_form()
-    if form.validate_on_submit():
-        try:
-            demand = demand_services.create_demand(user, **_demand_fields(form, user))
-        except DomainError as error:
-            apply_error(form, error)
-        else:
-            flash(_("La demande est enregistrée."), "success")
-            return redirect(url_for("ram.demand", demand_id=demand.id))
+    created = submit(form, lambda: demand_services.create_demand(user, **_demand_fields(form, user)),
+                     success=_("La demande est enregistrée."))
+    if created:
+        return redirect(url_for("ram.demand", demand_id=created.value.id))
     status = 422 if form.errors or form.form_errors else 200
     return render_template("ram/demand_form.html", form=form, demand=None,
                            is_staff=perm.is_relais_staff(user)), status
@@ -97,16 +94,9 @@ def demand_edit(demand_id: int):
     user = current_user._get_current_object()
     demand = demand_services.get_demand(user, demand_id)
     form = _demand_form(demand)
-    if form.validate_on_submit():
-        try:
-            demand_services.update_demand(user, demand, **_demand_fields(form, user))
-        except DomainError as error:
-            if error.http_status == 404:
-                raise
-            apply_error(form, error)
-        else:
-            flash(_("La demande est modifiée."), "success")
-            return redirect(url_for("ram.demand", demand_id=demand.id))
+    if submit(form, lambda: demand_services.update_demand(user, demand, **_demand_fields(form, user)),
+              success=_("La demande est modifiée.")):
+        return redirect(url_for("ram.demand", demand_id=demand.id))
     status = 422 if form.errors or form.form_errors else 200
     return render_template("ram/demand_form.html", form=form, demand=demand,
                            is_staff=perm.is_relais_staff(user)), status
@@ -117,14 +107,7 @@ def demand_edit(demand_id: int):
 def demand_cancel(demand_id: int):
     user = current_user._get_current_object()
     demand = demand_services.get_demand(user, demand_id)
-    try:
-        demand_services.cancel_demand(user, demand)
-    except DomainError as error:
-        if error.http_status == 404:
-            raise
-        flash(error.message, "error")
-    else:
-        flash(_("La demande est annulée."), "success")
+    attempt(lambda: demand_services.cancel_demand(user, demand), success=_("La demande est annulée."))
     return redirect(url_for("ram.demand", demand_id=demand.id))
 
 
@@ -148,15 +131,9 @@ def introduction_new(demand_id: int):
     demand = demand_services.get_demand(user, demand_id)
     form = IntroductionForm()
     if form.validate_on_submit() and parse_id(form.childminder_id.data):
-        try:
-            demand_services.record_introduction(user, demand, parse_id(form.childminder_id.data),
-                                                notes=form.notes.data or "")
-        except DomainError as error:
-            if error.http_status == 404:
-                raise
-            flash(error.message, "error")
-        else:
-            flash(_("La mise en relation est enregistrée."), "success")
+        attempt(lambda: demand_services.record_introduction(user, demand, parse_id(form.childminder_id.data),
+                                                            notes=form.notes.data or ""),
+                success=_("La mise en relation est enregistrée."))
     else:
         flash(_("La mise en relation n'a pas pu être enregistrée."), "error")
     return redirect(url_for("ram.demand", demand_id=demand.id))
@@ -169,16 +146,11 @@ def introduction_outcome(introduction_id: int):
     form = OutcomeForm()
     demand_id = None
     if form.validate_on_submit():
-        try:
-            introduction = demand_services.record_outcome(user, introduction_id, IntroductionOutcome(form.outcome.data),
-                                                          form.outcome_on.data, form.notes.data or "")
-            demand_id = introduction.demand_id
-        except DomainError as error:
-            if error.http_status == 404:
-                raise
-            flash(error.message, "error")
-        else:
-            flash(_("L'issue est enregistrée."), "success")
+        recorded = attempt(lambda: demand_services.record_outcome(
+            user, introduction_id, IntroductionOutcome(form.outcome.data), form.outcome_on.data,
+            form.notes.data or ""), success=_("L'issue est enregistrée."))
+        if recorded:
+            demand_id = recorded.value.demand_id
     else:
         flash(_("Choisissez une issue et une date."), "error")
     if demand_id is None:

@@ -9,13 +9,13 @@ from flask_login import current_user, login_required
 
 from app.accounts.access import roles_required
 from app.accounts.models import Role
-from app.errors import DomainError
+from app.forms import submit
 from app.ram import availability as av
 from app.ram import hours, services
 from app.ram import schedule as sch
 from app.ram import search as search_services
 from app.ram.forms import AbsenceForm, AcceptedHoursForm, SearchForm
-from app.ram.views import STAFF, apply_error, bp, commune_choices
+from app.ram.views import STAFF, bp, commune_choices
 
 
 def _hours_page(childminder, status: int = 200, hours_form=None, absence_form=None):
@@ -38,16 +38,11 @@ def childminder_hours(childminder_id: int):
     if request.method == "GET":
         return _hours_page(childminder)
     form = AcceptedHoursForm()
-    if form.validate_on_submit():
-        try:
-            hours.declare_accepted_hours(user, childminder, None if form.clear.data else form.schedule_data())
-        except DomainError as error:
-            apply_error(form, error)
-        else:
-            flash(_("Vos horaires sont effacés : seul l'agrément compte.") if form.clear.data
-                  else _("Vos jours et horaires d'accueil sont enregistrés ; vos places sont recalculées."),
-                  "success")
-            return redirect(url_for("ram.childminder_hours", childminder_id=childminder.id))
+    if submit(form, lambda: hours.declare_accepted_hours(user, childminder,
+                                                         None if form.clear.data else form.schedule_data()),
+              success=lambda _result: _("Vos horaires sont effacés : seul l'agrément compte.") if form.clear.data
+              else _("Vos jours et horaires d'accueil sont enregistrés ; vos places sont recalculées.")):
+        return redirect(url_for("ram.childminder_hours", childminder_id=childminder.id))
     return _hours_page(childminder, 422, hours_form=form)
 
 
@@ -57,14 +52,10 @@ def absence_add(childminder_id: int):
     user = current_user._get_current_object()
     childminder = services.get_childminder(user, childminder_id)
     form = AbsenceForm()
-    if form.validate_on_submit():
-        try:
-            hours.add_absence(user, childminder, form.start_date.data, form.end_date.data, form.reason.data or "")
-        except DomainError as error:
-            apply_error(form, error)
-        else:
-            flash(_("La période d'absence est enregistrée."), "success")
-            return redirect(url_for("ram.childminder_hours", childminder_id=childminder.id))
+    if submit(form, lambda: hours.add_absence(user, childminder, form.start_date.data, form.end_date.data,
+                                              form.reason.data or ""),
+              success=_("La période d'absence est enregistrée.")):
+        return redirect(url_for("ram.childminder_hours", childminder_id=childminder.id))
     return _hours_page(childminder, 422, absence_form=form)
 
 
@@ -87,14 +78,14 @@ def search():
     result = None
     status = 200
     if request.args:
-        if form.validate():
-            try:
-                query = search_services.validate(form.commune_insee.data, form.max_km.data, form.child_birth.data,
-                                                 form.start.data, form.schedule_data())
-                page = request.args.get("page", "1")
-                result = search_services.search(user, query, int(page) if page.isdigit() else 1)
-            except DomainError as error:
-                apply_error(form, error)
+
+        def find():
+            query = search_services.validate(form.commune_insee.data, form.max_km.data, form.child_birth.data,
+                                             form.start.data, form.schedule_data())
+            page = request.args.get("page", "1")
+            return search_services.search(user, query, int(page) if page.isdigit() else 1)
+
+        result = submit(form, find, on_submit=False).value
         if form.errors or form.form_errors:
             status = 422
     demand_args = _demand_args(result.query) if result else {}

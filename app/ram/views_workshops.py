@@ -10,11 +10,12 @@ from flask_login import current_user
 from app.accounts.access import can, roles_required
 from app.accounts.models import Role
 from app.errors import DomainError
+from app.forms import attempt, submit
 from app.notifications import ical
 from app.ram import access as perm
 from app.ram import salary, services, workshops
 from app.ram.forms import SalaryForm, WorkshopForm, WorkshopRegistrationForm
-from app.ram.views import STAFF, apply_error, bp
+from app.ram.views import STAFF, bp
 from app.urls import id_arg
 
 
@@ -42,19 +43,12 @@ def workshop_new():
     user = current_user._get_current_object()
     form = WorkshopForm()
     form.relais_id.choices = [(r.id, r.name) for r in services.staff_relais(user)]
-    if form.validate_on_submit():
-        try:
-            workshop = workshops.create_workshop(
-                user, relais_id=form.relais_id.data, theme=form.theme.data, day=form.day.data,
-                start_time=form.start_time.data, end_time=form.end_time.data, place=form.place.data,
-                capacity=form.capacity.data, description=form.description.data or "")
-        except DomainError as error:
-            if error.http_status == 403:
-                raise
-            apply_error(form, error)
-        else:
-            flash(_("L'atelier est créé."), "success")
-            return redirect(url_for("ram.workshop", workshop_id=workshop.id))
+    created = submit(form, lambda: workshops.create_workshop(
+        user, relais_id=form.relais_id.data, theme=form.theme.data, day=form.day.data,
+        start_time=form.start_time.data, end_time=form.end_time.data, place=form.place.data,
+        capacity=form.capacity.data, description=form.description.data or ""), success=_("L'atelier est créé."))
+    if created:
+        return redirect(url_for("ram.workshop", workshop_id=created.value.id))
     return render_template("ram/workshop_form.html", form=form), 422 if form.errors or form.form_errors else 200
 
 
@@ -74,14 +68,8 @@ def workshop(workshop_id: int):
 def workshop_register(workshop_id: int):
     form = WorkshopRegistrationForm()
     if form.validate_on_submit():
-        try:
-            workshops.register(current_user._get_current_object(), workshop_id, form.children())
-        except DomainError as error:
-            if error.http_status == 404:
-                raise
-            flash(error.message, "error")
-        else:
-            flash(_("Vous êtes inscrite à l'atelier."), "success")
+        attempt(lambda: workshops.register(current_user._get_current_object(), workshop_id, form.children()),
+                success=_("Vous êtes inscrite à l'atelier."))
     else:
         flash(_("L'inscription n'a pas pu être enregistrée."), "error")
     return redirect(url_for("ram.workshop", workshop_id=workshop_id))
@@ -106,17 +94,14 @@ def salary_page():
     form = SalaryForm(request.args)
     result = None
     error = None
-    if request.args and form.validate():
-        try:
-            result = salary.simulate(
-                hourly_rate=form.hourly_rate.data, hours_per_week=form.hours_per_week.data,
-                full_year=form.year_kind.data == "full", weeks=form.weeks.data,
-                days_per_week=form.days_per_week.data, hours_per_day=form.hours_per_day.data,
-                maintenance_per_day=form.maintenance_per_day.data or Decimal("0"),
-                meal_per_day=form.meal_per_day.data or Decimal("0"))
-        except DomainError as exc:
-            apply_error(form, exc)
-            error = exc
+    if request.args:
+        simulated = submit(form, lambda: salary.simulate(
+            hourly_rate=form.hourly_rate.data, hours_per_week=form.hours_per_week.data,
+            full_year=form.year_kind.data == "full", weeks=form.weeks.data,
+            days_per_week=form.days_per_week.data, hours_per_day=form.hours_per_day.data,
+            maintenance_per_day=form.maintenance_per_day.data or Decimal("0"),
+            meal_per_day=form.meal_per_day.data or Decimal("0")), on_submit=False)
+        result, error = simulated.value, simulated.error
     status = 422 if (request.args and (form.errors or form.form_errors)) else 200
     return render_template("ram/salary.html", form=form, result=result, error=error,
                            minimum_rate=salary.MIN_HOURLY_RATE.value(),

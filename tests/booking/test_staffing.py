@@ -101,6 +101,7 @@ def test_capacity_is_checked_across_both_bands():
         create_session(director, unit.id, WEDNESDAY, capacity_under6=200, capacity_over6=200)
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(st.integers(0, 300), st.integers(0, 300), st.integers(1, 40), st.integers(1, 40))
 def test_whole_group_count_is_enough_and_never_above_band_by_band(under6, over6, r_under6, r_over6):

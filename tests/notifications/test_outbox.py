@@ -131,6 +131,7 @@ def test_dedup_key_race_returns_the_winner_inside_a_savepoint(app, test_kinds, m
     assert _count() == 1
 
 
+@pytest.mark.slow
 def test_concurrent_dedup_keys_on_two_connections(app, test_kinds):
     """Two transactions enqueue the same key at once: one row, both callers commit."""
     db.session.commit()

@@ -78,6 +78,7 @@ def test_a_provider_month_for_the_caf():
     assert (hours.realised, hours.billed, hours.children, hours.bookings) == (Decimal("3.50"), Decimal("6.50"), 2, 2)
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(start=st.integers(300, 1200), length=st.integers(30, 240), early=st.integers(-60, 60),
        late=st.integers(-60, 60))

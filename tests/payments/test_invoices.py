@@ -66,6 +66,7 @@ def test_sequence_restarts_each_year():
     db.session.commit()
 
 
+@pytest.mark.slow
 def test_concurrent_numbering_is_gap_free_and_unique(app):
     """Real concurrent sessions (threads, own connections) take numbers; some roll back.
 

@@ -106,6 +106,7 @@ def test_the_simulator_page_shows_the_raise_and_the_warning(client):
     assert "Heures majorées" in text and "L423-22" in text
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(rate=st.decimals("3.64", "20", places=2), hours=st.decimals("1", "60", places=1))
 def test_property_pay_grows_with_hours_and_never_below_the_flat_rate(rate, hours):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 import time
 
+import pytest
 import requests
 from sqlalchemy import event
 
@@ -61,6 +62,7 @@ class Outage:
         event.remove(self.engine, "do_connect", self._connect)
 
 
+@pytest.mark.slow
 def test_database_outage_under_load_answers_503_never_500(app, live_server):
     email = make_user(Role.PARENT).email
     db.session.commit()  # no transaction left open: on SQLite it would hold the write lock

@@ -15,9 +15,9 @@ from app.booking.allocation import draw as allocation_draw
 from app.booking.allocation import requests as requests_service
 from app.booking.allocation.forms import DrawForm, PeriodForm, RequestForm, RulesForm, to_local, to_utc
 from app.booking.views import bp
-from app.errors import Conflict, NotFound, ValidationFailed
+from app.errors import NotFound
 from app.extensions import utcnow
-from app.forms import show_domain_error as _form_error
+from app.forms import attempt, submit
 from app.navigation import register_nav
 
 ALLOCATION_ROLES = (Role.PARENT, Role.DIRECTOR, Role.ANIMATOR, Role.ADMIN)
@@ -43,17 +43,13 @@ def allocation_new():
     form.activity_id.choices = [(a.id, f"{a.site.name} – {a.name}") for a in activities]
     if request.method == "GET":
         form.set_rules(requests_service.DEFAULT_RULES)
-    if form.validate_on_submit():
-        try:
-            period = requests_service.create_period(
-                current_user, form.activity_id.data, label=form.label.data, first_day=form.first_day.data,
-                last_day=form.last_day.data, requests_open_at=to_utc(form.requests_open_at.data),
-                requests_close_at=to_utc(form.requests_close_at.data), rules=form.rules())
-        except (ValidationFailed, Conflict) as error:
-            _form_error(form, error)
-        else:
-            flash(_("La période « %(label)s » est attribuée par tirage au sort.", label=period.label), "success")
-            return redirect(url_for("booking.allocation_period", period_id=period.id))
+    created = submit(form, lambda: requests_service.create_period(
+        current_user, form.activity_id.data, label=form.label.data, first_day=form.first_day.data,
+        last_day=form.last_day.data, requests_open_at=to_utc(form.requests_open_at.data),
+        requests_close_at=to_utc(form.requests_close_at.data), rules=form.rules()),
+        success=lambda period: _("La période « %(label)s » est attribuée par tirage au sort.", label=period.label))
+    if created:
+        return redirect(url_for("booking.allocation_period", period_id=created.value.id))
     return render_template("booking/allocation/period_form.html", form=form)
 
 
@@ -82,16 +78,11 @@ def allocation_rules(period_id: int):
         form.set_rules(period.rules)
         form.requests_open_at.data = to_local(period.requests_open_at)
         form.requests_close_at.data = to_local(period.requests_close_at)
-    if form.validate_on_submit():
-        try:
-            requests_service.update_period(current_user, period_id, rules=form.rules(),
-                                           requests_open_at=to_utc(form.requests_open_at.data),
-                                           requests_close_at=to_utc(form.requests_close_at.data))
-        except (ValidationFailed, Conflict) as error:
-            _form_error(form, error)
-        else:
-            flash(_("Règles enregistrées."), "success")
-            return redirect(url_for("booking.allocation_period", period_id=period_id))
+    if submit(form, lambda: requests_service.update_period(current_user, period_id, rules=form.rules(),
+                                                           requests_open_at=to_utc(form.requests_open_at.data),
+                                                           requests_close_at=to_utc(form.requests_close_at.data)),
+              success=_("Règles enregistrées.")):
+        return redirect(url_for("booking.allocation_period", period_id=period_id))
     return render_template("booking/allocation/rules_form.html", form=form, period=period)
 
 
@@ -155,14 +146,11 @@ def allocation_request(period_id: int):
                 ranks[session.id] = int(value)
         chosen_children = child_ids
         items = [(c, s, r) for c in sorted(child_ids) for s, r in sorted(ranks.items())]
-        try:
-            requests_service.submit_request(current_user, period_id, items,
-                                            siblings_together=form.siblings_together.data)
-        except (ValidationFailed, Conflict) as error:
-            form.form_errors.append(error.message)
-        else:
-            flash(_("Votre demande est enregistrée. Rien n'est décidé avant le tirage ; vous pouvez la modifier "
-                    "jusqu'à la clôture."), "success")
+        if attempt(lambda: requests_service.submit_request(current_user, period_id, items,
+                                                           siblings_together=form.siblings_together.data),
+                   form=form, summary=True,
+                   success=_("Votre demande est enregistrée. Rien n'est décidé avant le tirage ; vous pouvez la "
+                             "modifier jusqu'à la clôture.")):
             return redirect(url_for("booking.allocation_period", period_id=period_id))
     max_rank = max(len(sessions), 1)
     return render_template("booking/allocation/request_form.html", period=period, children=children,
