@@ -163,6 +163,8 @@ EXPECTED: dict[str, str] = {
     "payments.desk_payment POST": "nnnnnnnvl",
     "payments.unpaid GET": "nnnnnnnol",
     "payments.journal GET": "nnnnnnnol",
+    "payments.reconciliation GET": "nnnnnnnol",
+    "payments.reconciliation POST": "nnnnnnnvl",
     "payments_simulator.page GET": "vvvvvvvvv",
     "payments_simulator.choose POST": "vvvvvvvvv",
     "billing.unit_tariffs POST": "nnnnnnnvl",
