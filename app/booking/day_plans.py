@@ -3,7 +3,7 @@
 Another domain (inclusion's adaptation steps) may say that on a booked day the
 child keeps other hours than the unit's: when to arrive, when to be collected,
 whether a parent stays, whether the child has lunch. A provider is
-`fn(booking_ids) -> {booking_id: DayPlan}`, registered on the application's
+`fn(booking_ids, pairs=None) -> {booking_id: DayPlan}`, registered on the application's
 BookingRegistry by app/composition.py; booking shows the plan on the family's
 pages, the e-mail, the registers and the calendar feed, and never imports the
 provider. Nothing in a plan is health data.
