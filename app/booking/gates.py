@@ -3,9 +3,10 @@
 A gate is `fn(household, today) -> Refusal | None`, registered for another domain by the
 composition root (app/composition.py). Payments registers one: the régie may refuse new bookings
 while a household owes overdue invoices (a dated rule, off by default). Unlike the admission
-checks (app/booking/admission.py), which only CONFIRM or HOLD a place, a gate refuses every item of a submission, with its stable code and a
-French reason the family can act on: the web form, the basket review, the API and the desk all
-show it, since they all go through `services.book` and `services.preview`. A gate only reads.
+checks (app/booking/admission.py), which only CONFIRM or HOLD a place, a gate refuses every item
+of a submission, with its stable code and a French reason the family can act on: the web form,
+the basket review, the API and the desk all show it, since they all go through `services.book`
+and `services.preview`. A gate only reads.
 """
 from __future__ import annotations
 
