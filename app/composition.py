@@ -38,7 +38,6 @@ from app.billing.registry import (
 from app.billing.sources import booking_attended_slots, booking_statement_lines
 from app.booking import day_plans as booking_day_plans
 from app.booking import reminders as booking_reminders
-from app.booking import site_staff
 from app.booking.admission import register_check
 from app.booking.allocation import register_priority_provider
 from app.booking.feeds import register_household_feed_source
@@ -74,6 +73,7 @@ from app.ram import reminders as ram_reminders
 from app.ram.occasional_bridge import demand_from_occasional_request
 from app.ram.services import send_stale_reminders
 from app.registries import install
+from app.sites import scopes as site_scopes
 
 # Each module's `bp` blueprint is registered, in this order.
 BLUEPRINT_MODULES = (
@@ -154,6 +154,9 @@ def _kernel() -> None:
     register_kind("account.already_registered", _l("Inscription avec une adresse qui a déjà un compte"),
                   essential=True)
     register_daily_job("notifications.purge_sent_messages", purge_sent_messages)
+    # Directors and animators attached to sites (a kernel table, app/sites).
+    register_scope("site", site_scopes.assign_sites, options=site_scopes.site_options,
+                   current=site_scopes.sites_of, withdraw=site_scopes.withdraw_sites)
 
 
 def _families() -> None:
@@ -171,8 +174,6 @@ def _families() -> None:
 
 
 def _booking(app: Flask) -> None:
-    register_scope("site", site_staff.assign_sites, options=site_staff.site_options,
-                   current=site_staff.sites_of, withdraw=site_staff.withdraw_sites)
     # Templates (pages and e-mails) show the day plans without the views knowing who provides them.
     app.add_template_global(booking_day_plans.day_plans, "day_plans")
     app.add_template_global(booking_day_plans.submission_day_plans, "submission_day_plans")

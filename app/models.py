@@ -7,6 +7,7 @@ MODEL_MODULES = (
     "app.accounts.models",
     "app.families.models",
     "app.notifications.models",
+    "app.sites.models",
     "app.booking.models",
     "app.inclusion.models",
     "app.ram.models",

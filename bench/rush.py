@@ -65,10 +65,11 @@ def build(app, parents: int, sessions: int, places: int, tokens: int | None = No
     from app.accounts.models import Role, User
     from app.accounts.passwords import hash_password
     from app.api.auth import issue_token
-    from app.booking.models import Activity, ActivityKind, Session, Site, StaffingRegime, Tariff, Unit, UnitKind
+    from app.booking.models import Activity, ActivityKind, Session, StaffingRegime, Tariff, Unit, UnitKind
     from app.extensions import db
     from app.families.models import Child, Commune, Household, HouseholdMember
     from app.inclusion.models import AdaptationTemplateStep
+    from app.sites.models import Site
     from bench.naive_app import bench_metadata
 
     with app.app_context():

@@ -96,14 +96,13 @@ def generate(app, sizes, rng):
         Booking,
         BookingStatus,
         Session,
-        Site,
-        SiteStaff,
         StaffingRegime,
         Unit,
         UnitKind,
     )
     from app.families.models import Child, Commune, Household, HouseholdMember
     from app.ram.models import CareContract, Childminder, Licence
+    from app.sites.models import Site, SiteStaff
 
     url = app.config["SQLALCHEMY_DATABASE_URI"].replace("postgresql+psycopg", "postgresql")
     timings = {}

@@ -56,7 +56,7 @@ def test_billing_occasional_and_families_registries(app):
 def test_scopes_jobs_and_kinds(app):
     scopes = installed(app, ScopeRegistry).handlers
     assert {kind: names([h.assign]) for kind, h in scopes.items()} == {
-        "site": ["app.booking.site_staff.assign_sites"],
+        "site": ["app.sites.scopes.assign_sites"],
         "occasional_provider": ["app.occasional.provider_staff.assign_providers"],
         "relais": ["app.ram.relais_staff.assign_relais"]}
     notifications = installed(app, NotificationRegistry)

@@ -143,12 +143,12 @@ def _poison_world(world) -> None:
     """Give formula-like names to what the exports show: a child, a household, a site, a Relais,
     the audit trail's labels. Statements are frozen at closing, so their stored names too."""
     from app.billing.models import Statement, StatementLine
-    from app.booking.models import Site
     from app.extensions import db
     from app.families.models import Child
     from app.inclusion.models import AuditEntry
     from app.occasional.models import OccasionalProvider
     from app.ram.models import Relais
+    from app.sites.models import Site
 
     db.session.execute(update(Child).values(first_name=EVIL, last_name="-2+3"))
     db.session.execute(update(StatementLine).values(child_name=EVIL))

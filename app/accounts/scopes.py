@@ -1,17 +1,22 @@
-"""Staff scopes: which sites a director or animator works at, which relais a
-Relais staff member belongs to.
+"""Staff scopes: which sites a director or animator works at, which occasional-care providers a
+coordinator belongs to, which relais a Relais staff member belongs to.
 
-The tables live in the domains that own sites (booking) and relais (ram);
-they register handlers here so that the kernel (account creation and editing,
-CLI) can assign, read, list and withdraw scopes without importing them.
+The tables live with what owns them (the kernel's app/sites, occasional care, ram); their
+modules register handlers here so that the kernel (account creation and editing, CLI) can
+assign, read, list and withdraw scopes without importing them. `StaffLinks` is the one way
+those handlers attach staff to their owners, read and withdraw them.
 """
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import delete, select
 
 from app import registries
 from app.accounts.models import User
+from app.extensions import db
 
 ScopeAssigner = Callable[[User, list[int]], None]
 
@@ -77,3 +82,43 @@ def set_scope(kind: str, user: User, ids: Iterable[int]) -> None:
         if handlers.withdraw is None:
             raise LookupError(f"scope {kind!r} cannot be withdrawn")
         handlers.withdraw(user, held - wanted)
+
+
+@dataclass(frozen=True)
+class StaffLinks:
+    """How staff accounts are attached to one kind of owner (a site, an occasional-care provider, a relais):
+    `owner` is the owner's model (with `id` and `name`), `link` the model of the link rows (with `user_id`
+    and the column named `owner_key`). Every method works in the caller's transaction."""
+
+    owner: Any
+    link: Any
+    owner_key: str
+
+    def attach(self, user: User, owner_ids: Iterable[int], *, unknown: Callable[[list[int]], Exception]) -> None:
+        """Attach `user` to every owner of `owner_ids` it is not attached to yet, then flush. If an id names
+        no owner, `unknown(the missing ids, in the order given)` is raised and nothing is attached."""
+        wanted = list(dict.fromkeys(owner_ids))
+        found = set(db.session.scalars(select(self.owner.id).where(self.owner.id.in_(wanted))))
+        missing = [owner_id for owner_id in wanted if owner_id not in found]
+        if missing:
+            raise unknown(missing)
+        held = self.held_by(user)
+        for owner_id in wanted:
+            if owner_id not in held:
+                db.session.add(self.link(user_id=user.id, **{self.owner_key: owner_id}))
+        db.session.flush()
+
+    def held_by(self, user: User) -> set[int]:
+        """The ids of the owners `user` is attached to."""
+        column = getattr(self.link, self.owner_key)
+        return set(db.session.scalars(select(column).where(self.link.user_id == user.id)))
+
+    def withdraw(self, user: User, owner_ids: set[int]) -> None:
+        """Detach `user` from these owners."""
+        column = getattr(self.link, self.owner_key)
+        db.session.execute(delete(self.link).where(self.link.user_id == user.id, column.in_(owner_ids)))
+
+    def options(self) -> list[tuple[int, str]]:
+        """(id, name) of every owner, by name: the administrators' choice lists."""
+        rows = db.session.execute(select(self.owner.id, self.owner.name).order_by(self.owner.name))
+        return [(row.id, row.name) for row in rows]

@@ -15,10 +15,11 @@ from app.api.views import bp, json_body
 from app.booking import access, catalogue, services
 from app.booking.day_plans import day_plans
 from app.booking.errors import BookingRefused, InvalidSchedule
-from app.booking.models import PARIS, AgeBand, Booking, Session, Site
+from app.booking.models import PARIS, AgeBand, Booking, Session
 from app.booking.session_creation import MAX_CAPACITY, create_session_on
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db, read_phase, utcnow
+from app.sites.models import Site
 
 MAX_RANGE_DAYS = 366
 DEFAULT_RANGE_DAYS = 31

@@ -45,7 +45,7 @@ def _can_manage(user: User, _obj=None) -> bool:
 
 @policy(Action.VIEW_CAF_REPORT)
 def _can_view_caf(user: User, site) -> bool:
-    from app.booking.access import site_ids_of
+    from app.sites.access import site_ids_of
 
     if user.role == Role.ADMIN:
         return True
@@ -60,7 +60,7 @@ def _can_justify(user: User, booking) -> bool:
 @policy(Action.VIEW_CERTIFICATE)
 def _can_view_certificate(user: User, certificate) -> bool:
     """The household that sent it, the directors of the booking's site, the administrator."""
-    from app.booking.access import site_ids_of
+    from app.sites.access import site_ids_of
 
     if certificate is None:
         return False

@@ -44,10 +44,11 @@ from app.accounts.access import require
 from app.accounts.models import User
 from app.billing.access import Action
 from app.billing.registry import AttendedSlot, PsuLine, aeeh_sources, caf_hours_sources, psu_hours_sources
-from app.booking.models import ActivityKind, AgeBand, Site
+from app.booking.models import ActivityKind, AgeBand
 from app.errors import NotFound
 from app.exports import Table
 from app.extensions import db
+from app.sites.models import Site
 
 AEEH_RATE = rules.define(
     "caf.inclusion_rate_per_hour", kind=Decimal, default=Decimal("4.50"), minimum=Decimal("0"),

@@ -143,7 +143,7 @@ def get_certificate(user: User, certificate_id: int) -> tuple[AbsenceCertificate
 
 def site_certificates(user: User, today: date | None = None) -> list[tuple[AbsenceCertificate, Booking]]:
     """Certificates received for the director's sites (every site for the administrator), newest first."""
-    from app.booking.access import site_ids_of
+    from app.sites.access import site_ids_of
 
     require(user, Action.LIST_SITE_CERTIFICATES)
     sites = site_ids_of(user)

@@ -39,10 +39,10 @@ from app.booking.models import (
     Booking,
     BookingStatus,
     Session,
-    Site,
 )
 from app.extensions import db
 from app.families.models import Child, Household, HouseholdMember
+from app.sites.models import Site
 
 DEMO_SITE = "Accueil de loisirs de la Croix-de-Fer"
 DEMO_PARENTS = [f"parent{n}@demo.pitchoun.fr" for n in range(1, 7)]

@@ -24,10 +24,11 @@ from app.accounts.models import User
 from app.billing.access import Action
 from app.billing.tariffs import NO_LIMIT, qf_band_text
 from app.booking.catalogue import pick_price
-from app.booking.models import Activity, Site, Tariff, Unit
+from app.booking.models import Activity, Tariff, Unit
 from app.booking.pricing import NoApplicableTariff
 from app.extensions import db
 from app.families.models import Household
+from app.sites.models import Site
 
 REFUSE = "refuse"
 HIGHEST = "highest_band"

@@ -20,9 +20,10 @@ from app.accounts.access import require
 from app.accounts.models import User
 from app.billing.access import Action
 from app.billing.registry import money
-from app.booking.models import Activity, Site, Tariff, Unit
+from app.booking.models import Activity, Tariff, Unit
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
+from app.sites.models import Site
 
 FAR_FUTURE = date.max
 NO_LIMIT = 10**9

@@ -8,6 +8,7 @@ from app.accounts.access import policy, require
 from app.accounts.models import Role, User
 from app.extensions import db
 from app.families.models import Child, Household, HouseholdMember
+from app.sites.access import site_ids_of
 
 
 class Action:
@@ -53,17 +54,6 @@ def _forget_households_on_statement(state) -> None:
 def _forget_households(session, transaction) -> None:
     if transaction.parent is None:  # the outermost transaction ended: the next one reads again
         session.info.pop(_HOUSEHOLDS, None)
-
-
-def site_ids_of(user: User) -> set[int]:
-    """The sites a director or animator works at (every site for an administrator)."""
-    from app.booking.models import Site, SiteStaff
-
-    if user.role == Role.ADMIN:
-        return set(db.session.scalars(select(Site.id)))
-    if user.role not in (Role.DIRECTOR, Role.ANIMATOR):
-        return set()
-    return set(db.session.scalars(select(SiteStaff.site_id).where(SiteStaff.user_id == user.id)))
 
 
 def works_at_sites(user: User) -> bool:
@@ -158,4 +148,4 @@ def _can_request_places(user: User, _obj=None) -> bool:
     return requests_places(user)
 
 
-__all__ = ["Action", "household_of", "site_ids_of", "require"]
+__all__ = ["Action", "household_of", "require"]

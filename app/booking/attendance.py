@@ -139,8 +139,8 @@ def register_details(user: User, session: Session, rows: list[RegisterRow]) -> b
 def today_sessions(user: User, day: date) -> list[Session]:
     """The sessions of `day` at the sites where this director or animator works (every site for an
     administrator), by time: the staff's "Aujourd'hui" entry."""
-    from app.booking.access import site_ids_of
     from app.booking.models import Activity, Unit
+    from app.sites.access import site_ids_of
 
     site_ids = site_ids_of(user)
     if not site_ids:

@@ -23,7 +23,6 @@ from app.booking.models import (
     ActivityKind,
     SchoolHolidayPeriod,
     Session,
-    Site,
     StaffingRegime,
     Tariff,
     Unit,
@@ -32,6 +31,7 @@ from app.booking.models import (
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db
 from app.families.models import Household
+from app.sites.models import Site
 
 ACTIVITY_FIELDS = ("name", "kind", "min_age", "max_age", "min_age_months", "admits_from_school_entry", "regime", "opens_at",
                    "booking_deadline_days",
@@ -77,7 +77,7 @@ def get_session(user: User, session_id: int, action: str = Action.VIEW_SITE) -> 
 
 
 def sites_for(user: User) -> list[Site]:
-    from app.booking.access import site_ids_of
+    from app.sites.access import site_ids_of
 
     ids = site_ids_of(user)
     if not ids:

@@ -28,8 +28,6 @@ from app.booking.models import (
     Booking,
     SchoolHolidayPeriod,
     Session,
-    Site,
-    SiteStaff,
     StaffingRegime,
     Tariff,
     Unit,
@@ -38,6 +36,7 @@ from app.booking.models import (
 from app.booking.school_calendar import build_offline
 from app.extensions import db
 from app.families.models import Child, Commune, HouseholdMember
+from app.sites.models import Site, SiteStaff
 
 DEMO_PASSWORD = "Pitchoun-Demo-2026!"
 

@@ -22,12 +22,13 @@ from app.accounts.access import require
 from app.accounts.models import User
 from app.booking.access import Action, household_of
 from app.booking.day_plans import day_plans
-from app.booking.models import PLACE_STATUSES, Activity, Booking, BookingStatus, CalendarFeedToken, Session, Site, Unit
+from app.booking.models import PLACE_STATUSES, Activity, Booking, BookingStatus, CalendarFeedToken, Session, Unit
 from app.booking.registry import add_once, booking_registry
 from app.errors import NotFound
 from app.extensions import db, utcnow
 from app.families.models import Child
 from app.notifications import ical
+from app.sites.models import Site
 
 UID_DOMAIN = ical.UID_DOMAIN
 

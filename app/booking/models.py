@@ -1,4 +1,4 @@
-"""Booking domain models: sites, activities, units, tariffs, sessions, bookings,
+"""Booking domain models: activities, units, tariffs, sessions, bookings,
 attendance, school holidays, calendar feed tokens, idempotency keys."""
 from __future__ import annotations
 
@@ -6,13 +6,14 @@ import enum
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from sqlalchemy import JSON, Enum, ForeignKey, Index, Numeric, String, Text, Time, UniqueConstraint, false, func, text
+from sqlalchemy import JSON, Enum, ForeignKey, Index, Numeric, String, Time, UniqueConstraint, false, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app import clock
 from app.accounts.models import User
 from app.extensions import db, utcnow
-from app.families.models import Child, Commune, Household
+from app.families.models import Child, Household
+from app.sites.models import Site
 
 PARIS = clock.PARIS
 
@@ -82,43 +83,6 @@ class AttendanceStatus(str, enum.Enum):
     ABSENT_JUSTIFIED = "absent_justified"
 
 
-class Site(db.Model):
-    """An accueil de loisirs (leisure centre)."""
-
-    __tablename__ = "site"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(150), unique=True)
-    address: Mapped[str] = mapped_column(String(300), default="")
-    commune_insee: Mapped[str] = mapped_column(ForeignKey("commune.insee"))
-    opening_hours: Mapped[str] = mapped_column(Text, default="")
-    phone: Mapped[str] = mapped_column(String(30), default="")
-    school_zone: Mapped[str] = mapped_column(String(1), default="C")
-
-    commune: Mapped[Commune] = relationship()
-    activities: Mapped[list[Activity]] = relationship(back_populates="site", order_by="Activity.name")
-
-    @property
-    def full_address(self) -> str:
-        from app.formats import postal_address
-
-        return postal_address(self.address, self.commune.name if self.commune else "")
-
-
-class SiteStaff(db.Model):
-    """A director's or animator's scope: the sites they work at."""
-
-    __tablename__ = "site_staff"
-    __table_args__ = (UniqueConstraint("user_id", "site_id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
-    site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"), index=True)
-
-    user: Mapped[User] = relationship()
-    site: Mapped[Site] = relationship()
-
-
 class Activity(db.Model):
     __tablename__ = "activity"
 
@@ -150,6 +114,11 @@ class Activity(db.Model):
 
     def cancel_deadline(self, day: date) -> datetime:
         return _local_deadline(day, self.cancel_deadline_days, self.cancel_deadline_time)
+
+
+# A site's activities, by name. Site lives in the kernel (app/sites), which names no domain: booking adds the
+# relationship to it here (Activity.site is its other side).
+Site.activities = relationship(Activity, back_populates="site", order_by=Activity.name)
 
 
 def _local_deadline(day: date, days_before: int, at: time) -> datetime:

@@ -32,7 +32,6 @@ from app.booking.models import (
     Booking,
     BookingStatus,
     Session,
-    Site,
     Tariff,
     Unit,
 )
@@ -40,6 +39,7 @@ from app.booking.services import status_label
 from app.errors import NotFound
 from app.extensions import db, utcnow
 from app.families.models import Child
+from app.sites.models import Site
 
 
 @dataclass

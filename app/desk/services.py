@@ -33,13 +33,14 @@ from app.accounts.access import require
 from app.accounts.models import User
 from app.booking import engine
 from app.booking import services as booking
-from app.booking.models import ACTIVE_STATUSES, Activity, Booking, Session, Site, Unit
+from app.booking.models import ACTIVE_STATUSES, Activity, Booking, Session, Unit
 from app.desk.models import DeskAction
 from app.errors import ValidationFailed
 from app.extensions import db, utcnow
 from app.families import services as families
 from app.families.models import Child, Household
 from app.months import month_range
+from app.sites.models import Site
 from app.transactions import use_case
 
 # The desks, and how the family reads them in its history ("Réservé par <phrase>").

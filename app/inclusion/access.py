@@ -18,10 +18,12 @@ from sqlalchemy import func, select
 from app import clock, rules
 from app.accounts.access import policy
 from app.accounts.models import Role, User
-from app.booking.models import ACTIVE_STATUSES, PLACE_STATUSES, Activity, Booking, Session, Site, SiteStaff, Unit
+from app.booking.models import ACTIVE_STATUSES, PLACE_STATUSES, Activity, Booking, Session, Unit
 from app.extensions import db
 from app.families.models import Child, HouseholdMember
 from app.inclusion.models import AuditEntry
+from app.sites.models import Site, SiteStaff
+from app.sites.scopes import sites_of
 
 
 class Action:
@@ -57,7 +59,7 @@ def reports_on_every_site(user: User) -> bool:
 def staff_site_ids(user: User, role: Role) -> set[int]:
     if user.role != role:
         return set()
-    return set(db.session.scalars(select(SiteStaff.site_id).where(SiteStaff.user_id == user.id)))
+    return sites_of(user)
 
 
 def booked_site_ids(child_id: int) -> set[int]:

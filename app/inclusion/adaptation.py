@@ -38,12 +38,13 @@ from sqlalchemy.orm import selectinload
 from app import clock, rules
 from app.accounts.access import require
 from app.accounts.models import User
-from app.booking.models import PLACE_STATUSES, Activity, Booking, Session, Site, Unit
+from app.booking.models import PLACE_STATUSES, Activity, Booking, Session, Unit
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db, utcnow
 from app.families.models import Child
 from app.inclusion.access import Action, audit, booked_site_ids, is_guardian
 from app.inclusion.models import AdaptationPeriod, AdaptationStep, AdaptationTemplateStep, StepStatus
+from app.sites.models import Site
 
 # (label, arrival, pick-up, with a parent, with lunch); None: the booked unit's start or end.
 DEFAULT_TEMPLATE = (

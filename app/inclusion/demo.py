@@ -9,11 +9,11 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from app.booking.models import Site
 from app.extensions import db, utcnow
 from app.families.models import Child
 from app.inclusion.adaptation import DEFAULT_TEMPLATE
 from app.inclusion.models import AdaptationTemplateStep, ChildNeeds, PlanStatus, PlanVersion, ReceptionPlan
+from app.sites.models import Site
 
 
 def load_demo() -> list[str]:

@@ -23,7 +23,7 @@ from app import clock
 from app.accounts.access import require
 from app.accounts.models import Role, User
 from app.booking import preparation as booking_preparation
-from app.booking.models import Activity, Booking, BookingStatus, Session, Site, SiteStaff, Unit
+from app.booking.models import Activity, Booking, BookingStatus, Session, Unit
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db, utcnow
 from app.families.models import Child
@@ -40,6 +40,7 @@ from app.inclusion.models import (
 )
 from app.notifications import ical
 from app.notifications.outbox import notify
+from app.sites.models import Site, SiteStaff
 
 PARIS = clock.PARIS
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from app import months
 from app.accounts.models import Role, User
-from app.booking.models import Activity, Session, Site, Unit
+from app.booking.models import Activity, Session, Unit
 from app.booking.staffing import FullStaffing, full_staffing_for
 from app.errors import Forbidden
 from app.exports import Table
@@ -20,6 +20,7 @@ from app.extensions import db
 from app.inclusion.access import directs_sites, reports_on_every_site, staff_site_ids
 from app.inclusion.cards import children_with_plan
 from app.inclusion.models import ChildNeeds
+from app.sites.models import Site
 
 
 @dataclass

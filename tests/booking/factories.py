@@ -11,14 +11,13 @@ from app.booking.models import (
     ActivityKind,
     SchoolHolidayPeriod,
     Session,
-    Site,
-    SiteStaff,
     StaffingRegime,
     Tariff,
     Unit,
     UnitKind,
 )
 from app.extensions import db
+from app.sites.models import Site, SiteStaff
 from tests.factories import make_child, make_commune, make_household, make_user
 
 # A fixed "now" well before the sessions used in service tests.

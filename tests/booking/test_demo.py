@@ -4,8 +4,9 @@ from sqlalchemy import func, select
 
 from app.accounts.models import Role
 from app.booking.demo import DEMO_PASSWORD, load_demo
-from app.booking.models import Activity, Booking, BookingStatus, Session, Site, SiteStaff, Tariff
+from app.booking.models import Activity, Booking, BookingStatus, Session, Tariff
 from app.extensions import db
+from app.sites.models import Site, SiteStaff
 from tests.conftest import login
 from tests.factories import make_child, make_household, make_user
 

@@ -473,7 +473,7 @@ def test_create_session_for_times_is_one_transaction():
 
 def test_site_scope_assigner_is_registered_for_account_creation():
     from app.accounts.services import create_user
-    from app.booking.access import site_ids_of
+    from app.sites.access import site_ids_of
 
     site = make_site()
     director = create_user("directrice@example.fr", "Quercy-Causses-Lot-2026!", Role.DIRECTOR, site_ids=[site.id])

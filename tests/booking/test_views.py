@@ -7,9 +7,10 @@ from sqlalchemy import func, select
 
 from app.accounts.models import Role
 from app.booking import services
-from app.booking.models import Booking, BookingStatus, Session, Site
+from app.booking.models import Booking, BookingStatus, Session
 from app.extensions import db
 from app.families.models import AuthorisedPickup
+from app.sites.models import Site
 from tests.booking.factories import (
     future_wednesday,
     make_activity,

@@ -18,9 +18,10 @@ from app.accounts.models import Role, User
 from app.accounts.passwords import hash_password
 from app.booking.allocation.models import AllocationPeriod, AllocationRequest, AllocationRequestItem
 from app.booking.allocation.requests import DEFAULT_RULES
-from app.booking.models import Activity, ActivityKind, Session, Site, SiteStaff, StaffingRegime, Tariff, Unit, UnitKind
+from app.booking.models import Activity, ActivityKind, Session, StaffingRegime, Tariff, Unit, UnitKind
 from app.extensions import db, utcnow
 from app.families.models import Child, Commune, Household, HouseholdMember
+from app.sites.models import Site, SiteStaff
 
 PASSWORD = "Pitchoun-Demo-2026!"
 FAMILIES = 30

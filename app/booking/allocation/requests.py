@@ -16,7 +16,7 @@ from sqlalchemy.orm import selectinload
 from app.accounts.access import can, require
 from app.accounts.models import User
 from app.booking import access
-from app.booking.access import Action, household_of, site_ids_of
+from app.booking.access import Action, household_of
 from app.booking.allocation import (
     CRITERIA,
     AllocationAction,
@@ -34,6 +34,7 @@ from app.errors import Conflict, NotFound, ValidationFailed
 from app.exports import Table
 from app.extensions import db, utcnow
 from app.families.models import Child
+from app.sites.access import site_ids_of
 
 DEFAULT_RULES = ["reception_plan", "resident", "guardians_working", "siblings", "fewer_last_time"]
 
