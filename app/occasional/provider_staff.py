@@ -8,21 +8,15 @@ def assign_providers(user, provider_ids: list[int]) -> None:
     caller's transaction: the one rule used by `flask occasional assign-staff` and the admin page.
     Raises ValidationFailed (another role, inactive account, unknown provider)."""
     from flask_babel import gettext as _
-    from sqlalchemy import select
 
+    from app.accounts.scopes import StaffLinks
     from app.errors import ValidationFailed
-    from app.extensions import db
     from app.occasional.access import PROVIDER_STAFF_ROLES
     from app.occasional.models import OccasionalProvider, ProviderStaff
 
     if user.role not in PROVIDER_STAFF_ROLES or not user.active:
         raise ValidationFailed(_("Seul un compte actif de directeur ou directrice (coordination) ou "
                                  "d'animateur ou animatrice peut être rattaché à une structure."), field="user_id")
-    for provider_id in provider_ids:
-        if db.session.get(OccasionalProvider, provider_id) is None:
-            raise ValidationFailed(_("Structure inconnue : %(id)s.", id=provider_id), field="provider_ids")
-        exists = db.session.scalar(select(ProviderStaff.id).where(ProviderStaff.user_id == user.id,
-                                                                   ProviderStaff.provider_id == provider_id))
-        if exists is None:
-            db.session.add(ProviderStaff(user_id=user.id, provider_id=provider_id))
-    db.session.flush()
+    StaffLinks(OccasionalProvider, ProviderStaff, "provider_id").attach(
+        user, provider_ids, unknown=lambda missing: ValidationFailed(
+            _("Structure inconnue : %(id)s.", id=missing[0]), field="provider_ids"))
