@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from flask import url_for
 
+from app.accounts.access import sees_menu_entry
 from app.accounts.models import Role
 
 
@@ -48,7 +49,7 @@ def navigation_for(user) -> list[tuple[str, str, str]]:
     if not getattr(user, "is_authenticated", False):
         return []
     main = main_tasks(user)
-    items = sorted((i for i in _ITEMS if user.role in i.roles),
+    items = sorted((i for i in _ITEMS if sees_menu_entry(user, i.roles)),
                    key=lambda i: (i.endpoint not in main, main.index(i.endpoint) if i.endpoint in main else 0,
                                   i.order, str(i.label)))
     return [(str(i.label), url_for(i.endpoint), i.endpoint) for i in items]

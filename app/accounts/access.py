@@ -60,6 +60,27 @@ def administers(user: User | None) -> bool:
     return user is not None and getattr(user, "is_authenticated", False) and user.role == Role.ADMIN
 
 
+# Roles whose accounts own personal records (a household, a childminder's file): an administrator
+# never turns them into staff accounts, nor a staff account into one of them.
+OWNER_ROLES = frozenset({Role.PARENT, Role.CHILDMINDER})
+
+
+def may_give_role(user: User, role: Role) -> bool:
+    """Whether an administrator may give `user` the role `role`: a parent's or a childminder's account
+    keeps its role, and no staff account becomes one of them (create another account instead)."""
+    return role == user.role or (role not in OWNER_ROLES and user.role not in OWNER_ROLES)
+
+
+def gives_up_administration(user: User, role: Role) -> bool:
+    """Whether giving `user` the role `role` takes the administrator's role away from the account."""
+    return user.role == Role.ADMIN and role != Role.ADMIN
+
+
+def sees_menu_entry(user: User, roles: frozenset[Role]) -> bool:
+    """A menu entry is shown to the roles it is declared for (app/navigation.py)."""
+    return user.role in roles
+
+
 def roles_required(*roles: Role):
     """View decorator: the logged-in user must have one of `roles` (else 403)."""
 
