@@ -7,7 +7,6 @@ from datetime import date, timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 
@@ -17,7 +16,6 @@ from app.accounts.models import Role
 from app.booking.access import household_of
 from app.errors import ValidationFailed
 from app.forms import attempt
-from app.navigation import register_nav
 from app.occasional import coordination, relais, services
 from app.occasional.forms import (
     WEEKDAY_CHOICES,
@@ -32,8 +30,6 @@ from app.urls import id_arg
 bp = Blueprint("occasional", __name__, url_prefix="/garde-ponctuelle")
 
 STAFF = (Role.DIRECTOR, Role.ANIMATOR, Role.ADMIN)
-register_nav(_l("Garde ponctuelle"), "occasional.index", [Role.PARENT], order=25)
-register_nav(_l("Garde ponctuelle"), "occasional.coordination", list(STAFF), order=26)
 
 
 def _choices(form):
@@ -245,7 +241,6 @@ def attendance(booking_id: int):
     if recorded:
         booking = recorded.value
     return redirect(url_for("occasional.day", provider_id=booking.provider_id, date=booking.day.isoformat()))
-
 
 
 from app.occasional import views_admin  # noqa: E402,F401  (registers the administrators' routes on bp)
