@@ -243,4 +243,5 @@ def attendance(booking_id: int):
     return redirect(url_for("occasional.day", provider_id=booking.provider_id, date=booking.day.isoformat()))
 
 
+
 from app.occasional import views_admin  # noqa: E402,F401  (registers the administrators' routes on bp)
