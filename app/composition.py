@@ -8,8 +8,11 @@ listed here, in the open, and nowhere else:
   through the current application: no module-global list or dict of plug-ins;
 - every registration into them (scopes, message kinds, daily jobs, booking's
   eligibility checks and providers, billing's sources, the Relais bridge);
-- the template filters and globals, the blueprints, the CLI commands, and the
-  modules that declare the permission policies.
+- the menu's entries (app/navigation.py), the template filters and globals, the
+  blueprints, the CLI commands;
+- the modules whose declarations the root reads into the application: the
+  permission policies (`@policy`), the dated rules (`rules.define`) and the
+  OpenAPI document's parts (each API module's `DOC`).
 
 Domains never import each other to plug in: this module is the only one
 allowed to import every domain (see .importlinter). A module listed here that
@@ -23,8 +26,10 @@ from flask import Flask
 from flask_babel import lazy_gettext as _l
 
 from app import formats
+from app.accounts.access import PolicyRegistry, register_policies
 from app.accounts.models import Role
 from app.accounts.scopes import ScopeRegistry, register_scope
+from app.api.openapi import ApiRegistry, register_document
 from app.billing import notices as billing_notices
 from app.billing.pricing import booking_price
 from app.billing.registry import (
@@ -40,6 +45,7 @@ from app.booking import day_plans as booking_day_plans
 from app.booking import reminders as booking_reminders
 from app.booking.admission import register_check
 from app.booking.allocation import register_priority_provider
+from app.booking.allocation.views import ALLOCATION_ROLES
 from app.booking.feeds import register_household_feed_source
 from app.booking.gates import register_household_gate
 from app.booking.preparation import register_release_listener
@@ -47,6 +53,7 @@ from app.booking.pricing import register_pricer
 from app.booking.register_cards import register_alert_provider, register_card_provider
 from app.booking.registry import BookingRegistry
 from app.booking.staffing import register_extra_staff_provider
+from app.booking.views_staff import STAFF as SITE_STAFF
 from app.booking.waitlist import lapse_offers
 from app.families import declarations as families_declarations
 from app.families.services import FamiliesRegistry
@@ -56,6 +63,7 @@ from app.inclusion import reviews as inclusion_reviews
 from app.inclusion.plans import cancel_meeting_without_held_bookings, has_active_plan, preparation_check
 from app.inclusion.reports import aeeh_children
 from app.inclusion.services import purge as inclusion_purge
+from app.navigation import NavigationRegistry, register_nav
 from app.notifications.jobs import purge_sent_messages, register_daily_job
 from app.notifications.kinds import register_kind
 from app.notifications.registry import NotificationRegistry
@@ -63,6 +71,7 @@ from app.occasional import feeds as occasional_feeds
 from app.occasional.billing import occasional_statement_lines, psu_lines
 from app.occasional.provider_staff import assign_providers
 from app.occasional.relais import OccasionalRegistry, register_relais_bridge
+from app.occasional.views import STAFF as PROVIDER_STAFF
 from app.payments import notices as payments_notices
 from app.payments import sepa as payments_sepa
 from app.payments import services as payments_services
@@ -72,7 +81,9 @@ from app.ram import relais_staff
 from app.ram import reminders as ram_reminders
 from app.ram.occasional_bridge import demand_from_occasional_request
 from app.ram.services import send_stale_reminders
+from app.ram.views import STAFF as RELAIS_STAFF
 from app.registries import install
+from app.rules import RuleRegistry, register_rules
 from app.sites import scopes as site_scopes
 
 # Each module's `bp` blueprint is registered, in this order.
@@ -93,8 +104,8 @@ BLUEPRINT_MODULES = (
 )
 
 # The modules that declare permission policies (`@policy`, app/accounts/access.py): a policy is a
-# declaration next to the rule it names, made once when its module is imported; they are all imported here
-# so that no action depends on which page happened to be imported first.
+# declaration next to the rule it names; the root reads every listed module's declarations into the
+# application's PolicyRegistry, so that no action depends on which page happened to be imported first.
 POLICY_MODULES = (
     "app.accounts.admin",
     "app.families.services",
@@ -108,6 +119,35 @@ POLICY_MODULES = (
     "app.billing.access",
     "app.payments.access",
     "app.rules.access",
+)
+
+# The modules that declare dated rules (`rules.define`, app/rules/): each rule is a constant of the module
+# that applies it; the root reads them into the application's RuleRegistry (the settings page lists them).
+RULE_MODULES = (
+    "app.families.declarations",
+    "app.families.invitations",
+    "app.booking.eligibility",
+    "app.booking.engine",
+    "app.booking.staffing",
+    "app.inclusion.access",
+    "app.inclusion.adaptation",
+    "app.inclusion.services",
+    "app.occasional.billing",
+    "app.billing.caf",
+    "app.billing.pricing",
+    "app.billing.services",
+    "app.payments.services",
+    "app.payments.sepa",
+    "app.payments.tax",
+    "app.ram.salary",
+)
+
+# The API modules: each declares its part of the OpenAPI document (`DOC`, app/api/openapi.py) next to its routes.
+API_MODULES = (
+    "app.api.views",
+    "app.api.booking",
+    "app.api.children",
+    "app.api.occasional",
 )
 
 # Each module's `commands` (click commands or groups) are added to `flask --app app`.
@@ -127,10 +167,14 @@ CLI_MODULES = (
 def compose(app: Flask) -> None:
     """Install the registries on `app` and make every registration of every domain."""
     install(app, ScopeRegistry(), FamiliesRegistry(), NotificationRegistry(), BookingRegistry(),
-            BillingRegistry(), OccasionalRegistry())
-    for module_name in POLICY_MODULES:
-        importlib.import_module(module_name)
+            BillingRegistry(), OccasionalRegistry(), PolicyRegistry(), NavigationRegistry(), RuleRegistry(), ApiRegistry())
     with app.app_context():  # the register_* functions write to the current application's registries
+        for module_name in POLICY_MODULES:
+            register_policies(importlib.import_module(module_name))
+        for module_name in RULE_MODULES:
+            register_rules(importlib.import_module(module_name))
+        for module_name in API_MODULES:
+            register_document(importlib.import_module(module_name).DOC)
         _kernel()
         _families()
         _booking(app)
@@ -140,6 +184,7 @@ def compose(app: Flask) -> None:
         _billing(app)
         _desk()
         _payments(app)
+        _navigation()
     formats.init_app(app)  # the number, date and money filters of every template
     _blueprints(app)
     _cli(app)
@@ -291,6 +336,49 @@ def _payments(app: Flask) -> None:
     app.jinja_env.globals.update(invoice_status_labels=payments_services.STATUS_LABELS,
                                  payment_method_labels=payments_services.METHOD_LABELS,
                                  transaction_status_labels=TRANSACTION_LABELS)
+
+
+def _navigation() -> None:
+    """The menu, every domain's entries in one list: each role's main tasks come first
+    (app/navigation.py MAIN_TASKS), then the entries by `order`."""
+    everyone, parent, admin, director = list(Role), [Role.PARENT], [Role.ADMIN], [Role.DIRECTOR]
+    register_nav(_l("Accueil"), "main.home", everyone, order=0)
+    register_nav(_l("Aujourd'hui"), "booking.staff_today", (Role.DIRECTOR, Role.ANIMATOR), order=1)
+    register_nav(_l("Mon foyer"), "families.index", parent, order=10)
+    register_nav(_l("Réserver"), "booking.calendar", parent, order=20)
+    register_nav(_l("Mes réservations"), "booking.my_bookings", parent, order=21)
+    register_nav(_l("Mes factures"), "billing.index", parent, order=22)
+    register_nav(_l("Payer mes factures"), "payments.invoices", parent, order=23)
+    register_nav(_l("Garde ponctuelle"), "occasional.index", parent, order=25)
+    register_nav(_l("Garde ponctuelle"), "occasional.coordination", list(PROVIDER_STAFF), order=26)
+    register_nav(_l("Structures de garde ponctuelle"), "occasional.admin_providers", admin, order=27)
+    register_nav(_l("Mes accueils"), "booking.staff_sites", SITE_STAFF, order=30)
+    register_nav(_l("Tirages au sort"), "booking.allocation_index", ALLOCATION_ROLES, order=35)
+    register_nav(_l("Besoins et accueil"), "inclusion.my_children", parent, order=40)
+    register_nav(_l("Préparation des accueils"), "inclusion.queue", director, order=40)
+    register_nav(_l("Adaptations"), "inclusion.adaptations", director, order=40)
+    register_nav(_l("Encadrement"), "inclusion.dashboard", director, order=41)
+    register_nav(_l("Rapport AEEH"), "inclusion.aeeh", [Role.DIRECTOR, Role.ADMIN], order=42)
+    register_nav(_l("Journal des accès (CSV)"), "inclusion.audit_csv", admin, order=43)
+    register_nav(_l("Relais Petite Enfance"), "ram.dashboard", RELAIS_STAFF, order=40)
+    register_nav(_l("Assistantes maternelles"), "ram.childminders", RELAIS_STAFF, order=41)
+    register_nav(_l("Demandes de garde"), "ram.demands", RELAIS_STAFF, order=42)
+    register_nav(_l("Observatoire"), "ram.observatory", RELAIS_STAFF, order=44)
+    register_nav(_l("Ateliers d'éveil"), "ram.workshops", RELAIS_STAFF + (Role.CHILDMINDER,), order=45)
+    register_nav(_l("Mon profil d'assistante maternelle"), "ram.my_profile", [Role.CHILDMINDER], order=40)
+    register_nav(_l("Mes disponibilités"), "ram.my_availability", [Role.CHILDMINDER], order=41)
+    register_nav(_l("Trouver une assistante maternelle"), "ram.search", parent, order=40)
+    register_nav(_l("Simulateur de salaire"), "ram.salary", [Role.PARENT, Role.CHILDMINDER], order=48)
+    register_nav(_l("Facturation"), "billing.months", admin, order=60)
+    register_nav(_l("Rapports Caf"), "billing.caf_index", [Role.DIRECTOR, Role.ADMIN], order=61)
+    register_nav(_l("Régie"), "payments.regie", admin, order=62)
+    register_nav(_l("Quotients et communes à vérifier"), "families.declaration_queue", admin, order=75)
+    register_nav(_l("Accueil des familles"), "desk.index", [Role.ADMIN, Role.RAM_STAFF], order=85)
+    register_nav(_l("Règles et paramètres"), "rules_admin.index", admin, order=90)
+    register_nav(_l("Comptes"), "accounts.admin_users", admin, order=90)
+    register_nav(_l("Mon compte"), "accounts.account", everyone, order=94)
+    register_nav(_l("Notifications"), "notifications.preferences", everyone, order=95)
+    register_nav(_l("E-mails en échec"), "notifications.admin_failures", admin, order=96)
 
 
 def _blueprints(app: Flask) -> None:

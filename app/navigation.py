@@ -1,11 +1,17 @@
-"""The navigation bar: each domain registers its own entry points per role."""
+"""The navigation bar: the menu entries per role, listed by the composition root (app/composition.py).
+
+The entries live in the current application's NavigationRegistry (app.extensions), never in a
+module global: two applications never share a menu, and an application the root did not build has none.
+"""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask import url_for
 
+from app.accounts.access import sees_menu_entry
 from app.accounts.models import Role
+from app.registries import current
 
 
 @dataclass(frozen=True)
@@ -16,7 +22,11 @@ class NavItem:
     order: int
 
 
-_ITEMS: list[NavItem] = []
+@dataclass
+class NavigationRegistry:
+    """The menu's entries, in the order the composition root registers them."""
+
+    items: list[NavItem] = field(default_factory=list)
 
 # Each role's main tasks: first in the menu, and the only entries always shown on a phone
 # (the others are behind the "Menu" button).
@@ -31,9 +41,11 @@ MAIN_TASKS: dict[Role, tuple[str, ...]] = {
 
 
 def register_nav(label, endpoint: str, roles, order: int = 50) -> None:
-    item = NavItem(label, endpoint, frozenset(roles), order)
-    if item not in _ITEMS:
-        _ITEMS.append(item)
+    """Show the entry `label` (the page `endpoint`) to `roles` in the current application's menu."""
+    items = current(NavigationRegistry).items
+    if any(item.endpoint == endpoint for item in items):
+        raise RuntimeError(f"menu entry {endpoint!r} registered twice")
+    items.append(NavItem(label, endpoint, frozenset(roles), order))
 
 
 def main_tasks(user) -> tuple[str, ...]:
@@ -48,7 +60,7 @@ def navigation_for(user) -> list[tuple[str, str, str]]:
     if not getattr(user, "is_authenticated", False):
         return []
     main = main_tasks(user)
-    items = sorted((i for i in _ITEMS if user.role in i.roles),
+    items = sorted((i for i in current(NavigationRegistry).items if sees_menu_entry(user, i.roles)),
                    key=lambda i: (i.endpoint not in main, main.index(i.endpoint) if i.endpoint in main else 0,
                                   i.order, str(i.label)))
     return [(str(i.label), url_for(i.endpoint), i.endpoint) for i in items]

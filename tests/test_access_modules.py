@@ -3,8 +3,8 @@
 - Templates never compare `current_user.role` (or any `.role.value`): they call `can(current_user, action, obj)`
   or a helper the view passes from the domain's access module.
 - Python modules compare a user's role only in the domains' `access.py` modules (SQL filters on
-  `User.role` select accounts and are not decisions). The modules still left are listed with their number of
-  comparisons in NOT_YET_MOVED: the numbers may only go down (an outdated number fails the test too).
+  `User.role` select accounts and are not decisions). There is no exception: `User` has no role
+  helper (`has_role`, `is_staff`) either, so a decision cannot hide behind one.
 - The role rules moved there keep their behaviour (tests/security/test_access_matrix.py and the domains'
   permission tests); a few are checked directly below.
 """
@@ -22,17 +22,6 @@ APP = Path(__file__).resolve().parent.parent / "app"
 PY_ROLE = re.compile(r"(\w+(?:\(\))?)\.role\s*(?:==|!=|is not\b|is\b|not in\b|in\b)"
                      r"|\.role\.value\s*(?:==|!=|not in\b|in\b)")
 TEMPLATE_ROLE = re.compile(r"\.role(?:\.value|\.name)?\s*(?:==|!=|not in\b|in\b|is\b)")
-
-# Left to move (issue 21, item 4); lower a number, or remove the line, when a comparison moves.
-NOT_YET_MOVED = {
-    "accounts/admin.py": 3,  # the rules on the role being given (owner roles, the last administrator)
-    "accounts/models.py": 2,  # User.has_role / User.is_staff, what roles_required and the menu use
-    "navigation.py": 1,  # the menu items registered per role
-    "billing/notices.py": 1,  # the unpaid-statement notice shown to parents only
-    "occasional/provider_staff.py": 1,  # who may be attached to a provider (the role being given)
-    "payments/notices.py": 1,  # the unpaid-invoice notice shown to parents only
-    "payments/sepa.py": 1,
-}
 
 
 def _python_comparisons() -> dict[str, int]:
@@ -54,15 +43,15 @@ def test_templates_call_can_instead_of_comparing_roles():
 
 def test_role_comparisons_stay_in_the_access_modules():
     found = _python_comparisons()
-    new = {name: n for name, n in found.items() if n > NOT_YET_MOVED.get(name, 0)}
-    assert not new, (f"role comparisons outside the access modules: {new}; name the decision in the "
-                     "domain's access.py (e.g. can_view_register(user, site)) and call it")
+    assert not found, (f"role comparisons outside the access modules: {found}; name the decision in the "
+                       "domain's access.py (e.g. can_view_register(user, site)) and call it")
 
 
-def test_the_list_left_to_move_is_exact():
-    found = _python_comparisons()
-    stale = {name: (n, found.get(name, 0)) for name, n in NOT_YET_MOVED.items() if found.get(name, 0) != n}
-    assert not stale, f"update NOT_YET_MOVED (listed, found): {stale}"
+def test_the_user_model_has_no_role_helper():
+    """A role helper on the model would be a way around the scan: decisions are named in access modules."""
+    from app.accounts.models import User
+
+    assert not [name for name in ("has_role", "is_staff", "is_admin", "is_parent") if hasattr(User, name)]
 
 
 def test_permission_modules_share_one_name():
@@ -83,6 +72,7 @@ def test_the_named_rules_decide_as_the_roles_did(app):
     from app.booking import access as booking
     from app.inclusion import access as inclusion
     from app.occasional import access as occasional
+    from app.payments import access as payments
     from app.ram import access as ram
 
     users = {role: make_user(role) for role in Role}
@@ -100,6 +90,9 @@ def test_the_named_rules_decide_as_the_roles_did(app):
         ram.files_demands_as_family: {Role.PARENT},
         ram.has_childminder_profile: {Role.CHILDMINDER},
         ram.sees_every_relais: {Role.ADMIN},
+        billing.sees_quotient_notice: {Role.PARENT},
+        payments.sees_unpaid_notice: {Role.PARENT},
+        occasional.may_join_provider: {Role.DIRECTOR, Role.ANIMATOR},
     }
     for rule, roles in expected.items():
         assert {role for role, user in users.items() if rule(user)} == roles, rule.__qualname__
@@ -110,3 +103,20 @@ def test_the_named_rules_decide_as_the_roles_did(app):
                                                                                               Role.ADMIN}
     assert {r for r, u in users.items() if can(u, booking.Action.REQUEST_PLACES)} == {Role.PARENT}
     assert {r for r, u in users.items() if can(u, booking.Action.CREATE_SITE)} == {Role.ADMIN}
+
+
+def test_the_account_rules_decide_as_the_roles_did(app):
+    from app.accounts.access import gives_up_administration, may_give_role, sees_menu_entry
+    from app.occasional.access import may_join_provider
+
+    owners, staff = {Role.PARENT, Role.CHILDMINDER}, set(Role) - {Role.PARENT, Role.CHILDMINDER}
+    for role in Role:
+        user = make_user(role)
+        # An owner's account keeps its role; staff roles change among themselves.
+        given = {new for new in Role if may_give_role(user, new)}
+        assert given == ({role} if role in owners else staff), role
+        assert {new for new in Role if gives_up_administration(user, new)} == (
+            set(Role) - {Role.ADMIN} if role == Role.ADMIN else set()), role
+        assert sees_menu_entry(user, frozenset({role})) and not sees_menu_entry(user, frozenset(set(Role) - {role}))
+    inactive = make_user(Role.DIRECTOR, active=False)
+    assert not may_join_provider(inactive)

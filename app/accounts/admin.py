@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 
 from app.accounts import services, tokens
-from app.accounts.access import administers, policy, require
+from app.accounts.access import administers, gives_up_administration, may_give_role, policy, require
 from app.accounts.models import AccountAuditEntry, Role, User
 from app.accounts.scopes import scope_ids, set_scope
 from app.errors import Conflict, NotFound, ValidationFailed
@@ -26,9 +26,6 @@ MANAGE_ACCOUNTS = "accounts.manage_accounts"
 PER_PAGE = 25
 MAX_PAGE = 100_000
 
-# Roles whose accounts own personal records (a household, a childminder's file): an administrator
-# never turns them into staff accounts, nor a staff account into one of them.
-_OWNER_ROLES = frozenset({Role.PARENT, Role.CHILDMINDER})
 _SITE_ROLES = frozenset({Role.DIRECTOR, Role.ANIMATOR})
 
 
@@ -161,11 +158,11 @@ def update_account(admin: User, user_id: int, changes: AccountChanges) -> User:
             role = Role(changes.role)
         except ValueError:
             raise ValidationFailed(_("Choisissez un rôle dans la liste."), field="role") from None
-        if role != user.role and (role in _OWNER_ROLES or user.role in _OWNER_ROLES):
+        if not may_give_role(user, role):
             raise ValidationFailed(_("Le rôle d'un compte de parent ou d'assistante maternelle ne change pas, "
                                      "et un compte du personnel ne devient pas l'un d'eux : créez plutôt "
                                      "un autre compte."), field="role")
-        if user.role == Role.ADMIN and role != Role.ADMIN and _active_admins_other_than(user) == 0:
+        if gives_up_administration(user, role) and _active_admins_other_than(user) == 0:
             raise LastAdministrator(_("C'est le dernier compte administrateur actif : il garde ce rôle. "
                                       "Nommez d'abord un autre administrateur."), field="role")
         site_ids = sorted(set(changes.site_ids)) if role in _SITE_ROLES else []
@@ -223,7 +220,7 @@ def set_active(admin: User, user_id: int, active: bool) -> User:
     user = get_account(admin, user_id)
     if user.id == admin.id:
         raise ValidationFailed(_("Vous ne pouvez pas désactiver votre propre compte."))
-    if not active and user.role == Role.ADMIN and _active_admins_other_than(user) == 0:
+    if not active and administers(user) and _active_admins_other_than(user) == 0:
         raise LastAdministrator(_("C'est le dernier compte administrateur actif : il reste actif."))
     _audit(admin, user, "activated" if active else "deactivated")
     services.set_active(user, active)  # commits

@@ -32,9 +32,6 @@ class Role(str, enum.Enum):
         }[self]
 
 
-STAFF_ROLES = frozenset({Role.ANIMATOR, Role.DIRECTOR, Role.RAM_STAFF, Role.ADMIN})
-
-
 class User(UserMixin, db.Model):
     __tablename__ = "user_account"
 
@@ -76,13 +73,6 @@ class User(UserMixin, db.Model):
     def display_name(self) -> str:
         name = f"{self.first_name} {self.last_name}".strip()
         return name or self.email
-
-    def has_role(self, *roles: Role) -> bool:
-        return self.role in roles
-
-    @property
-    def is_staff(self) -> bool:
-        return self.role in STAFF_ROLES
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role.value}>"

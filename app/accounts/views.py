@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.accounts import admin, api_tokens, services
@@ -23,14 +22,10 @@ from app.accounts.models import Role, User
 from app.accounts.scopes import scope_options
 from app.extensions import limiter
 from app.forms import attempt, submit
-from app.navigation import register_nav
 from app.security import mark_session_start
 from app.urls import id_arg, safe_next_url
 
 bp = Blueprint("accounts", __name__)
-
-register_nav(_l("Comptes"), "accounts.admin_users", [Role.ADMIN], order=90)
-register_nav(_l("Mon compte"), "accounts.account", list(Role), order=94)
 
 
 def _client_address() -> str:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from app.api import fields
 from app.api.auth import current_api_user, token_required
-from app.api.openapi import IDEMPOTENCY_KEY, TIME_SCHEMA, date_schema, document_path, document_schema, error_response
+from app.api.openapi import IDEMPOTENCY_KEY, TIME_SCHEMA, ApiDocument, date_schema, error_response
 from app.api.views import bp, json_body
 from app.booking import access, catalogue, services
 from app.booking.day_plans import day_plans
@@ -20,6 +20,8 @@ from app.booking.session_creation import MAX_CAPACITY, create_session_on
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db, read_phase, utcnow
 from app.sites.models import Site
+
+DOC = ApiDocument()  # this module's part of the OpenAPI document (registered by app/composition.py)
 
 MAX_RANGE_DAYS = 366
 DEFAULT_RANGE_DAYS = 31
@@ -209,7 +211,7 @@ def _list_of(key: str, name: str) -> dict:
     return {"type": "object", "required": [key], "properties": {key: {"type": "array", "items": _ref(name)}}}
 
 
-document_schema("Site", {
+DOC.schema("Site", {
     "type": "object", "required": ["id", "name", "commune", "activities"],
     "properties": {
         "id": {"type": "integer"}, "name": {"type": "string"},
@@ -222,7 +224,7 @@ document_schema("Site", {
                            "min_age": {"type": "integer"}, "max_age": {"type": "integer"}}}},
     },
 })
-document_schema("Session", {
+DOC.schema("Session", {
     "type": "object",
     "required": ["id", "site_id", "activity", "date", "start", "end", "unit", "capacity", "remaining",
                  "opens_at", "cancelled"],
@@ -240,7 +242,7 @@ document_schema("Session", {
         "cancelled": {"type": "boolean"},
     },
 })
-document_schema("SessionInput", {
+DOC.schema("SessionInput", {
     "type": "object", "additionalProperties": False,
     "required": ["site_id", "activity_id", "date", "start", "end", "capacity_under6", "capacity_over6"],
     "description": "Règles entre champs et selon le jour : end après start (sinon 422) ; au moins une place "
@@ -261,7 +263,7 @@ document_schema("SessionInput", {
     },
 })
 _STATUSES = ["confirmed", "waitlisted", "pending_preparation"]
-document_schema("BookingResult", {
+DOC.schema("BookingResult", {
     "type": "object", "required": ["id", "status", "waitlist_position"],
     "properties": {
         "id": {"type": "integer"}, "child_id": {"type": "integer"}, "session_id": {"type": "integer"},
@@ -280,7 +282,7 @@ document_schema("BookingResult", {
         },
     },
 })
-document_schema("Booking", {
+DOC.schema("Booking", {
     "type": "object",
     "required": ["id", "child_id", "session_id", "status", "waitlist_position", "date", "start", "end",
                  "site_id", "activity"],
@@ -295,7 +297,7 @@ document_schema("Booking", {
         "activity": {"type": "string"},
     },
 })
-document_schema("BookingInput", {
+DOC.schema("BookingInput", {
     "type": "object", "required": ["child_id", "session_id"], "additionalProperties": False,
     "properties": {"child_id": _ID, "session_id": _ID},
 })
@@ -303,11 +305,11 @@ document_schema("BookingInput", {
 _UNAUTHORIZED = error_response("Jeton absent, invalide ou expiré (code unauthorized)")
 _MALFORMED = error_response("Requête mal formée : le message dit quel champ (error.field) est en cause")
 
-document_path("/sites", "get", {
+DOC.path("/sites", "get", {
     "summary": "Les accueils de loisirs et leurs activités", "security": _SECURITY,
     "responses": {"200": _json(_list_of("sites", "Site"), "Accueils"), "401": _UNAUTHORIZED},
 })
-document_path("/sessions", "get", {
+DOC.path("/sessions", "get", {
     "summary": "Les séances d'une période (places restantes par tranche d'âge)", "security": _SECURITY,
     "parameters": [
         {"name": "site_id", "in": "query", "required": False, "schema": _ID},
@@ -322,7 +324,7 @@ document_path("/sessions", "get", {
                   "404": error_response("Accueil inconnu (site_not_found)"),
                   "422": error_response("Paramètre mal formé ou période trop longue")},
 })
-document_path("/sessions", "post", {
+DOC.path("/sessions", "post", {
     "summary": "Créer une séance (direction de l'accueil ou administrateur)", "security": _SECURITY,
     "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("SessionInput")}}},
     "responses": {
@@ -336,12 +338,12 @@ document_path("/sessions", "post", {
         "422": error_response("Requête mal formée (error.field le nomme), fin avant début, aucune place"),
     },
 })
-document_path("/bookings", "get", {
+DOC.path("/bookings", "get", {
     "summary": "Les réservations du foyer (séances à venir)", "security": _SECURITY,
     "responses": {"200": _json(_list_of("bookings", "Booking"), "Réservations"), "401": _UNAUTHORIZED,
                   "403": error_response("Réservé aux comptes parents (parent_only)")},
 })
-document_path("/bookings", "post", {
+DOC.path("/bookings", "post", {
     "summary": "Réserver une séance pour un enfant du foyer", "security": _SECURITY,
     "parameters": [IDEMPOTENCY_KEY],
     "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("BookingInput")}}},
@@ -358,7 +360,7 @@ document_path("/bookings", "post", {
                               "(idempotency_key_reused)"),
     },
 })
-document_path("/bookings/{booking_id}", "delete", {
+DOC.path("/bookings/{booking_id}", "delete", {
     "summary": "Annuler une réservation (la place libérée va à la liste d'attente)", "security": _SECURITY,
     "parameters": [{"name": "booking_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
     "responses": {

@@ -6,10 +6,12 @@ from flask import jsonify
 from app.api import fields
 from app.api.auth import current_api_user, token_required
 from app.api.booking import require_parent
-from app.api.openapi import date_schema, document_path, document_schema, error_response, text_schema
+from app.api.openapi import ApiDocument, date_schema, error_response, text_schema
 from app.api.views import bp, json_body
 from app.families import services as families
 from app.families.models import Child
+
+DOC = ApiDocument()  # this module's part of the OpenAPI document (registered by app/composition.py)
 
 
 def child_json(child: Child) -> dict:
@@ -41,16 +43,16 @@ _CHILD_PROPERTIES = {
     "last_name": text_schema(100),
     "birth_date": date_schema("2018-05-14", "Ni dans le futur, ni il y a plus de 18 ans (sinon 422)."),
 }
-document_schema("Child", {"type": "object", "required": ["id", "first_name", "last_name", "birth_date"],
-                          "properties": {"id": {"type": "integer"}, **_CHILD_PROPERTIES}})
-document_schema("ChildInput", {"type": "object", "required": ["first_name", "last_name", "birth_date"],
-                               "additionalProperties": False,
-                               "properties": _CHILD_PROPERTIES})
+DOC.schema("Child", {"type": "object", "required": ["id", "first_name", "last_name", "birth_date"],
+                     "properties": {"id": {"type": "integer"}, **_CHILD_PROPERTIES}})
+DOC.schema("ChildInput", {"type": "object", "required": ["first_name", "last_name", "birth_date"],
+                          "additionalProperties": False,
+                          "properties": _CHILD_PROPERTIES})
 _SECURITY = [{"bearerAuth": []}]
 _PARENTS_ONLY = error_response("Réservé aux comptes parents (parent_only)")
 _UNAUTHORIZED = error_response("Jeton absent, invalide ou expiré (code unauthorized)")
 
-document_path("/children", "get", {
+DOC.path("/children", "get", {
     "summary": "Les enfants du foyer de l'appelant", "security": _SECURITY,
     "responses": {
         "200": {"description": "Enfants", "content": {"application/json": {"schema": {
@@ -58,7 +60,7 @@ document_path("/children", "get", {
             "properties": {"children": {"type": "array", "items": {"$ref": "#/components/schemas/Child"}}}}}}},
         "401": _UNAUTHORIZED, "403": _PARENTS_ONLY},
 })
-document_path("/children", "post", {
+DOC.path("/children", "post", {
     "summary": "Ajouter un enfant au foyer (le foyer est créé s'il n'existe pas encore)", "security": _SECURITY,
     "requestBody": {"required": True, "content": {"application/json": {
         "schema": {"$ref": "#/components/schemas/ChildInput"}}}},

@@ -15,12 +15,14 @@ from flask_babel import gettext as _
 from app.api import fields
 from app.api.auth import current_api_user, token_required
 from app.api.booking import require_parent
-from app.api.openapi import IDEMPOTENCY_KEY, date_schema, document_path, document_schema, error_response
+from app.api.openapi import IDEMPOTENCY_KEY, ApiDocument, date_schema, error_response
 from app.api.views import bp, json_body
 from app.errors import Conflict, ValidationFailed
 from app.occasional import services
 from app.occasional.blocks import availability as block_availability
 from app.occasional.errors import OutsideOpeningHours
+
+DOC = ApiDocument()  # this module's part of the OpenAPI document (registered by app/composition.py)
 
 
 @bp.get("/occasional/availability")
@@ -88,7 +90,7 @@ def _json(schema: dict, description: str) -> dict:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
-document_schema("OccasionalAvailability", {
+DOC.schema("OccasionalAvailability", {
     "type": "object", "required": ["provider_id", "date", "blocks"],
     "properties": {
         "provider_id": {"type": "integer"}, "provider_name": {"type": "string"}, "date": _DATE,
@@ -99,7 +101,7 @@ document_schema("OccasionalAvailability", {
             "properties": {"start": _TIME, "end": _TIME, "capacity": _BANDS, "free": _BANDS}}},
     },
 })
-document_schema("OccasionalBookingInput", {
+DOC.schema("OccasionalBookingInput", {
     "type": "object", "required": ["child_id", "provider_id", "date", "start", "end"], "additionalProperties": False,
     "description": "start avant end (sinon 422 invalid_range) ; la plage doit tenir dans les horaires d'ouverture "
                    "de la structure ce jour-là (sinon 409 outside_opening_hours).",
@@ -108,7 +110,7 @@ document_schema("OccasionalBookingInput", {
                    "join_waitlist": {"type": "boolean", "default": False,
                                      "description": "Si la plage est complète, rejoindre la liste d'attente."}},
 })
-document_schema("OccasionalBookingResult", {
+DOC.schema("OccasionalBookingResult", {
     "type": "object", "required": ["id", "status", "waitlist_position"],
     "properties": {
         "id": {"type": "integer"}, "child_id": {"type": "integer"}, "provider_id": {"type": "integer"},
@@ -120,7 +122,7 @@ document_schema("OccasionalBookingResult", {
         "price": {"type": ["string", "null"], "description": "Prix en euros (tarif horaire selon le QF)."},
     },
 })
-document_path("/occasional/availability", "get", {
+DOC.path("/occasional/availability", "get", {
     "summary": "Garde ponctuelle : places libres par demi-heure et par tranche d'âge", "security": _SECURITY,
     "parameters": [{"name": "provider_id", "in": "query", "required": True, "schema": _ID},
                    {"name": "date", "in": "query", "required": True, "schema": _DATE}],
@@ -129,7 +131,7 @@ document_path("/occasional/availability", "get", {
                   "404": error_response("Structure inconnue (provider_not_found)"),
                   "422": error_response("Paramètre absent ou mal formé")},
 })
-document_path("/occasional/bookings", "post", {
+DOC.path("/occasional/bookings", "post", {
     "summary": "Garde ponctuelle : demander une plage horaire pour un enfant du foyer", "security": _SECURITY,
     "parameters": [IDEMPOTENCY_KEY],
     "requestBody": {"required": True, "content": {"application/json": {

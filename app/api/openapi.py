@@ -1,15 +1,54 @@
 """The OpenAPI 3.1 document of /api/v1.
 
-Each API module registers its paths and schemas here at import time, next
-to the routes they describe, so that the document cannot drift far from
-the code; a test checks that every /api/v1 route is documented.
+Each API module declares its paths and schemas in its own `DOC` (an ApiDocument), next
+to the routes they describe, so that the document cannot drift far from the code; the
+composition root (app/composition.py, API_MODULES) reads every module's DOC into the
+application's ApiRegistry (app.extensions). A test checks that every /api/v1 route is documented.
 """
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass, field
 
-_PATHS: dict[str, dict] = {}
-_SCHEMAS: dict[str, dict] = {}
+from app.registries import current
+
+
+@dataclass
+class ApiDocument:
+    """The paths and schemas one API module documents."""
+
+    paths: dict[str, dict] = field(default_factory=dict)
+    schemas: dict[str, dict] = field(default_factory=dict)
+
+    def path(self, path: str, method: str, operation: dict) -> None:
+        self.paths.setdefault(path, {})[method.lower()] = operation
+
+    def schema(self, name: str, schema: dict) -> None:
+        self.schemas[name] = schema
+
+
+@dataclass
+class ApiRegistry:
+    """The application's OpenAPI paths and schemas, from every API module's DOC."""
+
+    paths: dict[str, dict] = field(default_factory=dict)
+    schemas: dict[str, dict] = field(default_factory=dict)
+
+
+def register_document(document: ApiDocument) -> None:
+    """Add one module's paths and schemas to the current application's document; an operation or a
+    schema documented twice is a programming error."""
+    registry = current(ApiRegistry)
+    for path, operations in document.paths.items():
+        held = registry.paths.setdefault(path, {})
+        for method, operation in operations.items():
+            if method in held:
+                raise RuntimeError(f"{method.upper()} {path} documented twice")
+            held[method] = operation
+    for name, schema in document.schemas.items():
+        if name in registry.schemas:
+            raise RuntimeError(f"schema {name} documented twice")
+        registry.schemas[name] = schema
 
 ERROR_SCHEMA = {
     "type": "object",
@@ -63,43 +102,17 @@ def error_response(description: str) -> dict:
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
 
 
-def document_path(path: str, method: str, operation: dict) -> None:
-    _PATHS.setdefault(path, {})[method.lower()] = operation
-
-
-def document_schema(name: str, schema: dict) -> None:
-    _SCHEMAS[name] = schema
-
-
 def openapi_document() -> dict:
+    registry = current(ApiRegistry)
     return {
         "openapi": "3.1.0",
         "info": {"title": "Pitchoun API", "version": "1.0.0",
                  "description": "API des services aux familles du Grand Cahors. Messages d'erreur en français."},
         "servers": [{"url": "/api/v1"}],
-        "paths": copy.deepcopy(_PATHS),
+        "paths": copy.deepcopy(registry.paths),
         "components": {
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
-            "schemas": {"Error": ERROR_SCHEMA, **copy.deepcopy(_SCHEMAS)},
+            "schemas": {"Error": ERROR_SCHEMA, **copy.deepcopy(registry.schemas)},
         },
     }
 
-
-document_path("/auth/token", "post", {
-    "summary": "Obtenir un jeton d'accès",
-    "requestBody": {"required": True, "content": {"application/json": {"schema": {
-        "type": "object", "required": ["email", "password"], "additionalProperties": False,
-        "properties": {"email": {"type": "string", "minLength": 1}, "password": {"type": "string", "minLength": 1},
-                       "label": {"type": "string", "maxLength": 100,
-                                 "description": "Nom du jeton sur la page « Mon compte » "
-                                                "(par défaut : l'application qui le demande)."}}}}}},
-    "responses": {
-        "200": {"description": "Jeton", "content": {"application/json": {"schema": {
-            "type": "object", "required": ["token"], "properties": {
-                "token": {"type": "string"}, "token_type": {"type": "string"}, "expires_in": {"type": "integer"}}}}}},
-        "401": error_response("Identifiants incorrects"),
-        "422": error_response("Requête mal formée"),
-        "429": error_response("Trop de tentatives"),
-    },
-})
-document_path("/openapi.json", "get", {"summary": "Ce document", "responses": {"200": {"description": "OpenAPI"}}})

@@ -11,12 +11,13 @@ from flask_babel import gettext as _
 
 from app.accounts import services as account_services
 from app.api.auth import issue_token
-from app.api.openapi import openapi_document
+from app.api.openapi import ApiDocument, error_response, openapi_document
 from app.errors import ValidationFailed
 from app.extensions import csrf, utcnow
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
+DOC = ApiDocument()  # this module's part of the OpenAPI document (registered by app/composition.py)
 
 
 @bp.before_request
@@ -57,6 +58,26 @@ def auth_token():
 @bp.get("/openapi.json")
 def openapi():
     return jsonify(openapi_document())
+
+
+DOC.path("/auth/token", "post", {
+    "summary": "Obtenir un jeton d'accès",
+    "requestBody": {"required": True, "content": {"application/json": {"schema": {
+        "type": "object", "required": ["email", "password"], "additionalProperties": False,
+        "properties": {"email": {"type": "string", "minLength": 1}, "password": {"type": "string", "minLength": 1},
+                       "label": {"type": "string", "maxLength": 100,
+                                 "description": "Nom du jeton sur la page « Mon compte » "
+                                                "(par défaut : l'application qui le demande)."}}}}}},
+    "responses": {
+        "200": {"description": "Jeton", "content": {"application/json": {"schema": {
+            "type": "object", "required": ["token"], "properties": {
+                "token": {"type": "string"}, "token_type": {"type": "string"}, "expires_in": {"type": "integer"}}}}}},
+        "401": error_response("Identifiants incorrects"),
+        "422": error_response("Requête mal formée"),
+        "429": error_response("Trop de tentatives"),
+    },
+})
+DOC.path("/openapi.json", "get", {"summary": "Ce document", "responses": {"200": {"description": "OpenAPI"}}})
 
 
 # Route modules register themselves on `bp` (and in the OpenAPI document) when imported.

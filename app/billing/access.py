@@ -26,6 +26,13 @@ def _member_of(user: User, household_id: int) -> bool:
         HouseholdMember.user_id == user.id, HouseholdMember.household_id == household_id)) is not None
 
 
+def sees_quotient_notice(user: User | None) -> bool:
+    """The quotient familial and its validity are shown with the prices to a logged-in parent only."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    return user.role == Role.PARENT
+
+
 def _site_id(obj) -> int | None:
     return obj if isinstance(obj, int) else getattr(obj, "id", None)
 

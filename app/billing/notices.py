@@ -10,10 +10,10 @@ def qf_notice() -> dict | None:
 
     from flask_login import current_user
 
-    from app.accounts.models import Role
+    from app.billing.access import sees_quotient_notice
     from app.booking.access import household_of
 
-    if not getattr(current_user, "is_authenticated", False) or current_user.role != Role.PARENT:
+    if not sees_quotient_notice(current_user):
         return None
     household = household_of(current_user)
     if household is None:

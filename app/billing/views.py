@@ -6,7 +6,6 @@ from decimal import Decimal
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 
@@ -19,14 +18,10 @@ from app.billing.forms import CertificateForm, CloseMonthForm, EndTariffForm, Re
 from app.billing.models import LineKind
 from app.errors import DomainError
 from app.forms import attempt, submit
-from app.navigation import register_nav
 from app.urls import id_arg, parse_id
 
 bp = Blueprint("billing", __name__, url_prefix="/facturation")
 
-register_nav(_l("Mes factures"), "billing.index", [Role.PARENT], order=22)
-register_nav(_l("Facturation"), "billing.months", [Role.ADMIN], order=60)
-register_nav(_l("Rapports Caf"), "billing.caf_index", [Role.DIRECTOR, Role.ADMIN], order=61)
 
 KIND_LABELS = services.KIND_LABELS
 

@@ -6,7 +6,6 @@ from datetime import date, timedelta
 
 from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -20,14 +19,10 @@ from app.errors import ValidationFailed
 from app.extensions import db, utcnow
 from app.families.models import Child
 from app.forms import attempt
-from app.navigation import register_nav
 from app.notifications import ical
 from app.urls import id_arg, parse_id
 
 bp = Blueprint("booking", __name__, url_prefix="/accueils")
-
-register_nav(_l("Réserver"), "booking.calendar", [Role.PARENT], order=20)
-register_nav(_l("Mes réservations"), "booking.my_bookings", [Role.PARENT], order=21)
 
 
 @bp.before_request

@@ -24,14 +24,11 @@ from app.booking.staffing import staffing_for
 from app.booking.views import bp
 from app.errors import DomainError
 from app.forms import attempt, submit
-from app.navigation import register_nav
 from app.urls import parse_id
 
 STAFF = (Role.DIRECTOR, Role.ANIMATOR, Role.ADMIN)
 MANAGERS = (Role.DIRECTOR, Role.ADMIN)
 
-register_nav(_l("Mes accueils"), "booking.staff_sites", STAFF, order=30)
-register_nav(_l("Aujourd'hui"), "booking.staff_today", (Role.DIRECTOR, Role.ANIMATOR), order=1)
 
 ATTENDANCE_LABELS = {"present": _l("Présent"), "absent": _l("Absent"),
                      "absent_justified": _l("Absence justifiée (maladie)")}

@@ -11,7 +11,6 @@ from functools import wraps
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from app import clock
@@ -23,12 +22,10 @@ from app.errors import NotFound
 from app.families import services as families
 from app.forms import submit
 from app.months import month_or
-from app.navigation import register_nav
 from app.urls import id_arg, parse_id
 
 bp = Blueprint("desk", __name__)
 
-register_nav(_l("Accueil des familles"), "desk.index", [Role.ADMIN, Role.RAM_STAFF], order=85)
 
 _KEY = "desk"
 

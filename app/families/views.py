@@ -31,12 +31,9 @@ from app.families.forms import (
     RefuseDeclarationForm,
 )
 from app.forms import attempt, show_domain_error, submit
-from app.navigation import register_nav
 
 bp = Blueprint("families", __name__, url_prefix="/foyer")
 
-register_nav(_l("Mon foyer"), "families.index", [Role.PARENT], order=10)
-register_nav(_l("Quotients et communes à vérifier"), "families.declaration_queue", [Role.ADMIN], order=75)
 
 parents_only = roles_required(Role.PARENT)
 

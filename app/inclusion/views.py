@@ -27,17 +27,9 @@ from app.inclusion.forms import (
     steps_form,
 )
 from app.inclusion.models import PLAN_FIELDS, PlanStatus
-from app.navigation import register_nav
 
 bp = Blueprint("inclusion", __name__, url_prefix="/inclusion")
 PARIS = clock.PARIS
-
-register_nav(_l("Besoins et accueil"), "inclusion.my_children", [Role.PARENT], order=40)
-register_nav(_l("Préparation des accueils"), "inclusion.queue", [Role.DIRECTOR], order=40)
-register_nav(_l("Adaptations"), "inclusion.adaptations", [Role.DIRECTOR], order=40)
-register_nav(_l("Encadrement"), "inclusion.dashboard", [Role.DIRECTOR], order=41)
-register_nav(_l("Rapport AEEH"), "inclusion.aeeh", [Role.DIRECTOR, Role.ADMIN], order=42)
-register_nav(_l("Journal des accès (CSV)"), "inclusion.audit_csv", [Role.ADMIN], order=43)
 
 
 PLAN_STATUS_LABELS = {"draft": _l("brouillon"), "shared": _l("partagé, en attente des accords"),

@@ -2,16 +2,11 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from app.accounts.models import Role
-from app.navigation import register_nav
 from app.urls import safe_next_url
 
 bp = Blueprint("main", __name__)
-
-register_nav(_l("Accueil"), "main.home", list(Role), order=0)
 
 
 @bp.get("/")

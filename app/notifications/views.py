@@ -5,14 +5,12 @@ from itertools import groupby
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from app.accounts.access import roles_required
 from app.accounts.models import Role
 from app.errors import DomainError
-from app.navigation import register_nav
 from app.notifications import services
 from app.notifications.forms import field_name, preferences_form
 from app.notifications.kinds import group_label
@@ -20,9 +18,6 @@ from app.notifications.links import public_url
 from app.notifications.models import OutboxStatus
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
-
-register_nav(_l("Notifications"), "notifications.preferences", list(Role), order=95)
-register_nav(_l("E-mails en échec"), "notifications.admin_failures", [Role.ADMIN], order=96)
 
 
 @bp.app_template_global("public_url")

@@ -24,6 +24,11 @@ class Action:
 PROVIDER_STAFF_ROLES = (Role.DIRECTOR, Role.ANIMATOR)
 
 
+def may_join_provider(user: User) -> bool:
+    """Only an active account with a director's or an animator's role is attached to a provider."""
+    return user.role in PROVIDER_STAFF_ROLES and user.active
+
+
 def coordinates_providers(user: User) -> bool:
     """A director attached to a provider coordinates it; an animator is part of its team."""
     return user.role == Role.DIRECTOR

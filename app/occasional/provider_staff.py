@@ -11,10 +11,10 @@ def assign_providers(user, provider_ids: list[int]) -> None:
 
     from app.accounts.scopes import StaffLinks
     from app.errors import ValidationFailed
-    from app.occasional.access import PROVIDER_STAFF_ROLES
+    from app.occasional.access import may_join_provider
     from app.occasional.models import OccasionalProvider, ProviderStaff
 
-    if user.role not in PROVIDER_STAFF_ROLES or not user.active:
+    if not may_join_provider(user):
         raise ValidationFailed(_("Seul un compte actif de directeur ou directrice (coordination) ou "
                                  "d'animateur ou animatrice peut être rattaché à une structure."), field="user_id")
     StaffLinks(OccasionalProvider, ProviderStaff, "provider_id").attach(

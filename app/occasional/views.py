@@ -7,7 +7,6 @@ from datetime import date, timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 
@@ -17,7 +16,6 @@ from app.accounts.models import Role
 from app.booking.access import household_of
 from app.errors import ValidationFailed
 from app.forms import attempt
-from app.navigation import register_nav
 from app.occasional import coordination, relais, services
 from app.occasional.forms import (
     WEEKDAY_CHOICES,
@@ -32,8 +30,6 @@ from app.urls import id_arg
 bp = Blueprint("occasional", __name__, url_prefix="/garde-ponctuelle")
 
 STAFF = (Role.DIRECTOR, Role.ANIMATOR, Role.ADMIN)
-register_nav(_l("Garde ponctuelle"), "occasional.index", [Role.PARENT], order=25)
-register_nav(_l("Garde ponctuelle"), "occasional.coordination", list(STAFF), order=26)
 
 
 def _choices(form):

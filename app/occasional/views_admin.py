@@ -9,20 +9,16 @@ from dataclasses import fields
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 
 from app.accounts.access import roles_required
 from app.accounts.models import Role
 from app.forms import attempt, submit
-from app.navigation import register_nav
 from app.occasional import admin
 from app.occasional.access import coordinates_providers
 from app.occasional.forms import WEEKDAY_CHOICES, HourlyTariffForm, OpeningForm, ProviderForm, StaffForm
 from app.occasional.views import bp
-
-register_nav(_l("Structures de garde ponctuelle"), "occasional.admin_providers", [Role.ADMIN], order=27)
 
 SETTINGS = [f.name for f in fields(admin.ProviderSettings)]
 

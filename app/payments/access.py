@@ -17,6 +17,18 @@ def _member_of(user: User, household_id: int | None) -> bool:
     return household_id is not None and billing_member_of(user, household_id)
 
 
+def sees_unpaid_notice(user: User | None) -> bool:
+    """The household's overdue balance is shown before booking to a logged-in parent only."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    return user.role == Role.PARENT
+
+
+def may_revoke_mandate(user: User, mandate) -> bool:
+    """A SEPA mandate is revoked by one of its household's members or by the régie (administrators)."""
+    return user.role == Role.ADMIN or _member_of(user, mandate.household_id)
+
+
 @policy(Action.VIEW_INVOICE)
 def _can_view(user: User, invoice) -> bool:
     if invoice is None:

@@ -6,11 +6,11 @@ def unpaid_balance():
     """The logged-in parent's household's overdue balance (informative, shown before booking)."""
     from flask_login import current_user
 
-    from app.accounts.models import Role
     from app.booking.access import household_of
+    from app.payments.access import sees_unpaid_notice
     from app.payments.services import household_unpaid_balance
 
-    if not getattr(current_user, "is_authenticated", False) or current_user.role != Role.PARENT:
+    if not sees_unpaid_notice(current_user):
         return None
     household = household_of(current_user)
     if household is None:

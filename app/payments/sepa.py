@@ -85,11 +85,10 @@ def sign_mandate(user: User, holder_name: str, iban_raw: str, accepted: bool) ->
 
 def revoke_mandate(user: User, mandate_id: int) -> SepaMandate:
     """A guardian (or the régie) revokes a mandate: no later debit uses it. Raises NotFound."""
-    from app.billing.access import _member_of
+    from app.payments.access import may_revoke_mandate
 
     mandate = db.session.get(SepaMandate, mandate_id)
-    if mandate is None or not (user.role.value == "admin" or (
-            mandate.household_id is not None and _member_of(user, mandate.household_id))):
+    if mandate is None or not may_revoke_mandate(user, mandate):
         raise NotFound()
     if mandate.revoked_at is None:
         mandate.revoked_at = clock.now()

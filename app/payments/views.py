@@ -6,7 +6,6 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 
@@ -16,7 +15,6 @@ from app.accounts.models import Role
 from app.errors import DomainError
 from app.extensions import csrf
 from app.forms import attempt, submit
-from app.navigation import register_nav
 from app.payments import gateway, online, pdf, services
 from app.payments.forms import (
     DebitFileForm,
@@ -41,9 +39,6 @@ def _with_pay_form(html: str) -> Response:
         response.headers["Content-Security-Policy"] = CSP.replace(
             "form-action 'self'", "form-action 'self' " + " ".join(origins))
     return response
-
-register_nav(_l("Payer mes factures"), "payments.invoices", [Role.PARENT], order=23)
-register_nav(_l("Régie"), "payments.regie", [Role.ADMIN], order=62)
 
 
 # ---------------------------------------------------------------- families

@@ -9,14 +9,12 @@ from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from app import months
 from app.accounts.access import can, roles_required
 from app.accounts.models import Role
 from app.forms import attempt, submit
-from app.navigation import register_nav
 from app.ram import access as perm
 from app.ram import availability as av
 from app.ram import schedule as sch
@@ -35,16 +33,6 @@ from app.urls import id_arg, parse_id
 bp = Blueprint("ram", __name__, url_prefix="/relais")
 
 STAFF = (Role.RAM_STAFF, Role.ADMIN)
-
-register_nav(_l("Relais Petite Enfance"), "ram.dashboard", STAFF, order=40)
-register_nav(_l("Assistantes maternelles"), "ram.childminders", STAFF, order=41)
-register_nav(_l("Demandes de garde"), "ram.demands", STAFF, order=42)
-register_nav(_l("Observatoire"), "ram.observatory", STAFF, order=44)
-register_nav(_l("Ateliers d'éveil"), "ram.workshops", STAFF + (Role.CHILDMINDER,), order=45)
-register_nav(_l("Mon profil d'assistante maternelle"), "ram.my_profile", [Role.CHILDMINDER], order=40)
-register_nav(_l("Mes disponibilités"), "ram.my_availability", [Role.CHILDMINDER], order=41)
-register_nav(_l("Trouver une assistante maternelle"), "ram.search", [Role.PARENT], order=40)
-register_nav(_l("Simulateur de salaire"), "ram.salary", [Role.PARENT, Role.CHILDMINDER], order=48)
 
 
 def commune_choices():

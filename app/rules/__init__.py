@@ -10,10 +10,22 @@ force, and the rows themselves are the audit log (who, when, what, from when).
                          label="…", source="Règlement intérieur", unit="jours")
     GRACE.value(on=session.day)
 
-The kernel imports no domain.
+The composition root lists the modules that declare rules (RULE_MODULES) and registers them in
+the application's RuleRegistry (app.extensions). The kernel imports no domain.
 """
 from __future__ import annotations
 
-from app.rules.registry import Rule, RuleError, all_rules, define, get, history, set_value
+from app.rules.registry import (
+    Rule,
+    RuleError,
+    RuleRegistry,
+    all_rules,
+    define,
+    get,
+    history,
+    register_rules,
+    set_value,
+)
 
-__all__ = ["Rule", "RuleError", "all_rules", "define", "get", "history", "set_value"]
+__all__ = ["Rule", "RuleError", "RuleRegistry", "all_rules", "define", "get", "history", "register_rules",
+           "set_value"]

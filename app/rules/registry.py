@@ -1,9 +1,15 @@
-"""The registry of rules and the reading of the value in force on a day."""
+"""The registry of rules and the reading of the value in force on a day.
+
+`define` declares a rule as a module constant (it registers nothing); the composition root
+(app/composition.py, RULE_MODULES) reads the rules each listed module declares into the
+application's RuleRegistry (app.extensions), which the settings page and `set_value` read.
+"""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from flask_babel import lazy_gettext as _l
@@ -13,11 +19,11 @@ from sqlalchemy.orm import Session as OrmSession
 from app import clock
 from app.errors import ValidationFailed
 from app.extensions import db
+from app.registries import current
 
 if TYPE_CHECKING:
     from app.rules.models import RuleValue
 
-_RULES: dict[str, Rule] = {}
 _KINDS = (int, Decimal, bool, str)
 
 
@@ -118,23 +124,59 @@ def _forget_cached_values(session, transaction) -> None:
 
 def define(key: str, *, kind: type, default: Any, label: str, source: str, unit: str = "",
            minimum: Any = None, maximum: Any = None, choices: tuple = ()) -> Rule:
-    """Declare a rule once; declaring the same key twice with other terms is a programming error."""
+    """Declare a rule (kept as a module constant, or in a dict or tuple of them); the composition root
+    registers it in the application with the other rules of its module."""
     if kind not in _KINDS:
         raise TypeError(f"rule {key}: kind must be one of {_KINDS}")
-    rule = Rule(key, kind, default, label, source, unit, minimum, maximum, tuple(choices))
-    existing = _RULES.get(key)
-    if existing is not None and existing != rule:
-        raise ValueError(f"rule {key} is defined twice with different terms")
-    _RULES[key] = rule
-    return rule
+    return Rule(key, kind, default, label, source, unit, minimum, maximum, tuple(choices))
+
+
+@dataclass
+class RuleRegistry:
+    """The rules the application applies, by key."""
+
+    rules: dict[str, Rule] = field(default_factory=dict)
+
+    def add(self, rule: Rule) -> None:
+        """Declaring the same key twice with other terms is a programming error."""
+        existing = self.rules.get(rule.key)
+        if existing is not None and existing != rule:
+            raise ValueError(f"rule {rule.key} is defined twice with different terms")
+        self.rules[rule.key] = rule
+
+
+def declared_rules(module: ModuleType) -> list[Rule]:
+    """The rules `module` holds: its Rule constants and those in its dicts, tuples and lists of them."""
+    found: list[Rule] = []
+
+    def walk(value: Any, depth: int) -> None:
+        if isinstance(value, Rule):
+            found.append(value)
+        elif depth and isinstance(value, (dict, tuple, list)):
+            for item in (value.values() if isinstance(value, dict) else value):
+                walk(item, depth - 1)
+
+    for value in vars(module).values():
+        walk(value, 3)
+    return found
+
+
+def register_rules(module: ModuleType) -> None:
+    """Register the rules `module` declares in the current application (none is a wrong name in the root)."""
+    found = declared_rules(module)
+    if not found:
+        raise RuntimeError(f"{module.__name__} declares no rule")
+    registry = current(RuleRegistry)
+    for rule in found:
+        registry.add(rule)
 
 
 def get(key: str) -> Rule:
-    return _RULES[key]
+    return current(RuleRegistry).rules[key]
 
 
 def all_rules() -> list[Rule]:
-    return sorted(_RULES.values(), key=lambda rule: rule.key)
+    return sorted(current(RuleRegistry).rules.values(), key=lambda rule: rule.key)
 
 
 def history(key: str) -> list:
@@ -154,7 +196,7 @@ def set_value(key: str, value: Any, *, valid_from: date, by_user_id: int | None 
     """
     from app.rules.models import RuleValue
 
-    rule = _RULES[key]
+    rule = get(key)
     parsed = rule.parse(value if isinstance(value, str) else rule.format(value))
     row = RuleValue(key=key, valid_from=valid_from, value=rule.format(parsed), note=note,
                     created_by_id=by_user_id, created_at=clock.now())

@@ -3,19 +3,15 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app import clock
 from app.accounts.access import roles_required
 from app.accounts.models import Role
 from app.errors import ValidationFailed
-from app.navigation import register_nav
 from app.rules import services
 
 bp = Blueprint("rules_admin", __name__, url_prefix="/administration/regles")
-
-register_nav(_l("Règles et paramètres"), "rules_admin.index", [Role.ADMIN], order=90)
 
 
 def _page(errors: dict | None = None, status: int = 200):

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
@@ -18,10 +17,8 @@ from app.booking.views import bp
 from app.errors import NotFound
 from app.extensions import utcnow
 from app.forms import attempt, submit
-from app.navigation import register_nav
 
 ALLOCATION_ROLES = (Role.PARENT, Role.DIRECTOR, Role.ANIMATOR, Role.ADMIN)
-register_nav(_l("Tirages au sort"), "booking.allocation_index", ALLOCATION_ROLES, order=35)
 
 
 @bp.get("/tirages")
