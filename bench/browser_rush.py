@@ -17,8 +17,9 @@ Method (see BENCHMARKS.md, fourth round):
    2,500 of them are the log-ins of the hour before, not the rush (measured apart, see --argon2-check).
 3. The rush at T: "burst" (every parent starts at T) or "spread" (parent i starts at a uniform
    random instant of [T, T + 60 s) and waits 2-5 s between steps, as a person reads a page).
-   Steps: calendar (GET /accueils/reserver?month=...), submit (POST /accueils/reserver with the
-   CSRF token, the submission key and --days items), answer (the submit's own page: the answer is
+   Steps: calendar (GET /accueils/reserver?month=...), basket (POST /accueils/reserver/panier with
+   --days items ticked), submit (POST /accueils/reserver with the CSRF token, the basket's submission key
+   and items), answer (the submit's own page: the answer is
    the POST's response), bookings (GET /accueils/mes-reservations). API clients (--api-share):
    POST /api/v1/bookings with a token and an Idempotency-Key, one day.
 4. Checks in the database afterwards (the same as bench/rush.py): overbooked sessions (more than
@@ -50,7 +51,7 @@ from bench import rush  # noqa: E402
 from bench.common import Gunicorn, fresh_database, load, machine, percentile  # noqa: E402
 
 PASSWORD = "Rush-Matin-Vacances-2027"
-STEPS = ("connect", "login", "calendar", "submit", "bookings", "api")
+STEPS = ("connect", "login", "calendar", "basket", "submit", "bookings", "api")
 ERRORS = (OSError, asyncio.TimeoutError)
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 KEY = re.compile(r'name="submission_key"[^>]*value="([^"]+)"')
@@ -97,18 +98,30 @@ class Recorder:
         return response
 
 
-def booking_form(page: str, child_id: int, wanted: list[int], days: int) -> dict | None:
-    """The fields a parent sends from today's calendar page (csrf_token, submission_key, `days` items
-    among the bookable ones, the wanted sessions first). The one place that knows the form: adapt it here
-    when the parents' booking pages change."""
-    csrf, key = CSRF.search(page), KEY.search(page)
+def _chosen(page: str, child_id: int, wanted: list[int], days: int) -> list[str]:
+    """`days` items among the child's bookable ones on `page`, the wanted sessions first."""
     bookable = [int(s) for c, s in ITEM.findall(page) if int(c) == child_id]
-    if not csrf or not key or not bookable:
-        return None
     chosen = [s for s in wanted if s in bookable][:days]
     chosen += [s for s in bookable if s not in chosen][:days - len(chosen)]
-    return {"csrf_token": csrf.group(1), "submission_key": key.group(1),
-            "item": [f"{child_id}:{s}" for s in chosen]}
+    return [f"{child_id}:{s}" for s in chosen]
+
+
+def basket_form(page: str, child_id: int, wanted: list[int], days: int) -> dict | None:
+    """The fields a parent sends from the month calendar page to the basket (POST
+    /accueils/reserver/panier): csrf_token and `days` items among the bookable ones, the wanted sessions
+    first. The basket's page (nothing written yet) carries the submission key: see booking_form."""
+    csrf, items = CSRF.search(page), _chosen(page, child_id, wanted, days)
+    return {"csrf_token": csrf.group(1), "item": items} if csrf and items else None
+
+
+def booking_form(page: str, child_id: int, wanted: list[int], days: int) -> dict | None:
+    """The fields a parent sends from the basket's page (POST /accueils/reserver): csrf_token,
+    submission_key and the basket's items. The one place, with basket_form, that knows the forms: adapt
+    them here when the parents' booking pages change."""
+    csrf, key, items = CSRF.search(page), KEY.search(page), _chosen(page, child_id, wanted, days)
+    if not csrf or not key or not items:
+        return None
+    return {"csrf_token": csrf.group(1), "submission_key": key.group(1), "item": items}
 
 
 async def log_in(http, rec, parent):
@@ -125,9 +138,16 @@ async def log_in(http, rec, parent):
 async def browse_and_book(http, rec, parent, month, days, pause, fire_at):
     response = await rec.call("calendar", parent, lambda: http.get(f"/accueils/reserver?month={month}",
                                                                    headers=parent.headers()))
-    form = booking_form(response.text, parent.child_id, parent.wanted, days) if response is not None else None
+    form = basket_form(response.text, parent.child_id, parent.wanted, days) if response is not None else None
     if form is None:
         rec.errors["calendar"]["no form"] += 1
+        return
+    # The ticked days go to the basket (what sending would give, nothing written), whose form is sent.
+    response = await rec.call("basket", parent, lambda: http.post("/accueils/reserver/panier",
+                                                                  headers=parent.headers(), data=form))
+    form = booking_form(response.text, parent.child_id, parent.wanted, days) if response is not None else None
+    if form is None:
+        rec.errors["basket"]["no form"] += 1
         return
     await asyncio.sleep(pause())
     parent.submitted = [int(i.split(":")[1]) for i in form["item"]]

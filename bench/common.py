@@ -67,11 +67,12 @@ def free_port() -> int:
 
 
 class Gunicorn:
-    """gunicorn with the production configuration on 127.0.0.1 (a free port)."""
+    """gunicorn with the production configuration on 127.0.0.1 (`port`, or a free one)."""
 
     def __init__(self, app_spec: str, database_url: str, workers: int, extra_env: dict | None = None, *,
-                 worker_class: str = "sync", backlog: int = 4096, extra_args: list[str] | None = None):
-        self.port = free_port()
+                 worker_class: str = "sync", backlog: int = 4096, extra_args: list[str] | None = None,
+                 port: int | None = None):
+        self.port = port or free_port()
         env = {**os.environ, "PITCHOUN_CONFIG": "production", "SECRET_KEY": SECRET_KEY,
                "DATABASE_URL": database_url,
                "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
