@@ -99,6 +99,8 @@ class Profile:
     _breakpoints: list[date] | None = field(default=None, repr=False)
     _starts: list[date] | None = field(default=None, repr=False)
     _at_start: dict = field(default_factory=dict, repr=False)
+    _cuts: list[date] | None = field(default=None, repr=False)
+    _by_cut: dict = field(default_factory=dict, repr=False)
 
     def licence_on(self, day: date) -> LicenceTerms | None:
         for licence in reversed(self.licences):
@@ -234,6 +236,33 @@ def start_state(profile: Profile, start: date):
             at_young, at_older = blocked_masks(profile, start, licence)
             state = (licence, at_young, at_older, bisect_right(dates, start), dates, young, older)
         profile._at_start[start] = state
+    return state
+
+
+def _cuts(profile: Profile) -> list[date]:
+    """The dates where what `start_state` gives can change: the segment boundaries (contracts, births,
+    birthdays at 3 and 11, licences, extensions) and the day after any extension's end (a date
+    `check_dates` adds even without an extension start)."""
+    profile.segment(date.min)  # computes the breakpoints
+    points = set(profile._breakpoints or ())
+    points.update(lic.extension_until + timedelta(days=1) for lic in profile.licences if lic.extension_until)
+    return sorted(points)
+
+
+def state_on(profile: Profile, start: date):
+    """`start_state(profile, start)`, kept per stretch between two `_cuts` rather than per date.
+
+    Within a stretch the licence valid on `start`, the slots blocked on `start` (blocked_masks is
+    constant per segment) and the dates after `start` where places can shrink (each one is a cut)
+    are the same for every date, so the state computed for one date holds for all: a batch of
+    demands with many start dates computes a few states per childminder, not one per date."""
+    cuts = profile._cuts
+    if cuts is None:
+        cuts = profile._cuts = _cuts(profile)
+    i = bisect_right(cuts, start)
+    state = profile._by_cut.get(i, False)
+    if state is False:
+        state = profile._by_cut[i] = start_state(profile, start)
     return state
 
 

@@ -13,7 +13,9 @@ some slots; pairs of partial matches together cover all of them.
 """
 from __future__ import annotations
 
+import heapq
 import json
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import lru_cache
@@ -60,7 +62,8 @@ class Candidate:
     offer_bits: int = 0
 
     def __post_init__(self):
-        self.offer_bits = sum(1 << i for i, key in enumerate(OFFER_KEYS) if self.offers.get(key))
+        if not self.offer_bits:
+            self.offer_bits = sum(1 << i for i, key in enumerate(OFFER_KEYS) if self.offers.get(key))
 
 
 @dataclass
@@ -121,7 +124,8 @@ class MatchIndex:
         self.candidates: list[Candidate] = []
         self._distances: dict[tuple[str, str], float] = {}
         self.by_commune: dict[str, list[Candidate]] = {}
-        self._nearby: dict[tuple[str, float], tuple[list[tuple[float, Candidate]], int]] = {}
+        self._nearby: dict[tuple[str, float], tuple[list[tuple[float, list[Candidate]]], int]] = {}
+        self._around: dict[str, list[tuple[float, list[Candidate]]]] = {}
 
     @classmethod
     def load(cls, today: date | None = None, near: tuple[str, float] | None = None) -> MatchIndex:
@@ -174,20 +178,32 @@ class MatchIndex:
             Childminder.works_nights, cast(Childminder.accepted_schedule, Text))
             .join(User, User.id == Childminder.user_id)
             .where(User.active.is_(True), *cm_filter).order_by(Childminder.id))
+        # The same declaration moments and offer flags recur: each is converted once per load.
+        moments: dict = {}
+        offer_bits: dict[tuple, int] = {}
         for cid, first, last, insee, relais_id, *flags, accepted in rows:
             if cid not in licences:
                 continue  # no licence now or later: never a match
-            moment = declared.get(cid)
-            if isinstance(moment, str):  # SQLite hands aggregates back untyped
-                moment = datetime.fromisoformat(moment).replace(tzinfo=UTC)
-            elif moment is not None and moment.tzinfo is None:
-                moment = moment.replace(tzinfo=UTC)
-            declared_on = local_date(moment) if moment else None
+            raw = declared.get(cid)
+            seen = moments.get(raw)
+            if seen is None:
+                moment = raw
+                if isinstance(moment, str):  # SQLite hands aggregates back untyped
+                    moment = datetime.fromisoformat(moment).replace(tzinfo=UTC)
+                elif moment is not None and moment.tzinfo is None:
+                    moment = moment.replace(tzinfo=UTC)
+                declared_on = local_date(moment) if moment else None
+                seen = moments[raw] = (declared_on, is_stale(declared_on, index.today))
+            declared_on, stale = seen
+            key = tuple(flags)
+            bits = offer_bits.get(key)
+            if bits is None:
+                bits = offer_bits[key] = sum(1 << i for i, flag in enumerate(key) if flag)
             offers = dict(zip(OFFER_KEYS, flags, strict=False))
             index.candidates.append(Candidate(cid, f"{first} {last}".strip(), insee, relais.get(relais_id, ""),
-                                              offers, is_stale(declared_on, index.today), declared_on,
+                                              offers, stale, declared_on,
                                               av.Profile(licences[cid], occupants.get(cid, []),
-                                                         _accepted_mask(accepted))))
+                                                         _accepted_mask(accepted)), bits))
         index.by_commune = {}
         for cand in index.candidates:
             index.by_commune.setdefault(cand.commune_insee, []).append(cand)
@@ -199,9 +215,12 @@ class MatchIndex:
         key = (insee, max_km)
         found = self._nearby.get(key)
         if found is None:
+            around = self._around.get(insee)
+            if around is None:  # every commune with childminders, with its distance: once per commune
+                around = self._around[insee] = [(self.distance(insee, other), group)
+                                                for other, group in self.by_commune.items()]
             close, too_far = [], 0
-            for other, group in self.by_commune.items():
-                km = self.distance(insee, other)
+            for km, group in around:
                 if km > max_km:
                     too_far += len(group)
                 else:
@@ -239,9 +258,10 @@ def _needed_atypical(spec: DemandSpec) -> dict[str, bool]:
 
 
 def _rank(index: MatchIndex, spec: DemandSpec, include_stale: bool, needed: dict[str, bool],
-          build_full: bool = True) -> tuple[list[Match], int, list[Match], dict[str, int]]:
+          build_full: bool = True) -> tuple[list[Match], int, list, dict[str, int]]:
     """(full matches, how many, partial matches, exclusions), unsorted. Without `build_full` the
-    full matches are only counted (what the territory-wide count needs)."""
+    full matches are only counted and the partial ones are (sort key…, covered slots) tuples: what
+    the territory-wide count needs."""
     wanted_slots = sch.popcount(spec.mask)
     n_needed = sum(needed.values())
     needed_bits = sum(1 << i for i, key in enumerate(OFFER_KEYS) if needed.get(key))
@@ -252,7 +272,7 @@ def _rank(index: MatchIndex, spec: DemandSpec, include_stale: bool, needed: dict
     wanted, start = spec.mask, spec.start
     reach = max(spec.max_km, 1)
     third = av.third_birthday(spec.child_birth)
-    start_state = av.start_state
+    state_on = av.state_on
     young_at_start = start < third
     meals, pickup = spec.needs_meals, spec.needs_school_pickup
     n_stale = n_no_licence = n_no_place = n_full = 0
@@ -262,9 +282,12 @@ def _rank(index: MatchIndex, spec: DemandSpec, include_stale: bool, needed: dict
             if cand.stale and not include_stale:
                 n_stale += 1
                 continue
-            state = cand.profile._at_start.get(start, False)
+            # av.state_on, inlined: one state per stretch of dates, not per start date.
+            profile = cand.profile
+            cuts = profile._cuts
+            state = profile._by_cut.get(bisect_right(cuts, start), False) if cuts is not None else False
             if state is False:
-                state = start_state(cand.profile, start)
+                state = state_on(profile, start)
             if state is None:
                 n_no_licence += 1
                 continue
@@ -284,7 +307,8 @@ def _rank(index: MatchIndex, spec: DemandSpec, include_stale: bool, needed: dict
                 n_full += 1
                 if not build_full:
                     continue
-            share = covered.bit_count() / wanted_slots
+            n_covered = covered.bit_count()
+            share = n_covered / wanted_slots
             score = W_COVERAGE * share + near_score
             if n_needed:
                 score += W_ATYPICAL * (cand.offer_bits & needed_bits).bit_count() / n_needed
@@ -292,7 +316,10 @@ def _rank(index: MatchIndex, spec: DemandSpec, include_stale: bool, needed: dict
                 score += W_OFFERS / 2
             if pickup and cand.offers["school_pickup"]:
                 score += W_OFFERS / 2
-            (full if is_full else partial).append(Match(cand, covered, share, km, round(score, 1), is_full))
+            if build_full:
+                (full if is_full else partial).append(Match(cand, covered, share, km, round(score, 1), is_full))
+            else:  # a partial match as its sort key (share as the slot count: same order) and its slots
+                partial.append((-n_covered, -round(score, 1), cand.id, covered))
     excluded["stale"], excluded["no_licence"], excluded["no_place"] = n_stale, n_no_licence, n_no_place
     return full, n_full, partial, excluded
 
@@ -308,9 +335,10 @@ def match(index: MatchIndex, spec: DemandSpec, *, include_stale: bool = False, w
     if limit is not None:
         full, partial = full[:limit], partial[:limit]
     if with_reasons:
+        texts = _reason_texts(index, spec, needed)
         for m in full + partial + [p.first for p in pairs] + [p.second for p in pairs]:
             if not m.reasons:
-                m.reasons = reasons(index, spec, m, needed)
+                m.reasons = reasons(index, spec, m, needed, texts)
     return MatchResult(full, partial, pairs, excluded)
 
 
@@ -325,44 +353,60 @@ def _pairs(spec: DemandSpec, partial: list[Match]) -> list[Pair]:
     return pairs[:MAX_PAIRS]
 
 
-def reasons(index: MatchIndex, spec: DemandSpec, m: Match, needed: dict[str, bool]) -> list[tuple[str, str]]:
-    """Why this childminder is proposed, in French, each with a status word (not a colour)."""
+def reasons(index: MatchIndex, spec: DemandSpec, m: Match, needed: dict[str, bool],
+            texts: dict | None = None) -> list[tuple[str, str]]:
+    """Why this childminder is proposed, in French, each with a status word (not a colour).
+
+    `texts` (from `_reason_texts`) holds what is the same for every childminder of the demand:
+    translated once per demand, not once per childminder."""
+    if texts is None:
+        texts = _reason_texts(index, spec, needed)
     cand = m.candidate
     out = []
     licence = cand.profile.licence_on(spec.start)
-    out.append(("ok", _("Agrément valable le %(day)s (jusqu'au %(until)s).", day=spec.start.strftime("%d/%m/%Y"),
+    out.append(("ok", _("Agrément valable le %(day)s (jusqu'au %(until)s).", day=texts["day"],
                         until=licence.valid_until.strftime("%d/%m/%Y"))))
-    young = av.age_on(spec.child_birth, spec.start) < 3
-    age_text = _("un enfant de moins de 3 ans") if young else _("un enfant de 3 ans ou plus")
     if m.full:
-        out.append(("ok", _("Place libre pour %(age)s sur tous les créneaux demandés, dès le %(day)s, dans les "
-                            "limites de l'agrément et de la loi.", age=age_text,
-                            day=spec.start.strftime("%d/%m/%Y"))))
+        out.append(("ok", texts["full"]))
     else:
         out.append(("partial", _("Couvre %(pct)d %% des horaires. Pas de place : %(slots)s.",
                                  pct=round(m.share * 100), slots=sch.describe_text(spec.mask & ~m.covered))))
-    here = index.communes.get(spec.commune_insee)
     there = index.communes.get(cand.commune_insee)
     out.append(("ok", _("À %(km)s km (%(from)s → %(to)s).", km=f"{m.distance_km:.1f}".replace(".", ","), **{
-        "from": here.name if here else spec.commune_insee, "to": there.name if there else cand.commune_insee}
+        "from": texts["from"], "to": there.name if there else cand.commune_insee}
     )))
+    offers = cand.offers
+    for key, (yes, no) in texts["needed"]:
+        out.append(yes if offers[key] else no)
+    if cand.stale:
+        out.append(texts["stale"])
+    return out
+
+
+def _reason_texts(index: MatchIndex, spec: DemandSpec, needed: dict[str, bool]) -> dict:
+    """The reasons' texts that depend on the demand only, translated once."""
+    day = spec.start.strftime("%d/%m/%Y")
+    young = av.age_on(spec.child_birth, spec.start) < 3
+    age_text = _("un enfant de moins de 3 ans") if young else _("un enfant de 3 ans ou plus")
+    here = index.communes.get(spec.commune_insee)
     labels = {"before_8": _("avant 8 h"), "after_18": _("après 18 h"), "saturday": _("le samedi"),
               "sunday": _("le dimanche"), "nights": _("la nuit")}
+    wanted = []  # (offer key, (reason if offered, reason if not)), in the order shown
     for key, is_needed in needed.items():
         if is_needed:
-            if cand.offers[key]:
-                out.append(("ok", _("Accueille %(when)s, comme demandé.", when=labels[key])))
-            else:
-                out.append(("warning", _("N'indique pas accueillir %(when)s.", when=labels[key])))
+            wanted.append((key, (("ok", _("Accueille %(when)s, comme demandé.", when=labels[key])),
+                                 ("warning", _("N'indique pas accueillir %(when)s.", when=labels[key])))))
     if spec.needs_meals:
-        out.append(("ok", _("Fournit les repas.")) if cand.offers["meals"]
-                   else ("warning", _("Ne fournit pas les repas.")))
+        wanted.append(("meals", (("ok", _("Fournit les repas.")), ("warning", _("Ne fournit pas les repas.")))))
     if spec.needs_school_pickup:
-        out.append(("ok", _("Assure les trajets école.")) if cand.offers["school_pickup"]
-                   else ("warning", _("N'assure pas les trajets école.")))
-    if cand.stale:
-        out.append(("warning", _("Disponibilités non confirmées depuis la dernière échéance légale.")))
-    return out
+        wanted.append(("school_pickup", (("ok", _("Assure les trajets école.")),
+                                         ("warning", _("N'assure pas les trajets école.")))))
+    return {"day": day,
+            "full": _("Place libre pour %(age)s sur tous les créneaux demandés, dès le %(day)s, dans les "
+                      "limites de l'agrément et de la loi.", age=age_text, day=day),
+            "from": here.name if here else spec.commune_insee,
+            "needed": wanted,
+            "stale": ("warning", _("Disponibilités non confirmées depuis la dernière échéance légale."))}
 
 
 def match_demand(user: User, demand: FamilyDemand, *, include_stale: bool = False) -> MatchResult:
@@ -385,7 +429,7 @@ def has_any_match(index: MatchIndex, spec: DemandSpec, *, include_stale: bool = 
         for cand in group:
             if cand.stale and not include_stale:
                 continue
-            state = av.start_state(cand.profile, spec.start)
+            state = av.state_on(cand.profile, spec.start)
             if state and spec.mask & ~av.blocked_after(state, spec.start, third):
                 return True
     return False
@@ -397,9 +441,23 @@ def match_all(index: MatchIndex, specs: list[DemandSpec], include_stale: bool = 
     for spec in specs:
         _full, n_full, partial, _excluded = _rank(index, spec, include_stale, _needed_atypical(spec),
                                                   build_full=False)
-        partial.sort(key=lambda m: (-m.share, -m.score, m.candidate.id))
-        out[spec.id] = (n_full, len(partial), len(_pairs(spec, partial)))
+        # The pairs come from the PAIR_POOL best partial matches, in match()'s order (-share, -score, id).
+        pool = [row[3] for row in heapq.nsmallest(PAIR_POOL, partial)]
+        out[spec.id] = (n_full, len(partial), _count_pairs(spec.mask, pool))
     return out
+
+
+def _count_pairs(wanted: int, pool: list[int]) -> int:
+    """How many pairs `_pairs` keeps from partial matches covering `pool` (best first)."""
+    found = 0
+    for i, a in enumerate(pool):
+        missing = wanted & ~a
+        for b in pool[i + 1:]:
+            if not missing & ~b:
+                found += 1
+                if found == MAX_PAIRS:
+                    return found
+    return found
 
 
 def unmatched_demands(user: User, include_stale: bool = False) -> list[tuple[FamilyDemand, dict]]:

@@ -146,15 +146,15 @@ def test_staleness_around_1_june_and_1_december():
 # Monday 9–10 h (two children of 8–10 h and two of 9–12 h there, plus an own child of 5); the
 # dates checked missed the birth, so the fast check said those two slots were free.
 @example(kids=[(1200, 0, 0, None), (1200, 0, 0, None), (1200, 1, 0, None), (1200, 1, 0, None)],
-         own=[-50, 2000], child_age=1200, extension=(0, 0, 0), max_children=5, max_u3=4, until=None)
+         own=[-50, 2000], child_age=1200, extension=(0, 0, 0), max_children=5, max_u3=4, until=None, probes=[])
 @given(kids=st.lists(st.tuples(st.integers(0, 1500), st.integers(0, 2), st.integers(-200, 400),
                                st.one_of(st.none(), st.integers(0, 500))), max_size=7),
        own=st.lists(st.integers(-100, 4000), max_size=2), child_age=st.integers(-60, 1400),
        extension=st.tuples(st.integers(-30, 200), st.integers(0, 120), st.integers(0, 2)),
        max_children=st.integers(1, 5), max_u3=st.integers(0, 4),
-       until=st.one_of(st.none(), st.integers(0, 999)))
+       until=st.one_of(st.none(), st.integers(0, 999)), probes=st.lists(st.integers(-400, 400), max_size=6))
 def test_property_covered_from_start_equals_a_day_by_day_check(kids, own, child_age, extension, max_children,
-                                                               max_u3, until):
+                                                               max_u3, until, probes):
     """Checking only the dates where places can shrink gives the same answer as checking every day."""
     start = DAY
     ext_from = start + timedelta(days=extension[0])
@@ -186,4 +186,11 @@ def test_property_covered_from_start_equals_a_day_by_day_check(kids, own, child_
         av.blocked_from(profile, start + timedelta(days=100), child_birth, licence)  # kept from a later date
         assert wanted & ~av.blocked_from(profile, start, child_birth, licence) == brute
         state = av.start_state(profile, start)
+        assert wanted & ~av.blocked_after(state, start, av.third_birthday(child_birth)) == brute
+        # One state per stretch between cuts (what matching a batch uses): states first asked for
+        # nearby dates, possibly in the same stretch as `start`, still give the day-by-day answer.
+        fresh = av.Profile([licence], occupants)
+        for offset in probes:
+            av.state_on(fresh, start + timedelta(days=offset))
+        state = av.state_on(fresh, start)
         assert wanted & ~av.blocked_after(state, start, av.third_birthday(child_birth)) == brute
