@@ -35,9 +35,7 @@ NOT_YET_CONVERTED = {
     "booking/services.py", "booking/session_creation.py", "booking/waitlist.py",
     "inclusion/adaptation.py", "inclusion/cards.py", "inclusion/health.py", "inclusion/plans.py",
     "inclusion/reviews.py", "inclusion/services.py",
-    "notifications/jobs.py", "notifications/sender.py", "notifications/services.py",
     "payments/online.py", "payments/sepa.py", "payments/services.py", "payments/tax.py",
-    "ram/demands.py", "ram/hours.py", "ram/reminders.py", "ram/services.py", "ram/workshops.py",
     # demo data loaders (command-line seeding)
     "demo.py", "billing/demo.py", "booking/allocation/demo.py", "booking/demo.py", "families/demo.py",
     "inclusion/demo.py", "occasional/demo.py", "ram/demo.py",
