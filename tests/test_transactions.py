@@ -33,8 +33,6 @@ NOT_YET_CONVERTED = {
     "booking/allocation/draw.py", "booking/allocation/requests.py", "booking/attendance.py",
     "booking/catalogue.py", "booking/feeds.py", "booking/reminders.py", "booking/school_calendar.py",
     "booking/services.py", "booking/session_creation.py", "booking/waitlist.py",
-    "inclusion/adaptation.py", "inclusion/cards.py", "inclusion/health.py", "inclusion/plans.py",
-    "inclusion/reviews.py", "inclusion/services.py",
     "payments/online.py", "payments/sepa.py", "payments/services.py", "payments/tax.py",
     # demo data loaders (command-line seeding)
     "demo.py", "billing/demo.py", "booking/allocation/demo.py", "booking/demo.py", "families/demo.py",
