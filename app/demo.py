@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from app.accounts.models import Role, User
 from app.accounts.passwords import hash_password
 from app.extensions import db
+from app.transactions import commit
 
 DEMO_PASSWORD = "Pitchoun-Demo-2026!"
 DEMO_ADMIN_EMAIL = "admin@demo.pitchoun.fr"
@@ -37,12 +38,12 @@ def ensure_demo_user(email: str, role: Role, first_name: str, last_name: str) ->
 def load_demo() -> list[str]:
     lines: list[str] = []
     ensure_demo_user(DEMO_ADMIN_EMAIL, Role.ADMIN, "Claire", "Bessières")
-    db.session.commit()
+    commit()
     lines.append(f"admin        {DEMO_ADMIN_EMAIL}")
     for module_name in DEMO_MODULES:
         module = importlib.import_module(module_name)
         lines.extend(module.load_demo())
-        db.session.commit()
+        commit()
     return lines
 
 

@@ -9,9 +9,14 @@ turn a unique-constraint failure into a French conflict message) calls
 `commit(message, ConflictClass)` itself; the decorator then has nothing
 left to commit.
 
-This module (with app.extensions, which ends `read_phase()` transactions,
-and the command-line and demo entry points) is the only place that calls
-`db.session.commit()`: tests/test_transactions.py scans the code for it.
+A function that runs several transactions on purpose (the outbox sender's
+claims, the online payment around the bank's call, a purge
+that removes files once their rows are gone, the demo loaders before the
+booking engine runs) calls `commit()` at each step instead.
+
+This module (with app.extensions, which ends `read_phase()` transactions)
+is the only place that calls `db.session.commit()`: tests/test_transactions.py
+scans the code for it, and for hand-written rollbacks around a use case.
 """
 from __future__ import annotations
 

@@ -21,6 +21,7 @@ from app.accounts.scopes import scope_ids, set_scope
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
 from app.text_search import contains
+from app.transactions import use_case
 
 MANAGE_ACCOUNTS = "accounts.manage_accounts"
 PER_PAGE = 25
@@ -140,6 +141,7 @@ def check_scopes(role: Role, site_ids: list[int], relais_ids: list[int]) -> None
                                field="relais_ids")
 
 
+@use_case
 def update_account(admin: User, user_id: int, changes: AccountChanges) -> User:
     """Change an account's role, sites, relais and e-mail address; each change is audited.
 
@@ -152,58 +154,54 @@ def update_account(admin: User, user_id: int, changes: AccountChanges) -> User:
     the scopes a role does not use are withdrawn.
     Raises Forbidden, NotFound, ValidationFailed, EmailTaken, LastAdministrator.
     """
+    user = get_account(admin, user_id)
     try:
-        user = get_account(admin, user_id)
-        try:
-            role = Role(changes.role)
-        except ValueError:
-            raise ValidationFailed(_("Choisissez un rôle dans la liste."), field="role") from None
-        if not may_give_role(user, role):
-            raise ValidationFailed(_("Le rôle d'un compte de parent ou d'assistante maternelle ne change pas, "
-                                     "et un compte du personnel ne devient pas l'un d'eux : créez plutôt "
-                                     "un autre compte."), field="role")
-        if gives_up_administration(user, role) and _active_admins_other_than(user) == 0:
-            raise LastAdministrator(_("C'est le dernier compte administrateur actif : il garde ce rôle. "
-                                      "Nommez d'abord un autre administrateur."), field="role")
-        site_ids = sorted(set(changes.site_ids)) if role in _SITE_ROLES else []
-        relais_ids = sorted(set(changes.relais_ids)) if role == Role.RAM_STAFF else []
-        check_scopes(role, site_ids, relais_ids)
-        raw_email = (changes.email or "").strip()
-        try:
-            email = services.normalise_email(validate_email(raw_email, check_deliverability=False).normalized)
-        except EmailNotValidError:
-            raise ValidationFailed(_("Saisissez une adresse e-mail valide, par exemple nom@exemple.fr."),
-                                   field="email") from None
-        if len(email) > 254:
-            raise ValidationFailed(_("Cette adresse e-mail est trop longue."), field="email")
+        role = Role(changes.role)
+    except ValueError:
+        raise ValidationFailed(_("Choisissez un rôle dans la liste."), field="role") from None
+    if not may_give_role(user, role):
+        raise ValidationFailed(_("Le rôle d'un compte de parent ou d'assistante maternelle ne change pas, "
+                                 "et un compte du personnel ne devient pas l'un d'eux : créez plutôt "
+                                 "un autre compte."), field="role")
+    if gives_up_administration(user, role) and _active_admins_other_than(user) == 0:
+        raise LastAdministrator(_("C'est le dernier compte administrateur actif : il garde ce rôle. "
+                                  "Nommez d'abord un autre administrateur."), field="role")
+    site_ids = sorted(set(changes.site_ids)) if role in _SITE_ROLES else []
+    relais_ids = sorted(set(changes.relais_ids)) if role == Role.RAM_STAFF else []
+    check_scopes(role, site_ids, relais_ids)
+    raw_email = (changes.email or "").strip()
+    try:
+        email = services.normalise_email(validate_email(raw_email, check_deliverability=False).normalized)
+    except EmailNotValidError:
+        raise ValidationFailed(_("Saisissez une adresse e-mail valide, par exemple nom@exemple.fr."),
+                               field="email") from None
+    if len(email) > 254:
+        raise ValidationFailed(_("Cette adresse e-mail est trop longue."), field="email")
 
-        if role != user.role:
-            _audit(admin, user, "role", f"{user.role.value} → {role.value}")
-            user.role = role
-        for kind, wanted in (("site", site_ids), ("relais", relais_ids)):
-            held = scope_ids(kind, user)
-            if held != set(wanted):
-                set_scope(kind, user, wanted)
-                _audit(admin, user, kind, f"{sorted(held)} → {wanted}")
-        if email != user.email:
-            other = services.find_user_by_email(email)
-            if other is not None and other.id != user.id:
-                raise services.EmailTaken(_("Un compte existe déjà avec cette adresse e-mail."), field="email")
-            _audit(admin, user, "email", f"{user.email} → {email}")
-            user.email = email
-            user.email_verified_at = None
-            # The old address's links and sessions stop; the owner proves the new one.
-            tokens.retire_all(user)
-            user.session_version = user.session_version + 1
-            db.session.flush()
-            services.queue_email_verification(user)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    if role != user.role:
+        _audit(admin, user, "role", f"{user.role.value} → {role.value}")
+        user.role = role
+    for kind, wanted in (("site", site_ids), ("relais", relais_ids)):
+        held = scope_ids(kind, user)
+        if held != set(wanted):
+            set_scope(kind, user, wanted)
+            _audit(admin, user, kind, f"{sorted(held)} → {wanted}")
+    if email != user.email:
+        other = services.find_user_by_email(email)
+        if other is not None and other.id != user.id:
+            raise services.EmailTaken(_("Un compte existe déjà avec cette adresse e-mail."), field="email")
+        _audit(admin, user, "email", f"{user.email} → {email}")
+        user.email = email
+        user.email_verified_at = None
+        # The old address's links and sessions stop; the owner proves the new one.
+        tokens.retire_all(user)
+        user.session_version = user.session_version + 1
+        db.session.flush()
+        services.queue_email_verification(user)
     return user
 
 
+@use_case
 def send_reset_link(admin: User, user_id: int) -> None:
     """E-mail the account a password-reset link (queued in the outbox). The secret is never returned
     nor shown to the administrator. Raises Forbidden, NotFound, ValidationFailed (disabled account)."""
@@ -212,7 +210,6 @@ def send_reset_link(admin: User, user_id: int) -> None:
         raise ValidationFailed(_("Ce compte est désactivé : réactivez-le avant d'envoyer un lien."))
     services.queue_reset_link(user)
     _audit(admin, user, "reset_link", "")
-    db.session.commit()
 
 
 def set_active(admin: User, user_id: int, active: bool) -> User:

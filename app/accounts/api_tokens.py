@@ -19,10 +19,12 @@ from app.accounts.models import ApiToken, User
 from app.accounts.tokens import digest
 from app.errors import NotFound
 from app.extensions import db, read_phase
+from app.transactions import use_case
 
 TOKEN_PREFIX = "pit_"
 
 
+@use_case
 def issue_token(user: User, label: str = "") -> str:
     """A new token for `user` (API_TOKEN_MAX_AGE); commits. Returns the token, shown once."""
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
@@ -30,7 +32,6 @@ def issue_token(user: User, label: str = "") -> str:
     db.session.add(ApiToken(user_id=user.id, token_hash=digest(token), label=" ".join((label or "").split())[:100],
                             session_version=user.session_version, created_at=now,
                             expires_at=now + timedelta(seconds=current_app.config["API_TOKEN_MAX_AGE"])))
-    db.session.commit()
     return token
 
 
@@ -62,6 +63,7 @@ def tokens_of(user: User) -> list[ApiToken]:
         .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())))
 
 
+@use_case
 def revoke_token(user: User, token_id) -> None:
     """Revoke one of `user`'s tokens. Raises NotFound (unknown, or another account's)."""
     try:
@@ -73,4 +75,3 @@ def revoke_token(user: User, token_id) -> None:
         raise NotFound()
     db.session.execute(update(ApiToken).where(ApiToken.id == row.id, ApiToken.revoked_at.is_(None))
                        .values(revoked_at=clock.now()).execution_options(synchronize_session=False))
-    db.session.commit()

@@ -21,6 +21,7 @@ from app.errors import Conflict, DomainError, ValidationFailed
 from app.extensions import db, utcnow
 from app.notifications.links import public_url
 from app.notifications.outbox import notify
+from app.transactions import commit, use_case
 
 
 class InvalidCredentials(DomainError):
@@ -80,6 +81,7 @@ def _new_user(email: str, password: str, role: Role, first_name: str = "", last_
     return user
 
 
+@use_case
 def register_parent(email: str, password: str, first_name: str, last_name: str, phone: str = "") -> User | None:
     """Self-registration of a parent. The answer does not tell whether the address had an account.
 
@@ -102,12 +104,10 @@ def register_parent(email: str, password: str, first_name: str, last_name: str, 
                 "user": existing, "reset_url": public_url("accounts.reset_password", token=secret),
                 "login_url": public_url("accounts.login"),
                 "minutes": current_app.config["PASSWORD_RESET_MAX_AGE"] // 60})
-            db.session.commit()
         return None
     user = _new_user(email, password, Role.PARENT, first_name, last_name, phone, verified=False)
     throttle.allowed(current_app.config["REGISTRATION_EMAILS_PER_ADDRESS"], "registration-email", email)
     _queue_verification(user)
-    db.session.commit()
     return user
 
 
@@ -130,6 +130,7 @@ class InvalidVerificationLink(DomainError):
     http_status = 400
 
 
+@use_case
 def verify_email(secret: str) -> User:
     """Confirm the address of the account the link was sent to; the link signs in. Single use.
 
@@ -138,7 +139,6 @@ def verify_email(secret: str) -> User:
     try:
         user = tokens.consume(secret, tokens.VERIFY_EMAIL)
     except tokens.TokenProblem as problem:
-        db.session.rollback()
         raise InvalidVerificationLink(_("Ce lien de confirmation n'est pas valide ou a expiré. Connectez-vous "
                                         "avec votre adresse et votre mot de passe : un nouveau lien vous sera "
                                         "envoyé.") if problem.reason != "used" else
@@ -148,10 +148,10 @@ def verify_email(secret: str) -> User:
         user.email_verified_at = utcnow()
         notify("account.welcome", user, {"user": user})
     user.last_login_at = utcnow()
-    db.session.commit()
     return user
 
 
+@use_case
 def create_user(email: str, password: str, role: Role, *, first_name: str = "", last_name: str = "",
                 phone: str = "", site_ids: list[int] | None = None, relais_ids: list[int] | None = None) -> User:
     """Create any account (administrator, CLI), with its site or relais scopes.
@@ -174,9 +174,7 @@ def create_user(email: str, password: str, role: Role, *, first_name: str = "", 
         if relais_ids:
             assign_scope("relais", user, relais_ids)
     except LookupError as error:
-        db.session.rollback()
         raise ValidationFailed(str(error)) from error
-    db.session.commit()
     return user
 
 
@@ -222,6 +220,7 @@ class AddressThrottled(DomainError):
                            "Réessayez dans quelques minutes, ou demandez un lien de connexion par e-mail."))
 
 
+@use_case
 def authenticate(email: str, password: str) -> User:
     """Return the active, verified account matching the credentials, or raise InvalidCredentials.
 
@@ -241,12 +240,11 @@ def authenticate(email: str, password: str) -> User:
         if throttle.allowed(current_app.config["REGISTRATION_EMAILS_PER_ADDRESS"], "registration-email",
                             user.email):
             _queue_verification(user)
-            db.session.commit()
+            commit()  # the link is sent again although the log-in is refused
         raise InvalidCredentials()
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()
-    db.session.commit()
     return user
 
 
@@ -279,6 +277,7 @@ class InvalidSignInLink(DomainError):
     http_status = 400
 
 
+@use_case
 def send_sign_in_link(email: str) -> None:
     """Queue a one-time sign-in link for the account, if there is an active one; say nothing either way.
 
@@ -295,7 +294,6 @@ def send_sign_in_link(email: str) -> None:
     notify("account.sign_in_link", user, {"user": user, "sign_in_url": public_url("accounts.sign_in_with_link",
                                                                                   token=secret),
                                           "minutes": max_age // 60})
-    db.session.commit()
 
 
 def check_sign_in_link(secret: str) -> User:
@@ -315,6 +313,7 @@ def _sign_in_problem(problem: tokens.TokenProblem) -> InvalidSignInLink:
     return InvalidSignInLink(_("Ce lien de connexion n'est pas valide. Demandez-en un nouveau."))
 
 
+@use_case
 def sign_in_with_link(secret: str) -> User:
     """Use up a one-time sign-in link and return its account (the address is proved too).
 
@@ -323,16 +322,16 @@ def sign_in_with_link(secret: str) -> User:
     try:
         user = tokens.consume(secret, tokens.SIGN_IN)
     except tokens.TokenProblem as problem:
-        db.session.rollback()
         raise _sign_in_problem(problem) from None
     if user.email_verified_at is None:
         user.email_verified_at = utcnow()
     user.last_login_at = utcnow()
-    db.session.commit()
+    commit()
     throttle.clear_account(user.email)
     return user
 
 
+@use_case
 def end_all_sessions(user: User, *, everywhere: bool = False) -> None:
     """Invalidate every session of `user` (any log-out). `everywhere` (the "log out everywhere"
     action) also revokes the account's calendar feed URLs."""
@@ -340,10 +339,10 @@ def end_all_sessions(user: User, *, everywhere: bool = False) -> None:
     if everywhere:
         values["feed_generation"] = User.feed_generation + 1
     db.session.execute(update(User).where(User.id == user.id).values(**values))
-    db.session.commit()
     db.session.refresh(user)
 
 
+@use_case
 def change_password(user: User, current_password: str, new_password: str) -> None:
     """Change the password after checking the current one; ends every other session.
 
@@ -352,7 +351,6 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
     if not verify_password(user.password_hash, current_password):
         raise ValidationFailed(_("Le mot de passe actuel est incorrect."), field="current_password")
     _set_password(user, new_password)
-    db.session.commit()
 
 
 def _set_password(user: User, new_password: str) -> None:
@@ -377,13 +375,13 @@ def reset_link(secret: str) -> str:
     return public_url("accounts.reset_password", token=secret)
 
 
+@use_case
 def request_password_reset(email: str) -> None:
     """Queue a reset link for the account, if there is one; say nothing either way."""
     user = find_user_by_email(email)
     if user is None or not user.active:
         return
     queue_reset_link(user)
-    db.session.commit()
 
 
 def queue_reset_link(user: User) -> None:
@@ -409,6 +407,7 @@ def _reset_problem(problem: tokens.TokenProblem) -> InvalidResetLink:
     return InvalidResetLink(_("Ce lien n'est pas valide. Demandez un nouveau lien de réinitialisation."))
 
 
+@use_case
 def reset_password(token: str, new_password: str) -> User:
     """Set a new password from a reset link (used up); ends every session; the address is proved.
 
@@ -419,20 +418,19 @@ def reset_password(token: str, new_password: str) -> User:
     try:
         tokens.consume(token, tokens.RESET)
     except tokens.TokenProblem as problem:
-        db.session.rollback()
         raise _reset_problem(problem) from None
     _set_password(user, new_password)
     if user.email_verified_at is None:
         user.email_verified_at = utcnow()
-    db.session.commit()
+    commit()
     throttle.clear_account(user.email)
     return user
 
 
+@use_case
 def set_active(user: User, active: bool) -> None:
     """Enable or disable an account (administrator). Disabling ends its sessions."""
     user.active = active
     if not active:
         user.session_version = user.session_version + 1
         user.feed_generation = (user.feed_generation or 0) + 1  # calendar feed URLs too
-    db.session.commit()

@@ -160,8 +160,7 @@ def create_booking():
     child_id, session_id = fields.identifier(data, "child_id"), fields.identifier(data, "session_id")
     result = services.book(current_api_user(), [(child_id, session_id)], idempotency_key=key,
                            requested_at=g.get("arrived_at"))
-    if len(result.items) != 1 or (result.items[0].child_id, result.items[0].session_id) != (child_id, session_id):
-        raise fields.key_reused()
+    fields.same_request(tuple((i.child_id, i.session_id) for i in result.items), ((child_id, session_id),))
     item = result.items[0]
     if item.status == "refused":
         raise BookingRefused(item.reason, code=item.code)

@@ -172,6 +172,12 @@ def idempotency_key(headers) -> str | None:
     return raw
 
 
+def same_request(answered: tuple, asked: tuple) -> None:
+    """An Idempotency-Key replays the first answer only for the same request: another one is a 422."""
+    if answered != asked:
+        raise key_reused()
+
+
 def key_reused() -> ValidationFailed:
     """The error for an Idempotency-Key already answered for another request (422)."""
     return ValidationFailed(_("Cette clé Idempotency-Key a déjà servi pour une autre demande : "

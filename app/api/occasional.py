@@ -60,9 +60,8 @@ def occasional_book():
         # The provider's hours on that day, not the request's form, refuse it: a 409 like provider_closed.
         raise Conflict(error.message, code=error.code, field=error.field) from None
     answer = submission.answers[0]
-    if (submission.child_id, submission.provider_id, answer.day, answer.start, answer.end) != (
-            child_id, provider_id, day.isoformat(), start.strftime("%H:%M"), end.strftime("%H:%M")):
-        raise fields.key_reused()
+    fields.same_request((submission.child_id, submission.provider_id, answer.day, answer.start, answer.end),
+                        (child_id, provider_id, day.isoformat(), start.strftime("%H:%M"), end.strftime("%H:%M")))
     if answer.status in ("full", "refused"):
         error = {"code": answer.code, "message": answer.reason}
         if answer.status == "full":

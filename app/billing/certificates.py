@@ -25,6 +25,7 @@ from app.booking.models import PLACE_STATUSES, Activity, AttendanceStatus, Booki
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db, utcnow
 from app.families.models import Child
+from app.transactions import commit, use_case
 
 SUBDIR = "certificates"
 JUSTIFY_WINDOW_DAYS = 90  # default of the BILLING_CERTIFICATE_WINDOW_DAYS setting
@@ -68,6 +69,7 @@ def certificates_by_booking(booking_ids) -> dict[int, AbsenceCertificate]:
         select(AbsenceCertificate).where(AbsenceCertificate.booking_id.in_(ids)))}
 
 
+@use_case
 def upload_certificate(user: User, booking_id: int, stream, filename: str = "",
                        today: date | None = None) -> AbsenceCertificate:
     """Attach a medical certificate to a booking: the absence is justified and not charged.
@@ -119,9 +121,8 @@ def upload_certificate(user: User, booking_id: int, stream, filename: str = "",
         certificate.size = len(data)
         certificate.uploaded_by_id = user.id
         certificate.uploaded_at = utcnow()
-        db.session.commit()
+        commit()  # before the file is kept: a refused write removes it
     except Exception:
-        db.session.rollback()
         path.unlink(missing_ok=True)
         raise
     if old_file:

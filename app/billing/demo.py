@@ -43,6 +43,7 @@ from app.booking.models import (
 from app.extensions import db
 from app.families.models import Child, Household, HouseholdMember
 from app.sites.models import Site
+from app.transactions import use_case
 
 DEMO_SITE = "Accueil de loisirs de la Croix-de-Fer"
 DEMO_PARENTS = [f"parent{n}@demo.pitchoun.fr" for n in range(1, 7)]
@@ -109,6 +110,7 @@ def _book(child: Child, session: Session, household: Household, status: BookingS
     return True
 
 
+@use_case
 def load_demo(today: date | None = None) -> list[str]:
     today = today or clock.today()
     lines = []
@@ -116,7 +118,6 @@ def load_demo(today: date | None = None) -> list[str]:
     site = _site()
     first, last = _previous_month(today)
     if site is None:
-        db.session.commit()
         return [f"billing: no site, nothing to bill ({marked} past attendance(s) marked)"]
     activity = db.session.scalar(select(Activity).where(Activity.site_id == site.id,
                                                         Activity.kind == ActivityKind.PERISCOLAIRE)
@@ -156,7 +157,6 @@ def load_demo(today: date | None = None) -> list[str]:
                     elif w_index == 0 and c_index == 0:
                         late = True
                     created += _book(child, session, household, status, attendance, late)
-    db.session.commit()
     lines.append(f"billing: {created} booking(s) created in {first:%Y-%m} at {site.name}, "
                  f"{marked} past attendance(s) marked")
     lines.append(f"billing: close {first:%Y-%m} with `flask --app app billing close {first:%Y-%m}` "

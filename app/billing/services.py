@@ -33,6 +33,7 @@ from app.errors import Conflict, NotFound, ValidationFailed
 from app.exports import Table
 from app.extensions import db
 from app.families.models import Household, HouseholdMember
+from app.transactions import rollback, use_case
 
 ZERO = Decimal("0.00")
 
@@ -86,6 +87,7 @@ def _first_open_month() -> date:
     return (last_closed.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
+@use_case
 def update_rules(user: User, *, charge_late_cancellations: bool, late_cancellation_share: Decimal,
                  charge_unjustified_absences: bool) -> BillingRules:
     """Change the charging rules for the months not closed yet (administrator).
@@ -98,18 +100,13 @@ def update_rules(user: User, *, charge_late_cancellations: bool, late_cancellati
     if not ZERO <= share <= Decimal("1.00"):
         raise ValidationFailed(_("La part facturée doit être comprise entre 0 et 100 %."),
                                field="late_cancellation_percent")
-    try:
-        start = _first_open_month()
-        note = str(_l("Réglages de facturation"))
-        rules.set_value(CHARGE_LATE_CANCELLATIONS.key, bool(charge_late_cancellations), valid_from=start,
-                        by_user_id=user.id, note=note)
-        rules.set_value(LATE_CANCELLATION_SHARE.key, share, valid_from=start, by_user_id=user.id, note=note)
-        rules.set_value(CHARGE_UNJUSTIFIED_ABSENCES.key, bool(charge_unjustified_absences), valid_from=start,
-                        by_user_id=user.id, note=note)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    start = _first_open_month()
+    note = str(_l("Réglages de facturation"))
+    rules.set_value(CHARGE_LATE_CANCELLATIONS.key, bool(charge_late_cancellations), valid_from=start,
+                    by_user_id=user.id, note=note)
+    rules.set_value(LATE_CANCELLATION_SHARE.key, share, valid_from=start, by_user_id=user.id, note=note)
+    rules.set_value(CHARGE_UNJUSTIFIED_ABSENCES.key, bool(charge_unjustified_absences), valid_from=start,
+                    by_user_id=user.id, note=note)
     return current_rules(max(start, clock.today()))
 
 
@@ -230,6 +227,7 @@ class CloseResult:
     total: Decimal
 
 
+@use_case
 def close_month(month: str | date, user: User | None = None, today: date | None = None) -> CloseResult:
     """Freeze a finished month: one statement per household with activity (lines or adjustments).
 
@@ -246,7 +244,7 @@ def close_month(month: str | date, user: User | None = None, today: date | None 
     existing = db.session.scalar(select(BillingMonth).where(BillingMonth.month == first))
     if existing is not None:
         result = CloseResult(first, True, existing.statements_count, existing.total)
-        db.session.rollback()
+        rollback()
         return result
     if last >= today:
         raise Conflict(_("Le mois de %(month)s n'est pas terminé : il ne peut pas encore être clôturé.",
@@ -256,58 +254,53 @@ def close_month(month: str | date, user: User | None = None, today: date | None 
         raise Conflict(_("Le mois de %(month)s est déjà clôturé : un mois antérieur ne peut plus l'être.",
                          month=month_label(later)), code="later_month_closed")
     month_rules = current_rules(last)
+    closing = BillingMonth(month=first, closed_by_id=user.id if user else None,
+                           charge_late_cancellations=month_rules.charge_late_cancellations,
+                           late_cancellation_share=month_rules.late_cancellation_share,
+                           charge_unjustified_absences=month_rules.charge_unjustified_absences)
+    db.session.add(closing)
     try:
-        closing = BillingMonth(month=first, closed_by_id=user.id if user else None,
-                               charge_late_cancellations=month_rules.charge_late_cancellations,
-                               late_cancellation_share=month_rules.late_cancellation_share,
-                               charge_unjustified_absences=month_rules.charge_unjustified_absences)
-        db.session.add(closing)
-        try:
-            db.session.flush()
-        except IntegrityError:
-            db.session.rollback()
-            existing = db.session.scalar(select(BillingMonth).where(BillingMonth.month == first))
-            return CloseResult(first, True, existing.statements_count if existing else 0,
-                               existing.total if existing else ZERO)
-        by_household: dict[int, list[LineDraft]] = defaultdict(list)
-        for draft in month_drafts(first, last, None, month_rules):
-            by_household[draft.household_id].append(draft)
-        adjustments = adjustment_drafts(first)
-        for _concerns, draft in adjustments:
-            by_household[draft.household_id].append(draft)
-        concerns_of = {id(d): m for m, d in adjustments}
-        households = {h.id: h for h in db.session.scalars(
-            select(Household).where(Household.id.in_(list(by_household)))
-            .options(selectinload(Household.commune), selectinload(Household.members)
-                     .selectinload(HouseholdMember.user)))} if by_household else {}
-        grand_total = ZERO
-        for household_id in sorted(by_household):
-            household = households[household_id]
-            drafts = sorted(by_household[household_id], key=_order)
-            statement = Statement(
-                number=f"{first:%Y%m}-{household_id:06d}", household_id=household_id, month=first,
-                household_name=household.name, household_address=_address(household),
-                family_quotient=household.family_quotient,
-                family_quotient_valid_until=household.family_quotient_valid_until,
-                resident=household.is_resident, total=money(sum((d.amount for d in drafts), ZERO)))
-            for position, d in enumerate(drafts, start=1):
-                statement.lines.append(StatementLine(
-                    position=position, kind=LineKind(d.kind), source=d.source, reference=d.reference,
-                    concerns_month=concerns_of.get(id(d), first), day=d.day, child_name=d.child_name[:200],
-                    label=d.label[:300], detail=d.detail[:300], unit_price=d.unit_price, share=d.share,
-                    amount=money(d.amount)))
-            db.session.add(statement)
-            db.session.flush()
-            for hook in statement_closed_hooks():
-                hook(statement)
-            grand_total += statement.total
-            _notify_guardians(household, statement)
-        closing.statements_count = len(by_household)
-        closing.total = money(grand_total)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+        db.session.flush()
+    except IntegrityError:
+        rollback()
+        existing = db.session.scalar(select(BillingMonth).where(BillingMonth.month == first))
+        return CloseResult(first, True, existing.statements_count if existing else 0,
+                           existing.total if existing else ZERO)
+    by_household: dict[int, list[LineDraft]] = defaultdict(list)
+    for draft in month_drafts(first, last, None, month_rules):
+        by_household[draft.household_id].append(draft)
+    adjustments = adjustment_drafts(first)
+    for _concerns, draft in adjustments:
+        by_household[draft.household_id].append(draft)
+    concerns_of = {id(d): m for m, d in adjustments}
+    households = {h.id: h for h in db.session.scalars(
+        select(Household).where(Household.id.in_(list(by_household)))
+        .options(selectinload(Household.commune), selectinload(Household.members)
+                 .selectinload(HouseholdMember.user)))} if by_household else {}
+    grand_total = ZERO
+    for household_id in sorted(by_household):
+        household = households[household_id]
+        drafts = sorted(by_household[household_id], key=_order)
+        statement = Statement(
+            number=f"{first:%Y%m}-{household_id:06d}", household_id=household_id, month=first,
+            household_name=household.name, household_address=_address(household),
+            family_quotient=household.family_quotient,
+            family_quotient_valid_until=household.family_quotient_valid_until,
+            resident=household.is_resident, total=money(sum((d.amount for d in drafts), ZERO)))
+        for position, d in enumerate(drafts, start=1):
+            statement.lines.append(StatementLine(
+                position=position, kind=LineKind(d.kind), source=d.source, reference=d.reference,
+                concerns_month=concerns_of.get(id(d), first), day=d.day, child_name=d.child_name[:200],
+                label=d.label[:300], detail=d.detail[:300], unit_price=d.unit_price, share=d.share,
+                amount=money(d.amount)))
+        db.session.add(statement)
+        db.session.flush()
+        for hook in statement_closed_hooks():
+            hook(statement)
+        grand_total += statement.total
+        _notify_guardians(household, statement)
+    closing.statements_count = len(by_household)
+    closing.total = money(grand_total)
     return CloseResult(first, False, len(by_household), money(grand_total))
 
 
@@ -345,7 +338,7 @@ def provisional_statement(user: User, month: str | date | None = None, today: da
     drafts += [d for _m, d in adjustment_drafts(first, household.id)]
     drafts.sort(key=_order)
     view = StatementView(household, first, last, drafts, money(sum((d.amount for d in drafts), ZERO)))
-    db.session.rollback()
+    rollback()
     return view
 
 

@@ -24,6 +24,7 @@ from app.booking.models import Activity, Tariff, Unit
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
 from app.sites.models import Site
+from app.transactions import use_case
 
 FAR_FUTURE = date.max
 NO_LIMIT = 10**9
@@ -110,6 +111,7 @@ def get_unit(user: User, unit_id: int) -> UnitGrid:
     return UnitGrid(unit, sorted(unit.tariffs, key=lambda t: (not t.resident, t.valid_from, t.qf_min)))
 
 
+@use_case
 def add_tariff(user: User, unit_id: int, *, qf_min: int, qf_max: int | None, resident: bool, price: Decimal,
                valid_from: date, valid_until: date | None = None) -> Tariff:
     """Add a price for a QF band, residents or not, over a validity period (ends inclusive).
@@ -134,10 +136,10 @@ def add_tariff(user: User, unit_id: int, *, qf_min: int, qf_max: int | None, res
     tariff = Tariff(unit=unit, qf_min=qf_min, qf_max=qf_max, resident=resident, price=money(price),
                     valid_from=valid_from, valid_until=valid_until)
     db.session.add(tariff)
-    db.session.commit()
     return tariff
 
 
+@use_case
 def end_tariff(user: User, tariff_id: int, valid_until: date) -> Tariff:
     """Set the last day a tariff applies (inclusive), e.g. before a new school year's grid.
 
@@ -156,10 +158,10 @@ def end_tariff(user: User, tariff_id: int, valid_until: date) -> Tariff:
             raise Conflict(_("Prolonger ce tarif le ferait chevaucher : %(other)s.", other=describe(clashes[0])),
                            code="tariff_overlap")
     tariff.valid_until = valid_until
-    db.session.commit()
     return tariff
 
 
+@use_case
 def delete_tariff(user: User, tariff_id: int, today: date | None = None) -> None:
     """Delete a tariff not yet in force (a mistake). Raises Forbidden, NotFound, Conflict (already in force)."""
     require(user, Action.MANAGE_BILLING)
@@ -170,9 +172,9 @@ def delete_tariff(user: User, tariff_id: int, today: date | None = None) -> None
         raise Conflict(_("Ce tarif est déjà entré en vigueur : fixez plutôt sa date de fin."),
                        code="tariff_in_force")
     db.session.delete(tariff)
-    db.session.commit()
 
 
+@use_case
 def renew_grid(user: User, activity_id: int, starts_on: date, increase_percent: Decimal = Decimal("0")) -> int:
     """Start a new grid (e.g. a new school year) for every unit of an activity.
 
@@ -194,28 +196,23 @@ def renew_grid(user: User, activity_id: int, starts_on: date, increase_percent: 
         raise ValidationFailed(_("La hausse doit être comprise entre -50 et 100 %."), field="increase_percent")
     eve = starts_on - timedelta(days=1)
     created = 0
-    try:
-        for unit in activity.units:
-            current = [t for t in unit.tariffs if t.valid_from <= eve and (t.valid_until is None or t.valid_until >= eve)]
-            for tariff in current:
-                tariff.valid_until = eve
+    for unit in activity.units:
+        current = [t for t in unit.tariffs if t.valid_from <= eve and (t.valid_until is None or t.valid_until >= eve)]
+        for tariff in current:
+            tariff.valid_until = eve
+        db.session.flush()
+        for tariff in current:
+            until = None
+            clashes = overlapping(unit.id, tariff.resident, tariff.qf_min, tariff.qf_max, starts_on, until)
+            if clashes:
+                raise Conflict(_("L'unité « %(unit)s » a déjà un tarif à partir de cette date : %(other)s.",
+                                 unit=unit.label, other=describe(clashes[0])), code="tariff_overlap")
+            db.session.add(Tariff(unit=unit, qf_min=tariff.qf_min, qf_max=tariff.qf_max,
+                                  resident=tariff.resident, valid_from=starts_on, valid_until=None,
+                                  price=money(tariff.price * (1 + increase / 100))))
             db.session.flush()
-            for tariff in current:
-                until = None
-                clashes = overlapping(unit.id, tariff.resident, tariff.qf_min, tariff.qf_max, starts_on, until)
-                if clashes:
-                    raise Conflict(_("L'unité « %(unit)s » a déjà un tarif à partir de cette date : %(other)s.",
-                                     unit=unit.label, other=describe(clashes[0])), code="tariff_overlap")
-                db.session.add(Tariff(unit=unit, qf_min=tariff.qf_min, qf_max=tariff.qf_max,
-                                      resident=tariff.resident, valid_from=starts_on, valid_until=None,
-                                      price=money(tariff.price * (1 + increase / 100))))
-                db.session.flush()
-                created += 1
-        if not created:
-            raise ValidationFailed(_("Aucun tarif n'est en vigueur la veille de cette date : ajoutez les tarifs "
-                                     "unité par unité."), field="starts_on")
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+            created += 1
+    if not created:
+        raise ValidationFailed(_("Aucun tarif n'est en vigueur la veille de cette date : ajoutez les tarifs "
+                                 "unité par unité."), field="starts_on")
     return created

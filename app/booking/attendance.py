@@ -28,6 +28,7 @@ from app.booking.models import (
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db, utcnow
 from app.families.models import Child
+from app.transactions import use_case
 
 
 @dataclass
@@ -77,6 +78,7 @@ def check_attendance_open(session: Session, today: date | None = None) -> None:
                          "séance.", day=session.day.strftime("%d/%m/%Y")), code="attendance_too_early")
 
 
+@use_case
 def mark_attendance(user: User, booking_id: int, status: AttendanceStatus | str, late_departure: bool = False,
                     now: datetime | None = None, session_id: int | None = None) -> Attendance:
     """Record a child's attendance (animator or director of the site), from the session's day on.
@@ -101,7 +103,6 @@ def mark_attendance(user: User, booking_id: int, status: AttendanceStatus | str,
     attendance.late_departure = bool(late_departure) and status is AttendanceStatus.PRESENT
     attendance.marked_by_id = user.id
     attendance.marked_at = now or utcnow()
-    db.session.commit()
     return attendance
 
 
@@ -162,6 +163,7 @@ def home_sessions(user: User, day: date) -> list[Session] | None:
     return today_sessions(user, day)
 
 
+@use_case
 def mark_all_present(user: User, session_id: int, now: datetime | None = None) -> int:
     """Mark present every child holding a place at the session who is not marked yet (one transaction).
     Children already marked (present, absent or excused) keep their mark. Same rules as marking one
@@ -186,5 +188,4 @@ def mark_all_present(user: User, session_id: int, now: datetime | None = None) -
         db.session.add(Attendance(booking=booking, status=AttendanceStatus.PRESENT, late_departure=False,
                                   marked_by_id=user.id, marked_at=moment))
         count += 1
-    db.session.commit()
     return count

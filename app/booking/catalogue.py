@@ -32,6 +32,7 @@ from app.errors import NotFound, ValidationFailed
 from app.extensions import db
 from app.families.models import Household
 from app.sites.models import Site
+from app.transactions import commit, use_case
 
 ACTIVITY_FIELDS = ("name", "kind", "min_age", "max_age", "min_age_months", "admits_from_school_entry", "regime", "opens_at",
                    "booking_deadline_days",
@@ -91,11 +92,11 @@ def all_sites() -> list[Site]:
 
 # ---------------------------------------------------------------- sites
 
+@use_case
 def create_site(user: User, *, name: str, address: str, commune_insee: str, opening_hours: str = "",
                 phone: str = "") -> Site:
     """Create a site (administrator only). Raises NotFound for anyone else, Conflict (field
     "name") when a site already has that name."""
-    from sqlalchemy.exc import IntegrityError
 
     from app.booking.access import Action, require
     from app.errors import Conflict
@@ -107,21 +108,17 @@ def create_site(user: User, *, name: str, address: str, commune_insee: str, open
     site = Site(name=name.strip(), address=address.strip(), commune_insee=commune_insee,
                 opening_hours=opening_hours, phone=phone)
     db.session.add(site)
-    try:
-        db.session.commit()
-    except IntegrityError:  # the same name created at the same moment
-        db.session.rollback()
-        raise Conflict(message, field="name") from None
+    commit(message, Conflict, field="name")  # the same name created at the same moment
     return site
 
 
+@use_case
 def update_site(user: User, site_id: int, **values) -> Site:
     """Edit a site's address, hours and phone (its director). Raises NotFound."""
     site = get_site(user, site_id, Action.MANAGE_SITE)
     for name in ("name", "address", "opening_hours", "phone", "commune_insee"):
         if name in values and values[name] is not None:
             setattr(site, name, values[name])
-    db.session.commit()
     return site
 
 
@@ -136,6 +133,7 @@ def _check_activity(values: dict) -> None:
                                field="min_age_months")
 
 
+@use_case
 def create_activity(user: User, site_id: int, **values) -> Activity:
     """Create an activity on the director's site. Raises NotFound, ValidationFailed."""
     site = get_site(user, site_id, Action.MANAGE_SITE)
@@ -148,10 +146,10 @@ def create_activity(user: User, site_id: int, **values) -> Activity:
                      "min_age_months": values.get("min_age_months")})
     activity = Activity(site=site, **values)
     db.session.add(activity)
-    db.session.commit()
     return activity
 
 
+@use_case
 def update_activity(user: User, activity_id: int, **values) -> Activity:
     """Edit an activity's age range, regime and booking rules. Raises NotFound, ValidationFailed."""
     activity = get_activity(user, activity_id, Action.MANAGE_SITE)
@@ -166,7 +164,6 @@ def update_activity(user: User, activity_id: int, **values) -> Activity:
             if name == "regime":
                 value = StaffingRegime(value)
             setattr(activity, name, value)
-    db.session.commit()
     return activity
 
 
@@ -175,6 +172,7 @@ def _check_times(start: time, end: time) -> None:
         raise ValidationFailed(_("L'heure de fin doit être après l'heure de début."), field="end_time")
 
 
+@use_case
 def create_unit(user: User, activity_id: int, *, label: str, kind: UnitKind | str, start_time: time,
                 end_time: time, with_meal: bool = False) -> Unit:
     """Add a booking unit to an activity. Raises NotFound, ValidationFailed."""
@@ -183,25 +181,24 @@ def create_unit(user: User, activity_id: int, *, label: str, kind: UnitKind | st
     unit = Unit(activity=activity, label=label.strip(), kind=UnitKind(kind), start_time=start_time,
                 end_time=end_time, with_meal=with_meal)
     db.session.add(unit)
-    db.session.commit()
     return unit
 
 
+@use_case
 def update_unit(user: User, unit_id: int, **values) -> Unit:
     unit = get_unit(user, unit_id, Action.MANAGE_SITE)
     for name in UNIT_FIELDS:
         if name in values:
             setattr(unit, name, UnitKind(values[name]) if name == "kind" else values[name])
     _check_times(unit.start_time, unit.end_time)
-    db.session.commit()
     return unit
 
 
+@use_case
 def unit_for_times(user: User, activity_id: int, start: time, end: time) -> Unit:
     """The activity's unit with these times, created if missing. Raises NotFound, ValidationFailed."""
     activity = get_activity(user, activity_id, Action.MANAGE_SITE)
     unit = _unit_for_times(activity, start, end)
-    db.session.commit()
     return unit
 
 
@@ -219,6 +216,7 @@ def _unit_for_times(activity: Activity, start: time, end: time) -> Unit:
     return unit
 
 
+@use_case
 def add_tariff(user: User, unit_id: int, *, qf_min: int, qf_max: int | None, resident: bool, price: Decimal,
                valid_from: date, valid_until: date | None = None) -> Tariff:
     """Add a price for a QF band. New prices get a new row with its own validity, so
@@ -231,7 +229,6 @@ def add_tariff(user: User, unit_id: int, *, qf_min: int, qf_max: int | None, res
     tariff = Tariff(unit=unit, qf_min=qf_min, qf_max=qf_max, resident=resident, price=Decimal(price),
                     valid_from=valid_from, valid_until=valid_until)
     db.session.add(tariff)
-    db.session.commit()
     return tariff
 
 
@@ -320,6 +317,7 @@ class GenerationResult:
     skipped: list[tuple[date, str]] = field(default_factory=list)  # (day, French reason)
 
 
+@use_case
 def generate_sessions(user: User, activity_id: int, *, unit_ids: list[int] | None, weekdays: set[int],
                       first_day: date, last_day: date, mode: str, capacity_under6: int, capacity_over6: int,
                       animators_planned: int = 0, opens_at: datetime | None = None,
@@ -377,10 +375,10 @@ def generate_sessions(user: User, activity_id: int, *, unit_ids: list[int] | Non
                     db.session.add(session)
                     result.created.append(session)
         day += timedelta(days=1)
-    db.session.commit()
     return result
 
 
+@use_case
 def create_session(user: User, unit_id: int, day: date, *, capacity_under6: int, capacity_over6: int,
                    opens_at: datetime | None = None, animators_planned: int = 0) -> Session:
     """Create one session of a unit. Open for booking at once unless `opens_at` is given.
@@ -390,10 +388,10 @@ def create_session(user: User, unit_id: int, day: date, *, capacity_under6: int,
     """
     unit = get_unit(user, unit_id, Action.MANAGE_SITE)
     session = _new_session(unit, day, capacity_under6, capacity_over6, opens_at, animators_planned)
-    db.session.commit()
     return session
 
 
+@use_case
 def create_session_for_times(user: User, activity_id: int, day: date, start: time, end: time, *,
                              capacity_under6: int, capacity_over6: int, opens_at: datetime | None = None,
                              animators_planned: int = 0) -> Session:
@@ -402,13 +400,8 @@ def create_session_for_times(user: User, activity_id: int, day: date, start: tim
     One transaction: nothing is created when the date is refused. Same errors as create_session.
     """
     activity = get_activity(user, activity_id, Action.MANAGE_SITE)
-    try:
-        unit = _unit_for_times(activity, start, end)
-        session = _new_session(unit, day, capacity_under6, capacity_over6, opens_at, animators_planned)
-    except Exception:
-        db.session.rollback()
-        raise
-    db.session.commit()
+    unit = _unit_for_times(activity, start, end)
+    session = _new_session(unit, day, capacity_under6, capacity_over6, opens_at, animators_planned)
     return session
 
 

@@ -37,6 +37,7 @@ from app.booking.school_calendar import build_offline
 from app.extensions import db
 from app.families.models import Child, Commune, HouseholdMember
 from app.sites.models import Site, SiteStaff
+from app.transactions import commit
 
 DEMO_PASSWORD = "Pitchoun-Demo-2026!"
 
@@ -185,7 +186,7 @@ def load_demo() -> list[str]:
             email = f"{label}{number}@demo.pitchoun.fr"
             if _staff(email, role, first, site.name.split(" de ")[-1], site):
                 lines.append(f"{role.value:<9} {email} / {DEMO_PASSWORD} ({site.name})")
-    db.session.commit()
+    commit()
     lines.append(f"Booking: {len(sites)} sites, {len(wednesdays)} Wednesdays, {len(holiday_days)} holiday days.")
     lines.extend(_demo_bookings(sites[0], wednesdays, holiday_days))
     return lines
@@ -220,7 +221,7 @@ def _demo_bookings(site: Site, wednesdays: list[date], holiday_days: list[date])
     full = _session(site, "Mercredis", "Journée avec repas", full_day)
     if full is not None and not db.session.scalar(select(Booking.id).where(Booking.session_id == full.id)):
         full.capacity_under6, full.capacity_over6 = 1, 2
-        db.session.commit()
+        commit()
     booked = 0
     for number, user, children in parents:
         items = []

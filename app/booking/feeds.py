@@ -29,6 +29,7 @@ from app.extensions import db, utcnow
 from app.families.models import Child
 from app.notifications import ical
 from app.sites.models import Site
+from app.transactions import use_case
 
 UID_DOMAIN = ical.UID_DOMAIN
 
@@ -68,6 +69,7 @@ def household_feed_token(user: User) -> CalendarFeedToken | None:
     return _active_token(household_id=household.id) if household else None
 
 
+@use_case
 def renew_household_feed(user: User) -> CalendarFeedToken:
     """Revoke the household's feed URL (if any) and issue a new one. Raises NotFound without a household."""
     household = household_of(user)
@@ -80,10 +82,10 @@ def renew_household_feed(user: User) -> CalendarFeedToken:
     token = CalendarFeedToken(token=secrets.token_urlsafe(32), household_id=household.id, created_by_id=user.id,
                               creator_feed_generation=user.feed_generation or 0)
     db.session.add(token)
-    db.session.commit()
     return token
 
 
+@use_case
 def revoke_household_feed(user: User) -> None:
     """Revoke the household's feed: the old URL stops working at once."""
     household = household_of(user)
@@ -92,13 +94,13 @@ def revoke_household_feed(user: User) -> None:
     for token in db.session.scalars(select(CalendarFeedToken).where(
             CalendarFeedToken.household_id == household.id, CalendarFeedToken.revoked_at.is_(None))):
         token.revoked_at = utcnow()
-    db.session.commit()
 
 
 def site_feed_token(user: User, site_id: int) -> CalendarFeedToken | None:
     return _active_token(site_id=site_id, created_by_id=user.id)
 
 
+@use_case
 def renew_site_feed(user: User, site_id: int) -> CalendarFeedToken:
     """A new private URL for a site's calendar (its director), revoking the user's previous one."""
     site = db.session.get(Site, site_id)
@@ -112,7 +114,6 @@ def renew_site_feed(user: User, site_id: int) -> CalendarFeedToken:
     token = CalendarFeedToken(token=secrets.token_urlsafe(32), site_id=site_id, created_by_id=user.id,
                               creator_feed_generation=user.feed_generation or 0)
     db.session.add(token)
-    db.session.commit()
     return token
 
 

@@ -1,12 +1,18 @@
 """Idempotency keys shared by every booking-like submission (the IdempotencyKey table).
 
-Look for a stored answer first; otherwise insert the key row in the
-caller's transaction (the unique constraint on (user, key) makes a
-concurrent twin fail), and store the answer in that row before committing
-(`claim_key`, used by occasional care). booking.services.book() reads
-before it writes, so it inserts the row with its answer just before its
-commit instead, and replays the twin's answer when that commit meets the
-unique constraint; both use `stored_response`.
+One protocol for the web form's submission key and the API's Idempotency-Key,
+used by booking.services.book() and occasional care's requests:
+
+1. `stored_response` first: a retry gets the first answer (replayed), and nothing is written;
+2. the use case does its work, then `store_response` writes the key *with* its
+   answer in the same transaction, so the answer and what it describes are
+   committed together or not at all;
+3. when a concurrent twin stored its answer first, the unique constraint on
+   (user, key) refuses ours: the caller's transaction is rolled back and the
+   twin's answer is given instead.
+
+The same key sent with another request is told apart by the caller, which
+compares the answer with what was asked (the API's `fields.same_request`).
 """
 from __future__ import annotations
 
@@ -19,14 +25,6 @@ from app.extensions import db
 KEY_MAX = 100
 
 
-class Replay(Exception):
-    """The key was already answered: `response` is the first answer."""
-
-    def __init__(self, response: dict):
-        super().__init__("idempotent replay")
-        self.response = response
-
-
 def stored_response(user_id: int, key: str) -> dict | None:
     row = db.session.scalar(select(IdempotencyKey).where(IdempotencyKey.user_id == user_id,
                                                          IdempotencyKey.key == key[:KEY_MAX]))
@@ -35,17 +33,14 @@ def stored_response(user_id: int, key: str) -> dict | None:
     return row.response
 
 
-def claim_key(user_id: int, key: str) -> IdempotencyKey:
-    """Insert the key in the caller's transaction, or raise Replay with the stored answer.
+def store_response(user_id: int, key: str, response: dict) -> dict | None:
+    """Store `response` as the key's answer in the caller's transaction (committed with it).
 
-    On a concurrent twin the caller's transaction is rolled back before
-    Replay is raised (the unique constraint refused our row).
+    Returns None, or, when a concurrent twin stored its answer first (the
+    unique constraint on (user, key) refuses our row), rolls the caller's
+    transaction back and returns that answer, to be given instead.
     """
-    stored = stored_response(user_id, key)
-    if stored is not None:
-        raise Replay(stored)
-    row = IdempotencyKey(user_id=user_id, key=key[:KEY_MAX], response={})
-    db.session.add(row)
+    db.session.add(IdempotencyKey(user_id=user_id, key=key[:KEY_MAX], response=response))
     try:
         db.session.flush()
     except IntegrityError:
@@ -53,5 +48,5 @@ def claim_key(user_id: int, key: str) -> IdempotencyKey:
         stored = stored_response(user_id, key)
         if stored is None:
             raise
-        raise Replay(stored) from None
-    return row
+        return stored
+    return None

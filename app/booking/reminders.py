@@ -13,10 +13,12 @@ from app.families.models import Child, Household, HouseholdMember
 from app.notifications.jobs import job_dedup_key
 from app.notifications.models import OutboxMessage
 from app.notifications.outbox import notify
+from app.transactions import use_case
 
 JOB_NAME = "booking.reminders"
 
 
+@use_case
 def send_day_before_reminders(today: date) -> int:
     """Tell each household, once, what its children attend tomorrow.
 
@@ -50,5 +52,4 @@ def send_day_before_reminders(today: date) -> int:
                              {"day": tomorrow.strftime("%d/%m/%Y"), "lines": lines, "path": "/accueils/mes-reservations"},
                              dedup_key=key)
             queued += message is not None
-    db.session.commit()
     return queued

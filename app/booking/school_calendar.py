@@ -15,6 +15,7 @@ from sqlalchemy import select
 from app import clock
 from app.booking.models import SchoolHolidayPeriod
 from app.extensions import db
+from app.transactions import use_case
 
 TEACHERS_ONLY = re.compile(r"enseignant", re.IGNORECASE)
 HOLIDAYS = re.compile(r"vacances|pont", re.IGNORECASE)
@@ -63,6 +64,7 @@ def parse_ics(content: bytes | str, zone: str) -> list[tuple[str, date, date]]:
     return [(label, first, last) for (first, last), label in sorted(periods.items())]
 
 
+@use_case
 def _store(zone: str, periods: list[tuple[str, date, date]]) -> tuple[int, int]:
     created = updated = 0
     for label, first, last in periods:
@@ -74,7 +76,6 @@ def _store(zone: str, periods: list[tuple[str, date, date]]) -> tuple[int, int]:
         elif (row.label, row.last_day) != (label, last):
             row.label, row.last_day = label, last
             updated += 1
-    db.session.commit()
     return created, updated
 
 

@@ -21,7 +21,6 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from app import clock
@@ -38,14 +37,13 @@ from app.booking.errors import (
     SessionCancelled,
     SessionNotFound,
 )
-from app.booking.idempotency import KEY_MAX, stored_response
+from app.booking.idempotency import store_response, stored_response
 from app.booking.models import (
     ACTIVE_STATUSES,
     Activity,
     AgeBand,
     Booking,
     BookingStatus,
-    IdempotencyKey,
     Session,
     Unit,
 )
@@ -55,6 +53,7 @@ from app.extensions import db, read_phase, utcnow
 from app.families.models import Child, Household, HouseholdMember
 from app.families.services import DESK_ACTION
 from app.notifications.outbox import notify, recipients
+from app.transactions import rollback, use_case
 
 STATUS_LABELS = {
     "confirmed": _l("Confirmée"),
@@ -196,6 +195,7 @@ def _load_sessions(session_ids: Iterable[int]) -> dict[int, Session]:
     return {s.id: s for s in rows}
 
 
+@use_case
 def book(user: User, items: Iterable[Any], idempotency_key: str | None = None, now: datetime | None = None,
          requested_at: datetime | None = None, *, acting: ActingFor | None = None) -> SubmissionResult:
     """Book several (child_id, session_id) items at once.
@@ -229,84 +229,74 @@ def book(user: User, items: Iterable[Any], idempotency_key: str | None = None, n
     pairs = list(dict.fromkeys((int(c), int(s)) for c, s in items))
     if not pairs:
         raise ValidationFailed(_("Choisissez au moins une séance."), field="items")
-    try:
-        with read_phase():
-            if idempotency_key:
-                stored = _stored_answer(user, idempotency_key)
-                if stored is not None:
-                    return stored
-            child_ids = {c for c, _s in pairs}
-            children = (_own_children(user, child_ids) if acting is None
-                        else _household_children(user, acting, child_ids))
-            household = next(iter(children.values())).household
-            sessions = _load_sessions(s for _c, s in pairs)
-            if {s for _c, s in pairs} - set(sessions):
-                raise SessionNotFound()
-            checked: dict[tuple[int, int], _Checked | BookingRefused] = {}
-            closed = _gate_refusal(household, now)
-            for child_id, session_id in pairs:
-                child, session = children[child_id], sessions[session_id]
-                try:
-                    if closed is not None:
-                        raise closed
-                    band = engine.check_request(child, household, session, now)
-                    price = price_for(session.unit_id, household, session.day)  # never free by accident
-                except BookingRefused as refusal:
-                    checked[child_id, session_id] = refusal
-                    continue
-                checked[child_id, session_id] = _Checked(
-                    child, session, band, price,
-                    # One item: its admission checks need not wait for the writing transaction.
-                    admission.foresee(child, session) if len(pairs) == 1 else None,
-                    offers=engine.offers_on(session))  # a dated rule: read here, not under the lock
-            guardians = recipients("booking.submitted", _guardians(household))
-
-        result = SubmissionResult(str(uuid.uuid4()))
-        # Several items: lock every session first, in ascending id order, then book in the family's
-        # order. One item (the API's case): lock its session only after the admission checks.
-        several = len(pairs) > 1
-        locked = engine.lock_counters(sessions) if several else {}
-        booked_here: dict[int, list[Session]] = {}
-        for child_id, session_id in pairs:
-            item = checked[child_id, session_id]
-            try:
-                if isinstance(item, BookingRefused):
-                    raise item
-                booking_id, status, position = _book_item(user, item, booked_here.setdefault(child_id, []),
-                                                          locked, now, result.submission_id, requested_at, several)
-            except engine.DuplicateBooking:
-                # One item, booked meanwhile by a concurrent request: nothing of this one is kept.
-                db.session.rollback()
-                already = AlreadyBooked()
-                result.items.append(ItemResult(child_id, session_id, "refused", code=already.code,
-                                               reason=already.message))
-                continue
-            except BookingRefused as refusal:
-                result.items.append(ItemResult(child_id, session_id, "refused", code=refusal.code,
-                                               reason=refusal.message))
-                continue
-            booked_here[child_id].append(item.session)
-            result.items.append(ItemResult(child_id, session_id, status.value, booking_id,
-                                           position, price=_money(item.price)))
-            result.pairs[booking_id] = (child_id, item.session.unit.activity.site_id)
+    with read_phase():
         if idempotency_key:
-            db.session.add(IdempotencyKey(user_id=user.id, key=idempotency_key[:KEY_MAX], response=result.to_dict()))
-        result.emailed = _notify_submission(guardians, result, children, sessions)
-        if acting is not None:
-            acting.record(result)
+            stored = _stored_answer(user, idempotency_key)
+            if stored is not None:
+                return stored
+        child_ids = {c for c, _s in pairs}
+        children = (_own_children(user, child_ids) if acting is None
+                    else _household_children(user, acting, child_ids))
+        household = next(iter(children.values())).household
+        sessions = _load_sessions(s for _c, s in pairs)
+        if {s for _c, s in pairs} - set(sessions):
+            raise SessionNotFound()
+        checked: dict[tuple[int, int], _Checked | BookingRefused] = {}
+        closed = _gate_refusal(household, now)
+        for child_id, session_id in pairs:
+            child, session = children[child_id], sessions[session_id]
+            try:
+                if closed is not None:
+                    raise closed
+                band = engine.check_request(child, household, session, now)
+                price = price_for(session.unit_id, household, session.day)  # never free by accident
+            except BookingRefused as refusal:
+                checked[child_id, session_id] = refusal
+                continue
+            checked[child_id, session_id] = _Checked(
+                child, session, band, price,
+                # One item: its admission checks need not wait for the writing transaction.
+                admission.foresee(child, session) if len(pairs) == 1 else None,
+                offers=engine.offers_on(session))  # a dated rule: read here, not under the lock
+        guardians = recipients("booking.submitted", _guardians(household))
+
+    result = SubmissionResult(str(uuid.uuid4()))
+    # Several items: lock every session first, in ascending id order, then book in the family's
+    # order. One item (the API's case): lock its session only after the admission checks.
+    several = len(pairs) > 1
+    locked = engine.lock_counters(sessions) if several else {}
+    booked_here: dict[int, list[Session]] = {}
+    for child_id, session_id in pairs:
+        item = checked[child_id, session_id]
         try:
-            db.session.commit()
-        except IntegrityError:
+            if isinstance(item, BookingRefused):
+                raise item
+            booking_id, status, position = _book_item(user, item, booked_here.setdefault(child_id, []),
+                                                      locked, now, result.submission_id, requested_at, several)
+        except engine.DuplicateBooking:
+            # One item, booked meanwhile by a concurrent request: nothing of this one is kept.
+            rollback()
+            already = AlreadyBooked()
+            result.items.append(ItemResult(child_id, session_id, "refused", code=already.code,
+                                           reason=already.message))
+            continue
+        except BookingRefused as refusal:
+            result.items.append(ItemResult(child_id, session_id, "refused", code=refusal.code,
+                                           reason=refusal.message))
+            continue
+        booked_here[child_id].append(item.session)
+        result.items.append(ItemResult(child_id, session_id, status.value, booking_id,
+                                       position, price=_money(item.price)))
+        result.pairs[booking_id] = (child_id, item.session.unit.activity.site_id)
+    if idempotency_key:
+        twin = store_response(user.id, idempotency_key, result.to_dict())
+        if twin is not None:
             # The same submission was answered meanwhile by a concurrent request (the key is
-            # unique): forget this one's bookings and e-mail, and give that answer.
-            db.session.rollback()
-            stored = _stored_answer(user, idempotency_key) if idempotency_key else None
-            if stored is None:
-                raise
-            return stored
-    except Exception:
-        db.session.rollback()
-        raise
+            # unique): this one's bookings are forgotten, and that answer is given.
+            return SubmissionResult.from_dict(twin, replayed=True)
+    result.emailed = _notify_submission(guardians, result, children, sessions)
+    if acting is not None:
+        acting.record(result)
     return result
 
 
@@ -457,6 +447,7 @@ def _locked_booking(booking_id: int) -> tuple[Booking, Session]:
     return found
 
 
+@use_case
 def cancel_booking(user: User, booking_id: int, now: datetime | None = None, *,
                    acting: ActingFor | None = None) -> Booking:
     """A guardian cancels a booking (or leaves the waiting list); with `acting`, a desk does it for
@@ -486,7 +477,6 @@ def cancel_booking(user: User, booking_id: int, now: datetime | None = None, *,
     engine.promote(session, now)
     if acting is not None:
         acting.record(booking)
-    db.session.commit()
     return booking
 
 
@@ -495,6 +485,7 @@ def cancellation_would_be_late(booking: Booking, now: datetime | None = None) ->
     return engine.cancellation_status(booking, booking.session, now or utcnow()) is BookingStatus.LATE_CANCELLED
 
 
+@use_case
 def cancel_by_centre(user: User, booking_id: int, now: datetime | None = None) -> Booking:
     """The site's director cancels a booking (never late for the family); promotes the waiting list.
 
@@ -513,10 +504,10 @@ def cancel_by_centre(user: User, booking_id: int, now: datetime | None = None) -
         notify("booking.cancelled", guardian, {"child_name": booking.child.first_name,
                                                "session": _describe(session), "path": "/accueils/mes-reservations"})
     engine.promote(session, now)
-    db.session.commit()
     return booking
 
 
+@use_case
 def adjust_session(user: User, session_id: int, *, capacity_under6: int | None = None,
                    capacity_over6: int | None = None, animators_planned: int | None = None,
                    opens_at: datetime | None = None, clear_opens_at: bool = False,
@@ -548,10 +539,10 @@ def adjust_session(user: User, session_id: int, *, capacity_under6: int | None =
     if opens_at is not None or clear_opens_at:
         session.opens_at = opens_at
     promoted = engine.promote(session, now)
-    db.session.commit()
     return promoted
 
 
+@use_case
 def cancel_session(user: User, session_id: int, now: datetime | None = None) -> int:
     """Cancel a whole session: every active booking is cancelled and the families told.
 
@@ -569,7 +560,6 @@ def cancel_session(user: User, session_id: int, now: datetime | None = None) -> 
             notify("booking.cancelled", guardian, {"child_name": booking.child.first_name,
                                                    "session": _describe(session),
                                                    "path": "/accueils/mes-reservations"})
-    db.session.commit()
     return len(bookings)
 
 

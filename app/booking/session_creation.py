@@ -10,7 +10,6 @@ from datetime import date, datetime, time, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import User
 from app.booking.access import Action
@@ -20,6 +19,7 @@ from app.booking.models import PARIS, Activity, ActivityKind, Session, Unit, Uni
 from app.booking.staffing import check_capacity
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db, utcnow
+from app.transactions import commit, use_case
 
 SATURDAY, SUNDAY = 5, 6
 MAX_CAPACITY = 300  # one band's field bound; both bands together: staffing.MAX_MINORS (CASF R227-1)
@@ -94,6 +94,7 @@ def _unit_kind(start: time, end: time) -> UnitKind:
     return UnitKind.MORNING if start < time(12) else UnitKind.AFTERNOON
 
 
+@use_case
 def create_session_on(user: User, site_id: int, activity_id: int, day: date, start: time, end: time, *,
                       capacity_under6: int, capacity_over6: int, opens_at: datetime | None = None,
                       now: datetime | None = None) -> Session:
@@ -109,38 +110,31 @@ def create_session_on(user: User, site_id: int, activity_id: int, day: date, sta
     these times on that day).
     """
     now = now or utcnow()
-    try:
-        site = get_site(user, site_id, Action.MANAGE_SITE)
-        activity = db.session.get(Activity, activity_id)
-        if activity is None or activity.site_id != site.id:
-            raise NotFound(_("Cette activité n'existe pas dans cet accueil."), code="activity_not_found")
-        if end <= start:
-            raise ValidationFailed(_("L'heure de fin doit être après l'heure de début."), field="end")
-        for name, value in (("capacity_under6", capacity_under6), ("capacity_over6", capacity_over6)):
-            if not 0 <= value <= MAX_CAPACITY:
-                raise ValidationFailed(_("La capacité est un nombre entier entre 0 et %(max)s.", max=MAX_CAPACITY),
-                                       field=name)
-        check_capacity(capacity_under6, capacity_over6, day)
-        if capacity_under6 + capacity_over6 == 0:
-            raise ValidationFailed(_("Indiquez au moins une place."), field="capacity_over6")
-        check_activity_day(activity, day, now.astimezone(PARIS).date())
-        unit = next((u for u in activity.units if u.start_time == start and u.end_time == end), None)
-        if unit is None:
-            unit = Unit(activity=activity, label=f"{start:%H:%M}–{end:%H:%M}", kind=_unit_kind(start, end),
-                        start_time=start, end_time=end, with_meal=start < time(12) < end)
-            db.session.add(unit)
-            db.session.flush()
-        elif db.session.scalar(select(Session.id).where(Session.unit_id == unit.id, Session.day == day)):
-            raise SessionExists(_("Une séance existe déjà pour cette activité à cette date et à ces heures."))
-        session = Session(unit=unit, day=day, capacity_under6=capacity_under6, capacity_over6=capacity_over6,
-                          opens_at=opens_at or now)
-        db.session.add(session)
-        try:
-            db.session.commit()
-        except IntegrityError:  # created meanwhile by a concurrent request
-            raise SessionExists(_("Une séance existe déjà pour cette activité à cette date et à ces heures.")) \
-                from None
-    except Exception:
-        db.session.rollback()
-        raise
+    site = get_site(user, site_id, Action.MANAGE_SITE)
+    activity = db.session.get(Activity, activity_id)
+    if activity is None or activity.site_id != site.id:
+        raise NotFound(_("Cette activité n'existe pas dans cet accueil."), code="activity_not_found")
+    if end <= start:
+        raise ValidationFailed(_("L'heure de fin doit être après l'heure de début."), field="end")
+    for name, value in (("capacity_under6", capacity_under6), ("capacity_over6", capacity_over6)):
+        if not 0 <= value <= MAX_CAPACITY:
+            raise ValidationFailed(_("La capacité est un nombre entier entre 0 et %(max)s.", max=MAX_CAPACITY),
+                                   field=name)
+    check_capacity(capacity_under6, capacity_over6, day)
+    if capacity_under6 + capacity_over6 == 0:
+        raise ValidationFailed(_("Indiquez au moins une place."), field="capacity_over6")
+    check_activity_day(activity, day, now.astimezone(PARIS).date())
+    unit = next((u for u in activity.units if u.start_time == start and u.end_time == end), None)
+    if unit is None:
+        unit = Unit(activity=activity, label=f"{start:%H:%M}–{end:%H:%M}", kind=_unit_kind(start, end),
+                    start_time=start, end_time=end, with_meal=start < time(12) < end)
+        db.session.add(unit)
+        db.session.flush()
+    elif db.session.scalar(select(Session.id).where(Session.unit_id == unit.id, Session.day == day)):
+        raise SessionExists(_("Une séance existe déjà pour cette activité à cette date et à ces heures."))
+    session = Session(unit=unit, day=day, capacity_under6=capacity_under6, capacity_over6=capacity_over6,
+                      opens_at=opens_at or now)
+    db.session.add(session)
+    # created meanwhile by a concurrent request
+    commit(_("Une séance existe déjà pour cette activité à cette date et à ces heures."), SessionExists)
     return session

@@ -22,6 +22,7 @@ from app.booking.models import AgeBand, Booking, BookingStatus, Session, Waitlis
 from app.errors import NotFound
 from app.extensions import db, utcnow
 from app.notifications.outbox import notify
+from app.transactions import commit, use_case
 
 OFFER_PATH = "/accueils/mes-reservations/{id}/place-proposee"
 
@@ -65,6 +66,7 @@ def _managed_session(user: User, session_id: int) -> Session:
     return engine.lock_sessions([session.id])[session.id]
 
 
+@use_case
 def offer_place(user: User, session_id: int, band: AgeBand | str, now: datetime | None = None) -> Booking:
     """The director offers a free place of `band` to the next waiting family, who has until now + the rule
     `booking.waitlist_offer_hours` to accept. Expired offers lapse first. The family is told by e-mail.
@@ -73,18 +75,14 @@ def offer_place(user: User, session_id: int, band: AgeBand | str, now: datetime 
     SessionCancelled."""
     now = now or utcnow()
     session = _managed_session(user, session_id)
-    try:
-        _lapse(session, now)
-        booking = engine.offer(session, AgeBand(band), now)
-    except Exception:
-        db.session.rollback()
-        raise
+    _lapse(session, now)
+    booking = engine.offer(session, AgeBand(band), now)
     _record(booking, WaitlistEventKind.OFFERED, user, now)
     _tell_family("booking.offer", booking, session, deadline=engine.local_moment(booking.offer_expires_at))
-    db.session.commit()
     return booking
 
 
+@use_case
 def remove(user: User, booking_id: int, now: datetime | None = None, note: str = "") -> Booking:
     """The director takes a family off the waiting list at its request (a waiting or offered booking is
     cancelled; an offered place is free again). Recorded with the note; the family is told by e-mail.
@@ -97,14 +95,9 @@ def remove(user: User, booking_id: int, now: datetime | None = None, note: str =
     _managed_session(user, booking.session_id)
     db.session.refresh(booking)
     session = booking.session
-    try:
-        engine.end_waiting(booking, session, now)
-    except Exception:
-        db.session.rollback()
-        raise
+    engine.end_waiting(booking, session, now)
     _record(booking, WaitlistEventKind.REMOVED, user, now, note or _("à la demande de la famille"))
     _tell_family("booking.waitlist_removed", booking, session)
-    db.session.commit()
     return booking
 
 
@@ -116,6 +109,7 @@ def _family_booking(user: User, booking_id: int) -> Booking:
     return booking
 
 
+@use_case
 def respond(user: User, booking_id: int, accept: bool, now: datetime | None = None) -> Booking:
     """A guardian accepts or declines the place offered to their child. Accepting after the deadline is
     refused (the offer lapses then, in this transaction's place: it is recorded and the place freed).
@@ -130,21 +124,16 @@ def respond(user: User, booking_id: int, accept: bool, now: datetime | None = No
                and now > booking.offer_expires_at)
     if expired:
         _lapse(session, now)
-        db.session.commit()
+        commit()  # the lapse is recorded although the acceptance is refused
         raise Conflict(_("Le délai pour accepter cette place est passé : elle a été proposée à une autre famille "
                          "ou le sera."), code="offer_expired")
-    try:
-        if accept:
-            engine.accept_offer(booking, session, now)
-        elif booking.status is BookingStatus.OFFERED:
-            engine.end_waiting(booking, session, now)
-        else:
-            raise Conflict(_("Cette place n'est pas, ou plus, proposée à votre famille."), code="not_offered")
-    except Exception:
-        db.session.rollback()
-        raise
+    if accept:
+        engine.accept_offer(booking, session, now)
+    elif booking.status is BookingStatus.OFFERED:
+        engine.end_waiting(booking, session, now)
+    else:
+        raise Conflict(_("Cette place n'est pas, ou plus, proposée à votre famille."), code="not_offered")
     _record(booking, WaitlistEventKind.ACCEPTED if accept else WaitlistEventKind.DECLINED, user, now)
-    db.session.commit()
     return booking
 
 
@@ -157,7 +146,7 @@ def lapse_offers(today: date | None = None, now: datetime | None = None) -> int:
     for session_id in session_ids:
         session = engine.lock_sessions([session_id])[session_id]
         count += len(_lapse(session, now))
-        db.session.commit()
+        commit()  # one session at a time: its lock is released before the next one
     return count
 
 

@@ -25,6 +25,7 @@ from app.families.models import (
     HouseholdMember,
     SchoolLevel,
 )
+from app.transactions import use_case
 
 DEMO_PASSWORD = "Pitchoun-Demo-2026!"
 
@@ -156,28 +157,24 @@ def _people(model, household: Household, people: list[tuple[str, str, str]]) -> 
                                  relationship_to_children=relationship, phone=phone))
 
 
+@use_case
 def load_demo(today: date | None = None) -> list[str]:
     """Load the communes and the six demo families (idempotent); return lines to print."""
     today = today or clock.today()
     commune_count = load_communes()
     lines = [f"Communes du Grand Cahors : {commune_count}.", "Familles de démonstration (rôle parent) :"]
     password_hash = None
-    try:
-        for family in DEMO_FAMILIES:
-            exists_already = db.session.scalar(
-                select(User.id).where(func.lower(User.email) == family["email"])) is not None
-            if not exists_already and password_hash is None:
-                password_hash = hash_password(DEMO_PASSWORD)
-            user, created = _user(family, password_hash or "")
-            household = _household(user, family, today)
-            _children(household, family, today)
-            _people(AuthorisedPickup, household, family["pickups"])
-            _people(EmergencyContact, household, family["contacts"])
-            where = household.commune.name if household.commune else "hors agglomération"
-            lines.append(f"  {family['email']} / {DEMO_PASSWORD}  ({family['first_name']} {family['last_name']}, "
-                         f"{where}{', créé' if created else ''})")
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    for family in DEMO_FAMILIES:
+        exists_already = db.session.scalar(
+            select(User.id).where(func.lower(User.email) == family["email"])) is not None
+        if not exists_already and password_hash is None:
+            password_hash = hash_password(DEMO_PASSWORD)
+        user, created = _user(family, password_hash or "")
+        household = _household(user, family, today)
+        _children(household, family, today)
+        _people(AuthorisedPickup, household, family["pickups"])
+        _people(EmergencyContact, household, family["contacts"])
+        where = household.commune.name if household.commune else "hors agglomération"
+        lines.append(f"  {family['email']} / {DEMO_PASSWORD}  ({family['first_name']} {family['last_name']}, "
+                     f"{where}{', créé' if created else ''})")
     return lines

@@ -45,6 +45,7 @@ from app.families.models import Child
 from app.inclusion.access import Action, audit, booked_site_ids, is_guardian
 from app.inclusion.models import AdaptationPeriod, AdaptationStep, AdaptationTemplateStep, StepStatus
 from app.sites.models import Site
+from app.transactions import use_case
 
 # (label, arrival, pick-up, with a parent, with lunch); None: the booked unit's start or end.
 DEFAULT_TEMPLATE = (
@@ -359,6 +360,7 @@ def _parse_steps(steps) -> list[tuple[str, time | None, time | None, bool, bool]
     return parsed
 
 
+@use_case
 def set_site_template(user: User, site_id: int, steps) -> list[AdaptationTemplateStep]:
     """The director sets the site's template (replaces it; an empty list: no adaptation at the site).
 
@@ -372,7 +374,6 @@ def set_site_template(user: User, site_id: int, steps) -> list[AdaptationTemplat
     for position, (label, arrival, pickup, parent, meal) in enumerate(parsed, start=1):
         db.session.add(AdaptationTemplateStep(site_id=site_id, position=position, label=label, arrival=arrival,
                                               pickup=pickup, with_parent=parent, with_meal=meal))
-    db.session.commit()
     return site_template(site_id)
 
 
@@ -396,6 +397,7 @@ def _ensure_period(child_id: int, site_id: int) -> AdaptationPeriod:
     return period
 
 
+@use_case
 def set_child_steps(user: User, child_id: int, site_id: int, steps) -> AdaptationPeriod:
     """The director rewrites the child's steps (steps already recorded are kept, the planned ones replaced).
 
@@ -418,7 +420,6 @@ def set_child_steps(user: User, child_id: int, site_id: int, steps) -> Adaptatio
                                            updated_by_id=user.id))
     period.skipped = False
     audit(user, child_id, "update", f"adaptation:{period.id}", f"{len(parsed)} steps")
-    db.session.commit()
     return period
 
 
@@ -432,6 +433,7 @@ def _fmt(value) -> str:
     return str(value)
 
 
+@use_case
 def update_step(user: User, child_id: int, site_id: int, position: int, *, day: date | None,
                 arrival: time | None, pickup: time | None, with_parent: bool, with_meal: bool,
                 skipped: bool) -> AdaptationStep:
@@ -465,10 +467,10 @@ def update_step(user: User, child_id: int, site_id: int, position: int, *, day: 
         step.updated_by_id = user.id
         period.skipped = False
         audit(user, child_id, "update", f"adaptation_step:{step.id}", "; ".join(changes)[:300])
-    db.session.commit()
     return step
 
 
+@use_case
 def skip_period(user: User, child_id: int, site_id: int, reason: str) -> AdaptationPeriod:
     """The director skips the adaptation (a returning child, for example). Raises NotFound, ValidationFailed."""
     _child_at_site(user, child_id, site_id)
@@ -479,7 +481,6 @@ def skip_period(user: User, child_id: int, site_id: int, reason: str) -> Adaptat
     period.skipped = True
     period.skip_reason = reason[:300]
     audit(user, child_id, "update", f"adaptation:{period.id}", "skipped")
-    db.session.commit()
     return period
 
 
@@ -492,6 +493,7 @@ def get_step_for_director(user: User, step_id: int) -> AdaptationStep:
     return step
 
 
+@use_case
 def record_step(user: User, step_id: int, outcome: str, note: str = "") -> AdaptationStep:
     """The director records how a step went: "validated", or "extended" (a repeat of the step is
     inserted after it, on the next booked day). Raises NotFound, ValidationFailed.
@@ -520,7 +522,6 @@ def record_step(user: User, step_id: int, outcome: str, note: str = "") -> Adapt
                                            pickup=step.pickup, with_parent=step.with_parent,
                                            with_meal=step.with_meal, updated_at=utcnow(), updated_by_id=user.id))
     audit(user, period.child_id, "update", f"adaptation_step:{step.id}", status.value)
-    db.session.commit()
     return step
 
 

@@ -18,6 +18,7 @@ from app.families.models import Child
 from app.inclusion.access import Action, audit, works_at_sites
 from app.inclusion.models import PlanStatus, PlanVersion, ReceptionPlan
 from app.inclusion.plans import active_version
+from app.transactions import commit, use_case
 
 
 @dataclass
@@ -29,6 +30,7 @@ class TodayCard:
     medication: str
 
 
+@use_case
 def today_cards(user: User, session_id: int) -> tuple[Session, list[TodayCard]]:
     """The short "what to know today" cards of a session's children who need particular care,
     for the animators and directors of the session's site; each card shown is audited.
@@ -47,7 +49,6 @@ def today_cards(user: User, session_id: int) -> tuple[Session, list[TodayCard]]:
         Booking.session_id == session.id, Booking.status.in_(PLACE_STATUSES),
         Child.needs_particular_care.is_(True)).order_by(Child.last_name, Child.first_name)).all()
     cards = [card for child in children if (card := _card(user, child, session, needs_of, audit_it=True))]
-    db.session.commit()
     return session, cards
 
 
@@ -88,7 +89,7 @@ def register_card_provider(user, session, child_ids):
                                          f"/inclusion/seances/{session.id}/a-savoir")]
     if result:
         # The register page is a plain read: the trail must be committed here or it would be lost.
-        db.session.commit()
+        commit()
     return result
 
 
@@ -124,7 +125,7 @@ def alert_provider(user, child_ids, detail):
             result[needs.child_id] = alerts
             audit(user, needs.child_id, "read", "alert", detail)
     if result:
-        db.session.commit()
+        commit()
     return result
 
 

@@ -14,8 +14,10 @@ from app.families.models import Child
 from app.inclusion.adaptation import DEFAULT_TEMPLATE
 from app.inclusion.models import AdaptationTemplateStep, ChildNeeds, PlanStatus, PlanVersion, ReceptionPlan
 from app.sites.models import Site
+from app.transactions import use_case
 
 
+@use_case
 def load_demo() -> list[str]:
     lines: list[str] = []
     sites = list(db.session.scalars(select(Site).order_by(Site.id)))
@@ -29,7 +31,6 @@ def load_demo() -> list[str]:
             lines.append(f"Adaptation steps for {site.name}")
     child = db.session.scalar(select(Child).where(Child.needs_particular_care.is_(True)).order_by(Child.id))
     if child is None:
-        db.session.commit()
         lines.append("No demo child needing particular care: inclusion needs and plan skipped.")
         return lines
     if db.session.scalar(select(ChildNeeds.id).where(ChildNeeds.child_id == child.id)) is None:
@@ -57,5 +58,4 @@ def load_demo() -> list[str]:
             goals="Participer à tous les ateliers cuisine avec des recettes adaptées.",
             shared_at=now, parent_ack_at=now, director_ack_at=now, activated_at=now))
         lines.append(f"Active reception plan for {child.first_name} at {site.name}")
-    db.session.commit()
     return lines

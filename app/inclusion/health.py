@@ -26,6 +26,7 @@ from app.extensions import db, utcnow
 from app.families.models import Child
 from app.inclusion.access import Action, audit, file_access_until, is_guardian, staff_site_ids, works_at_sites
 from app.inclusion.models import ChildNeeds, HealthForm
+from app.transactions import use_case
 
 READ_HEALTH_FORM = "inclusion.read_health_form"  # obj: Child
 EDIT_HEALTH_FORM = Action.EDIT_NEEDS             # the guardians, as for the rest of the file
@@ -96,6 +97,7 @@ class HealthView:
     editable: bool  # the reader is a guardian
 
 
+@use_case
 def read_health_form(user: User, child_id: int) -> HealthView:
     """The child's health form for a guardian or the staff of a site where the child is booked;
     the read is written to the audit trail and committed. Raises NotFound for anyone else."""
@@ -106,10 +108,10 @@ def read_health_form(user: User, child_id: int) -> HealthView:
     missing = [code for code in mandatory if not vaccinations.get(code)] if not (
         form and form.vaccination_exemption) else []
     audit(user, child.id, "read", "health_form")
-    db.session.commit()
     return HealthView(child, form, _has_pai(child.id), mandatory, missing, is_guardian(user, child))
 
 
+@use_case
 def save_health_form(user: User, child_id: int, *, vaccinations: dict[str, date | None], has_pai: bool,
                      emergency_care_authorised: bool, authorisation_signed_by: str = "", **values) -> HealthForm:
     """A guardian fills in or updates the child's health form.
@@ -182,7 +184,6 @@ def save_health_form(user: User, child_id: int, *, vaccinations: dict[str, date 
         needs.updated_at, needs.updated_by_id = utcnow(), user.id
         audit(user, child.id, "update", "needs", "pai")
     audit(user, child.id, "create" if created else "update", "health_form")
-    db.session.commit()
     return form
 
 

@@ -41,6 +41,7 @@ from app.inclusion.models import (
 from app.notifications import ical
 from app.notifications.outbox import notify
 from app.sites.models import Site, SiteStaff
+from app.transactions import commit, use_case
 
 PARIS = clock.PARIS
 
@@ -183,6 +184,7 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+@use_case
 def propose_meeting(user: User, child_id: int, site_id: int, *, starts_at: datetime, duration_minutes: int = 60,
                     location: str = "") -> MeetingProposal:
     """The director proposes (or moves) the preparation meeting; each guardian gets an e-mail with
@@ -223,7 +225,6 @@ def propose_meeting(user: User, child_id: int, site_id: int, *, starts_at: datet
                 "url": f"{_base_url()}/inclusion/enfants/{child.id}"},
                attachments=[ical.calendar_attachment(ics)])
     audit(user, child.id, "create", f"meeting:{meeting.id}", local.isoformat())
-    db.session.commit()
     return meeting
 
 
@@ -238,6 +239,7 @@ def held_booking(user: User, booking_id: int) -> Booking:
     return booking
 
 
+@use_case
 def confirm_without_plan(user: User, booking_id: int, reason: str) -> Booking:
     """The director confirms a held booking without a plan; the reason is recorded.
 
@@ -256,7 +258,6 @@ def confirm_without_plan(user: User, booking_id: int, reason: str) -> Booking:
         notify("inclusion.booking_confirmed", guardian,
                {"child_name": booking.child.first_name, "days": email_day(booking.session.day),
                 "url": f"{_base_url()}/accueils/mes-reservations"})
-    db.session.commit()
     return booking
 
 
@@ -278,10 +279,11 @@ def plan_for_editing(user: User, child_id: int, site_id: int) -> tuple[Child, Re
     if plan is not None and plan.versions:
         latest = plan.versions[-1]
         audit(user, child.id, "read", f"plan_version:{latest.id}", f"v{latest.number}")
-        db.session.commit()
+        commit()  # a read page: the trail is committed here
     return child, plan
 
 
+@use_case
 def prefill_from_declaration(user: User, child_id: int, site_id: int) -> dict:
     """The first draft of a reception plan, written from what the family declared (needs, PAI, emergency
     protocol, medication, diet, rhythm), so that the director completes it instead of retyping it.
@@ -314,7 +316,6 @@ def prefill_from_declaration(user: User, child_id: int, site_id: int) -> dict:
                                      (_("Ce qui aide"), needs.what_helps), (_("À éviter"), needs.to_avoid)),
     }
     audit(user, child.id, "read", "needs", "plan prefill")
-    db.session.commit()
     return {name: value for name, value in values.items() if value}
 
 
@@ -346,6 +347,7 @@ def _clean(values: dict) -> dict:
     return clean
 
 
+@use_case
 def save_draft(user: User, child_id: int, site_id: int, **values) -> PlanVersion:
     """Create or update the plan's draft. If the latest version is shared, active or acknowledged,
     a new draft is made from it (that version is never edited).
@@ -374,7 +376,6 @@ def save_draft(user: User, child_id: int, site_id: int, **values) -> PlanVersion
     version.updated_at = utcnow()
     db.session.flush()
     audit(user, child.id, "update", f"plan_version:{version.id}", f"v{version.number}")
-    db.session.commit()
     return version
 
 
@@ -391,14 +392,15 @@ def _version(user: User, version_id: int, action: str = Action.READ_FILE) -> Pla
     return version
 
 
+@use_case
 def read_version(user: User, version_id: int) -> PlanVersion:
     """One version, for a guardian (shared ones) or a director of the site; audited. Raises NotFound."""
     version = _version(user, version_id)
     audit(user, version.plan.child_id, "read", f"plan_version:{version.id}", f"v{version.number}")
-    db.session.commit()
     return version
 
 
+@use_case
 def share(user: User, version_id: int) -> PlanVersion:
     """The director shares a draft with the family (it can no longer be edited). Raises NotFound, Conflict."""
     version = _version(user, version_id)
@@ -415,10 +417,10 @@ def share(user: User, version_id: int) -> PlanVersion:
                {"child_name": child.first_name, "site_name": site.name, "number": version.number,
                 "url": f"{_base_url()}/inclusion/projets/{version.id}"})
     audit(user, child.id, "update", f"plan_version:{version.id}", "shared")
-    db.session.commit()
     return version
 
 
+@use_case
 def acknowledge(user: User, version_id: int, now: datetime | None = None) -> PlanVersion:
     """A guardian or the director acknowledges a shared version (timestamped).
 
@@ -441,7 +443,6 @@ def acknowledge(user: User, version_id: int, now: datetime | None = None) -> Pla
     audit(user, version.plan.child_id, "acknowledge", f"plan_version:{version.id}", f"v{version.number}")
     if version.parent_ack_at and version.director_ack_at:
         _activate(version, now)
-    db.session.commit()
     return version
 
 

@@ -11,11 +11,13 @@ from app.inclusion.models import PlanStatus, PlanVersion, ReceptionPlan
 from app.inclusion.plans import site_directors
 from app.notifications.models import OutboxMessage
 from app.notifications.outbox import notify
+from app.transactions import use_case
 
 JOB_NAME = "inclusion.review_due"
 NOTICE_DAYS = 7
 
 
+@use_case
 def send_review_due_notices(today: date) -> int:
     """Tell the site's directors, once per plan version, that its review date is within a week.
 
@@ -39,5 +41,4 @@ def send_review_due_notices(today: date) -> int:
                    {"child_first_name": plan.child.first_name, "review_on": version.review_on.strftime("%d/%m/%Y"),
                     "path": f"/inclusion/projets/{version.id}"}, dedup_key=key)
             queued += 1
-    db.session.commit()
     return queued

@@ -38,6 +38,7 @@ from app.inclusion.models import (
     PlanVersion,
     ReceptionPlan,
 )
+from app.transactions import commit, use_case
 
 NEEDS_TEXT_FIELDS = ("allergies", "diet", "medication", "emergency_protocol", "disability_nature", "rhythm",
                      "communication", "to_avoid", "what_helps")
@@ -62,6 +63,7 @@ def needs_of(child_id: int) -> ChildNeeds | None:
     return db.session.scalar(select(ChildNeeds).where(ChildNeeds.child_id == child_id))
 
 
+@use_case
 def declare_needs(user: User, child_id: int, **values: Any) -> ChildNeeds:
     """A guardian declares or updates the child's needs.
 
@@ -86,7 +88,6 @@ def declare_needs(user: User, child_id: int, **values: Any) -> ChildNeeds:
     needs.updated_by_id = user.id
     child.needs_particular_care = bool(needs.needs_particular_care)
     audit(user, child.id, "create" if created else "update", "needs")
-    db.session.commit()
     return needs
 
 
@@ -100,6 +101,7 @@ class ChildFile:
     held: list[Booking]  # bookings kept while the welcome is prepared
 
 
+@use_case
 def read_file(user: User, child_id: int) -> ChildFile:
     """The child's protected file for a guardian or a director of a site where the child is booked.
 
@@ -122,7 +124,6 @@ def read_file(user: User, child_id: int) -> ChildFile:
                                           .order_by(Session.day))
             if is_guardian(user, child) or b.session.unit.activity.site_id in director_sites_for_child(user, child)]
     audit(user, child.id, "read", "file")
-    db.session.commit()
     return ChildFile(child, needs_of(child.id), documents, plans, meetings, held)
 
 
@@ -132,6 +133,7 @@ def upload_dir() -> Path:
     return uploads.directory()
 
 
+@use_case
 def upload_document(user: User, child_id: int, *, filename: str, content: bytes,
                     kind: DocumentKind | str = DocumentKind.PAI) -> NeedDocument:
     """A guardian adds a PDF, PNG or JPEG document (PAI, prescription).
@@ -154,14 +156,14 @@ def upload_document(user: User, child_id: int, *, filename: str, content: bytes,
         db.session.add(document)
         db.session.flush()
         audit(user, child.id, "create", f"document:{document.id}", original)
-        db.session.commit()
+        commit()  # before the file is kept: a refused write removes it
     except Exception:
-        db.session.rollback()
         path.unlink(missing_ok=True)
         raise
     return document
 
 
+@use_case
 def open_document(user: User, document_id: int) -> tuple[NeedDocument, Path]:
     """The document and its file path, for a reader of the child's file (the read is audited).
 
@@ -175,10 +177,10 @@ def open_document(user: User, document_id: int) -> tuple[NeedDocument, Path]:
     if not path.is_file():
         raise NotFound()
     audit(user, document.child_id, "read", f"document:{document.id}", document.original_name)
-    db.session.commit()
     return document, path
 
 
+@use_case
 def delete_document(user: User, document_id: int) -> int:
     """A guardian removes a document (row and file); returns the child's id. Raises NotFound."""
     document = db.session.get(NeedDocument, document_id)
@@ -189,7 +191,7 @@ def delete_document(user: User, document_id: int) -> int:
     audit(user, document.child_id, "delete", f"document:{document.id}", document.original_name)
     child_id = document.child_id
     db.session.delete(document)
-    db.session.commit()
+    commit()  # the row first: the file goes once nothing refers to it
     (upload_dir() / stored).unlink(missing_ok=True)
     return child_id
 
@@ -258,6 +260,7 @@ def consultations_of(user: User, child_id: int) -> FileTrail:
     return FileTrail(child, entries, readers_of(child))
 
 
+@use_case
 def export_audit(user: User) -> Table:
     """The administrator's export of the whole trail (one table). Raises Forbidden."""
     require(user, Action.EXPORT_AUDIT)
@@ -267,7 +270,6 @@ def export_audit(user: User) -> Table:
     for e in db.session.scalars(select(AuditEntry).order_by(AuditEntry.at, AuditEntry.id)):
         table.add(e.at, e.actor_id, e.actor_label, e.actor_role, e.child_id, e.action, e.target, e.detail)
     audit(user, None, "export", "audit_trail")
-    db.session.commit()
     return table
 
 
@@ -285,6 +287,7 @@ def _plain(obj: object, fields: Iterable[str]) -> dict[str, Any]:
     return out
 
 
+@use_case
 def export_child_data(user: User, child_id: int) -> dict[str, Any]:
     """Everything the inclusion module holds about the child, for a guardian (GDPR access right).
 
@@ -318,7 +321,6 @@ def export_child_data(user: User, child_id: int) -> dict[str, Any]:
                                                     .order_by(AuditEntry.at))],
     }
     audit(user, child.id, "export", "file")
-    db.session.commit()
     return data
 
 
@@ -383,6 +385,7 @@ def retention_limit(today: date) -> date:
     return limit
 
 
+@use_case
 def purge(today: date | None = None) -> int:
     """Delete needs, documents (files too), plans, meetings and health forms of children whose last contact
     (`last_contact_day`) is more than the retention period (a dated rule) before `today`.
@@ -422,7 +425,7 @@ def purge(today: date | None = None) -> int:
             child.needs_particular_care = False
         audit(None, child_id, "purge", "file", f"last day {last.isoformat()}" if last else "")
         purged += 1
-    db.session.commit()
+    commit()  # the rows first: the files go once nothing refers to them
     directory = upload_dir()
     for name in files:
         (directory / name).unlink(missing_ok=True)

@@ -25,6 +25,7 @@ from sqlalchemy import delete, select
 from app.extensions import db, utcnow
 from app.notifications.models import JobRun, JobRunStatus, OutboxMessage, OutboxStatus
 from app.notifications.registry import notification_registry
+from app.transactions import use_case
 
 log = logging.getLogger(__name__)
 
@@ -70,30 +71,41 @@ def last_successful_run(name: str, day: date) -> JobRun | None:
     ).order_by(JobRun.id.desc()).limit(1))
 
 
-def run_job(name: str, fn: JobFn, today: date) -> JobResult:
-    """Run one job, recording its run; an error is recorded and returned, not raised."""
+@use_case
+def _start_run(name: str, today: date) -> int:
     run = JobRun(name=name, run_date=today, status=JobRunStatus.RUNNING, started_at=utcnow())
     db.session.add(run)
-    db.session.commit()
-    run_id = run.id
+    db.session.flush()
+    return run.id
+
+
+@use_case
+def _finish_run(run_id: int, status: JobRunStatus, count: int | None = None, error: str | None = None) -> None:
+    run = db.session.get(JobRun, run_id)
+    run.status = status
+    run.finished_at = utcnow()
+    if count is not None:
+        run.count = count
+    if error is not None:
+        run.error = error
+
+
+def run_job(name: str, fn: JobFn, today: date) -> JobResult:
+    """Run one job, recording its run; an error is recorded and returned, not raised.
+
+    The run's start, the job's work and the run's end are three transactions: the
+    job runs as one use case (a job that did not commit its work has it committed;
+    a failing one has it rolled back), and its failure is recorded afterwards.
+    """
+    run_id = _start_run(name, today)
     try:
-        count = int(fn(today) or 0)
-        db.session.commit()  # a job that forgot to commit its work
+        count = int(use_case(fn)(today) or 0)
     except Exception as error:
-        db.session.rollback()
         log.exception("daily job %s failed", name)
         text = f"{type(error).__name__}: {error}"
-        run = db.session.get(JobRun, run_id)
-        run.status = JobRunStatus.FAILED
-        run.finished_at = utcnow()
-        run.error = (text + "\n" + traceback.format_exc())[:4000]
-        db.session.commit()
+        _finish_run(run_id, JobRunStatus.FAILED, error=(text + "\n" + traceback.format_exc())[:4000])
         return JobResult(name, None, text)
-    run = db.session.get(JobRun, run_id)
-    run.status = JobRunStatus.DONE
-    run.finished_at = utcnow()
-    run.count = count
-    db.session.commit()
+    _finish_run(run_id, JobRunStatus.DONE, count=count)
     return JobResult(name, count, None)
 
 
@@ -108,6 +120,7 @@ def run_daily_jobs(today: date, only: list[str] | None = None) -> list[JobResult
     return [run_job(name, fn, today) for name, fn in jobs.items()]
 
 
+@use_case
 def purge_sent_messages(today: date) -> int:
     """Delete sent messages (they hold personal data) after OUTBOX_RETENTION_DAYS (90 by default)."""
     days = int(current_app.config.get("OUTBOX_RETENTION_DAYS") or 90)
@@ -117,6 +130,5 @@ def purge_sent_messages(today: date) -> int:
     limit = datetime.combine(today - timedelta(days=days), datetime.min.time(), tzinfo=UTC)
     result = db.session.execute(delete(OutboxMessage).where(
         OutboxMessage.status == OutboxStatus.SENT, OutboxMessage.sent_at < limit))
-    db.session.commit()
     return result.rowcount or 0
 

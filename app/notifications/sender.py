@@ -37,6 +37,7 @@ from app.extensions import db, utcnow
 from app.notifications.layout import compose_html
 from app.notifications.models import OutboxMessage, OutboxStatus
 from app.notifications.outbox import header_text, render_stored
+from app.transactions import commit, rollback, use_case
 
 log = logging.getLogger(__name__)
 
@@ -226,56 +227,50 @@ def _claimable(now: datetime):
     )
 
 
+@use_case
 def _select_candidates(now: datetime, limit: int) -> list[int]:
     """Ids that look due. Only a claim makes one ours; the transaction ends here."""
-    try:
-        return list(db.session.scalars(
-            select(OutboxMessage.id).where(_claimable(now))
-            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(limit)))
-    finally:
-        db.session.commit()
+    return list(db.session.scalars(
+        select(OutboxMessage.id).where(_claimable(now))
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(limit)))
 
 
+@use_case
 def _claim(message_id: int, now: datetime) -> Claim | None:
     """Take one row (pending and due, or abandoned) in one short transaction; None if another sender has it."""
     token = secrets.token_hex(16)
+    result = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, _claimable(now))
+        .values(status=OutboxStatus.SENDING, claimed_at=now, claim_token=token,
+                attempts=OutboxMessage.attempts + 1, last_attempt_at=now)
+        .execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        rollback()
+        return None
+    message = db.session.execute(select(OutboxMessage).where(OutboxMessage.id == message_id)
+                                 .execution_options(populate_existing=True)).scalar_one()
+    attempts = message.attempts
     try:
-        result = db.session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id == message_id, _claimable(now))
-            .values(status=OutboxStatus.SENDING, claimed_at=now, claim_token=token,
-                    attempts=OutboxMessage.attempts + 1, last_attempt_at=now)
-            .execution_options(synchronize_session=False))
-        if result.rowcount != 1:
-            db.session.rollback()
-            return None
-        message = db.session.execute(select(OutboxMessage).where(OutboxMessage.id == message_id)
-                                     .execution_options(populate_existing=True)).scalar_one()
-        attempts = message.attempts
-        try:
-            email = build_email(message)
-        except Exception as error:  # a broken row must not block the queue
-            log.exception("outbox message %s cannot be built", message_id)
-            db.session.commit()
-            _mark_failure(message_id, token, attempts, f"cannot build the e-mail: {error}", now, give_up=True)
-            return None
-        claim = Claim(message.id, token, message.attempts, email)
-        db.session.commit()
-        return claim
-    except BaseException:
-        db.session.rollback()
-        raise
+        email = build_email(message)
+    except Exception as error:  # a broken row must not block the queue
+        log.exception("outbox message %s cannot be built", message_id)
+        commit()  # the claim first: the failure below is recorded against it
+        _mark_failure(message_id, token, attempts, f"cannot build the e-mail: {error}", now, give_up=True)
+        return None
+    return Claim(message.id, token, message.attempts, email)
 
 
+@use_case
 def _mark_sent(claim: Claim, now: datetime) -> None:
     db.session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == claim.id, OutboxMessage.claim_token == claim.token)
         .values(status=OutboxStatus.SENT, sent_at=now, claim_token=None, last_error=None)
         .execution_options(synchronize_session=False))
-    db.session.commit()
 
 
+@use_case
 def _mark_failure(message_id: int, token: str, attempts: int, error: str, now: datetime,
                   give_up: bool = False) -> OutboxStatus:
     max_attempts = int(_setting("MAIL_MAX_ATTEMPTS", 8))
@@ -288,7 +283,6 @@ def _mark_failure(message_id: int, token: str, attempts: int, error: str, now: d
         .where(OutboxMessage.id == message_id, OutboxMessage.claim_token == token)
         .values(claim_token=None, last_error=error[:2000], **values)
         .execution_options(synchronize_session=False))
-    db.session.commit()
     return values["status"]
 
 

@@ -16,6 +16,7 @@ from app.errors import Conflict, Forbidden, NotFound
 from app.extensions import db, utcnow
 from app.notifications.kinds import MessageKind, kinds_for
 from app.notifications.models import NotificationOptOut, OutboxMessage, OutboxStatus
+from app.transactions import use_case
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,7 @@ def opted_out_kinds(user: User) -> set[str]:
     return set(db.session.scalars(select(NotificationOptOut.kind).where(NotificationOptOut.user_id == user.id)))
 
 
+@use_case
 def set_preferences(user: User, received_kinds: Iterable[str]) -> set[str]:
     """Record which non-essential kinds `user` receives; every other one of their kinds is switched off.
 
@@ -50,7 +52,6 @@ def set_preferences(user: User, received_kinds: Iterable[str]) -> set[str]:
             NotificationOptOut.user_id == user.id, NotificationOptOut.kind.in_(stale)))
     for kind in sorted(wanted_off - current):
         db.session.add(NotificationOptOut(user_id=user.id, kind=kind))
-    db.session.commit()
     return wanted_off
 
 
@@ -74,6 +75,7 @@ def outbox_counts() -> dict[OutboxStatus, int]:
     return counts
 
 
+@use_case
 def retry_failed_message(actor: User, message_id: int) -> OutboxMessage:
     """Put a failed message back in the queue, due now, with a fresh count of attempts.
 
@@ -91,10 +93,10 @@ def retry_failed_message(actor: User, message_id: int) -> OutboxMessage:
     message.next_attempt_at = utcnow()
     message.claimed_at = None
     message.claim_token = None
-    db.session.commit()
     return message
 
 
+@use_case
 def retry_all_failed_messages(actor: User) -> int:
     """Put every failed message back in the queue (after a long outage of the mail server).
 
@@ -106,5 +108,4 @@ def retry_all_failed_messages(actor: User) -> int:
         .values(status=OutboxStatus.PENDING, attempts=0, next_attempt_at=utcnow(), claimed_at=None,
                 claim_token=None)
         .execution_options(synchronize_session=False))
-    db.session.commit()
     return int(getattr(result, "rowcount", 0) or 0)  # an UPDATE's CursorResult

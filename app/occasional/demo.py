@@ -24,6 +24,7 @@ from app.occasional.models import (
     age_in_months,
     is_public_holiday,
 )
+from app.transactions import commit
 
 COORDINATOR_EMAIL = "coordinator1@demo.pitchoun.fr"
 
@@ -91,7 +92,7 @@ def load_demo() -> list[str]:
         if db.session.scalar(select(ProviderStaff.id).where(ProviderStaff.user_id == coordinator.id,
                                                             ProviderStaff.provider_id == provider.id)) is None:
             db.session.add(ProviderStaff(user_id=coordinator.id, provider_id=provider.id))
-    db.session.commit()
+    commit()
     creche, shifted = providers
     today = clock.today()
     in_two_weeks = today + timedelta(days=14)

@@ -27,7 +27,7 @@ from app.accounts.models import Role, User
 from app.booking import engine
 from app.booking.access import Action as BookingAction
 from app.booking.access import household_of
-from app.booking.idempotency import Replay, claim_key
+from app.booking.idempotency import store_response, stored_response
 from app.booking.models import PARIS
 from app.errors import Forbidden, ValidationFailed
 from app.extensions import db, utcnow
@@ -350,18 +350,20 @@ def request_care(user: User, child_id: Any, provider_id: Any, day: Any, start: A
     provider = get_provider(provider_id)
     day, start, end = parse_day(day), parse_time(start, "start"), parse_time(end, "end")
     check_range(provider, day, start, end)
-    try:
-        provider = get_provider(provider.id, lock=True)  # the rules below read the openings under the lock
-        key_row = claim_key(user.id, "occasional:" + idempotency_key) if idempotency_key else None
-        submission = Submission(str(uuid.uuid4()), provider.id, child.id)
-        household = child.household
-        submission.answers.append(_answer_range(user, provider, child, household, day, start, end, now,
-                                                submission.submission_id, waitlist_when_full=join_waitlist))
-        if key_row is not None:
-            key_row.response = submission.to_dict()
-        _notify_submission(household, submission)
-    except Replay as replay:
-        return Submission.from_dict(replay.response, replayed=True)
+    provider = get_provider(provider.id, lock=True)  # the rules below read the openings under the lock
+    key = "occasional:" + idempotency_key if idempotency_key else None
+    stored = stored_response(user.id, key) if key else None
+    if stored is not None:  # a retry: the first answer
+        return Submission.from_dict(stored, replayed=True)
+    submission = Submission(str(uuid.uuid4()), provider.id, child.id)
+    household = child.household
+    submission.answers.append(_answer_range(user, provider, child, household, day, start, end, now,
+                                            submission.submission_id, waitlist_when_full=join_waitlist))
+    if key:
+        twin = store_response(user.id, key, submission.to_dict())
+        if twin is not None:  # a concurrent twin answered first: its answer, nothing of ours
+            return Submission.from_dict(twin, replayed=True)
+    _notify_submission(household, submission)
     return submission
 
 
@@ -403,29 +405,31 @@ def submit_pattern(user: User, child_id: Any, provider_id: Any, occurrences: Ite
         raise InvalidPattern(_("Un rythme couvre au plus 8 semaines."), field="occurrences")
     for _d, s, e in items:
         check_range_shape(s, e)
-    try:
-        provider = get_provider(provider.id, lock=True)  # the openings read below are those under the lock
-        key_row = claim_key(user.id, "occasional:" + idempotency_key) if idempotency_key else None
-        pattern = ShiftPattern(child_id=child.id, provider_id=provider.id, kind=PatternKind(kind),
-                               description=description[:500], first_day=items[0][0], last_day=items[-1][0],
-                               created_by_id=user.id, created_at=now)
-        db.session.add(pattern)
-        db.session.flush()
-        submission = Submission(str(uuid.uuid4()), provider.id, child.id, pattern_id=pattern.id)
-        wanted: list[tuple[date, time]] = []
-        for day, start, end in items:
-            wanted.extend((day, s) for s in block_starts(start, end) if provider.opening_for(day, s))
-        locked = ensure_and_lock(provider, wanted)
-        household = child.household
-        for day, start, end in items:
-            submission.answers.append(_answer_range(
-                user, provider, child, household, day, start, end, now, submission.submission_id,
-                waitlist_when_full=True, pattern=pattern, locked=locked))
-        if key_row is not None:
-            key_row.response = submission.to_dict()
-        _notify_submission(household, submission)
-    except Replay as replay:
-        return Submission.from_dict(replay.response, replayed=True)
+    provider = get_provider(provider.id, lock=True)  # the openings read below are those under the lock
+    key = "occasional:" + idempotency_key if idempotency_key else None
+    stored = stored_response(user.id, key) if key else None
+    if stored is not None:  # a retry: the first answer
+        return Submission.from_dict(stored, replayed=True)
+    pattern = ShiftPattern(child_id=child.id, provider_id=provider.id, kind=PatternKind(kind),
+                           description=description[:500], first_day=items[0][0], last_day=items[-1][0],
+                           created_by_id=user.id, created_at=now)
+    db.session.add(pattern)
+    db.session.flush()
+    submission = Submission(str(uuid.uuid4()), provider.id, child.id, pattern_id=pattern.id)
+    wanted: list[tuple[date, time]] = []
+    for day, start, end in items:
+        wanted.extend((day, s) for s in block_starts(start, end) if provider.opening_for(day, s))
+    locked = ensure_and_lock(provider, wanted)
+    household = child.household
+    for day, start, end in items:
+        submission.answers.append(_answer_range(
+            user, provider, child, household, day, start, end, now, submission.submission_id,
+            waitlist_when_full=True, pattern=pattern, locked=locked))
+    if key:
+        twin = store_response(user.id, key, submission.to_dict())
+        if twin is not None:  # a concurrent twin answered first: its answer, nothing of ours
+            return Submission.from_dict(twin, replayed=True)
+    _notify_submission(household, submission)
     return submission
 
 

@@ -36,6 +36,7 @@ from app.payments import gateway
 from app.payments.access import Action
 from app.payments.models import Invoice, OnlineTransaction, OnlineTransactionInvoice, PaymentMethod, TransactionStatus
 from app.payments.services import PAYABLE, ZERO, apply_payment, lock_invoices
+from app.transactions import commit, rollback, use_case
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +64,31 @@ class Outcome:
 
 # ---------------------------------------------------------------- starting
 
+@use_case
+def _open_transaction(user: User, ids: list[int]) -> tuple[OnlineTransaction, list[Invoice]]:
+    """The pending transaction, committed before the payment service is asked (its own transaction)."""
+    invoices = list(db.session.scalars(select(Invoice).where(Invoice.id.in_(ids)).order_by(Invoice.id)))
+    if len(invoices) != len(ids):
+        raise NotFound()
+    for invoice in invoices:
+        require(user, Action.PAY_INVOICE, invoice)
+        if invoice.status not in PAYABLE or invoice.remaining <= ZERO:
+            raise ValidationFailed(_("La facture %(n)s ne peut pas être payée en ligne (%(state)s).",
+                                     n=invoice.number, state=_state(invoice)), field="invoice_ids")
+    households = {i.household_id for i in invoices}
+    if len(households) != 1:
+        raise NotFound()
+    reference = f"{clock.today():%Y}{uuid.uuid4().hex[:16].upper()}"
+    transaction = OnlineTransaction(reference=reference, backend=_backend_name(),
+                                    household_id=households.pop(), user_id=user.id,
+                                    amount=money(sum((i.remaining for i in invoices), ZERO)),
+                                    status=T.PENDING)
+    for invoice in invoices:
+        transaction.items.append(OnlineTransactionInvoice(invoice_id=invoice.id, amount=invoice.remaining))
+    db.session.add(transaction)
+    return transaction, invoices
+
+
 def start_payment(user: User, invoice_ids: list[int]) -> tuple[OnlineTransaction, str]:
     """Open a transaction for the remaining amounts of the chosen invoices; returns it and the
     address of the payment page. Raises NotFound (another household's invoice), ValidationFailed
@@ -73,44 +99,25 @@ def start_payment(user: User, invoice_ids: list[int]) -> tuple[OnlineTransaction
     if not gateway.enabled():
         raise Conflict(_("Le paiement en ligne n'est pas ouvert pour l'instant : payez à l'accueil de la régie."),
                        code="payment_unavailable")
-    try:
-        invoices = list(db.session.scalars(select(Invoice).where(Invoice.id.in_(ids)).order_by(Invoice.id)))
-        if len(invoices) != len(ids):
-            raise NotFound()
-        for invoice in invoices:
-            require(user, Action.PAY_INVOICE, invoice)
-            if invoice.status not in PAYABLE or invoice.remaining <= ZERO:
-                raise ValidationFailed(_("La facture %(n)s ne peut pas être payée en ligne (%(state)s).",
-                                         n=invoice.number, state=_state(invoice)), field="invoice_ids")
-        households = {i.household_id for i in invoices}
-        if len(households) != 1:
-            raise NotFound()
-        reference = f"{clock.today():%Y}{uuid.uuid4().hex[:16].upper()}"
-        transaction = OnlineTransaction(reference=reference, backend=_backend_name(),
-                                        household_id=households.pop(), user_id=user.id,
-                                        amount=money(sum((i.remaining for i in invoices), ZERO)),
-                                        status=T.PENDING)
-        for invoice in invoices:
-            transaction.items.append(OnlineTransactionInvoice(invoice_id=invoice.id, amount=invoice.remaining))
-        db.session.add(transaction)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    transaction, invoices = _open_transaction(user, ids)
     numbers = ", ".join(i.number for i in invoices)
     try:
         started = gateway.request_payment(transaction.amount, transaction.reference, user.email,
                                           _("Factures %(numbers)s – Grand Cahors", numbers=numbers))
     except gateway.PaymentUnavailable as error:
         log.warning("payment service refused transaction %s: %s", transaction.reference, error)
-        db.session.execute(update(OnlineTransaction).where(OnlineTransaction.id == transaction.id)
-                           .values(status=T.CANCELLED, bank_status=str(error)[:200], completed_at=clock.now()))
-        db.session.commit()
+        _cancel(transaction.id, str(error))
         raise Conflict(_("Le service de paiement ne répond pas. Réessayez dans quelques minutes."),
                        code="payment_unavailable") from None
     transaction.bank_transaction_id = started.bank_transaction_id[:120]
-    db.session.commit()
+    commit()
     return transaction, started.url
+
+
+@use_case
+def _cancel(transaction_id: int, bank_status: str) -> None:
+    db.session.execute(update(OnlineTransaction).where(OnlineTransaction.id == transaction_id)
+                       .values(status=T.CANCELLED, bank_status=bank_status[:200], completed_at=clock.now()))
 
 
 def _backend_name() -> str:
@@ -141,6 +148,7 @@ def _claim(transaction_id: int, from_states: tuple[TransactionStatus, ...], to: 
     return result.rowcount == 1
 
 
+@use_case
 def handle_notification(query_string: str) -> Outcome:
     """The payment service's notification: verified by eopayment, applied at most once.
 
@@ -152,42 +160,34 @@ def handle_notification(query_string: str) -> Outcome:
     if not response.signed:
         log.warning("unsigned payment notification ignored (order %s)", response.order_id)
         return Outcome("unsigned")
-    try:
-        transaction = _find(response)
-        if transaction is None:
-            log.error("payment notification for an unknown transaction: order %s, bank id %s, result %s",
-                      response.order_id, response.transaction_id, response.result)
-            db.session.rollback()
-            return Outcome("unknown")
-        tid = transaction.id
-        bank_status = str(response.bank_status or eopayment.common.STATUS_NAME.get(response.result, ""))
-        _before_claim()
-        if response.result == eopayment.PAID:
-            won = _claim(tid, (T.PENDING, T.REFUSED, T.CANCELLED), T.PAID, bank_status)
-            _count(tid)
-            if not won:
-                db.session.commit()
-                return Outcome("already_paid", tid)
-            items = list(db.session.scalars(select(OnlineTransactionInvoice)
-                                            .where(OnlineTransactionInvoice.transaction_id == tid)))
-            invoices = {i.id: i for i in lock_invoices(item.invoice_id for item in items)}
-            for item in items:
-                apply_payment(invoices[item.invoice_id], item.amount, PaymentMethod.ONLINE, transaction_id=tid,
-                              reference=str(response.transaction_id or transaction.reference))
-            db.session.commit()
-            return Outcome("paid", tid)
-        if response.result in _FAILED:
-            to = _FAILED[response.result]
-            moved = _claim(tid, (T.PENDING,), to, bank_status)
-            _count(tid)
-            db.session.commit()
-            return Outcome(to.value if moved else "ignored_late", tid)
+    transaction = _find(response)
+    if transaction is None:
+        log.error("payment notification for an unknown transaction: order %s, bank id %s, result %s",
+                  response.order_id, response.transaction_id, response.result)
+        rollback()
+        return Outcome("unknown")
+    tid = transaction.id
+    bank_status = str(response.bank_status or eopayment.common.STATUS_NAME.get(response.result, ""))
+    _before_claim()
+    if response.result == eopayment.PAID:
+        won = _claim(tid, (T.PENDING, T.REFUSED, T.CANCELLED), T.PAID, bank_status)
         _count(tid)
-        db.session.commit()
-        return Outcome("waiting", tid)
-    except Exception:
-        db.session.rollback()
-        raise
+        if not won:
+            return Outcome("already_paid", tid)
+        items = list(db.session.scalars(select(OnlineTransactionInvoice)
+                                        .where(OnlineTransactionInvoice.transaction_id == tid)))
+        invoices = {i.id: i for i in lock_invoices(item.invoice_id for item in items)}
+        for item in items:
+            apply_payment(invoices[item.invoice_id], item.amount, PaymentMethod.ONLINE, transaction_id=tid,
+                          reference=str(response.transaction_id or transaction.reference))
+        return Outcome("paid", tid)
+    if response.result in _FAILED:
+        to = _FAILED[response.result]
+        moved = _claim(tid, (T.PENDING,), to, bank_status)
+        _count(tid)
+        return Outcome(to.value if moved else "ignored_late", tid)
+    _count(tid)
+    return Outcome("waiting", tid)
 
 
 def _count(transaction_id: int) -> None:

@@ -20,6 +20,7 @@ from app.extensions import db
 from app.payments.access import Action
 from app.payments.models import Invoice, InvoiceStatus, PaymentMethod, SepaDebitBatch, SepaMandate
 from app.payments.services import apply_payment
+from app.transactions import use_case
 
 PRENOTIFICATION_DAYS = rules.define(
     "payments.sepa_prenotification_days", kind=int, default=14, minimum=2, maximum=30, unit=_l("jours"),
@@ -52,6 +53,7 @@ def active_mandate(household_id: int) -> SepaMandate | None:
                                                        SepaMandate.revoked_at.is_(None)))
 
 
+@use_case
 def sign_mandate(user: User, holder_name: str, iban_raw: str, accepted: bool) -> SepaMandate:
     """A guardian signs a mandate for the household. Raises NotFound (no household), ValidationFailed,
     Conflict (an active mandate exists: revoke it first)."""
@@ -66,23 +68,19 @@ def sign_mandate(user: User, holder_name: str, iban_raw: str, accepted: bool) ->
     if not 2 <= len(holder) <= 140:
         raise ValidationFailed(_("Indiquez le nom du titulaire du compte."), field="holder_name")
     iban = check_iban(iban_raw)
-    try:
-        if active_mandate(household.id) is not None:
-            raise Conflict(_("Un mandat est déjà actif pour votre foyer : révoquez-le avant d'en signer un autre."),
-                           code="mandate_active")
-        mandate = SepaMandate(household_id=household.id, rum="PENDING", creditor_id=current_app.config["SEPA_CREDITOR_ID"],
-                              holder_name=holder, iban=iban.compact, bic=str(iban.bic or "")[:11],
-                              signed_by_id=user.id, signed_at=clock.now())
-        db.session.add(mandate)
-        db.session.flush()
-        mandate.rum = f"GC-PITCHOUN-{household.id:06d}-{mandate.id:06d}"
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    if active_mandate(household.id) is not None:
+        raise Conflict(_("Un mandat est déjà actif pour votre foyer : révoquez-le avant d'en signer un autre."),
+                       code="mandate_active")
+    mandate = SepaMandate(household_id=household.id, rum="PENDING", creditor_id=current_app.config["SEPA_CREDITOR_ID"],
+                          holder_name=holder, iban=iban.compact, bic=str(iban.bic or "")[:11],
+                          signed_by_id=user.id, signed_at=clock.now())
+    db.session.add(mandate)
+    db.session.flush()
+    mandate.rum = f"GC-PITCHOUN-{household.id:06d}-{mandate.id:06d}"
     return mandate
 
 
+@use_case
 def revoke_mandate(user: User, mandate_id: int) -> SepaMandate:
     """A guardian (or the régie) revokes a mandate: no later debit uses it. Raises NotFound."""
     from app.payments.access import may_revoke_mandate
@@ -93,7 +91,6 @@ def revoke_mandate(user: User, mandate_id: int) -> SepaMandate:
     if mandate.revoked_at is None:
         mandate.revoked_at = clock.now()
         mandate.revoked_by_id = user.id
-        db.session.commit()
     return mandate
 
 
@@ -107,6 +104,7 @@ def household_mandates(user: User) -> list[SepaMandate]:
                                    .order_by(SepaMandate.signed_at.desc(), SepaMandate.id.desc())))
 
 
+@use_case
 def debit_file(user: User, collection_date: date, today: date | None = None) -> tuple[bytes, list[Invoice]]:
     """The pain.008 file collecting, on `collection_date`, the remaining amount of every invoice to pay
     whose household has an active mandate. The invoices go "in direct debit" and each family is
@@ -126,38 +124,33 @@ def debit_file(user: User, collection_date: date, today: date | None = None) -> 
     sepa = SepaDD({"name": config["SEPA_CREDITOR_NAME"], "IBAN": config["SEPA_CREDITOR_IBAN"],
                    "BIC": config["SEPA_CREDITOR_BIC"], "batch": True, "creditor_id": config["SEPA_CREDITOR_ID"],
                    "currency": "EUR"}, schema="pain.008.001.02", clean=True)
-    try:
-        invoices = list(db.session.scalars(select(Invoice).where(Invoice.status.in_(COLLECTABLE))
-                                           .order_by(Invoice.id).with_for_update()))
-        collected = []
-        for invoice in invoices:
-            mandate = active_mandate(invoice.household_id) if invoice.household_id else None
-            if mandate is None or invoice.remaining <= Decimal("0"):
-                continue
-            sepa.add_payment({"name": mandate.holder_name, "IBAN": mandate.iban, "BIC": mandate.bic or None,
-                              "amount": int(invoice.remaining * 100),
-                              "type": "RCUR" if mandate.last_collected_on else "FRST",
-                              "collection_date": collection_date, "mandate_id": mandate.rum,
-                              "mandate_date": clock.local_date(mandate.signed_at),
-                              "description": f"Facture {invoice.number}", "endtoend_id": invoice.number})
-            invoice.status = InvoiceStatus.DIRECT_DEBIT
-            invoice.direct_debit_on = collection_date
-            mandate.last_collected_on = collection_date
-            collected.append(invoice)
-            for member in invoice.statement.household.members if invoice.statement.household else []:
-                if member.user.active:
-                    notify("payments.sepa_prenotification", member.user,
-                           {"number": invoice.number, "amount": f"{invoice.remaining:.2f}".replace(".", ","),
-                            "day": collection_date.strftime("%d/%m/%Y"), "rum": mandate.rum,
-                            "ics": mandate.creditor_id}, dedup_key=f"sepa:{invoice.id}:{collection_date}:{member.user_id}")
-        if not collected:
-            raise Conflict(_("Aucune facture à prélever."), code="nothing_to_collect")
-        xml = sepa.export(validate=True)
-        _record_batches(xml)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    invoices = list(db.session.scalars(select(Invoice).where(Invoice.status.in_(COLLECTABLE))
+                                       .order_by(Invoice.id).with_for_update()))
+    collected = []
+    for invoice in invoices:
+        mandate = active_mandate(invoice.household_id) if invoice.household_id else None
+        if mandate is None or invoice.remaining <= Decimal("0"):
+            continue
+        sepa.add_payment({"name": mandate.holder_name, "IBAN": mandate.iban, "BIC": mandate.bic or None,
+                          "amount": int(invoice.remaining * 100),
+                          "type": "RCUR" if mandate.last_collected_on else "FRST",
+                          "collection_date": collection_date, "mandate_id": mandate.rum,
+                          "mandate_date": clock.local_date(mandate.signed_at),
+                          "description": f"Facture {invoice.number}", "endtoend_id": invoice.number})
+        invoice.status = InvoiceStatus.DIRECT_DEBIT
+        invoice.direct_debit_on = collection_date
+        mandate.last_collected_on = collection_date
+        collected.append(invoice)
+        for member in invoice.statement.household.members if invoice.statement.household else []:
+            if member.user.active:
+                notify("payments.sepa_prenotification", member.user,
+                       {"number": invoice.number, "amount": f"{invoice.remaining:.2f}".replace(".", ","),
+                        "day": collection_date.strftime("%d/%m/%Y"), "rum": mandate.rum,
+                        "ics": mandate.creditor_id}, dedup_key=f"sepa:{invoice.id}:{collection_date}:{member.user_id}")
+    if not collected:
+        raise Conflict(_("Aucune facture à prélever."), code="nothing_to_collect")
+    xml = sepa.export(validate=True)
+    _record_batches(xml)
     return xml, collected
 
 
@@ -190,6 +183,7 @@ REJECTION_REASONS = {
 }
 
 
+@use_case
 def import_rejections(user: User, report: bytes) -> tuple[list[tuple[Invoice, str]], list[str]]:
     """Read the bank's status report (pain.002) and mark the rejected debits' invoices REJECTED,
     with an e-mail to the family. Returns ([(invoice, reason code)], [unknown end-to-end ids]).
@@ -209,58 +203,49 @@ def import_rejections(user: User, report: bytes) -> tuple[list[tuple[Invoice, st
     if "pain.002" not in (etree.QName(root).namespace or ""):
         raise ValidationFailed(_("Ce fichier n'est pas un rapport de la banque (pain.002)."), field="report")
     rejected, unknown = [], []
-    try:
-        for tx in root.iter("{*}TxInfAndSts"):
-            if (tx.findtext("{*}TxSts") or "").strip() != "RJCT":
-                continue
-            reference = (tx.findtext("{*}OrgnlEndToEndId") or "").strip()
-            code = (tx.findtext(".//{*}StsRsnInf/{*}Rsn/{*}Cd") or "").strip()
-            invoice = db.session.scalar(select(Invoice).where(Invoice.number == reference).with_for_update())
-            if invoice is None:
-                unknown.append(reference)
-                continue
-            debited = money(sum((p.amount for p in invoice.payments if p.method is PaymentMethod.DIRECT_DEBIT),
-                                Decimal("0")))
-            if invoice.status is InvoiceStatus.DIRECT_DEBIT:
-                invoice.status = InvoiceStatus.REJECTED
-            elif debited > 0:  # rejected after the collection date was settled: the payment is reversed
-                apply_payment(invoice, -debited, PaymentMethod.DIRECT_DEBIT, reference=f"rejet {code}",
-                              recorded_by_id=user.id)
-                invoice.status = InvoiceStatus.REJECTED
-            else:
-                continue
-            rejected.append((invoice, code))
-            household = invoice.statement.household
-            for member in household.members if household else []:
-                if member.user.active:
-                    notify("payments.sepa_rejected", member.user,
-                           {"number": invoice.number, "reason": str(REJECTION_REASONS.get(code, code)),
-                            "remaining": f"{invoice.remaining:.2f}".replace(".", ","),
-                            "path": f"/paiements/factures/{invoice.id}"},
-                           dedup_key=f"sepa-rejected:{invoice.id}:{member.user_id}:{clock.today()}")
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    for tx in root.iter("{*}TxInfAndSts"):
+        if (tx.findtext("{*}TxSts") or "").strip() != "RJCT":
+            continue
+        reference = (tx.findtext("{*}OrgnlEndToEndId") or "").strip()
+        code = (tx.findtext(".//{*}StsRsnInf/{*}Rsn/{*}Cd") or "").strip()
+        invoice = db.session.scalar(select(Invoice).where(Invoice.number == reference).with_for_update())
+        if invoice is None:
+            unknown.append(reference)
+            continue
+        debited = money(sum((p.amount for p in invoice.payments if p.method is PaymentMethod.DIRECT_DEBIT),
+                            Decimal("0")))
+        if invoice.status is InvoiceStatus.DIRECT_DEBIT:
+            invoice.status = InvoiceStatus.REJECTED
+        elif debited > 0:  # rejected after the collection date was settled: the payment is reversed
+            apply_payment(invoice, -debited, PaymentMethod.DIRECT_DEBIT, reference=f"rejet {code}",
+                          recorded_by_id=user.id)
+            invoice.status = InvoiceStatus.REJECTED
+        else:
+            continue
+        rejected.append((invoice, code))
+        household = invoice.statement.household
+        for member in household.members if household else []:
+            if member.user.active:
+                notify("payments.sepa_rejected", member.user,
+                       {"number": invoice.number, "reason": str(REJECTION_REASONS.get(code, code)),
+                        "remaining": f"{invoice.remaining:.2f}".replace(".", ","),
+                        "path": f"/paiements/factures/{invoice.id}"},
+                       dedup_key=f"sepa-rejected:{invoice.id}:{member.user_id}:{clock.today()}")
     return rejected, unknown
 
 
+@use_case
 def settle_direct_debits(today: date | None = None) -> int:
     """Daily job: on its collection date, a debit sent to the bank is money received: the invoice's
     remaining amount is recorded as a direct-debit payment (a later rejection reverses it)."""
     today = today or clock.today()
     count = 0
-    try:
-        invoices = db.session.scalars(select(Invoice).where(Invoice.status == InvoiceStatus.DIRECT_DEBIT,
-                                                            Invoice.direct_debit_on <= today)
-                                      .order_by(Invoice.id).with_for_update())
-        for invoice in invoices:
-            mandate = active_mandate(invoice.household_id) if invoice.household_id else None
-            apply_payment(invoice, invoice.remaining, PaymentMethod.DIRECT_DEBIT,
-                          reference=mandate.rum if mandate else "")
-            count += 1
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    invoices = db.session.scalars(select(Invoice).where(Invoice.status == InvoiceStatus.DIRECT_DEBIT,
+                                                        Invoice.direct_debit_on <= today)
+                                  .order_by(Invoice.id).with_for_update())
+    for invoice in invoices:
+        mandate = active_mandate(invoice.household_id) if invoice.household_id else None
+        apply_payment(invoice, invoice.remaining, PaymentMethod.DIRECT_DEBIT,
+                      reference=mandate.rum if mandate else "")
+        count += 1
     return count

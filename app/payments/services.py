@@ -27,6 +27,7 @@ from app.extensions import db
 from app.families.models import Household
 from app.payments.access import Action
 from app.payments.models import Invoice, InvoiceSequence, InvoiceStatus, Payment, PaymentMethod
+from app.transactions import use_case
 
 ZERO = Decimal("0.00")
 
@@ -142,24 +143,20 @@ def lock_invoices(ids: Iterable[int]) -> list[Invoice]:
 
 # ---------------------------------------------------------------- the Trésor public
 
+@use_case
 def send_overdue_to_tresor(today: date | None = None) -> int:
     """Mark TRESOR every unpaid invoice whose due date is more than the rule's period past.
 
     Safe twice a day: an invoice already sent is no longer among the unpaid ones."""
     today = today or clock.today()
     count = 0
-    try:
-        candidates = db.session.scalars(select(Invoice).where(Invoice.status.in_(UNPAID), Invoice.due_on < today)
-                                        .order_by(Invoice.id).with_for_update())
-        for invoice in candidates:
-            if invoice.due_on + timedelta(days=TRESOR_AFTER_DAYS.value(on=today)) < today:
-                invoice.status = InvoiceStatus.TRESOR
-                invoice.sent_to_tresor_on = today
-                count += 1
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    candidates = db.session.scalars(select(Invoice).where(Invoice.status.in_(UNPAID), Invoice.due_on < today)
+                                    .order_by(Invoice.id).with_for_update())
+    for invoice in candidates:
+        if invoice.due_on + timedelta(days=TRESOR_AFTER_DAYS.value(on=today)) < today:
+            invoice.status = InvoiceStatus.TRESOR
+            invoice.sent_to_tresor_on = today
+            count += 1
     return count
 
 
@@ -212,6 +209,7 @@ REMINDER_DAYS = rules.define(
     source=_l("Règlement de la régie de recettes des services familles"))
 
 
+@use_case
 def send_due_reminders(today: date | None = None) -> int:
     """E-mail (outbox) the guardians of each invoice still to pay whose due date is within the
     rule's days. Once per invoice and guardian, whichever day the job runs in that window."""
@@ -221,31 +219,26 @@ def send_due_reminders(today: date | None = None) -> int:
     today = today or clock.today()
     horizon = today + timedelta(days=REMINDER_DAYS.value(on=today))
     count = 0
-    try:
-        invoices = db.session.scalars(select(Invoice).where(
-            Invoice.status.in_(PAYABLE), Invoice.due_on >= today, Invoice.due_on <= horizon,
-            Invoice.household_id.is_not(None)).order_by(Invoice.id))
-        for invoice in invoices:
-            if invoice.remaining <= ZERO:
+    invoices = db.session.scalars(select(Invoice).where(
+        Invoice.status.in_(PAYABLE), Invoice.due_on >= today, Invoice.due_on <= horizon,
+        Invoice.household_id.is_not(None)).order_by(Invoice.id))
+    for invoice in invoices:
+        if invoice.remaining <= ZERO:
+            continue
+        members = db.session.scalars(select(HouseholdMember).where(
+            HouseholdMember.household_id == invoice.household_id))
+        for member in members:
+            if not member.user.active:
                 continue
-            members = db.session.scalars(select(HouseholdMember).where(
-                HouseholdMember.household_id == invoice.household_id))
-            for member in members:
-                if not member.user.active:
-                    continue
-                key = f"invoice-reminder:{invoice.id}:{member.user_id}"
-                if find_by_dedup_key(key) is not None:
-                    continue
-                message = notify("payments.due_reminder", member.user,
-                                 {"number": invoice.number, "remaining": _fr(invoice.remaining),
-                                  "due_on": invoice.due_on.strftime("%d/%m/%Y"),
-                                  "path": f"/paiements/factures/{invoice.id}"}, dedup_key=key)
-                if message is not None:
-                    count += 1
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+            key = f"invoice-reminder:{invoice.id}:{member.user_id}"
+            if find_by_dedup_key(key) is not None:
+                continue
+            message = notify("payments.due_reminder", member.user,
+                             {"number": invoice.number, "remaining": _fr(invoice.remaining),
+                              "due_on": invoice.due_on.strftime("%d/%m/%Y"),
+                              "path": f"/paiements/factures/{invoice.id}"}, dedup_key=key)
+            if message is not None:
+                count += 1
     return count
 
 
@@ -322,6 +315,7 @@ def booking_refusal(household: Household, today: date) -> Refusal | None:
 DESK_METHODS = (PaymentMethod.CASH, PaymentMethod.CHEQUE, PaymentMethod.CESU, PaymentMethod.ANCV)
 
 
+@use_case
 def record_desk_payment(user: User, invoice_id: int, amount: Decimal, method: PaymentMethod,
                         reference: str = "") -> Payment:
     """A payment received at the régie's desk (cash, cheque, CESU, ANCV chèques-vacances).
@@ -342,21 +336,16 @@ def record_desk_payment(user: User, invoice_id: int, amount: Decimal, method: Pa
         raise ValidationFailed(_("Le montant doit être positif."), field="amount")
     if method is PaymentMethod.CHEQUE and not reference.strip():
         raise ValidationFailed(_("Indiquez le numéro du chèque."), field="reference")
-    try:
-        (invoice,) = lock_invoices([invoice_id]) or (None,)
-        if invoice is None:
-            raise NotFound()
-        if invoice.status not in PAYABLE:
-            raise ValidationFailed(_("Cette facture ne se paie plus à la régie (%(state)s).",
-                                     state=str(STATUS_LABELS[invoice.status]).lower()), field="amount")
-        if amount > invoice.remaining:
-            raise ValidationFailed(_("Le montant dépasse le reste à payer (%(remaining)s €).",
-                                     remaining=_fr(invoice.remaining)), field="amount")
-        payment = apply_payment(invoice, amount, method, reference=reference.strip(), recorded_by_id=user.id)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    (invoice,) = lock_invoices([invoice_id]) or (None,)
+    if invoice is None:
+        raise NotFound()
+    if invoice.status not in PAYABLE:
+        raise ValidationFailed(_("Cette facture ne se paie plus à la régie (%(state)s).",
+                                 state=str(STATUS_LABELS[invoice.status]).lower()), field="amount")
+    if amount > invoice.remaining:
+        raise ValidationFailed(_("Le montant dépasse le reste à payer (%(remaining)s €).",
+                                 remaining=_fr(invoice.remaining)), field="amount")
+    payment = apply_payment(invoice, amount, method, reference=reference.strip(), recorded_by_id=user.id)
     return payment
 
 

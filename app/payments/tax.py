@@ -28,6 +28,7 @@ from app.billing.registry import money
 from app.errors import Conflict, NotFound
 from app.extensions import db
 from app.payments.models import Invoice, Payment
+from app.transactions import use_case
 
 ZERO = Decimal("0.00")
 
@@ -149,6 +150,7 @@ def _midnight():
 SEND_FROM_DAY = 15  # certificates of the previous year are e-mailed from this day of January
 
 
+@use_case
 def send_certificates(today: date | None = None) -> int:
     """Each January (from the 15th, once the December payments are in), e-mail every household that
     paid anything for a child under 6 the previous year its certificate as PDF (outbox, once per
@@ -169,31 +171,26 @@ def send_certificates(today: date | None = None) -> int:
         select(Invoice.household_id).join(Payment).where(Payment.paid_at >= start, Payment.paid_at < end,
                                                          Invoice.household_id.is_not(None)))))
     count = 0
-    try:
-        for household_id in household_ids:
-            members = [m for m in db.session.scalars(select(HouseholdMember).where(
-                HouseholdMember.household_id == household_id)) if m.user.active]
-            pending = [m for m in members if find_by_dedup_key(f"tax-certificate:{year}:{m.user_id}") is None]
-            if not pending:
-                continue
-            try:
-                certificate = certificate_for(household_id, year)
-            except Conflict:
-                logging.getLogger(__name__).error("tax certificates %s not sent: the meal part is not set", year)
-                return count
-            if certificate.total <= ZERO:
-                continue
-            content = base64.b64encode(render_pdf("payments/tax_certificate_pdf.html",
-                                                  certificate=certificate)).decode()
-            for member in pending:
-                notify("payments.tax_certificate", member.user, {"year": year, "total": f"{certificate.total:.2f}"
-                                                                 .replace(".", ",")},
-                       attachments=[{"filename": f"attestation-frais-de-garde-{year}.pdf",
-                                     "content_type": "application/pdf", "content_base64": content}],
-                       dedup_key=f"tax-certificate:{year}:{member.user_id}")
-                count += 1
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    for household_id in household_ids:
+        members = [m for m in db.session.scalars(select(HouseholdMember).where(
+            HouseholdMember.household_id == household_id)) if m.user.active]
+        pending = [m for m in members if find_by_dedup_key(f"tax-certificate:{year}:{m.user_id}") is None]
+        if not pending:
+            continue
+        try:
+            certificate = certificate_for(household_id, year)
+        except Conflict:
+            logging.getLogger(__name__).error("tax certificates %s not sent: the meal part is not set", year)
+            return count
+        if certificate.total <= ZERO:
+            continue
+        content = base64.b64encode(render_pdf("payments/tax_certificate_pdf.html",
+                                              certificate=certificate)).decode()
+        for member in pending:
+            notify("payments.tax_certificate", member.user, {"year": year, "total": f"{certificate.total:.2f}"
+                                                             .replace(".", ",")},
+                   attachments=[{"filename": f"attestation-frais-de-garde-{year}.pdf",
+                                 "content_type": "application/pdf", "content_base64": content}],
+                   dedup_key=f"tax-certificate:{year}:{member.user_id}")
+            count += 1
     return count

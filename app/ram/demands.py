@@ -26,6 +26,7 @@ from app.ram.models import (
 )
 from app.ram.reminders import notify_introduction
 from app.ram.services import PlaceUnavailable, add_contract, lock_childminder, place_problem, today_local
+from app.transactions import use_case
 
 DEMAND_FIELDS = ("family_name", "contact_phone", "contact_email", "child_first_name", "child_birth_date",
                  "birth_expected", "start_date", "schedule", "atypical_hours", "needs_meals", "needs_school_pickup",
@@ -79,6 +80,7 @@ def _validate(fields: dict, user: User) -> dict:
     return fields
 
 
+@use_case
 def create_demand(user: User, **fields) -> FamilyDemand:
     """Record a demand: a parent for their own family (online), or Relais staff at the desk.
 
@@ -96,7 +98,6 @@ def create_demand(user: User, **fields) -> FamilyDemand:
         demand.contact_email = demand.contact_email or user.email
         demand.contact_phone = demand.contact_phone or user.phone
     db.session.add(demand)
-    db.session.commit()
     return demand
 
 
@@ -128,6 +129,7 @@ def list_demands(user: User, *, status: DemandStatus | None = None, relais_id: i
     return list(db.session.scalars(query.order_by(FamilyDemand.start_date, FamilyDemand.id)))
 
 
+@use_case
 def update_demand(user: User, demand: FamilyDemand, **fields) -> FamilyDemand:
     """Change an open demand. Raises NotFound, Conflict (met or cancelled), ValidationFailed."""
     require(user, perm.EDIT_DEMAND, demand)
@@ -140,20 +142,20 @@ def update_demand(user: User, demand: FamilyDemand, **fields) -> FamilyDemand:
     current = _validate(current, user)
     for name, value in current.items():
         setattr(demand, name, value)
-    db.session.commit()
     return demand
 
 
+@use_case
 def cancel_demand(user: User, demand: FamilyDemand) -> FamilyDemand:
     """Close a demand the family no longer needs. Raises NotFound, Conflict."""
     require(user, perm.EDIT_DEMAND, demand)
     if not demand.is_open:
         raise Conflict(_("Cette demande est déjà close."))
     demand.status = DemandStatus.CANCELLED
-    db.session.commit()
     return demand
 
 
+@use_case
 def record_introduction(user: User, demand: FamilyDemand, childminder_id: int, introduced_on: date | None = None,
                         notes: str = "") -> Introduction:
     """Record that staff put the family in touch with a childminder. Raises Forbidden, NotFound, Conflict."""
@@ -171,7 +173,6 @@ def record_introduction(user: User, demand: FamilyDemand, childminder_id: int, i
     demand.status = DemandStatus.IN_PROGRESS
     db.session.flush()
     notify_introduction(introduction)
-    db.session.commit()
     return introduction
 
 
@@ -183,6 +184,7 @@ def _signed_mask(demand: FamilyDemand) -> int:
     return mask
 
 
+@use_case
 def record_outcome(user: User, introduction_id: int, outcome: IntroductionOutcome, outcome_on: date | None = None,
                    notes: str = "") -> Introduction:
     """Record how an introduction ended.
@@ -221,7 +223,7 @@ def record_outcome(user: User, introduction_id: int, outcome: IntroductionOutcom
             raise PlaceUnavailable(_("Cette assistante maternelle n'a plus de place pour ces horaires."))
         contract = add_contract(user, childminder, child_first_name=demand.child_first_name or demand.family_name,
                                 birth_date=demand.child_birth_date, schedule=sch.restrict(demand.schedule, taken),
-                                start_date=start, demand_id=demand.id, commit=False)
+                                start_date=start, demand_id=demand.id)
         introduction.contract_id = contract.id
         if remaining & ~taken == 0:
             demand.status = DemandStatus.MET
@@ -237,7 +239,6 @@ def record_outcome(user: User, introduction_id: int, outcome: IntroductionOutcom
             i.outcome == IntroductionOutcome.PENDING for i in demand.introductions if i is not introduction):
         demand.status = DemandStatus.OPEN
     demand.updated_at = utcnow()
-    db.session.commit()
     return introduction
 
 

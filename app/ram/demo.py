@@ -29,6 +29,7 @@ from app.ram.models import (
     Workshop,
 )
 from app.ram.services import profile_of, today_local
+from app.transactions import use_case
 
 PASSWORD = "Pitchoun-Demo-2026!"
 
@@ -71,6 +72,7 @@ def _user(email: str, role: Role, first: str, last: str, password_hash: str, cre
     return user
 
 
+@use_case
 def load_demo() -> list[str]:
     lines: list[str] = ["Relais Petite Enfance:"]
     created: list[str] = []
@@ -163,7 +165,6 @@ def load_demo() -> list[str]:
                                 place="Relais Cahors centre, 10 boulevard Gambetta", capacity=15,
                                 description="Comptines et petites percussions, pour les enfants de 1 à 3 ans."))
         lines.append(f"  workshop « {theme} »")
-    db.session.commit()
     if created:
         lines.append("  accounts:")
         lines.extend(created[:3])

@@ -21,6 +21,7 @@ from app.ram import access as perm
 from app.ram import schedule as sch
 from app.ram.models import Childminder, ChildminderAbsence
 from app.ram.services import lock_childminder, today_local
+from app.transactions import use_case
 
 MAX_ABSENCE_DAYS = 366
 
@@ -35,6 +36,7 @@ def contracts_outside(childminder: Childminder, schedule: dict, today: date) -> 
     return used & ~accepted
 
 
+@use_case
 def declare_accepted_hours(user: User, childminder: Childminder, schedule: dict | None) -> Childminder:
     """Record the days and hours the childminder accepts (None: no declaration, the licence alone
     decides). Refused when a current or future contract has a child outside these hours: the
@@ -45,7 +47,6 @@ def declare_accepted_hours(user: User, childminder: Childminder, schedule: dict 
     require(user, perm.EDIT_CHILDMINDER, childminder)
     if schedule is None:
         childminder.accepted_schedule = None
-        db.session.commit()
         return childminder
     try:
         schedule = sch.normalise(schedule)
@@ -62,10 +63,10 @@ def declare_accepted_hours(user: User, childminder: Childminder, schedule: dict 
                                  "%(slots)s. Gardez ces créneaux ou modifiez d'abord le contrat.",
                                  slots=sch.describe_text(outside)), field="schedule")
     childminder.accepted_schedule = schedule
-    db.session.commit()
     return childminder
 
 
+@use_case
 def add_absence(user: User, childminder: Childminder, start_date: date, end_date: date,
                 reason: str = "") -> ChildminderAbsence:
     """Record a period when the childminder takes no new child. Refused when it ends before it
@@ -90,10 +91,10 @@ def add_absence(user: User, childminder: Childminder, start_date: date, end_date
     absence = ChildminderAbsence(childminder=childminder, start_date=start_date, end_date=end_date,
                                  reason=reason.strip()[:200])
     db.session.add(absence)
-    db.session.commit()
     return absence
 
 
+@use_case
 def remove_absence(user: User, childminder: Childminder, absence_id: int) -> None:
     """Remove one of the childminder's absences. Raises NotFound (unknown, or someone else's)."""
     require(user, perm.EDIT_CHILDMINDER, childminder)
@@ -101,7 +102,6 @@ def remove_absence(user: User, childminder: Childminder, absence_id: int) -> Non
     if absence is None or absence.childminder_id != childminder.id:
         raise NotFound()
     db.session.delete(absence)
-    db.session.commit()
 
 
 def first_day_available(absences, day: date) -> date:

@@ -10,10 +10,12 @@ from app.extensions import db
 from app.notifications.models import OutboxMessage
 from app.notifications.outbox import notify
 from app.ram.models import Childminder, Workshop, WorkshopRegistration
+from app.transactions import use_case
 
 JOB_NAME = "ram.workshop_reminders"
 
 
+@use_case
 def send_workshop_reminders(today: date) -> int:
     """Remind each registered childminder, the day before, of tomorrow's workshops (once each)."""
     tomorrow = today + timedelta(days=1)
@@ -35,7 +37,6 @@ def send_workshop_reminders(today: date) -> int:
                 "children": len(registration.children or []), "path": f"/relais/ateliers/{workshop.id}"},
                dedup_key=key)
         queued += 1
-    db.session.commit()
     return queued
 
 

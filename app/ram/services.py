@@ -36,6 +36,7 @@ from app.ram.models import (
     Relais,
 )
 from app.ram.staleness import is_stale, last_deadline, next_deadline, previous_deadline  # noqa: F401
+from app.transactions import use_case
 
 PARIS = clock.PARIS
 
@@ -128,6 +129,7 @@ def list_childminders(user: User, *, relais_id: int | None = None, commune_insee
     return rows
 
 
+@use_case
 def create_childminder(staff: User, *, email: str, first_name: str, last_name: str, phone: str = "",
                        commune_insee: str, relais_id: int | None, address: str = "") -> Childminder:
     """Create a childminder account and profile, and e-mail an invitation to choose a password.
@@ -150,7 +152,6 @@ def create_childminder(staff: User, *, email: str, first_name: str, last_name: s
     link = public_url("accounts.reset_password", token=make_reset_token(user))
     notify("ram.childminder_invited", user, {"user": user, "set_password_url": link,
                                             "relais_name": childminder.relais.name if childminder.relais else ""})
-    db.session.commit()
     return childminder
 
 
@@ -160,6 +161,7 @@ PROFILE_FIELDS = ("commune_insee", "relais_id", "address", "show_address", "show
                   "presentation")
 
 
+@use_case
 def update_profile(user: User, childminder: Childminder, **fields: Any) -> Childminder:
     """Change the profile (commune, relais, address and whether it is shown, offers). Raises NotFound,
     ValidationFailed. Only Relais staff change the relais."""
@@ -176,7 +178,6 @@ def update_profile(user: User, childminder: Childminder, **fields: Any) -> Child
             _check_relais(fields["relais_id"])
     for name, value in fields.items():
         setattr(childminder, name, value)
-    db.session.commit()
     return childminder
 
 
@@ -199,6 +200,7 @@ def _validate_licence(max_children: int, max_under_3: int, valid_from: date, val
         raise ValidationFailed(_("Une extension temporaire ajoute au plus 2 places."), field="extension_places")
 
 
+@use_case
 def save_licence(user: User, childminder: Childminder, *, licence_id: int | None = None, reference: str = "",
                  max_children: int, max_under_3: int, valid_from: date, valid_until: date,
                  extension_from: date | None = None, extension_until: date | None = None,
@@ -221,10 +223,10 @@ def save_licence(user: User, childminder: Childminder, *, licence_id: int | None
     licence.valid_from, licence.valid_until = valid_from, valid_until
     licence.extension_from, licence.extension_until = extension_from, extension_until
     licence.extension_places = extension_places if extension_from else 0
-    db.session.commit()
     return licence
 
 
+@use_case
 def add_own_child(user: User, childminder: Childminder, first_name: str, birth_date: date) -> OwnChild:
     """Record one of the childminder's own children (counted while under 11). Raises NotFound, ValidationFailed."""
     require(user, perm.EDIT_CHILDMINDER, childminder)
@@ -232,10 +234,10 @@ def add_own_child(user: User, childminder: Childminder, first_name: str, birth_d
         raise ValidationFailed(_("La date de naissance ne peut pas être dans le futur."), field="birth_date")
     child = OwnChild(childminder=childminder, first_name=first_name.strip(), birth_date=birth_date)
     db.session.add(child)
-    db.session.commit()
     return child
 
 
+@use_case
 def remove_own_child(user: User, childminder: Childminder, child_id: int) -> None:
     """Remove an own child (moved out, or recorded by mistake). Raises NotFound."""
     require(user, perm.EDIT_CHILDMINDER, childminder)
@@ -243,7 +245,6 @@ def remove_own_child(user: User, childminder: Childminder, child_id: int) -> Non
     if child is None or child.childminder_id != childminder.id:
         raise NotFound()
     db.session.delete(child)
-    db.session.commit()
 
 
 def lock_childminder(childminder_id: int) -> None:
@@ -260,9 +261,10 @@ def place_problem(childminder: Childminder, schedule: dict[str, Any], birth_date
     return wanted & ~av.covered_mask(profile_of(childminder), wanted, start, birth_date, end=end)
 
 
+@use_case
 def add_contract(user: User, childminder: Childminder, *, child_first_name: str, birth_date: date,
                  schedule: dict[str, Any], start_date: date, end_date: date | None = None,
-                 demand_id: int | None = None, commit: bool = True) -> CareContract:
+                 demand_id: int | None = None) -> CareContract:
     """Record a minded child under contract, if it fits the licence and the legal limits on every
     slot from its start date. Raises NotFound, ValidationFailed, PlaceUnavailable (with the slots)."""
     require(user, perm.EDIT_CHILDMINDER, childminder)
@@ -287,13 +289,11 @@ def add_contract(user: User, childminder: Childminder, *, child_first_name: str,
                             birth_date=birth_date, schedule=schedule, start_date=start_date, end_date=end_date,
                             demand_id=demand_id)
     db.session.add(contract)
-    if commit:
-        db.session.commit()
-    else:
-        db.session.flush()
+    db.session.flush()
     return contract
 
 
+@use_case
 def end_contract(user: User, childminder: Childminder, contract_id: int, end_date: date) -> CareContract:
     """Set the last day of a contract (the place frees the day after). Raises NotFound, ValidationFailed."""
     require(user, perm.EDIT_CHILDMINDER, childminder)
@@ -303,7 +303,6 @@ def end_contract(user: User, childminder: Childminder, contract_id: int, end_dat
     if end_date < contract.start_date:
         raise ValidationFailed(_("La fin du contrat doit suivre son début."), field="end_date")
     contract.end_date = end_date
-    db.session.commit()
     return contract
 
 
@@ -334,6 +333,7 @@ def availability_is_stale(childminder: Childminder, today: date | None = None) -
     return is_stale(local_date(last.declared_at) if last else None, today or today_local())
 
 
+@use_case
 def publish_availability(user: User, childminder: Childminder, valid_from: date, note: str = "") -> \
         AvailabilityDeclaration:
     """Publish or confirm the availability as computed today (by the childminder or Relais staff for
@@ -344,10 +344,10 @@ def publish_availability(user: User, childminder: Childminder, valid_from: date,
     declaration = AvailabilityDeclaration(childminder=childminder, valid_from=valid_from,
                                           declared_by_id=user.id, note=note.strip()[:500])
     db.session.add(declaration)
-    db.session.commit()
     return declaration
 
 
+@use_case
 def send_stale_reminders(today: date | None = None) -> int:
     """E-mail every active childminder whose availability is stale, once per deadline.
 
@@ -378,5 +378,4 @@ def send_stale_reminders(today: date | None = None) -> int:
                 "url": public_url("ram.childminder_availability", childminder_id=childminder.id)},
                dedup_key=key)
         count += 1
-    db.session.commit()
     return count

@@ -21,6 +21,7 @@ from app.notifications import ical
 from app.ram import access as perm
 from app.ram.models import Relais, Workshop, WorkshopRegistration
 from app.ram.services import childminder_of, today_local
+from app.transactions import use_case
 
 PARIS = clock.PARIS
 MAX_CHILDREN_BROUGHT = 6
@@ -48,6 +49,7 @@ def get_workshop(workshop_id: int) -> Workshop:
     return workshop
 
 
+@use_case
 def create_workshop(user: User, *, relais_id: int, theme: str, day: date, start_time: time, end_time: time,
                     place: str, capacity: int, description: str = "") -> Workshop:
     """Create a workshop of one of the staff member's relais. Raises Forbidden, ValidationFailed."""
@@ -63,7 +65,6 @@ def create_workshop(user: User, *, relais_id: int, theme: str, day: date, start_
     workshop = Workshop(relais_id=relais_id, theme=theme.strip(), day=day, start_time=start_time,
                         end_time=end_time, place=place.strip(), capacity=capacity, description=description.strip())
     db.session.add(workshop)
-    db.session.commit()
     return workshop
 
 
@@ -75,6 +76,7 @@ def _lock(workshop_id: int) -> Workshop:
     return workshop
 
 
+@use_case
 def register(user: User, workshop_id: int, children: list[str]) -> WorkshopRegistration:
     """Register the childminder with the children they bring (first names).
 
@@ -99,10 +101,10 @@ def register(user: User, workshop_id: int, children: list[str]) -> WorkshopRegis
                                       workshop.places_left, n=wanted))
     registration = WorkshopRegistration(workshop=workshop, childminder_id=childminder.id, children=children)
     db.session.add(registration)
-    db.session.commit()
     return registration
 
 
+@use_case
 def cancel_registration(user: User, workshop_id: int) -> None:
     """Withdraw the childminder's registration; the places free at once. Raises NotFound."""
     require(user, perm.REGISTER_WORKSHOP)
@@ -112,7 +114,6 @@ def cancel_registration(user: User, workshop_id: int) -> None:
     if registration is None:
         raise NotFound()
     db.session.delete(registration)
-    db.session.commit()
 
 
 def ical_feed(relais_id: int) -> bytes:

@@ -20,6 +20,7 @@ from app.extensions import db
 from app.rules.access import Action
 from app.rules.models import RuleValue
 from app.rules.registry import Rule, all_rules, get, set_value
+from app.transactions import use_case
 
 
 @dataclass
@@ -69,6 +70,7 @@ def overview(user: User, today: date | None = None) -> list[RuleView]:
     return views
 
 
+@use_case
 def record(user: User, key: str, value: str, valid_from: date | None, note: str = "",
            today: date | None = None) -> RuleValue:
     """Record a rule's new value from `valid_from` (today or later: a past case keeps the rule then in force).
@@ -82,21 +84,16 @@ def record(user: User, key: str, value: str, valid_from: date | None, note: str 
     except KeyError:
         raise NotFound() from None
     today = today or clock.today()
-    try:
-        if valid_from is None:
-            raise ValidationFailed(_("Indiquez la date à partir de laquelle la valeur s'applique."),
-                                   field="valid_from")
-        if valid_from < today:
-            raise ValidationFailed(_("La date d'effet ne peut pas être passée : les cas déjà jugés gardent "
-                                     "la règle alors en vigueur."), field="valid_from")
-        note = (note or "").strip()
-        if len(note) > 500:
-            raise ValidationFailed(_("La note est limitée à 500 caractères."), field="note")
-        if not str(value or "").strip():
-            raise ValidationFailed(_("Indiquez la nouvelle valeur."), field="value")
-        row = set_value(rule.key, str(value), valid_from=valid_from, by_user_id=user.id, note=note)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    if valid_from is None:
+        raise ValidationFailed(_("Indiquez la date à partir de laquelle la valeur s'applique."),
+                               field="valid_from")
+    if valid_from < today:
+        raise ValidationFailed(_("La date d'effet ne peut pas être passée : les cas déjà jugés gardent "
+                                 "la règle alors en vigueur."), field="valid_from")
+    note = (note or "").strip()
+    if len(note) > 500:
+        raise ValidationFailed(_("La note est limitée à 500 caractères."), field="note")
+    if not str(value or "").strip():
+        raise ValidationFailed(_("Indiquez la nouvelle valeur."), field="value")
+    row = set_value(rule.key, str(value), valid_from=valid_from, by_user_id=user.id, note=note)
     return row

@@ -22,6 +22,7 @@ from app.booking.models import Activity, ActivityKind, Session, StaffingRegime, 
 from app.extensions import db, utcnow
 from app.families.models import Child, Commune, Household, HouseholdMember
 from app.sites.models import Site, SiteStaff
+from app.transactions import use_case
 
 PASSWORD = "Pitchoun-Demo-2026!"
 FAMILIES = 30
@@ -121,6 +122,7 @@ def _families(activity: Activity, first_day: date, lines: list[str]) -> list[Hou
     return households
 
 
+@use_case
 def load_demo() -> list[str]:
     lines: list[str] = []
     site, activity, unit = _site_activity_unit(lines)
@@ -170,7 +172,6 @@ def load_demo() -> list[str]:
                     request.items.append(AllocationRequestItem(child_id=child.id, session_id=session.id, rank=rank))
             db.session.add(request)
             created += 1
-    db.session.commit()
     if created:
         lines.append(f"  {created} family request(s) for the draw; run it after the close with "
                      f"`flask --app app allocation run {activity.id} {first_day.isoformat()}` "

@@ -35,6 +35,7 @@ from app.booking.pricing import price_for
 from app.errors import Conflict, NotFound
 from app.extensions import db, utcnow
 from app.families.models import Child, Household
+from app.transactions import rollback, use_case
 
 
 class WindowStillOpen(Conflict):
@@ -126,6 +127,7 @@ def _reason(status: str, wish_priority: list, period: AllocationPeriod, rank: in
              p=priorities, rank=rank, n=number)
 
 
+@use_case
 def run_draw(user: User | None, period_id: int, *, seed: str | None = None, simulate: bool = False,
              now: datetime | None = None) -> DrawResult:
     """Allocate the period's places by priority and seeded draw, in one transaction.
@@ -141,103 +143,98 @@ def run_draw(user: User | None, period_id: int, *, seed: str | None = None, simu
     director), WindowStillOpen (real draw before the close).
     """
     now = now or utcnow()
-    try:
-        period = lock_period(period_id)
-        require_manager(user, period)
-        if period.is_drawn:
-            result = stored_result(period)
-            result.already_drawn = True
-            db.session.rollback()
-            return result
-        if not simulate and now < period.requests_close_at:
-            raise WindowStillOpen(_("Les demandes sont ouvertes jusqu'au %(when)s : le tirage aura lieu après.",
-                                    when=_local(period.requests_close_at)))
-        seed = (seed or "").strip() or secrets.token_hex(8)
-        sessions = {s.id: s for s in period_sessions(period)}
-        locked = engine.lock_sessions(sessions)
-        requests = list(db.session.scalars(
-            select(AllocationRequest).where(AllocationRequest.period_id == period.id,
-                                            AllocationRequest.withdrawn_at.is_(None))
-            .options(selectinload(AllocationRequest.items).selectinload(AllocationRequestItem.child),
-                     selectinload(AllocationRequest.household).selectinload(Household.members))
-            .order_by(AllocationRequest.id)))
-        numbers = draw_numbers((r.id for r in requests), seed)
-        places = {(sid, band.value): s.remaining(band) for sid, s in locked.items() for band in AgeBand}
-        candidates, refused, wishes, prices = [], {}, {}, {}
-        for request in requests:
-            request.draw_number = numbers[request.id]
-            for item in request.items:
-                session = locked.get(item.session_id)
-                if session is None:  # session moved out of the period since the request
-                    refused[item.id] = _("Cette séance ne fait plus partie de la période.")
-                    continue
-                band, why = _eligibility(item.child, request.household, session, now)
-                wish = Wish(item, request, request.household, item.child, session)
-                item.priority = [CRITERIA[code].value(wish, period) for code in period.rules if code in CRITERIA]
-                item.age_band = band
-                wishes[item.id] = (item, request, session)
-                if band is None:
-                    refused[item.id] = why
-                    continue
-                try:  # never free by accident: no applicable tariff refuses the wish
-                    prices[item.id] = price_for(session.unit_id, request.household, session.day)
-                except BookingRefused as refusal:
-                    refused[item.id] = refusal.message
-        _one_per_time_slot(wishes, refused)
-        for item_id, (item, request, _session) in wishes.items():
-            if item_id not in refused:
-                candidates.append(Candidate(item.id, request.id, item.child_id, item.session_id, item.age_band,
-                                            item.rank, tuple(item.priority), request.siblings_together))
-        decisions = allocate(candidates, places, seed)
-        booked_by = user.id if user is not None else None
-        for decision in decisions:
-            item, request, session = wishes[decision.item_id]
-            booking = Booking(child_id=item.child_id, session_id=session.id, age_band=AgeBand(item.age_band),
-                              submission_id=f"draw-{period.id}", booked_by_id=booked_by, created_at=now,
-                              updated_at=now, price=prices[item.id])
-            given = decision.status == "confirmed"
-            engine.place(booking, session, engine.admit(item.child, session) if given else admission.CONFIRM,
-                         give=given)
-            db.session.add(booking)
-            db.session.flush()
-            item.booking_id = booking.id
-            item.outcome = booking.status.value
-            item.draw_order = decision.order
-        split = {d.item_id for d in decisions if d.split}
-        for item_id, (item, request, _session) in wishes.items():
-            if item_id in refused:
-                item.outcome, item.reason = "refused", refused[item_id]
-                item.booking_id = item.draw_order = item.waitlist_position = None
-                continue
-            booking = db.session.get(Booking, item.booking_id)
-            item.waitlist_position = engine.waitlist_position(booking)
-            item.reason = _reason(item.outcome, item.priority, period, item.rank, request.draw_number,
-                                  item.waitlist_position, item_id in split)
-        for item_id, why in refused.items():
-            if item_id not in wishes:
-                item = db.session.get(AllocationRequestItem, item_id)
-                item.outcome, item.reason = "refused", why
-        for request in requests:
-            request.items_requested = len(request.items)
-            request.items_confirmed = sum(1 for i in request.items
-                                          if i.outcome in ("confirmed", "pending_preparation"))
-        period.seed = seed
-        period.places_at_draw = {f"{sid}:{band}": n for (sid, band), n in places.items()}
-        period.status = PeriodStatus.DRAWN
-        period.drawn_at = now
-        period.drawn_by_id = user.id if user is not None else None
-        db.session.flush()
+    period = lock_period(period_id)
+    require_manager(user, period)
+    if period.is_drawn:
         result = stored_result(period)
-        result.simulated = simulate
-        if simulate:
-            db.session.rollback()
-            return result
-        _notify_families(period, requests)
-        db.session.commit()
+        result.already_drawn = True
+        rollback()
         return result
-    except Exception:
-        db.session.rollback()
-        raise
+    if not simulate and now < period.requests_close_at:
+        raise WindowStillOpen(_("Les demandes sont ouvertes jusqu'au %(when)s : le tirage aura lieu après.",
+                                when=_local(period.requests_close_at)))
+    seed = (seed or "").strip() or secrets.token_hex(8)
+    sessions = {s.id: s for s in period_sessions(period)}
+    locked = engine.lock_sessions(sessions)
+    requests = list(db.session.scalars(
+        select(AllocationRequest).where(AllocationRequest.period_id == period.id,
+                                        AllocationRequest.withdrawn_at.is_(None))
+        .options(selectinload(AllocationRequest.items).selectinload(AllocationRequestItem.child),
+                 selectinload(AllocationRequest.household).selectinload(Household.members))
+        .order_by(AllocationRequest.id)))
+    numbers = draw_numbers((r.id for r in requests), seed)
+    places = {(sid, band.value): s.remaining(band) for sid, s in locked.items() for band in AgeBand}
+    candidates, refused, wishes, prices = [], {}, {}, {}
+    for request in requests:
+        request.draw_number = numbers[request.id]
+        for item in request.items:
+            session = locked.get(item.session_id)
+            if session is None:  # session moved out of the period since the request
+                refused[item.id] = _("Cette séance ne fait plus partie de la période.")
+                continue
+            band, why = _eligibility(item.child, request.household, session, now)
+            wish = Wish(item, request, request.household, item.child, session)
+            item.priority = [CRITERIA[code].value(wish, period) for code in period.rules if code in CRITERIA]
+            item.age_band = band
+            wishes[item.id] = (item, request, session)
+            if band is None:
+                refused[item.id] = why
+                continue
+            try:  # never free by accident: no applicable tariff refuses the wish
+                prices[item.id] = price_for(session.unit_id, request.household, session.day)
+            except BookingRefused as refusal:
+                refused[item.id] = refusal.message
+    _one_per_time_slot(wishes, refused)
+    for item_id, (item, request, _session) in wishes.items():
+        if item_id not in refused:
+            candidates.append(Candidate(item.id, request.id, item.child_id, item.session_id, item.age_band,
+                                        item.rank, tuple(item.priority), request.siblings_together))
+    decisions = allocate(candidates, places, seed)
+    booked_by = user.id if user is not None else None
+    for decision in decisions:
+        item, request, session = wishes[decision.item_id]
+        booking = Booking(child_id=item.child_id, session_id=session.id, age_band=AgeBand(item.age_band),
+                          submission_id=f"draw-{period.id}", booked_by_id=booked_by, created_at=now,
+                          updated_at=now, price=prices[item.id])
+        given = decision.status == "confirmed"
+        engine.place(booking, session, engine.admit(item.child, session) if given else admission.CONFIRM,
+                     give=given)
+        db.session.add(booking)
+        db.session.flush()
+        item.booking_id = booking.id
+        item.outcome = booking.status.value
+        item.draw_order = decision.order
+    split = {d.item_id for d in decisions if d.split}
+    for item_id, (item, request, _session) in wishes.items():
+        if item_id in refused:
+            item.outcome, item.reason = "refused", refused[item_id]
+            item.booking_id = item.draw_order = item.waitlist_position = None
+            continue
+        booking = db.session.get(Booking, item.booking_id)
+        item.waitlist_position = engine.waitlist_position(booking)
+        item.reason = _reason(item.outcome, item.priority, period, item.rank, request.draw_number,
+                              item.waitlist_position, item_id in split)
+    for item_id, why in refused.items():
+        if item_id not in wishes:
+            item = db.session.get(AllocationRequestItem, item_id)
+            item.outcome, item.reason = "refused", why
+    for request in requests:
+        request.items_requested = len(request.items)
+        request.items_confirmed = sum(1 for i in request.items
+                                      if i.outcome in ("confirmed", "pending_preparation"))
+    period.seed = seed
+    period.places_at_draw = {f"{sid}:{band}": n for (sid, band), n in places.items()}
+    period.status = PeriodStatus.DRAWN
+    period.drawn_at = now
+    period.drawn_by_id = user.id if user is not None else None
+    db.session.flush()
+    result = stored_result(period)
+    result.simulated = simulate
+    if simulate:
+        rollback()
+        return result
+    _notify_families(period, requests)
+    return result
 
 
 def _notify_families(period: AllocationPeriod, requests: list[AllocationRequest]) -> None:

@@ -35,6 +35,7 @@ from app.exports import Table
 from app.extensions import db, utcnow
 from app.families.models import Child
 from app.sites.access import site_ids_of
+from app.transactions import use_case
 
 DEFAULT_RULES = ["reception_plan", "resident", "guardians_working", "siblings", "fewer_last_time"]
 
@@ -61,6 +62,7 @@ def _check_dates(first_day: date, last_day: date, opens: datetime, closes: datet
         raise ValidationFailed(_("La clôture des demandes doit suivre leur ouverture."), field="requests_close_at")
 
 
+@use_case
 def create_period(user: User, activity_id: int, *, label: str, first_day: date, last_day: date,
                   requests_open_at: datetime, requests_close_at: datetime, rules=None) -> AllocationPeriod:
     """Put an activity's date range in draw mode (its director). No overlap with another period.
@@ -84,10 +86,10 @@ def create_period(user: User, activity_id: int, *, label: str, first_day: date, 
                               rules=_check_rules(DEFAULT_RULES if rules is None else rules),
                               created_by_id=user.id)
     db.session.add(period)
-    db.session.commit()
     return period
 
 
+@use_case
 def update_period(user: User | None, period_id: int, *, label: str | None = None,
                   requests_open_at: datetime | None = None, requests_close_at: datetime | None = None,
                   rules=None) -> AllocationPeriod:
@@ -105,10 +107,10 @@ def update_period(user: User | None, period_id: int, *, label: str | None = None
     _check_dates(period.first_day, period.last_day, period.requests_open_at, period.requests_close_at)
     if rules is not None:
         period.rules = _check_rules(rules)
-    db.session.commit()
     return period
 
 
+@use_case
 def close_requests_now(user: User | None, period_id: int, now: datetime | None = None) -> AllocationPeriod:
     """End the request window now (the draw may then run). Raises NotFound, Conflict."""
     now = now or utcnow()
@@ -119,7 +121,6 @@ def close_requests_now(user: User | None, period_id: int, now: datetime | None =
     period.requests_close_at = now
     if period.requests_open_at > now:
         period.requests_open_at = now
-    db.session.commit()
     return period
 
 
@@ -168,6 +169,7 @@ def get_own_request(user: User, period_id: int) -> AllocationRequest | None:
                                                              AllocationRequest.household_id == household.id))
 
 
+@use_case
 def submit_request(user: User, period_id: int, items, *, siblings_together: bool = False,
                    now: datetime | None = None) -> AllocationRequest:
     """Create or replace the household's request: (child_id, session_id, rank) items, rank 1 = most wanted.
@@ -175,13 +177,10 @@ def submit_request(user: User, period_id: int, items, *, siblings_together: bool
     Only while the window is open; nothing is booked or decided here.
     Raises NotFound (a child of another household, unknown period), WindowClosed, ValidationFailed.
     """
-    try:
-        return _submit_request(user, period_id, items, siblings_together, now)
-    except Exception:
-        db.session.rollback()  # releases the period's lock
-        raise
+    return _submit_request(user, period_id, items, siblings_together, now)  # a refusal releases the period's lock
 
 
+@use_case
 def _submit_request(user: User, period_id: int, items, siblings_together: bool,
                     now: datetime | None) -> AllocationRequest:
     now = now or utcnow()
@@ -220,10 +219,10 @@ def _submit_request(user: User, period_id: int, items, siblings_together: bool,
     request.submitted_by_id = user.id
     request.updated_at = now
     request.withdrawn_at = None
-    db.session.commit()
     return request
 
 
+@use_case
 def withdraw_request(user: User, period_id: int, now: datetime | None = None) -> None:
     """Withdraw the household's request before the close. Raises NotFound, WindowClosed."""
     now = now or utcnow()
@@ -235,7 +234,6 @@ def withdraw_request(user: User, period_id: int, now: datetime | None = None) ->
         raise WindowClosed()
     request.withdrawn_at = now
     request.updated_at = now
-    db.session.commit()
 
 
 # ---------------------------------------------------------------- transparency
