@@ -367,7 +367,7 @@ def reasons(index: MatchIndex, spec: DemandSpec, m: Match, needed: dict[str, boo
 
 def match_demand(user: User, demand: FamilyDemand, *, include_stale: bool = False) -> MatchResult:
     """The ranked childminders for a demand (Relais staff). Raises Forbidden."""
-    require(user, perm.MANAGE_TERRITORY)
+    require(user, perm.Action.MANAGE_TERRITORY)
     index = MatchIndex.load(near=(demand.commune_insee, demand.max_distance_km))
     return match(index, DemandSpec.of(demand), include_stale=include_stale)
 
@@ -404,7 +404,7 @@ def match_all(index: MatchIndex, specs: list[DemandSpec], include_stale: bool = 
 
 def unmatched_demands(user: User, include_stale: bool = False) -> list[tuple[FamilyDemand, dict]]:
     """Open demands with no match at all (no full, partial nor pair), with why (staff). Raises Forbidden."""
-    require(user, perm.MANAGE_TERRITORY)
+    require(user, perm.Action.MANAGE_TERRITORY)
     index = MatchIndex.load()
     out = []
     for demand in open_demands():
