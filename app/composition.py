@@ -121,6 +121,21 @@ POLICY_MODULES = (
     "app.rules.access",
 )
 
+# Every domain's named actions: the members of the `Action` class of its access module, the only way code and
+# templates name an action (tests/test_access_modules.py). Templates read them as `actions.<domain>`, e.g.
+# `can(current_user, actions.billing.MANAGE_BILLING)`.
+ACTION_MODULES = (
+    "app.accounts.access",
+    "app.families.access",
+    "app.booking.access",
+    "app.inclusion.access",
+    "app.ram.access",
+    "app.occasional.access",
+    "app.billing.access",
+    "app.payments.access",
+    "app.rules.access",
+)
+
 # The modules that declare dated rules (`rules.define`, app/rules/): each rule is a constant of the module
 # that applies it; the root reads them into the application's RuleRegistry (the settings page lists them).
 RULE_MODULES = (
@@ -185,6 +200,7 @@ def compose(app: Flask) -> None:
         _desk()
         _payments(app)
         _navigation()
+    _actions(app)
     formats.init_app(app)  # the number, date and money filters of every template
     _blueprints(app)
     _cli(app)
@@ -336,6 +352,11 @@ def _payments(app: Flask) -> None:
     app.jinja_env.globals.update(invoice_status_labels=payments_services.STATUS_LABELS,
                                  payment_method_labels=payments_services.METHOD_LABELS,
                                  transaction_status_labels=TRANSACTION_LABELS)
+
+
+def _actions(app: Flask) -> None:
+    app.jinja_env.globals["actions"] = {name.split(".")[1]: importlib.import_module(name).Action
+                                        for name in ACTION_MODULES}
 
 
 def _navigation() -> None:

@@ -5,11 +5,16 @@
 - Python modules compare a user's role only in the domains' `access.py` modules (SQL filters on
   `User.role` select accounts and are not decisions). There is no exception: `User` has no role
   helper (`has_role`, `is_staff`) either, so a decision cannot hide behind one.
+- Actions are named one way: as the members of the `Action` class of the domain's access module. Code
+  and templates (through the root's `actions` global) pass those members to `can(`, `require(` and
+  `@policy(`; an action's string is written once, in its class.
 - The role rules moved there keep their behaviour (tests/security/test_access_matrix.py and the domains'
   permission tests); a few are checked directly below.
 """
 from __future__ import annotations
 
+import ast
+import importlib
 import re
 from pathlib import Path
 
@@ -33,6 +38,92 @@ def _python_comparisons() -> dict[str, int]:
         if count:
             found[path.relative_to(APP).as_posix()] = count
     return found
+
+
+# `can(current_user, "billing.manage")`, `require(user, 'x')`: a quoted action in a template
+TEMPLATE_LITERAL_ACTION = re.compile(r"\b(?:can|require)\(\s*[^,()]+,\s*[\"']")
+CHECKS = {"can": 1, "require": 1, "policy": 0}  # the function and the position of its action argument
+ENDPOINT_FUNCTIONS = {"url_for", "public_url"}
+
+
+def _name(func: ast.expr) -> str | None:
+    return func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
+
+
+def _literal_actions(source: str) -> list[str]:
+    """The calls of `source` that name their action with a string literal (or an f-string)."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call) and _name(node.func) in CHECKS:
+            position = CHECKS[_name(node.func)]
+            arg = node.args[position] if len(node.args) > position else next(
+                (k.value for k in node.keywords if k.arg == "action"), None)
+            if isinstance(arg, ast.JoinedStr) or (isinstance(arg, ast.Constant) and isinstance(arg.value, str)):
+                found.append(f"line {node.lineno}: {ast.unparse(node)[:80]}")
+    return found
+
+
+def _strings_outside_action_classes(source: str) -> set[str]:
+    """Every string constant of `source` except docstrings and the members of `class Action`."""
+    tree = ast.parse(source)
+    skipped = {id(body[0].value) for node in ast.walk(tree)
+               if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+               and (body := node.body) and isinstance(body[0], ast.Expr)}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef) and node.name == "Action":
+            skipped |= {id(sub) for sub in ast.walk(node)}
+        elif isinstance(node, ast.Call) and _name(node.func) in ENDPOINT_FUNCTIONS and node.args:
+            skipped.add(id(node.args[0]))  # an endpoint may share an action's name ("families.add_child")
+    return {node.value for node in ast.walk(tree)
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in skipped}
+
+
+def test_actions_are_never_string_literals():
+    offenders = {path.relative_to(APP).as_posix(): found for path in APP.rglob("*.py")
+                 if (found := _literal_actions(path.read_text(encoding="utf-8")))}
+    offenders |= {path.relative_to(APP).as_posix(): [m.group(0) for m in found] for path in APP.rglob("*.html")
+                  if (found := list(TEMPLATE_LITERAL_ACTION.finditer(path.read_text(encoding="utf-8"))))}
+    assert not offenders, (f"actions named by a string: {offenders}; use the member of the domain's "
+                           "`Action` class (templates: `actions.<domain>.NAME`)")
+
+
+def test_every_action_is_a_member_of_its_domains_action_class(app):
+    """Every registered action is named in one `Action` class (exposed to templates), and its string
+    appears nowhere else in app/ (a helper taking an action cannot be handed a literal either)."""
+    from app.accounts.access import PolicyRegistry
+    from app.composition import ACTION_MODULES
+    from app.registries import current
+
+    members: dict[str, str] = {}
+    for module_name in ACTION_MODULES:
+        domain = module_name.split(".")[1]
+        for name, value in vars(importlib.import_module(module_name).Action).items():
+            if not name.startswith("_"):
+                assert value.startswith(f"{domain}."), (module_name, name, value)
+                assert value not in members, f"{value} named twice: {members.get(value)} and {name}"
+                members[value] = name
+    with app.app_context():
+        registered = set(current(PolicyRegistry).policies)
+        assert app.jinja_env.globals["actions"]["billing"].MANAGE_BILLING == "billing.manage"
+    assert registered == set(members), (registered ^ set(members))
+    elsewhere = {path.relative_to(APP).as_posix(): sorted(strings & registered) for path in APP.rglob("*.py")
+                 if (strings := _strings_outside_action_classes(path.read_text(encoding="utf-8"))) & registered}
+    assert not elsewhere, elsewhere
+    templates = {path.relative_to(APP).as_posix() for path in APP.rglob("*.html") for value in registered
+                 if re.search(rf"(?<!url_for\()[\"']{re.escape(value)}[\"']", path.read_text(encoding="utf-8"))}
+    assert not templates, templates
+
+
+def test_the_scan_sees_a_literal_action():
+    assert _literal_actions('require(user, "families.add_child", household)')
+    assert _literal_actions('@policy("families.view_child")\ndef f(user, child): ...')
+    assert _literal_actions('ok = access.can(user, f"booking.{name}")')
+    assert not _literal_actions("require(user, Action.ADD_CHILD, household)\nrequire(user, action, child)")
+    assert not _literal_actions("@policy(Action.VIEW_CHILD, hide=False)\ndef f(user, child): ...")
+    assert TEMPLATE_LITERAL_ACTION.search("{% if can(current_user, 'billing.manage') %}")
+    assert TEMPLATE_LITERAL_ACTION.search('{% if can(current_user, "payments.pay_invoice", invoice) %}')
+    assert not TEMPLATE_LITERAL_ACTION.search("{% if can(current_user, actions.payments.MANAGE) %}")
+    assert _strings_outside_action_classes('class Action:\n    A = "x.a"\n\nB = "x.b"\nurl_for("x.c")\n') == {"x.b"}
 
 
 def test_templates_call_can_instead_of_comparing_roles():

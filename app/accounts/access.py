@@ -1,6 +1,8 @@
 """Named actions, checked in one place.
 
-Each domain declares a policy per action next to the rule it names:
+Each domain names its actions as the members of one `Action` class in its access module
+(the string values are the registry's keys) and declares a policy per action next to the rule
+it names:
 
     @policy(Action.BOOK_FOR_CHILD)
     def _can_book(user, child): ...
@@ -9,7 +11,10 @@ The decorator only marks the function; the composition root (app/composition.py,
 POLICY_MODULES) reads the marks of the modules it lists into the application's
 PolicyRegistry (app.extensions), so two applications never share a policy and none
 depends on which page happened to be imported first. Service functions call
-`require(user, action, obj)`; templates call `can(user, action, obj)`. The HTML
+`require(user, action, obj)`; templates call `can(user, action, obj)` with the same members
+(the root exposes every domain's `Action` to Jinja as `actions`, e.g.
+`can(current_user, actions.billing.MANAGE_BILLING)`); never a string literal
+(tests/test_access_modules.py). The HTML
 pages and the API therefore cannot disagree. Actions on another household's
 objects raise NotFound, so their existence is never confirmed.
 """
@@ -27,6 +32,11 @@ from flask_login import current_user
 from app.accounts.models import Role, User
 from app.errors import Forbidden, NotFound
 from app.registries import current
+
+
+class Action:
+    MANAGE_ACCOUNTS = "accounts.manage_accounts"  # search and edit accounts: administrators (403)
+
 
 PolicyFn = Callable[[User, Any], bool]
 _MARK = "__pitchoun_policies__"  # on a policy function: the ((action, hide), ...) it decides

@@ -1,7 +1,7 @@
 """Account administration: search, edit (role, scopes, e-mail) and reset links, with an audit trail.
 
 Each public function is one use case (one transaction). Access is the named action
-MANAGE_ACCOUNTS (administrators), refused with 403 (the page is not secret, the accounts are).
+Action.MANAGE_ACCOUNTS (administrators), refused with 403 (the page is not secret, the accounts are).
 Every change writes an AccountAuditEntry in the same transaction as the change.
 """
 from __future__ import annotations
@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 
 from app.accounts import services, tokens
-from app.accounts.access import administers, gives_up_administration, may_give_role, policy, require
+from app.accounts.access import Action, administers, gives_up_administration, may_give_role, policy, require
 from app.accounts.models import AccountAuditEntry, Role, User
 from app.accounts.scopes import scope_ids, set_scope
 from app.errors import Conflict, NotFound, ValidationFailed
@@ -23,7 +23,6 @@ from app.extensions import db
 from app.text_search import contains
 from app.transactions import use_case
 
-MANAGE_ACCOUNTS = "accounts.manage_accounts"
 PER_PAGE = 25
 MAX_PAGE = 100_000
 
@@ -42,7 +41,7 @@ AUDIT_LABELS = {
 }
 
 
-@policy(MANAGE_ACCOUNTS, hide=False)
+@policy(Action.MANAGE_ACCOUNTS, hide=False)
 def _can_manage_accounts(user: User, _obj=None) -> bool:
     return administers(user)
 
@@ -78,7 +77,7 @@ def search_accounts(admin: User, query: str = "", role: str | Role | None = None
     Sorted by last name, first name, e-mail; `total` counts every match. A page past the last
     gives the last page. Raises Forbidden (not an administrator), ValidationFailed (unknown role).
     """
-    require(admin, MANAGE_ACCOUNTS)
+    require(admin, Action.MANAGE_ACCOUNTS)
     conditions = []
     words = (query or "").strip().lower().split()[:5]
     for word in words:
@@ -101,7 +100,7 @@ def search_accounts(admin: User, query: str = "", role: str | Role | None = None
 
 
 def get_account(admin: User, user_id: int) -> User:
-    require(admin, MANAGE_ACCOUNTS)
+    require(admin, Action.MANAGE_ACCOUNTS)
     user = db.session.get(User, user_id)
     if user is None:
         raise NotFound()
@@ -110,7 +109,7 @@ def get_account(admin: User, user_id: int) -> User:
 
 def account_scopes(admin: User, user: User) -> tuple[set[int], set[int]]:
     """(site ids, relais ids) of `user`."""
-    require(admin, MANAGE_ACCOUNTS)
+    require(admin, Action.MANAGE_ACCOUNTS)
     return scope_ids("site", user), scope_ids("relais", user)
 
 
@@ -225,7 +224,7 @@ def set_active(admin: User, user_id: int, active: bool) -> User:
 
 
 def audit_trail(admin: User, user: User, limit: int = 20) -> list[AccountAuditEntry]:
-    require(admin, MANAGE_ACCOUNTS)
+    require(admin, Action.MANAGE_ACCOUNTS)
     return list(db.session.scalars(select(AccountAuditEntry).where(AccountAuditEntry.user_id == user.id)
                                    .order_by(AccountAuditEntry.created_at.desc(), AccountAuditEntry.id.desc())
                                    .limit(limit)))

@@ -23,6 +23,7 @@ class Action:
     MANAGE_WAITLIST = "booking.manage_waitlist"
     CREATE_SITE = "booking.create_site"  # a new leisure centre: the administrator
     REQUEST_PLACES = "booking.request_places"  # ask for places in a draw (allocation): a parent
+    VIEW_ALLOCATION_RESULTS = "booking.allocation.view_results"  # a draw's transparency pages
 
 
 _HOUSEHOLDS = "pitchoun.households_of"  # Session.info: {user id: Household or None}, this transaction's

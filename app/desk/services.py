@@ -38,6 +38,7 @@ from app.desk.models import DeskAction
 from app.errors import ValidationFailed
 from app.extensions import db, utcnow
 from app.families import services as families
+from app.families.access import Action as FamiliesAction
 from app.families.models import Child, Household
 from app.months import month_range
 from app.sites.models import Site
@@ -131,7 +132,7 @@ def household_page(staff: User, household_id: Any, today: date | None = None) ->
 
 
 def sites(staff: User) -> list[Site]:
-    require(staff, families.DESK_ACTION)
+    require(staff, FamiliesAction.ACT_AT_DESK)
     return list(db.session.scalars(select(Site).order_by(Site.name)))
 
 
@@ -139,7 +140,7 @@ def bookable_sessions(staff: User, site_id: int | None, month: date, today: date
     """The sessions of `site_id` in `month` from today on, not cancelled, by day (the booking form's list).
 
     The rules (opening, deadline, age, places) are checked when booking, as for the family."""
-    require(staff, families.DESK_ACTION)
+    require(staff, FamiliesAction.ACT_AT_DESK)
     if site_id is None:
         return []
     first, last = month_range(month)
@@ -159,7 +160,7 @@ def create_household(staff: User, desk: str, guardian: families.GuardianData, da
 
     Raises Forbidden, ValidationFailed (consent missing, fields), EmailTaken. One transaction.
     """
-    require(staff, families.DESK_ACTION)
+    require(staff, FamiliesAction.ACT_AT_DESK)
     _check_desk(desk)
     given_by = _check_consent(consent)
     household = families.create_household_at_desk(staff, guardian, data, today=today)
@@ -173,7 +174,7 @@ def create_household(staff: User, desk: str, guardian: families.GuardianData, da
 def add_child(staff: User, desk: str, household_id: Any, data: families.ChildData, consent: Consent,
               today: date | None = None) -> Child:
     """Add a child to the household at the desk. Raises Forbidden, NotFound, ValidationFailed."""
-    require(staff, families.DESK_ACTION)
+    require(staff, FamiliesAction.ACT_AT_DESK)
     _check_desk(desk)
     given_by = _check_consent(consent)
     child = families.add_child_at_desk(staff, household_id, data, today=today)
@@ -190,7 +191,7 @@ def book(staff: User, desk: str, household_id: int, items: Any, consent: Consent
 
     Raises Forbidden, NotFound (a child of another household), ValidationFailed (consent, no item).
     """
-    require(staff, families.DESK_ACTION)
+    require(staff, FamiliesAction.ACT_AT_DESK)
     _check_desk(desk)
     given_by = _check_consent(consent)
     pairs = list(dict.fromkeys((int(c), int(s)) for c, s in items))
@@ -224,7 +225,7 @@ def cancel(staff: User, desk: str, household_id: int, booking_id: int, consent: 
     """Cancel a booking of the household at the desk, through the family's cancellation use case
     (same deadline rule: a late cancellation stays late). Raises Forbidden, NotFound,
     ValidationFailed (consent), NotCancellable, CancellationClosed."""
-    require(staff, families.DESK_ACTION)
+    require(staff, FamiliesAction.ACT_AT_DESK)
     _check_desk(desk)
     given_by = _check_consent(consent)
     household_id = int(household_id)

@@ -20,6 +20,7 @@ from app.desk import services
 from app.desk.forms import DeskBookForm, DeskCancelForm, DeskChildForm, EndForm, NewHouseholdForm, StartForm
 from app.errors import NotFound
 from app.families import services as families
+from app.families.access import Action as FamiliesAction
 from app.forms import submit
 from app.months import month_or
 from app.urls import id_arg, parse_id
@@ -36,7 +37,7 @@ def desk_required(view):
     @wraps(view)
     @login_required
     def wrapped(*args, **kwargs):
-        if not can(current_user, families.DESK_ACTION):
+        if not can(current_user, FamiliesAction.ACT_AT_DESK):
             abort(403)
         return view(*args, **kwargs)
 

@@ -13,6 +13,7 @@ from app.accounts.access import require
 from app.accounts.models import User
 from app.errors import NotFound
 from app.extensions import db
+from app.families.access import Action
 from app.families.models import AuthorisedPickup, EmergencyContact
 from app.families.services import (
     _as_id,
@@ -45,13 +46,13 @@ def _get_person(model, user: User, person_id):
     household_id = household_id_of(user)
     if person is None or household_id is None or person.household_id != household_id:
         raise NotFound()
-    require(user, "families.manage_contacts", person.household)
+    require(user, Action.MANAGE_CONTACTS, person.household)
     return person
 
 
 def _add_person(model, user: User, data: PersonData):
     household = require_household(user)
-    require(user, "families.manage_contacts", household)
+    require(user, Action.MANAGE_CONTACTS, household)
     person = model(household_id=household.id, **_validated_person(data))
     db.session.add(person)
     _commit()

@@ -31,11 +31,11 @@ from app.accounts.access import policy, require
 from app.accounts.models import User
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
+from app.families.access import Action
 from app.families.models import DeclarationStatus, Household, HouseholdDeclaration, HouseholdMember, ProofKind
 from app.transactions import use_case
 
 SUBDIR = "household-proofs"
-CHECK = "families.check_declarations"
 JOB_NAME = "families.quotient_reminders"
 
 REMINDER_DAYS = rules.define(
@@ -49,7 +49,7 @@ PROOF_LABELS = {
 }
 
 
-@policy(CHECK, hide=False)
+@policy(Action.CHECK_DECLARATIONS, hide=False)
 def _can_check(user, _obj=None) -> bool:
     from app.families.access import checks_declarations
 
@@ -141,7 +141,7 @@ def _attach(declaration: HouseholdDeclaration, stored: tuple[str, str, str, Proo
 
 def queue(user: User) -> list[HouseholdDeclaration]:
     """Pending declarations, oldest first, with the household's validated values. Raises Forbidden."""
-    require(user, CHECK)
+    require(user, Action.CHECK_DECLARATIONS)
     return list(db.session.scalars(
         select(HouseholdDeclaration).where(HouseholdDeclaration.status == DeclarationStatus.PENDING)
         .options(selectinload(HouseholdDeclaration.household).selectinload(Household.commune),
@@ -150,7 +150,7 @@ def queue(user: User) -> list[HouseholdDeclaration]:
 
 
 def _pending_for(user: User, declaration_id: int) -> HouseholdDeclaration:
-    require(user, CHECK)
+    require(user, Action.CHECK_DECLARATIONS)
     declaration = db.session.get(HouseholdDeclaration, declaration_id, with_for_update=True)
     if declaration is None:
         raise NotFound()
@@ -223,7 +223,7 @@ def refuse(user: User, declaration_id: int, reason: str) -> HouseholdDeclaration
 
 def open_proof(user: User, declaration_id: int) -> tuple[HouseholdDeclaration, Path]:
     """The proof of a declaration, for staff who check declarations. Raises Forbidden, NotFound."""
-    require(user, CHECK)
+    require(user, Action.CHECK_DECLARATIONS)
     declaration = db.session.get(HouseholdDeclaration, declaration_id)
     if declaration is None or not declaration.proof_stored_name:
         raise NotFound()

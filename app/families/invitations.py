@@ -27,6 +27,7 @@ from app.accounts.access import require
 from app.accounts.models import User
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db, utcnow
+from app.families.access import Action
 from app.families.models import Household, HouseholdInvitation, HouseholdMember
 from app.families.services import _as_id, _commit, household_id_of, require_household, use_case
 from app.notifications.outbox import notify
@@ -179,7 +180,7 @@ def create_invitation(user: User, email: str = "") -> tuple[HouseholdInvitation,
     NoHousehold, HouseholdFull, ValidationFailed (bad or own address).
     """
     household = require_household(user)
-    require(user, "families.invite_guardian", household)
+    require(user, Action.INVITE_GUARDIAN, household)
     if user.email_verified_at is None:
         raise EmailNotVerified()
     limit = max_guardians()
@@ -234,7 +235,7 @@ def revoke_invitation(user: User, invitation_id) -> None:
     household_id = household_id_of(user)
     if invitation is None or household_id is None or invitation.household_id != household_id:
         raise NotFound()
-    require(user, "families.invite_guardian", invitation.household)
+    require(user, Action.INVITE_GUARDIAN, invitation.household)
     if invitation.used_at is None and invitation.revoked_at is None:
         invitation.revoked_at = utcnow()
     _commit()
@@ -291,7 +292,7 @@ def redeem_invitation(user: User, token: str, relationship_to_children: str = ""
     (not a parent), InvalidInvitation and its subclasses, AlreadyInHousehold,
     HouseholdFull.
     """
-    require(user, "families.join_household")
+    require(user, Action.JOIN_HOUSEHOLD)
     invitation = check_invitation(token, for_user=user)
     if household_id_of(user) is not None:
         raise AlreadyInHousehold()

@@ -111,7 +111,7 @@ def is_guardian(user: User | None, child: Child | None) -> bool:
 
 def get_child_for_guardian(user: User | None, child_id: object) -> Child:
     """The child `child_id` if `user` is one of its guardians; NotFound otherwise (never Forbidden)."""
-    return _child(user, "families.view_child", child_id)
+    return _child(user, access.Action.VIEW_CHILD, child_id)
 
 
 def _child(user: User | None, action: str, child_id: object) -> Child:
@@ -156,55 +156,52 @@ def _member_of(user: User | None, household: Household | None) -> bool:
 # and Relais staff have it; directors and animators do not (they act on their sites' sessions, not
 # for families; a family at a leisure centre is sent to a desk). Refused with 403: the desk pages
 # are not secret.
-DESK_ACTION = "families.act_at_desk"
-
-
-@policy(DESK_ACTION, hide=False)
+@policy(access.Action.ACT_AT_DESK, hide=False)
 def _can_act_at_desk(user: User, _obj: object = None) -> bool:
     return access.acts_at_desk(user)
 
 
-@policy("families.create_household", hide=False)
+@policy(access.Action.CREATE_HOUSEHOLD, hide=False)
 def _can_create_household(user: User, _obj: object = None) -> bool:
     return access.is_parent(user)
 
 
-@policy("families.view_household")
+@policy(access.Action.VIEW_HOUSEHOLD)
 def _can_view_household(user: User, household: Household | None) -> bool:
     return _member_of(user, household)
 
 
-@policy("families.edit_household")
+@policy(access.Action.EDIT_HOUSEHOLD)
 def _can_edit_household(user: User, household: Household | None) -> bool:
     return _member_of(user, household)
 
 
-@policy("families.view_child")
+@policy(access.Action.VIEW_CHILD)
 def _can_view_child(user: User, child: Child | None) -> bool:
     return is_guardian(user, child)
 
 
-@policy("families.edit_child")
+@policy(access.Action.EDIT_CHILD)
 def _can_edit_child(user: User, child: Child | None) -> bool:
     return is_guardian(user, child)
 
 
-@policy("families.add_child")
+@policy(access.Action.ADD_CHILD)
 def _can_add_child(user: User, household: Household | None) -> bool:
     return _member_of(user, household)
 
 
-@policy("families.manage_contacts")
+@policy(access.Action.MANAGE_CONTACTS)
 def _can_manage_contacts(user: User, household: Household | None) -> bool:
     return _member_of(user, household)
 
 
-@policy("families.invite_guardian")
+@policy(access.Action.INVITE_GUARDIAN)
 def _can_invite_guardian(user: User, household: Household | None) -> bool:
     return _member_of(user, household)
 
 
-@policy("families.join_household", hide=False)
+@policy(access.Action.JOIN_HOUSEHOLD, hide=False)
 def _can_join_household(user: User, _obj: object = None) -> bool:
     return access.is_parent(user)
 
@@ -361,7 +358,7 @@ def create_household(user: User, data: HouseholdData, *, today: date | None = No
     a parent), HouseholdExists (already has one, or joined one meanwhile),
     ValidationFailed (with the field concerned).
     """
-    require(user, "families.create_household")
+    require(user, access.Action.CREATE_HOUSEHOLD)
     if household_id_of(user) is not None:
         raise HouseholdExists(_("Votre compte est déjà rattaché à un foyer : modifiez-le plutôt que d'en "
                                 "créer un second."))
@@ -397,7 +394,7 @@ def update_household(user: User, data: HouseholdData, *, today: date | None = No
     Raises NoHousehold, ValidationFailed.
     """
     household = require_household(user)
-    require(user, "families.edit_household", household)
+    require(user, access.Action.EDIT_HOUSEHOLD, household)
     values = _validated_household(data, household, today or clock.today())
     if not values["name"]:
         values["name"] = household.name
@@ -450,7 +447,7 @@ def _validated_child(data: ChildData, today: date) -> dict[str, Any]:
 def add_child(user: User, data: ChildData, *, today: date | None = None) -> Child:
     """Add a child to `user`'s household. Raises NoHousehold, ValidationFailed."""
     household = require_household(user)
-    require(user, "families.add_child", household)
+    require(user, access.Action.ADD_CHILD, household)
     child = Child(household_id=household.id, **_validated_child(data, today or clock.today()))
     db.session.add(child)
     _commit()
@@ -460,7 +457,7 @@ def add_child(user: User, data: ChildData, *, today: date | None = None) -> Chil
 @use_case
 def update_child(user: User, child_id: int, data: ChildData, *, today: date | None = None) -> Child:
     """Change a child's details. Raises NotFound (not a child of `user`'s household), ValidationFailed."""
-    child = _child(user, "families.edit_child", child_id)
+    child = _child(user, access.Action.EDIT_CHILD, child_id)
     for key, value in _validated_child(data, today or clock.today()).items():
         setattr(child, key, value)
     _commit()
@@ -493,7 +490,7 @@ def remove_child(user: User, child_id: int) -> None:
     another domain still holds records about the child (bookings, a reception
     plan); nothing is deleted then.
     """
-    child = _child(user, "families.edit_child", child_id)
+    child = _child(user, access.Action.EDIT_CHILD, child_id)
     for check in list(registries.current(FamiliesRegistry).child_removal_checks):
         reason = check(child)
         if reason:
@@ -513,7 +510,7 @@ def add_child_creating_household(user: User, data: ChildData, *, today: date | N
     parent completes "Mon foyer"). Child and household are written in one
     transaction. Raises Forbidden (not a parent), ValidationFailed.
     """
-    require(user, "families.create_household")
+    require(user, access.Action.CREATE_HOUSEHOLD)
     values = _validated_child(data, today or clock.today())
     household = household_of(user)
     if household is None:
@@ -526,7 +523,7 @@ def add_child_creating_household(user: User, data: ChildData, *, today: date | N
         except IntegrityError:
             # Another request created it meanwhile (one household per account): use that one.
             household = require_household(user)
-    require(user, "families.add_child", household)
+    require(user, access.Action.ADD_CHILD, household)
     child = Child(household_id=household.id, **values)
     db.session.add(child)
     _commit()
@@ -551,7 +548,7 @@ def search_households_at_desk(staff: User, query: str, limit: int = 20) -> list[
 
     At least 2 characters; at most `limit` results, by name. Raises Forbidden (no desk right).
     """
-    require(staff, DESK_ACTION)
+    require(staff, access.Action.ACT_AT_DESK)
     text = (query or "").strip().lower()[:100]
     if len(text) < 2:
         return []
@@ -585,7 +582,7 @@ def search_households_at_desk(staff: User, query: str, limit: int = 20) -> list[
 
 def household_for_desk(staff: User, household_id: Any) -> Household:
     """The household a desk acts for. Raises Forbidden (no desk right), NotFound."""
-    require(staff, DESK_ACTION)
+    require(staff, access.Action.ACT_AT_DESK)
     household = db.session.scalar(select(Household).where(Household.id == _as_id(household_id)).options(
         selectinload(Household.members).selectinload(HouseholdMember.user), selectinload(Household.children),
         selectinload(Household.commune)))
@@ -614,7 +611,7 @@ def create_household_at_desk(staff: User, guardian: GuardianData, data: Househol
     """
     from app.accounts import services as accounts
 
-    require(staff, DESK_ACTION)
+    require(staff, access.Action.ACT_AT_DESK)
     first = _text(guardian.first_name, 100, "first_name", _("Indiquez le prénom du parent."))
     last = _text(guardian.last_name, 100, "last_name", _("Indiquez le nom du parent."))
     phone = normalise_phone(guardian.phone) if (guardian.phone or "").strip() else ""

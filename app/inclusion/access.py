@@ -33,6 +33,7 @@ class Action:
     READ_CARD = "inclusion.read_card"            # obj: (Child, Session)
     DIRECT_SITE = "inclusion.direct_site"        # obj: site_id
     EXPORT_AUDIT = "inclusion.export_audit"      # obj: None
+    READ_HEALTH_FORM = "inclusion.read_health_form"  # obj: Child
 
 
 def is_guardian(user: User, child: Child) -> bool:

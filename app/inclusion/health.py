@@ -28,9 +28,6 @@ from app.inclusion.access import Action, audit, file_access_until, is_guardian, 
 from app.inclusion.models import ChildNeeds, HealthForm
 from app.transactions import use_case
 
-READ_HEALTH_FORM = "inclusion.read_health_form"  # obj: Child
-EDIT_HEALTH_FORM = Action.EDIT_NEEDS             # the guardians, as for the rest of the file
-
 # Children born from 1 January 2018 must have the 11 vaccinations (law of 30 December 2017);
 # DT-Polio is compulsory for every child.
 ELEVEN_VACCINES_FROM = date(2018, 1, 1)
@@ -66,7 +63,7 @@ def staff_sites_for_health(user: User, child: Child, today: date | None = None) 
     return staff_site_ids(user, user.role) & set(file_access_until(child.id, today))
 
 
-@policy(READ_HEALTH_FORM)
+@policy(Action.READ_HEALTH_FORM)
 def _can_read_health_form(user: User, child: Child) -> bool:
     return child is not None and (is_guardian(user, child) or bool(staff_sites_for_health(user, child)))
 
@@ -101,7 +98,7 @@ class HealthView:
 def read_health_form(user: User, child_id: int) -> HealthView:
     """The child's health form for a guardian or the staff of a site where the child is booked;
     the read is written to the audit trail and committed. Raises NotFound for anyone else."""
-    child = _child(user, child_id, READ_HEALTH_FORM)
+    child = _child(user, child_id, Action.READ_HEALTH_FORM)
     form = form_of(child.id)
     mandatory = mandatory_vaccines(child.birth_date)
     vaccinations = (form.vaccinations or {}) if form else {}
@@ -122,7 +119,7 @@ def save_health_form(user: User, child_id: int, *, vaccinations: dict[str, date 
     today, under the name typed. The PAI answer updates the inclusion file (ChildNeeds.has_pai).
     Nothing is written when a check fails. Raises NotFound (not a guardian), ValidationFailed.
     """
-    child = _child(user, child_id, EDIT_HEALTH_FORM)
+    child = _child(user, child_id, Action.EDIT_NEEDS)
     today = clock.today()
     unknown = set(values) - set(TEXT_FIELDS) - set(FLAG_FIELDS)
     if unknown:
@@ -248,4 +245,4 @@ def export_data(child_id: int) -> dict | None:
 
 def require_guardian(user: User, child_id: int) -> Child:
     """The child if `user` is one of its guardians (who alone write the form). Raises NotFound."""
-    return _child(user, child_id, EDIT_HEALTH_FORM)
+    return _child(user, child_id, Action.EDIT_NEEDS)

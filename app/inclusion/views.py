@@ -74,7 +74,7 @@ def _child_file_page(child_id: int, document_form: DocumentForm):
     sites = [] if guardian else managed_sites(current_user, file.child)
     return render_template("inclusion/child_file.html", file=file, schedules=schedules, guardian=guardian,
                            shared_versions=shared, document_form=document_form, paris=PARIS,
-                           managed_sites=sites, manage_action=Action.MANAGE_AT_SITE)
+                           managed_sites=sites)
 
 
 @bp.route("/enfants/<int:child_id>/besoins", methods=["GET", "POST"])

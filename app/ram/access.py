@@ -14,15 +14,17 @@ from app.accounts.access import policy
 from app.accounts.models import Role
 from app.extensions import db
 
-MANAGE_TERRITORY = "ram.manage_territory"
-EDIT_CHILDMINDER = "ram.edit_childminder"
-EDIT_LICENCE = "ram.edit_licence"
-CREATE_DEMAND = "ram.create_demand"
-VIEW_DEMAND = "ram.view_demand"
-EDIT_DEMAND = "ram.edit_demand"
-MANAGE_WORKSHOP = "ram.manage_workshop"
-REGISTER_WORKSHOP = "ram.register_workshop"
-SEARCH_CHILDMINDERS = "ram.search_childminders"
+
+class Action:
+    MANAGE_TERRITORY = "ram.manage_territory"
+    EDIT_CHILDMINDER = "ram.edit_childminder"
+    EDIT_LICENCE = "ram.edit_licence"
+    CREATE_DEMAND = "ram.create_demand"
+    VIEW_DEMAND = "ram.view_demand"
+    EDIT_DEMAND = "ram.edit_demand"
+    MANAGE_WORKSHOP = "ram.manage_workshop"
+    REGISTER_WORKSHOP = "ram.register_workshop"
+    SEARCH_CHILDMINDERS = "ram.search_childminders"
 
 
 def is_relais_staff(user) -> bool:
@@ -50,41 +52,41 @@ def relais_ids_of(user) -> list[int]:
     return list(db.session.scalars(select(RelaisStaff.relais_id).where(RelaisStaff.user_id == user.id)))
 
 
-@policy(MANAGE_TERRITORY, hide=False)
+@policy(Action.MANAGE_TERRITORY, hide=False)
 def _manage_territory(user, _obj) -> bool:
     return is_relais_staff(user)
 
 
-@policy(EDIT_CHILDMINDER)
+@policy(Action.EDIT_CHILDMINDER)
 def _edit_childminder(user, childminder) -> bool:
     if is_relais_staff(user):
         return True
     return user.role == Role.CHILDMINDER and childminder is not None and childminder.user_id == user.id
 
 
-@policy(EDIT_LICENCE, hide=False)
+@policy(Action.EDIT_LICENCE, hide=False)
 def _edit_licence(user, _childminder) -> bool:
     return is_relais_staff(user)
 
 
-@policy(CREATE_DEMAND, hide=False)
+@policy(Action.CREATE_DEMAND, hide=False)
 def _create_demand(user, _obj) -> bool:
     return user.role == Role.PARENT or is_relais_staff(user)
 
 
-@policy(VIEW_DEMAND)
+@policy(Action.VIEW_DEMAND)
 def _view_demand(user, demand) -> bool:
     if is_relais_staff(user):
         return True
     return user.role == Role.PARENT and demand is not None and demand.parent_user_id == user.id
 
 
-@policy(EDIT_DEMAND)
+@policy(Action.EDIT_DEMAND)
 def _edit_demand(user, demand) -> bool:
     return _view_demand(user, demand)
 
 
-@policy(MANAGE_WORKSHOP, hide=False)
+@policy(Action.MANAGE_WORKSHOP, hide=False)
 def _manage_workshop(user, relais_id) -> bool:
     if user.role == Role.ADMIN:
         return True
@@ -95,12 +97,12 @@ def _manage_workshop(user, relais_id) -> bool:
     return relais_id in relais_ids_of(user)
 
 
-@policy(REGISTER_WORKSHOP, hide=False)
+@policy(Action.REGISTER_WORKSHOP, hide=False)
 def _register_workshop(user, _obj) -> bool:
     return user.role == Role.CHILDMINDER
 
 
-@policy(SEARCH_CHILDMINDERS, hide=False)
+@policy(Action.SEARCH_CHILDMINDERS, hide=False)
 def _search_childminders(user, _obj) -> bool:
     """Families search the published childminders; Relais staff search as families do to help them."""
     return user.role == Role.PARENT or is_relais_staff(user)

@@ -86,7 +86,7 @@ def create_demand(user: User, **fields) -> FamilyDemand:
 
     Raises Forbidden, ValidationFailed.
     """
-    require(user, perm.CREATE_DEMAND)
+    require(user, perm.Action.CREATE_DEMAND)
     unknown = set(fields) - set(DEMAND_FIELDS)
     if unknown:
         raise ValueError(f"unknown fields {unknown}")
@@ -108,7 +108,7 @@ def get_demand(user: User, demand_id: int) -> FamilyDemand:
         .selectinload(Childminder.user), selectinload(FamilyDemand.commune), selectinload(FamilyDemand.relais)))
     if demand is None:
         raise NotFound()
-    require(user, perm.VIEW_DEMAND, demand)
+    require(user, perm.Action.VIEW_DEMAND, demand)
     return demand
 
 
@@ -121,7 +121,7 @@ def list_demands(user: User, *, status: DemandStatus | None = None, relais_id: i
     elif perm.files_demands_as_family(user):
         query = query.where(FamilyDemand.parent_user_id == user.id)
     else:
-        require(user, perm.MANAGE_TERRITORY)
+        require(user, perm.Action.MANAGE_TERRITORY)
     if status:
         query = query.where(FamilyDemand.status == status)
     if relais_id:
@@ -132,7 +132,7 @@ def list_demands(user: User, *, status: DemandStatus | None = None, relais_id: i
 @use_case
 def update_demand(user: User, demand: FamilyDemand, **fields) -> FamilyDemand:
     """Change an open demand. Raises NotFound, Conflict (met or cancelled), ValidationFailed."""
-    require(user, perm.EDIT_DEMAND, demand)
+    require(user, perm.Action.EDIT_DEMAND, demand)
     if not demand.is_open:
         raise Conflict(_("Cette demande est close : elle ne peut plus être modifiée."))
     current = {name: getattr(demand, name) for name in DEMAND_FIELDS}
@@ -148,7 +148,7 @@ def update_demand(user: User, demand: FamilyDemand, **fields) -> FamilyDemand:
 @use_case
 def cancel_demand(user: User, demand: FamilyDemand) -> FamilyDemand:
     """Close a demand the family no longer needs. Raises NotFound, Conflict."""
-    require(user, perm.EDIT_DEMAND, demand)
+    require(user, perm.Action.EDIT_DEMAND, demand)
     if not demand.is_open:
         raise Conflict(_("Cette demande est déjà close."))
     demand.status = DemandStatus.CANCELLED
@@ -159,7 +159,7 @@ def cancel_demand(user: User, demand: FamilyDemand) -> FamilyDemand:
 def record_introduction(user: User, demand: FamilyDemand, childminder_id: int, introduced_on: date | None = None,
                         notes: str = "") -> Introduction:
     """Record that staff put the family in touch with a childminder. Raises Forbidden, NotFound, Conflict."""
-    require(user, perm.MANAGE_TERRITORY)
+    require(user, perm.Action.MANAGE_TERRITORY)
     if not demand.is_open:
         raise Conflict(_("Cette demande est close."))
     childminder = db.session.get(Childminder, childminder_id)
@@ -194,7 +194,7 @@ def record_outcome(user: User, introduction_id: int, outcome: IntroductionOutcom
     childminder can take; the demand is met when every slot is covered.
     Raises Forbidden, NotFound, Conflict (already decided), PlaceUnavailable.
     """
-    require(user, perm.MANAGE_TERRITORY)
+    require(user, perm.Action.MANAGE_TERRITORY)
     introduction = db.session.get(Introduction, introduction_id)
     if introduction is None:
         raise NotFound()

@@ -44,7 +44,7 @@ def declare_accepted_hours(user: User, childminder: Childminder, schedule: dict 
 
     Raises NotFound (not hers), ValidationFailed.
     """
-    require(user, perm.EDIT_CHILDMINDER, childminder)
+    require(user, perm.Action.EDIT_CHILDMINDER, childminder)
     if schedule is None:
         childminder.accepted_schedule = None
         return childminder
@@ -74,7 +74,7 @@ def add_absence(user: User, childminder: Childminder, start_date: date, end_date
 
     Raises NotFound, ValidationFailed.
     """
-    require(user, perm.EDIT_CHILDMINDER, childminder)
+    require(user, perm.Action.EDIT_CHILDMINDER, childminder)
     if end_date < start_date:
         raise ValidationFailed(_("La fin de l'absence doit suivre son début."), field="end_date")
     if end_date < today_local():
@@ -97,7 +97,7 @@ def add_absence(user: User, childminder: Childminder, start_date: date, end_date
 @use_case
 def remove_absence(user: User, childminder: Childminder, absence_id: int) -> None:
     """Remove one of the childminder's absences. Raises NotFound (unknown, or someone else's)."""
-    require(user, perm.EDIT_CHILDMINDER, childminder)
+    require(user, perm.Action.EDIT_CHILDMINDER, childminder)
     absence = db.session.get(ChildminderAbsence, absence_id)
     if absence is None or absence.childminder_id != childminder.id:
         raise NotFound()

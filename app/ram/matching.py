@@ -411,7 +411,7 @@ def _reason_texts(index: MatchIndex, spec: DemandSpec, needed: dict[str, bool]) 
 
 def match_demand(user: User, demand: FamilyDemand, *, include_stale: bool = False) -> MatchResult:
     """The ranked childminders for a demand (Relais staff). Raises Forbidden."""
-    require(user, perm.MANAGE_TERRITORY)
+    require(user, perm.Action.MANAGE_TERRITORY)
     index = MatchIndex.load(near=(demand.commune_insee, demand.max_distance_km))
     return match(index, DemandSpec.of(demand), include_stale=include_stale)
 
@@ -462,7 +462,7 @@ def _count_pairs(wanted: int, pool: list[int]) -> int:
 
 def unmatched_demands(user: User, include_stale: bool = False) -> list[tuple[FamilyDemand, dict]]:
     """Open demands with no match at all (no full, partial nor pair), with why (staff). Raises Forbidden."""
-    require(user, perm.MANAGE_TERRITORY)
+    require(user, perm.Action.MANAGE_TERRITORY)
     index = MatchIndex.load()
     out = []
     for demand in open_demands():

@@ -68,7 +68,7 @@ class Observatory:
 def compute(user: User, *, group_by: str = "relais", first_month: date | None = None,
             last_month: date | None = None) -> Observatory:
     """Count the observatory's figures. Raises Forbidden (not Relais staff), ValidationFailed."""
-    require(user, perm.MANAGE_TERRITORY)
+    require(user, perm.Action.MANAGE_TERRITORY)
     last = month_start(last_month or today_local())
     first = month_start(first_month or add_months(last, -11))
     if first > last:

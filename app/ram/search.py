@@ -118,7 +118,7 @@ def search(user: User, query: SearchQuery, page: int = 1, per_page: int = PER_PA
     """The published childminders with a place for the child on all (first) or some of the wanted
     slots, best first (the matching's ranking), one page at a time. Contact details are those the
     childminder agreed to show; the Relais's are always given. Reads only. Raises Forbidden."""
-    require(user, perm.SEARCH_CHILDMINDERS)
+    require(user, perm.Action.SEARCH_CHILDMINDERS)
     index = matching.MatchIndex.load(near=(query.commune_insee, query.max_km))
     spec = matching.DemandSpec(None, sch.to_mask(query.schedule), query.start, query.child_birth,
                                query.commune_insee, query.max_km)

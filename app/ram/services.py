@@ -96,7 +96,7 @@ def get_childminder(user: User, childminder_id: int) -> Childminder:
                                     .options(*_profile_options()))
     if childminder is None:
         raise NotFound()
-    require(user, perm.EDIT_CHILDMINDER, childminder)
+    require(user, perm.Action.EDIT_CHILDMINDER, childminder)
     return childminder
 
 
@@ -112,7 +112,7 @@ def childminder_of(user: User) -> Childminder:
 def list_childminders(user: User, *, relais_id: int | None = None, commune_insee: str | None = None,
                       today: date | None = None) -> list[dict[str, Any]]:
     """Every childminder of the territory with licence, free full-time places and staleness (staff)."""
-    require(user, perm.MANAGE_TERRITORY)
+    require(user, perm.Action.MANAGE_TERRITORY)
     today = today or today_local()
     query = select(Childminder).options(*_profile_options()).join(Childminder.user).order_by(User.last_name,
                                                                                             User.first_name)
@@ -136,7 +136,7 @@ def create_childminder(staff: User, *, email: str, first_name: str, last_name: s
 
     Raises Forbidden (not Relais staff), EmailTaken-like ValidationFailed, ValidationFailed.
     """
-    require(staff, perm.MANAGE_TERRITORY)
+    require(staff, perm.Action.MANAGE_TERRITORY)
     _check_commune(commune_insee)
     _check_relais(relais_id)
     email = normalise_email(email)
@@ -165,7 +165,7 @@ PROFILE_FIELDS = ("commune_insee", "relais_id", "address", "show_address", "show
 def update_profile(user: User, childminder: Childminder, **fields: Any) -> Childminder:
     """Change the profile (commune, relais, address and whether it is shown, offers). Raises NotFound,
     ValidationFailed. Only Relais staff change the relais."""
-    require(user, perm.EDIT_CHILDMINDER, childminder)
+    require(user, perm.Action.EDIT_CHILDMINDER, childminder)
     unknown = set(fields) - set(PROFILE_FIELDS)
     if unknown:
         raise ValueError(f"unknown fields {unknown}")
@@ -207,7 +207,7 @@ def save_licence(user: User, childminder: Childminder, *, licence_id: int | None
                  extension_places: int = 0) -> Licence:
     """Record or correct a licence (Relais staff, from the PMI's decision). Raises Forbidden, NotFound,
     ValidationFailed."""
-    require(user, perm.EDIT_LICENCE, childminder)
+    require(user, perm.Action.EDIT_LICENCE, childminder)
     _validate_licence(max_children, max_under_3, valid_from, valid_until, extension_from, extension_until,
                       extension_places)
     if licence_id is None:
@@ -229,7 +229,7 @@ def save_licence(user: User, childminder: Childminder, *, licence_id: int | None
 @use_case
 def add_own_child(user: User, childminder: Childminder, first_name: str, birth_date: date) -> OwnChild:
     """Record one of the childminder's own children (counted while under 11). Raises NotFound, ValidationFailed."""
-    require(user, perm.EDIT_CHILDMINDER, childminder)
+    require(user, perm.Action.EDIT_CHILDMINDER, childminder)
     if birth_date > today_local():
         raise ValidationFailed(_("La date de naissance ne peut pas être dans le futur."), field="birth_date")
     child = OwnChild(childminder=childminder, first_name=first_name.strip(), birth_date=birth_date)
@@ -240,7 +240,7 @@ def add_own_child(user: User, childminder: Childminder, first_name: str, birth_d
 @use_case
 def remove_own_child(user: User, childminder: Childminder, child_id: int) -> None:
     """Remove an own child (moved out, or recorded by mistake). Raises NotFound."""
-    require(user, perm.EDIT_CHILDMINDER, childminder)
+    require(user, perm.Action.EDIT_CHILDMINDER, childminder)
     child = db.session.get(OwnChild, child_id)
     if child is None or child.childminder_id != childminder.id:
         raise NotFound()
@@ -267,7 +267,7 @@ def add_contract(user: User, childminder: Childminder, *, child_first_name: str,
                  demand_id: int | None = None) -> CareContract:
     """Record a minded child under contract, if it fits the licence and the legal limits on every
     slot from its start date. Raises NotFound, ValidationFailed, PlaceUnavailable (with the slots)."""
-    require(user, perm.EDIT_CHILDMINDER, childminder)
+    require(user, perm.Action.EDIT_CHILDMINDER, childminder)
     try:
         schedule = sch.normalise(schedule)
     except ValueError as error:
@@ -296,7 +296,7 @@ def add_contract(user: User, childminder: Childminder, *, child_first_name: str,
 @use_case
 def end_contract(user: User, childminder: Childminder, contract_id: int, end_date: date) -> CareContract:
     """Set the last day of a contract (the place frees the day after). Raises NotFound, ValidationFailed."""
-    require(user, perm.EDIT_CHILDMINDER, childminder)
+    require(user, perm.Action.EDIT_CHILDMINDER, childminder)
     contract = db.session.get(CareContract, contract_id)
     if contract is None or contract.childminder_id != childminder.id:
         raise NotFound()
@@ -338,7 +338,7 @@ def publish_availability(user: User, childminder: Childminder, valid_from: date,
         AvailabilityDeclaration:
     """Publish or confirm the availability as computed today (by the childminder or Relais staff for
     them). Raises NotFound, ValidationFailed."""
-    require(user, perm.EDIT_CHILDMINDER, childminder)
+    require(user, perm.Action.EDIT_CHILDMINDER, childminder)
     if not childminder.licences:
         raise ValidationFailed(_("Un agrément doit être enregistré avant de publier des disponibilités."))
     declaration = AvailabilityDeclaration(childminder=childminder, valid_from=valid_from,

@@ -129,7 +129,7 @@ def _profile_page(childminder, status: int = 200, **forms):
         contract_form=forms.get("contract_form") or ContractForm(formdata=None),
         end_form=EndContractForm(formdata=None), today=today, licence=childminder.licence_on(today),
         places=av.full_time_places(services.profile_of(childminder), today),
-        stale=services.availability_is_stale(childminder, today), can_edit_licence=can(user, perm.EDIT_LICENCE),
+        stale=services.availability_is_stale(childminder, today), can_edit_licence=can(user, perm.Action.EDIT_LICENCE),
         is_staff=perm.is_relais_staff(user), schedule_text=sch.schedule_text, age_on=av.age_on), status
 
 

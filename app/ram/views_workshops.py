@@ -34,7 +34,7 @@ def workshops_list():
     relais_id = id_arg("relais")
     return render_template("ram/workshops.html", workshops=workshops.list_workshops(relais_id=relais_id),
                            relais=services.list_relais(), relais_id=relais_id, me=_my_childminder_id(),
-                           can_create=can(current_user, perm.MANAGE_WORKSHOP, None))
+                           can_create=can(current_user, perm.Action.MANAGE_WORKSHOP, None))
 
 
 @bp.route("/ateliers/nouveau", methods=["GET", "POST"])
@@ -59,7 +59,7 @@ def workshop(workshop_id: int):
     me = _my_childminder_id()
     mine = next((r for r in item.registrations if me and r.childminder_id == me), None)
     return render_template("ram/workshop.html", workshop=item, mine=mine, me=me,
-                           manage=can(current_user, perm.MANAGE_WORKSHOP, item.relais_id),
+                           manage=can(current_user, perm.Action.MANAGE_WORKSHOP, item.relais_id),
                            form=WorkshopRegistrationForm(formdata=None))
 
 

@@ -53,7 +53,7 @@ def get_workshop(workshop_id: int) -> Workshop:
 def create_workshop(user: User, *, relais_id: int, theme: str, day: date, start_time: time, end_time: time,
                     place: str, capacity: int, description: str = "") -> Workshop:
     """Create a workshop of one of the staff member's relais. Raises Forbidden, ValidationFailed."""
-    require(user, perm.MANAGE_WORKSHOP, relais_id)
+    require(user, perm.Action.MANAGE_WORKSHOP, relais_id)
     if db.session.get(Relais, relais_id) is None:
         raise ValidationFailed(_("Relais inconnu."), field="relais_id")
     if end_time <= start_time:
@@ -83,7 +83,7 @@ def register(user: User, workshop_id: int, children: list[str]) -> WorkshopRegis
     Raises Forbidden (not a childminder), NotFound, Conflict (past, cancelled,
     already registered), WorkshopFull (children + adult beyond the capacity).
     """
-    require(user, perm.REGISTER_WORKSHOP)
+    require(user, perm.Action.REGISTER_WORKSHOP)
     childminder = childminder_of(user)
     children = [c.strip()[:100] for c in children if c and c.strip()]
     if len(children) > MAX_CHILDREN_BROUGHT:
@@ -107,7 +107,7 @@ def register(user: User, workshop_id: int, children: list[str]) -> WorkshopRegis
 @use_case
 def cancel_registration(user: User, workshop_id: int) -> None:
     """Withdraw the childminder's registration; the places free at once. Raises NotFound."""
-    require(user, perm.REGISTER_WORKSHOP)
+    require(user, perm.Action.REGISTER_WORKSHOP)
     childminder = childminder_of(user)
     workshop = _lock(workshop_id)
     registration = next((r for r in workshop.registrations if r.childminder_id == childminder.id), None)

@@ -214,11 +214,7 @@ def _local(moment: datetime) -> str:
 
 # ---------------------------------------------------------------- permissions and lookups
 
-class AllocationAction:
-    VIEW_RESULTS = "booking.allocation.view_results"
-
-
-@policy(AllocationAction.VIEW_RESULTS, hide=False)
+@policy(Action.VIEW_ALLOCATION_RESULTS, hide=False)
 def _can_view_results(user: User, period) -> bool:
     """Transparency pages: parents of the territory and staff."""
     return access.sees_allocation_results(user)

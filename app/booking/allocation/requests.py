@@ -19,7 +19,6 @@ from app.booking import access
 from app.booking.access import Action, household_of
 from app.booking.allocation import (
     CRITERIA,
-    AllocationAction,
     _local,
     get_period,
     period_sessions,
@@ -272,7 +271,7 @@ def transparency(user: User, period_id: int) -> Transparency:
     Raises NotFound, Forbidden (roles without access).
     """
     period = get_period(period_id)
-    require(user, AllocationAction.VIEW_RESULTS, period)
+    require(user, Action.VIEW_ALLOCATION_RESULTS, period)
     sessions = period_sessions(period)
     items = db.session.scalars(
         select(AllocationRequestItem).join(AllocationRequest)
