@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import url_for
+from flask import current_app, request, url_for
+from flask_babel import get_locale
 
 from app.accounts.models import Role
 
@@ -47,8 +48,14 @@ def navigation_for(user) -> list[tuple[str, str, str]]:
     """(label, url, endpoint) for the entries `user` may use: the role's main tasks first, then by order."""
     if not getattr(user, "is_authenticated", False):
         return []
-    main = main_tasks(user)
-    items = sorted((i for i in _ITEMS if user.role in i.roles),
-                   key=lambda i: (i.endpoint not in main, main.index(i.endpoint) if i.endpoint in main else 0,
-                                  i.order, str(i.label)))
-    return [(str(i.label), url_for(i.endpoint), i.endpoint) for i in items]
+    # The same for every user of a role, language and mount point: built once per application (every
+    # page of every parent asks for it; the labels' translation and url_for were a few ms per page).
+    key = (user.role, str(get_locale()), request.script_root, len(_ITEMS))
+    cache = current_app.extensions.setdefault("navigation_cache", {})
+    if key not in cache:
+        main = main_tasks(user)
+        items = sorted((i for i in _ITEMS if user.role in i.roles),
+                       key=lambda i: (i.endpoint not in main, main.index(i.endpoint) if i.endpoint in main else 0,
+                                      i.order, str(i.label)))
+        cache[key] = tuple((str(i.label), url_for(i.endpoint), i.endpoint) for i in items)
+    return list(cache[key])

@@ -17,8 +17,9 @@ Method (see BENCHMARKS.md, fourth round):
    2,500 of them are the log-ins of the hour before, not the rush (measured apart, see --argon2-check).
 3. The rush at T: "burst" (every parent starts at T) or "spread" (parent i starts at a uniform
    random instant of [T, T + 60 s) and waits 2-5 s between steps, as a person reads a page).
-   Steps: calendar (GET /accueils/reserver?month=...), submit (POST /accueils/reserver with the
-   CSRF token, the submission key and --days items), answer (the submit's own page: the answer is
+   Steps: calendar (GET /accueils/reserver?month=...), review (POST /accueils/reserver/panier with
+   --days items: the basket), submit (POST /accueils/reserver with the CSRF token, the basket's
+   submission key and items), answer (the submit's own page: the answer is
    the POST's response), bookings (GET /accueils/mes-reservations). API clients (--api-share):
    POST /api/v1/bookings with a token and an Idempotency-Key, one day.
 4. Checks in the database afterwards (the same as bench/rush.py): overbooked sessions (more than
@@ -50,11 +51,12 @@ from bench import rush  # noqa: E402
 from bench.common import Gunicorn, fresh_database, load, machine, percentile  # noqa: E402
 
 PASSWORD = "Rush-Matin-Vacances-2027"
-STEPS = ("connect", "login", "calendar", "submit", "bookings", "api")
+STEPS = ("connect", "login", "calendar", "review", "submit", "bookings", "api")
 ERRORS = (OSError, asyncio.TimeoutError)
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 KEY = re.compile(r'name="submission_key"[^>]*value="([^"]+)"')
 ITEM = re.compile(r'name="item" value="(\d+):(\d+)"')
+HIDDEN_ITEM = re.compile(r'type="hidden" name="item" value="(\d+):(\d+)"')
 
 
 class Parent:
@@ -98,17 +100,26 @@ class Recorder:
 
 
 def booking_form(page: str, child_id: int, wanted: list[int], days: int) -> dict | None:
-    """The fields a parent sends from today's calendar page (csrf_token, submission_key, `days` items
-    among the bookable ones, the wanted sessions first). The one place that knows the form: adapt it here
-    when the parents' booking pages change."""
-    csrf, key = CSRF.search(page), KEY.search(page)
+    """The fields a parent sends from the month calendar to the basket (csrf_token, `days` items among
+    the bookable ones, the wanted sessions first). With review_form, the one place that knows the
+    booking form: adapt them here when the parents' booking pages change."""
+    csrf = CSRF.search(page)
     bookable = [int(s) for c, s in ITEM.findall(page) if int(c) == child_id]
-    if not csrf or not key or not bookable:
+    if not csrf or not bookable:
         return None
     chosen = [s for s in wanted if s in bookable][:days]
     chosen += [s for s in bookable if s not in chosen][:days - len(chosen)]
-    return {"csrf_token": csrf.group(1), "submission_key": key.group(1),
-            "item": [f"{child_id}:{s}" for s in chosen]}
+    return {"csrf_token": csrf.group(1), "item": [f"{child_id}:{s}" for s in chosen]}
+
+
+def review_form(page: str) -> dict | None:
+    """The fields the basket page (POST /accueils/reserver/panier) sends to POST /accueils/reserver:
+    csrf_token, submission_key and the sendable items (hidden fields)."""
+    csrf, key = CSRF.search(page), KEY.search(page)
+    items = [f"{c}:{s}" for c, s in HIDDEN_ITEM.findall(page)]
+    if not csrf or not key or not items:
+        return None
+    return {"csrf_token": csrf.group(1), "submission_key": key.group(1), "item": items}
 
 
 async def log_in(http, rec, parent):
@@ -130,9 +141,15 @@ async def browse_and_book(http, rec, parent, month, days, pause, fire_at):
         rec.errors["calendar"]["no form"] += 1
         return
     await asyncio.sleep(pause())
-    parent.submitted = [int(i.split(":")[1]) for i in form["item"]]
+    response = await rec.call("review", parent, lambda: http.post("/accueils/reserver/panier",
+                                                                  headers=parent.headers(), data=form))
+    sent = review_form(response.text) if response is not None else None
+    if sent is None:
+        rec.errors["review"]["no form"] += 1
+        return
+    parent.submitted = [int(i.split(":")[1]) for i in sent["item"]]
     response = await rec.call("submit", parent, lambda: http.post("/accueils/reserver", headers=parent.headers(),
-                                                                  data=form))
+                                                                  data=sent))
     if response is not None and response.status_code == 200:
         parent.answered = True
         rec.last_answer = max(rec.last_answer, time.time() - fire_at)

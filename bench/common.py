@@ -71,7 +71,7 @@ class Gunicorn:
 
     def __init__(self, app_spec: str, database_url: str, workers: int, extra_env: dict | None = None, *,
                  worker_class: str = "sync", backlog: int = 4096, extra_args: list[str] | None = None):
-        self.port = free_port()
+        self.port = int(os.environ.get("BENCH_PORT") or free_port())  # a fixed port on a shared machine
         env = {**os.environ, "PITCHOUN_CONFIG": "production", "SECRET_KEY": SECRET_KEY,
                "DATABASE_URL": database_url,
                "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
