@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import current_app, request, url_for
+from flask import current_app, has_request_context, request, url_for
 from flask_babel import get_locale
 
 from app.accounts.models import Role
@@ -50,7 +50,7 @@ def navigation_for(user) -> list[tuple[str, str, str]]:
         return []
     # The same for every user of a role, language and mount point: built once per application (every
     # page of every parent asks for it; the labels' translation and url_for were a few ms per page).
-    key = (user.role, str(get_locale()), request.script_root, len(_ITEMS))
+    key = (user.role, str(get_locale()), request.script_root if has_request_context() else "", len(_ITEMS))
     cache = current_app.extensions.setdefault("navigation_cache", {})
     if key not in cache:
         main = main_tasks(user)
