@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask import url_for
+from flask import has_request_context, request, url_for
+from flask_babel import get_locale
 
 from app.accounts.access import sees_menu_entry
 from app.accounts.models import Role
@@ -27,6 +28,10 @@ class NavigationRegistry:
     """The menu's entries, in the order the composition root registers them."""
 
     items: list[NavItem] = field(default_factory=list)
+    # The built menu per (role, language, mount point): the same for every user of a role, and asked
+    # for by every page (the labels' translation and url_for were a few ms per page). Emptied when an
+    # entry is registered.
+    built: dict[tuple, tuple[tuple[str, str, str], ...]] = field(default_factory=dict)
 
 # Each role's main tasks: first in the menu, and the only entries always shown on a phone
 # (the others are behind the "Menu" button).
@@ -46,6 +51,7 @@ def register_nav(label, endpoint: str, roles, order: int = 50) -> None:
     if any(item.endpoint == endpoint for item in items):
         raise RuntimeError(f"menu entry {endpoint!r} registered twice")
     items.append(NavItem(label, endpoint, frozenset(roles), order))
+    current(NavigationRegistry).built.clear()
 
 
 def main_tasks(user) -> tuple[str, ...]:
@@ -59,8 +65,12 @@ def navigation_for(user) -> list[tuple[str, str, str]]:
     """(label, url, endpoint) for the entries `user` may use: the role's main tasks first, then by order."""
     if not getattr(user, "is_authenticated", False):
         return []
-    main = main_tasks(user)
-    items = sorted((i for i in current(NavigationRegistry).items if sees_menu_entry(user, i.roles)),
-                   key=lambda i: (i.endpoint not in main, main.index(i.endpoint) if i.endpoint in main else 0,
-                                  i.order, str(i.label)))
-    return [(str(i.label), url_for(i.endpoint), i.endpoint) for i in items]
+    registry = current(NavigationRegistry)
+    key = (user.role, str(get_locale()), request.script_root if has_request_context() else "")
+    if key not in registry.built:
+        main = main_tasks(user)
+        items = sorted((i for i in registry.items if sees_menu_entry(user, i.roles)),
+                       key=lambda i: (i.endpoint not in main, main.index(i.endpoint) if i.endpoint in main else 0,
+                                      i.order, str(i.label)))
+        registry.built[key] = tuple((str(i.label), url_for(i.endpoint), i.endpoint) for i in items)
+    return list(registry.built[key])

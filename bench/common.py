@@ -72,7 +72,8 @@ class Gunicorn:
     def __init__(self, app_spec: str, database_url: str, workers: int, extra_env: dict | None = None, *,
                  worker_class: str = "sync", backlog: int = 4096, extra_args: list[str] | None = None,
                  port: int | None = None):
-        self.port = port or free_port()
+        # `port`, else BENCH_PORT (a fixed port on a shared machine), else a free one.
+        self.port = port or int(os.environ.get("BENCH_PORT") or free_port())
         env = {**os.environ, "PITCHOUN_CONFIG": "production", "SECRET_KEY": SECRET_KEY,
                "DATABASE_URL": database_url,
                "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),

@@ -15,7 +15,7 @@ from decimal import Decimal
 from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager
 
 from app import clock, months
 from app.accounts.models import User
@@ -204,27 +204,24 @@ def month_for_household(user: User, month: str | None, child_id: int | None = No
         children = [c for c in children if c.id == child_id]
         if not children:
             raise NotFound()
-    query = (select(Session).join(Unit).join(Activity).where(Session.day.between(first, last))
-             .options(selectinload(Session.unit).selectinload(Unit.activity).selectinload(Activity.site))
+    # The sessions with their unit, activity and site in one statement.
+    query = (select(Session).join(Session.unit).join(Unit.activity).where(Session.day.between(first, last))
+             .options(contains_eager(Session.unit).contains_eager(Unit.activity).joinedload(Activity.site))
              .order_by(Session.day, Activity.site_id, Unit.start_time, Session.id))
     if site_id:
         query = query.where(Activity.site_id == site_id)
-    sessions = list(db.session.scalars(query))
+    sessions = list(db.session.scalars(query).unique())
     session_ids = [s.id for s in sessions]
     bookings = {}
     positions: dict[int, int] = {}
     if session_ids and children:
+        # Only this household's bookings: the other families' (every place of the month at the opening)
+        # are counted by the sessions' counters and, for a waiting position, by one query.
         rows = db.session.scalars(select(Booking).where(
-            Booking.session_id.in_(session_ids), Booking.status.in_(ACTIVE_STATUSES))).all()
-        waiting: dict[tuple[int, AgeBand], list[Booking]] = {}
-        for b in rows:
-            if b.status is BookingStatus.WAITLISTED:
-                waiting.setdefault((b.session_id, b.age_band), []).append(b)
-        for queue in waiting.values():
-            for index, b in enumerate(sorted(queue, key=lambda b: b.waitlist_order), start=1):
-                positions[b.id] = index
-        child_ids = {c.id for c in children}
-        bookings = {(b.child_id, b.session_id): b for b in rows if b.child_id in child_ids}
+            Booking.session_id.in_(session_ids), Booking.status.in_(ACTIVE_STATUSES),
+            Booking.child_id.in_({c.id for c in children}))).all()
+        positions = engine.waitlist_positions(rows)
+        bookings = {(b.child_id, b.session_id): b for b in rows}
     tariffs: dict[int, list[Tariff]] = {}
     unit_ids = {s.unit_id for s in sessions}
     if unit_ids:

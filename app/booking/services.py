@@ -21,7 +21,7 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from app import clock
 from app.accounts.access import require
@@ -50,8 +50,8 @@ from app.booking.models import (
 from app.booking.pricing import price_for
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db, read_phase, utcnow
-from app.families.access import Action as FamiliesAction
 from app.families.models import Child, Household, HouseholdMember
+from app.families.services import DESK_ACTION
 from app.notifications.outbox import notify, recipients
 from app.transactions import rollback, use_case
 
@@ -179,7 +179,7 @@ class ActingFor:
 
 def _household_children(user: User, acting: ActingFor, child_ids: set[int]) -> dict[int, Child]:
     """The children of the household a desk acts for. Raises Forbidden (no desk right), NotFound."""
-    require(user, FamiliesAction.ACT_AT_DESK)
+    require(user, DESK_ACTION)
     rows = db.session.scalars(
         select(Child).where(Child.household_id == acting.household_id, Child.id.in_(child_ids))
         .options(joinedload(Child.household).selectinload(Household.members).joinedload(HouseholdMember.user)))
@@ -243,12 +243,15 @@ def book(user: User, items: Iterable[Any], idempotency_key: str | None = None, n
             raise SessionNotFound()
         checked: dict[tuple[int, int], _Checked | BookingRefused] = {}
         closed = _gate_refusal(household, now)
+        # Several items: the children's bookings of those days and the allocation periods in two
+        # statements for all of them (the same rules, see engine.preload).
+        known = engine.preload(child_ids, sessions.values()) if len(pairs) > 1 else None
         for child_id, session_id in pairs:
             child, session = children[child_id], sessions[session_id]
             try:
                 if closed is not None:
                     raise closed
-                band = engine.check_request(child, household, session, now)
+                band = engine.check_request(child, household, session, now, known=known)
                 price = price_for(session.unit_id, household, session.day)  # never free by accident
             except BookingRefused as refusal:
                 checked[child_id, session_id] = refusal
@@ -365,12 +368,13 @@ def preview(user: User, items: Iterable[Any], now: datetime | None = None) -> Pr
         claimed: dict[tuple[int, AgeBand], int] = {}
         result = []
         closed = _gate_refusal(household, now)
+        known = engine.preload({c for c, _s in pairs}, sessions.values()) if len(pairs) > 1 else None
         for child_id, session_id in pairs:  # in the family's order, as `book` takes them
             child, session = children[child_id], sessions[session_id]
             try:
                 if closed is not None:
                     raise closed
-                band = engine.check_request(child, household, session, now)
+                band = engine.check_request(child, household, session, now, known=known)
                 if any(engine.overlaps(session, other) for other in chosen.get(child_id, [])):
                     raise OverlappingBooking(_("Vous avez choisi deux séances à la même heure ce jour-là pour "
                                                "%(name)s.", name=child.first_name))
@@ -465,7 +469,7 @@ def cancel_booking(user: User, booking_id: int, now: datetime | None = None, *,
     if acting is None:
         require(user, Action.BOOK_FOR_CHILD, booking.child)
     else:
-        require(user, FamiliesAction.ACT_AT_DESK)
+        require(user, DESK_ACTION)
         if booking.child.household_id != acting.household_id:
             raise NotFound()
     booking, session = _locked_booking(booking_id)
@@ -570,10 +574,12 @@ def household_bookings(user: User, include_past: bool = False, today: date | Non
     household = household_of(user)
     if household is None:
         return []
-    query = (select(Booking).join(Child).join(Session).where(Child.household_id == household.id)
-             .options(selectinload(Booking.child),
-                      selectinload(Booking.session).selectinload(Session.unit).selectinload(Unit.activity)
-                      .selectinload(Activity.site))
+    # One statement: each booking with its child, session, unit, activity and site.
+    query = (select(Booking).join(Booking.child).join(Booking.session).join(Session.unit).join(Unit.activity)
+             .join(Activity.site).where(Child.household_id == household.id)
+             .options(contains_eager(Booking.child),
+                      contains_eager(Booking.session).contains_eager(Session.unit).contains_eager(Unit.activity)
+                      .contains_eager(Activity.site))
              .order_by(Session.day, Booking.id))
     if not include_past:
         query = query.where(Session.day >= (today or clock.today()))

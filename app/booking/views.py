@@ -12,11 +12,12 @@ from sqlalchemy import select
 from app import clock
 from app.accounts.access import roles_required
 from app.accounts.models import Role
-from app.booking import feeds, planner, services
+from app.booking import engine, feeds, planner, services
 from app.booking.access import household_of
+from app.booking.day_plans import day_plans
 from app.booking.models import ACTIVE_STATUSES, BookingStatus, Session
 from app.errors import ValidationFailed
-from app.extensions import db, utcnow
+from app.extensions import db, read_phase, utcnow
 from app.families.models import Child
 from app.forms import attempt
 from app.notifications import ical
@@ -95,12 +96,19 @@ def submit():
         return redirect(url_for("booking.calendar", **{k: v for k, v in request.args.items()}))
     key = (request.form.get("submission_key") or "")[:100] or None
     result = services.book(current_user, items, idempotency_key=key, requested_at=g.get("arrived_at"))
-    children = {c.id: c for c in db.session.scalars(
-        select(Child).where(Child.id.in_({i.child_id for i in result.items})))}
-    sessions = {s.id: s for s in db.session.scalars(
-        select(Session).where(Session.id.in_({i.session_id for i in result.items})))}
+    # The answer page only reads: on SQLite, no write lock after the booking's commit. The sessions come
+    # with their unit, activity and site in one statement, and the day plans from the (child, site) pairs
+    # the booking already knows (a replay reads them again); the account, expired by the commit, is read
+    # here too rather than by the page's menu.
+    with read_phase():
+        current_user.is_active  # noqa: B018  (refreshes the account in this read transaction)
+        children = {c.id: c for c in db.session.scalars(
+            select(Child).where(Child.id.in_({i.child_id for i in result.items})))}
+        sessions = {s.id: s for s in db.session.scalars(
+            select(Session).where(Session.id.in_({i.session_id for i in result.items})).options(engine.WITH_SITE))}
+        plans = day_plans([i.booking_id for i in result.items], pairs=result.pairs)
     return render_template("booking/results.html", result=result, children=children, sessions=sessions,
-                           status_label=services.status_label)
+                           plans=plans, status_label=services.status_label)
 
 
 STATUS_FILTERS = {"active": ACTIVE_STATUSES, "cancelled": (BookingStatus.CANCELLED, BookingStatus.LATE_CANCELLED)}
@@ -145,12 +153,15 @@ def my_bookings():
         if undo is not None:  # what booking it again would give now: the engine's answer
             undo_preview = services.preview(current_user, [(undo.child_id, undo.session_id)]).items[0]
     sites = sorted({b.session.unit.activity.site for b in every}, key=lambda site: site.name)
+    # The day plans of the bookings shown, from the (child, site) pairs already loaded.
+    plans = day_plans([b.id for b in bookings],
+                      pairs={b.id: (b.child_id, b.session.unit.activity.site_id) for b in bookings})
     return render_template("booking/my_bookings.html", bookings=bookings, groups=groups, positions=positions,
                            status_label=services.status_label, feed_url=feed_url,
                            webcal_url=feeds.webcal(feed_url) if feed_url else None,
                            has_household=household is not None, history=history, past_months=past_months,
                            shown_month=shown_month, children=household.children if household else [],
-                           sites=sites, child_id=child_id, site_id=site_id, status=status, undo=undo,
+                           sites=sites, plans=plans, child_id=child_id, site_id=site_id, status=status, undo=undo,
                            undo_preview=undo_preview,                           submission_key=str(uuid.uuid4()))
 
 

@@ -17,10 +17,14 @@ PINNED = {
     # their preloaded bookings and draw periods, the waiting-list offers rule, the overdue-balance notice
     # - issue 20, fifth round: the household read once per transaction (was 5 times: the page, the planner
     # twice, the menu's billing and payment notices), the open sites once (was twice): 22 -> 16
-    "Parent: booking calendar (month)": 16,
+    # - issue 20, sixth round: the sessions with unit, activity and site in one statement (was 4), only the
+    # household's bookings loaded (the waiting positions by one query, when it has waitlisted ones): 16 -> 14
+    "Parent: booking calendar (month)": 14,
     # + adaptation steps of the listed bookings (day plans: 4 queries, whatever the number of bookings)
     # - issue 20, fifth round: the household read once per transaction (was 3 times): 18 -> 16
-    "Parent: household's bookings": 16,
+    # - issue 20, sixth round: the bookings with child, session, unit, activity and site in one statement
+    # (was 6), the day plans from the (child, site) pairs already loaded (was 4 statements, now 3): 16 -> 10
+    "Parent: household's bookings": 10,
     # + the account's feed generation check and the adaptation steps of the events (day plans)
     "Household iCalendar feed": 15,
     # + day plans (4) and the dated staffing rules (one query per rule, cached for the request)
