@@ -50,8 +50,8 @@ from app.booking.models import (
 from app.booking.pricing import price_for
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db, read_phase, utcnow
+from app.families.access import Action as FamiliesAction
 from app.families.models import Child, Household, HouseholdMember
-from app.families.services import DESK_ACTION
 from app.notifications.outbox import notify, recipients
 from app.transactions import rollback, use_case
 
@@ -179,7 +179,7 @@ class ActingFor:
 
 def _household_children(user: User, acting: ActingFor, child_ids: set[int]) -> dict[int, Child]:
     """The children of the household a desk acts for. Raises Forbidden (no desk right), NotFound."""
-    require(user, DESK_ACTION)
+    require(user, FamiliesAction.ACT_AT_DESK)
     rows = db.session.scalars(
         select(Child).where(Child.household_id == acting.household_id, Child.id.in_(child_ids))
         .options(joinedload(Child.household).selectinload(Household.members).joinedload(HouseholdMember.user)))
@@ -469,7 +469,7 @@ def cancel_booking(user: User, booking_id: int, now: datetime | None = None, *,
     if acting is None:
         require(user, Action.BOOK_FOR_CHILD, booking.child)
     else:
-        require(user, DESK_ACTION)
+        require(user, FamiliesAction.ACT_AT_DESK)
         if booking.child.household_id != acting.household_id:
             raise NotFound()
     booking, session = _locked_booking(booking_id)
