@@ -45,6 +45,37 @@ _DATE_WORDS = re.compile(r"\b(date|datetime|timedelta|clock|utcnow|time_machine|
 
 BROWSER_FIXTURES = frozenset({"browser", "page_factory"})
 
+# The sweeps and external tools that `make test-fast` leaves to `make test` (marked `slow` at
+# collection, so files under a frozen contract stay untouched): (file, test) -> the parameter ids
+# the fast loop still runs. CPU seconds on one core of the 2-core machine (BENCHMARKS.md, "The test loop").
+SLOW_IN_FAST_LOOP: dict[tuple[str, str], tuple[str, ...]] = {
+    # every route x 5 roles x hostile identifiers and dates: ~45 s
+    ("tests/security/test_fuzz_urls.py", "test_huge_identifiers_and_extreme_dates_never_break_a_page"): (),
+    # every route x every role on a built world: ~30 s; the anonymous column stays in the loop
+    ("tests/security/test_access_matrix.py", "test_each_role_gets_the_declared_answer_on_others_objects"):
+        ("anonymous",),
+    ("tests/test_route_sweep.py", "test_every_route_answers_each_role_as_declared"): ("anonymous",),
+    # every state-changing route x 5 roles posted without a token: ~10 s
+    ("tests/security/test_attacks.py", "test_every_state_changing_html_route_refuses_a_post_without_csrf_token"): (),
+    # the Nu HTML checker (a Java process)
+    ("tests/test_html_validity.py", "test_two_forms_on_one_page_share_no_id_and_required_selects_are_valid"): (),
+    ("tests/notifications/test_email_html.py", "test_every_kind_arrives_with_text_and_the_same_content_in_html"): (),
+    ("tests/notifications/test_email_html.py", "test_the_checker_sees_invalid_html"): (),
+    # Alembic up and down on a fresh database
+    ("tests/test_migrations.py", "test_every_migration_goes_down_and_up_again"): (),
+    ("tests/test_migrations.py", "test_upgrade_from_empty_database_matches_models"): (),
+}
+
+
+def mark_slow_in_fast_loop(items) -> None:
+    for item in items:
+        kept = SLOW_IN_FAST_LOOP.get((item.nodeid.split("::", 1)[0], getattr(item, "originalname", item.name)))
+        if kept is None:
+            continue
+        callspec = getattr(item, "callspec", None)
+        if callspec is None or callspec.id not in kept:
+            item.add_marker(pytest.mark.slow)
+
 
 def unmarked_browser_tests(items) -> list[str]:
     """The tests that start Chromium (directly or through a fixture) without the `browser` marker."""
@@ -54,7 +85,9 @@ def unmarked_browser_tests(items) -> list[str]:
 
 def pytest_collection_modifyitems(config, items):
     """Refuse a browser test without the `browser` marker (`make test-fast` deselects by marker);
-    mark `dates` every test whose module works with days or instants (`make test-dates`)."""
+    mark `slow` the sweeps of SLOW_IN_FAST_LOOP; mark `dates` every test whose module works with days
+    or instants (`make test-dates`)."""
+    mark_slow_in_fast_loop(items)
     unmarked = unmarked_browser_tests(items)
     if unmarked:
         raise pytest.UsageError("these tests start Chromium without @pytest.mark.browser "
@@ -154,12 +187,26 @@ def app(database_url, tmp_path_factory):
         db.engine.dispose()
 
 
+def _non_empty_tables() -> set[str]:
+    """The tables that hold a row, in one statement (a test writes to a handful of the 75)."""
+    return set(db.session.execute(text(" UNION ALL ".join(
+        f"SELECT '{table.name}' WHERE EXISTS (SELECT 1 FROM \"{table.name}\")"
+        for table in db.metadata.sorted_tables))).scalars())
+
+
 def _empty_all_tables() -> None:
+    """Empty every table a test wrote to (even a failing one), in foreign-key order.
+
+    DELETE, not TRUNCATE: on PostgreSQL a TRUNCATE of every table costs about a
+    second per test, a DELETE of a few rows almost nothing. One query first
+    names the tables that hold a row, so a test pays for the few tables it used
+    instead of 75 DELETE statements.
+    """
     db.session.rollback()
-    # DELETE, not TRUNCATE: on PostgreSQL a TRUNCATE of every table costs
-    # about a second per test, a DELETE of a few rows almost nothing.
+    filled = _non_empty_tables()
     for table in reversed(db.metadata.sorted_tables):
-        db.session.execute(text(f'DELETE FROM "{table.name}"'))
+        if table.name in filled:
+            db.session.execute(text(f'DELETE FROM "{table.name}"'))
     db.session.commit()
 
 
