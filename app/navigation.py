@@ -31,7 +31,7 @@ class NavigationRegistry:
     # The built menu per (role, language, mount point): the same for every user of a role, and asked
     # for by every page (the labels' translation and url_for were a few ms per page). Emptied when an
     # entry is registered.
-    built: dict[tuple, tuple[tuple[str, str, str], ...]] = field(default_factory=dict)
+    built: dict[tuple, tuple[tuple[str, str, str], ...]] = field(default_factory=dict, compare=False, repr=False)
 
 # Each role's main tasks: first in the menu, and the only entries always shown on a phone
 # (the others are behind the "Menu" button).
