@@ -77,6 +77,36 @@ def mark_slow_in_fast_loop(items) -> None:
             item.add_marker(pytest.mark.slow)
 
 
+# A module-level mark: `pytestmark = pytest.mark.slow` or `pytestmark = [pytest.mark.slow, ...]`.
+_MODULE_MARK = re.compile(r"^pytestmark\s*=\s*(\[[^\]]*\]|pytest\.mark\.\w+)", re.MULTILINE)
+
+
+def deselected_markers(markexpr: str) -> set[str]:
+    """The markers a plain conjunction of negations (`-m "not browser and not slow"`) deselects whatever
+    else a test carries; none for any other expression (`or`, parentheses, a positive term)."""
+    if not markexpr or " or " in markexpr or "(" in markexpr:
+        return set()
+    terms = [term.strip() for term in markexpr.split(" and ")]
+    if not all(term.startswith("not ") for term in terms):
+        return set()
+    return {term.removeprefix("not ").strip() for term in terms}
+
+
+def pytest_ignore_collect(collection_path, config):
+    """Do not even import a test module whose module-level mark the -m expression deselects (the
+    slow files in `make test-fast`): importing them (hypothesis strategies, schemathesis building an
+    application and its schema) cost a large share of the fast loop's CPU for no test run."""
+    if collection_path.suffix != ".py" or not collection_path.name.startswith("test_"):
+        return None
+    deselected = deselected_markers(config.getoption("markexpr") or "")
+    if not deselected:
+        return None
+    mark = _MODULE_MARK.search(collection_path.read_text(encoding="utf-8"))
+    if mark and deselected & set(re.findall(r"pytest\.mark\.(\w+)", mark.group(1))):
+        return True
+    return None
+
+
 def unmarked_browser_tests(items) -> list[str]:
     """The tests that start Chromium (directly or through a fixture) without the `browser` marker."""
     return [item.nodeid for item in items

@@ -57,3 +57,37 @@ def test_the_fast_loop_deselects_the_sweeps_but_keeps_their_anonymous_column(pyt
                   "test_a_browser_fixture_without_the_marker_is_reported")]
     mark_slow_in_fast_loop(items)
     assert [item.markers for item in items] == [["slow"], [], ["slow"], []]
+
+
+def test_only_a_conjunction_of_negations_lets_whole_modules_go_uncollected():
+    from tests.conftest import deselected_markers
+
+    assert deselected_markers("not browser and not slow") == {"browser", "slow"}
+    assert deselected_markers("not slow") == {"slow"}
+    for expression in ("", "slow", "dates and not browser", "not slow or browser", "not (slow and browser)"):
+        assert deselected_markers(expression) == set(), expression
+
+
+def test_a_module_marked_slow_is_not_imported_by_the_fast_loop_and_is_by_make_test(tmp_path):
+    from tests.conftest import pytest_ignore_collect
+
+    class Config:
+        def __init__(self, markexpr):
+            self.markexpr = markexpr
+
+        def getoption(self, name):
+            assert name == "markexpr"
+            return self.markexpr
+
+    fast, whole = Config("not browser and not slow"), Config("")
+    slow = tmp_path / "test_slow_module.py"
+    slow.write_text("import pytest\n\npytestmark = [pytest.mark.slow, pytest.mark.skipif(False, reason='x')]\n")
+    browser = tmp_path / "test_browser_module.py"
+    browser.write_text("import pytest\npytestmark = pytest.mark.browser\n")
+    plain = tmp_path / "test_plain_module.py"
+    plain.write_text("import pytest\n\n@pytest.mark.slow\ndef test_x():\n    pass\n")
+    assert pytest_ignore_collect(slow, fast) is True
+    assert pytest_ignore_collect(browser, fast) is True
+    assert pytest_ignore_collect(plain, fast) is None  # its slow tests are deselected one by one
+    assert all(pytest_ignore_collect(path, whole) is None for path in (slow, browser, plain))
+    assert pytest_ignore_collect(slow, Config("dates and not browser")) is None
