@@ -29,7 +29,7 @@ Method (see BENCHMARKS.md, fourth round):
    before a confirmed one of the same session).
 
 Usage: python bench/browser_rush.py --db sqlite|postgresql [--parents 2500 --workers 2
-       --worker-class sync|gthread|gevent --threads 8 --backlog 2048 --scenario burst|spread
+       --worker-class sync|gthread|gevent --threads 8 --backlog 4096 --scenario burst|spread
        --days 3 --api-share 0.1]
 """
 from __future__ import annotations
@@ -265,7 +265,7 @@ def main():
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--worker-class", default="sync")
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--backlog", type=int, default=2048)
+    parser.add_argument("--backlog", type=int, default=4096)
     parser.add_argument("--scenario", choices=["burst", "spread", "connect"], default="burst",
                         help="connect: every parent opens the log-in page at the same instant, nothing else "
                              "(connection errors and the listen backlog at N connections)")
