@@ -29,6 +29,7 @@ from app.extensions import db
 from app.families.models import Commune
 from app.ram import access as perm
 from app.ram import availability as av
+from app.ram import index_cache
 from app.ram import schedule as sch
 from app.ram.demands import haversine_km
 from app.ram.models import (
@@ -412,8 +413,14 @@ def _reason_texts(index: MatchIndex, spec: DemandSpec, needed: dict[str, bool]) 
 def match_demand(user: User, demand: FamilyDemand, *, include_stale: bool = False) -> MatchResult:
     """The ranked childminders for a demand (Relais staff). Raises Forbidden."""
     require(user, perm.Action.MANAGE_TERRITORY)
-    index = MatchIndex.load(near=(demand.commune_insee, demand.max_distance_km))
-    return match(index, DemandSpec.of(demand), include_stale=include_stale)
+    index = index_cache.territory_index(today_local())
+    if index is None:  # nothing cacheable: the childminders within reach only
+        index = MatchIndex.load(near=(demand.commune_insee, demand.max_distance_km))
+        return match(index, DemandSpec.of(demand), include_stale=include_stale)
+    result = match(index, DemandSpec.of(demand), include_stale=include_stale)
+    # The nearby load never sees those too far: keep the page's answer the same either way.
+    result.excluded["too_far"] = 0
+    return result
 
 
 def open_demands() -> list[FamilyDemand]:

@@ -372,3 +372,13 @@ def _workshop_changed(_mapper, _connection, workshop: Workshop) -> None:
     if any(state.attrs[name].history.has_changes() for name in WORKSHOP_CALENDAR_FIELDS):
         workshop.sequence = (workshop.sequence or 0) + 1
         workshop.updated_at = utcnow()
+
+
+class RamIndexVersion(db.Model):
+    """One row: bumped in the transaction of every write that changes what the matching index
+    loads (app.ram.index_cache), so each process knows when its in-memory index is stale."""
+
+    __tablename__ = "ram_index_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(default=0)

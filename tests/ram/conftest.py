@@ -16,3 +16,17 @@ def _relais_today(request):
         return
     with time_machine.travel(NOW, tick=True):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _ram_index_version(app):
+    """The migration's one version row (tests build the schema with create_all), and no cached
+    index from an earlier test (each test starts again from version 0)."""
+    from app.extensions import db
+    from app.ram.models import RamIndexVersion
+
+    app.extensions.pop("ram_index_cache", None)
+    db.session.add(RamIndexVersion(id=1, version=0))
+    db.session.commit()
+    yield
+    app.extensions.pop("ram_index_cache", None)
