@@ -3,7 +3,7 @@
 Every write that changes what `MatchIndex.load` reads (communes, relais, childminders, their
 accounts' names and activity, licences, own children, contracts, availability declarations)
 bumps the one row of `ram_index_version` in its own transaction: an ORM flush (`before_flush`)
-or an ORM-enabled UPDATE/DELETE (`do_orm_execute`). A page reads the version first (one query),
+or an ORM-enabled INSERT/UPDATE/DELETE (`do_orm_execute`). A page reads the version first (one query),
 then rebuilds the cached index only if the version (or the day) changed. Reading the version
 before loading means a cached index is never older than its version. While the session holds an
 uncommitted bump, the page loads its own index and caches nothing (the bump may roll back).
@@ -59,7 +59,7 @@ def _on_flush(session: Session, _context, _instances) -> None:
 
 @event.listens_for(Session, "do_orm_execute")
 def _on_orm_execute(state) -> None:
-    if not (state.is_update or state.is_delete) or state.bind_mapper is None:
+    if not (state.is_insert or state.is_update or state.is_delete) or state.bind_mapper is None:
         return
     cls = state.bind_mapper.class_
     if cls is User and state.is_update:

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
-from sqlalchemy import delete, event, update
+from sqlalchemy import delete, event, insert, update
 
 from app import create_app
 from app.accounts.models import User
 from app.extensions import db
 from app.ram import matching
-from app.ram.models import AvailabilityDeclaration, CareContract, RamIndexVersion
+from app.ram.models import AvailabilityDeclaration, CareContract, OwnChild, RamIndexVersion
 from tests.ram.factories import add_child, add_own_child, make_childminder, make_demand, make_staff
 
 
@@ -66,6 +66,12 @@ def _own_child(cm):
         add_own_child(cm, date(2025, month, 1))
 
 
+def _own_children_bulk_insert(cm):
+    db.session.execute(insert(OwnChild), [{"childminder_id": cm.id, "first_name": "Jules", "birth_date":
+                                           date(2025, month, 1)} for month in (1, 4, 7, 10)])
+    db.session.commit()
+
+
 def _declaration_removed(cm):
     for declaration in list(cm.declarations):
         db.session.delete(declaration)
@@ -87,7 +93,8 @@ def _commune_moved(cm):
     db.session.commit()
 
 
-@pytest.mark.parametrize("write", [_contract, _licence, _own_child, _declaration_removed, _account_inactive,
+@pytest.mark.parametrize("write", [_contract, _licence, _own_child, _own_children_bulk_insert,
+                                   _declaration_removed, _account_inactive,
                                    _account_inactive_core, _commune_moved])
 def test_each_write_is_seen_by_the_next_match(write):
     cm = make_childminder(insee="46088", max_children=1, max_under_3=1)
