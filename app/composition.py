@@ -77,6 +77,7 @@ from app.payments import sepa as payments_sepa
 from app.payments import services as payments_services
 from app.payments import tax as payments_tax
 from app.payments.online import TRANSACTION_LABELS
+from app.ram import index_cache as ram_index_cache
 from app.ram import relais_staff
 from app.ram import reminders as ram_reminders
 from app.ram.occasional_bridge import demand_from_occasional_request
@@ -308,6 +309,7 @@ def _inclusion() -> None:
 
 
 def _ram() -> None:
+    ram_index_cache.install_listeners()  # the Relais index's version, bumped with the writes it reads
     register_scope("relais", relais_staff.assign_relais, options=relais_staff.relais_options,
                    current=relais_staff.relais_of, withdraw=relais_staff.withdraw_relais)
     register_daily_job("ram.stale_reminders", send_stale_reminders)

@@ -48,7 +48,6 @@ def _bump(session: Session) -> None:
     session.info[PENDING] = True
 
 
-@event.listens_for(Session, "before_flush")
 def _on_flush(session: Session, _context, _instances) -> None:
     changed = any(_changes_index(obj) for obj in session.new) or any(
         isinstance(obj, (User, *TRACKED)) for obj in session.deleted) or any(
@@ -57,7 +56,6 @@ def _on_flush(session: Session, _context, _instances) -> None:
         _bump(session)
 
 
-@event.listens_for(Session, "do_orm_execute")
 def _on_orm_execute(state) -> None:
     if not (state.is_insert or state.is_update or state.is_delete) or state.bind_mapper is None:
         return
@@ -71,10 +69,20 @@ def _on_orm_execute(state) -> None:
         _bump(state.session)
 
 
-@event.listens_for(Session, "after_commit")
-@event.listens_for(Session, "after_rollback")
 def _on_end(session: Session) -> None:
     session.info.pop(PENDING, None)
+
+
+_LISTENERS = (("before_flush", _on_flush), ("do_orm_execute", _on_orm_execute),
+              ("after_commit", _on_end), ("after_rollback", _on_end))
+
+
+def install_listeners() -> None:
+    """Bump the version with every write the index reads, in every session: called by the composition
+    root (app/composition.py); idempotent, as the listeners are the Session class's, for every app."""
+    for name, listener in _LISTENERS:
+        if not event.contains(Session, name, listener):
+            event.listen(Session, name, listener)
 
 
 class _Cache:
