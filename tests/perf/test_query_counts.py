@@ -35,7 +35,9 @@ PINNED = {
     # + the dated staffing rules (ratios by length, PEDT, framework, director counted: one query per rule)
     "Director: site's sessions (month)": 11,
     "Director: inclusion dashboard": 5,
-    "Relais: matching page": 12,
+    # + the Relais index's version, read first (app/ram/index_cache.py; this database, made by
+    # create_all, has no version row, so the page loads its nearby candidates as before)
+    "Relais: matching page": 13,
 }
 
 
